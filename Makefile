@@ -1,0 +1,43 @@
+# Sluicegate developer commands. Every target works on a fresh Debian machine with Python 3.11.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install system test demo bench lint render clean
+
+install: $(STAMP) ## create .venv with the project (editable) and dev tools; quick when nothing changed
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 (apt-get install python3.11-venv)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(MAKE) --no-print-directory system
+	@touch $(STAMP)
+
+system: ## Debian packages the local stack uses (prometheus, git); skipped with a hint when not root
+	@bash scripts/install-system-packages.sh
+
+test: install ## the test suite (CI runs this)
+	$(BIN)/python -m pytest -q
+
+demo: install ## the whole loop on this machine: sluice up, then git push -> pipeline -> canary
+	$(BIN)/sluice up --detach
+	$(BIN)/sluice demo
+
+bench: install ## every benchmark, side by side with its peers; writes bench/RESULTS.md
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench
+
+lint: install ## ruff + mypy (strict) + import layering
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+render: install ## regenerate manifests/ from the definitions
+	$(BIN)/sluice render --out manifests
+
+clean:
+	rm -rf $(VENV) .sluice .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""`python -m sluicegate` runs the `sluice` CLI."""
+
+from sluicegate.cli import main
+
+main()

@@ -1,0 +1,82 @@
+"""A real `mlflow server` on 127.0.0.1 with a SQLite backend and artifacts in a local folder.
+
+Used by `sluice up` and by the tests. The webhook settings let MLflow deliver registry webhooks to
+our relay on loopback (see docs/compatibility.md): http scheme allowed, private IPs allowed, and a fixed
+Fernet key so every server worker can decrypt webhook secrets.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import shutil
+import sys
+from pathlib import Path
+
+from sluicegate.errors import ServiceError
+from sluicegate.services._process import ManagedProcess, free_port, wait_http
+
+__all__ = ["MlflowServer"]
+
+
+def _fernet_key(home: Path) -> str:
+    """A Fernet key derived from a per-home random seed, stable across restarts."""
+    seed_file = home / "mlflow-webhook.key"
+    if not seed_file.exists():
+        import secrets
+
+        seed_file.write_bytes(secrets.token_bytes(32))
+        seed_file.chmod(0o600)
+    return base64.urlsafe_b64encode(hashlib.sha256(seed_file.read_bytes()).digest()).decode()
+
+
+class MlflowServer:
+    """Start and stop a real MLflow tracking server.
+
+    Args:
+        home: folder for `mlflow.db` and `artifacts/`.
+        port: TCP port (0 picks a free one).
+        workers: uvicorn workers.
+    """
+
+    def __init__(self, home: Path, port: int = 0, workers: int = 1) -> None:
+        self.home = home.absolute()
+        self.port = port or free_port()
+        self.workers = workers
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._proc: ManagedProcess | None = None
+
+    def start(self, timeout: float = 120.0) -> str:
+        """Start the server and wait until `/health` answers; returns the tracking URI."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        exe = shutil.which("mlflow", path=str(Path(sys.executable).parent)) or shutil.which("mlflow")
+        if exe is None:
+            raise ServiceError("the `mlflow` command is not installed", fix="run `make install`")
+        db = self.home / "mlflow.db"
+        argv = [
+            exe, "server",
+            "--backend-store-uri", f"sqlite:///{db}",
+            "--artifacts-destination", str(self.home / "artifacts"),
+            "--host", "127.0.0.1", "--port", str(self.port),
+            "--workers", str(self.workers),
+        ]  # fmt: skip
+        env = {
+            "MLFLOW_WEBHOOK_ALLOWED_SCHEMES": "http,https",
+            "MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS": "true",
+            "MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY": _fernet_key(self.home),
+            "MLFLOW_WEBHOOK_CACHE_TTL": "1",
+        }
+        self._proc = ManagedProcess(argv, self.home / "mlflow.log", env=env, cwd=self.home)
+        wait_http(f"{self.url}/health", timeout, self._proc.proc, self._proc.log)
+        return self.url
+
+    @property
+    def pid(self) -> int | None:
+        """The server's pid, when started."""
+        return self._proc.pid if self._proc else None
+
+    def stop(self) -> None:
+        """Stop the server and its workers."""
+        if self._proc is not None:
+            self._proc.stop()
+            self._proc = None

@@ -1,0 +1,98 @@
+"""A child process in its own process group, with its log kept in a file and a health check."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from sluicegate.errors import ServiceError
+
+__all__ = ["ManagedProcess", "free_port", "wait_http"]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on `host` right now."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None, log: Path | None = None) -> None:
+    """Poll `url` until it answers 2xx; ServiceError naming the URL (and the log) when it does not."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+            raise ServiceError(
+                f"exited with code {proc.returncode} before it was healthy: {tail.strip().splitlines()[-1:] or ''}",
+                where=url,
+                fix=f"read {log}" if log else "run it by hand to see why",
+            )
+        try:
+            r = httpx.get(url, timeout=2.0)
+            if r.status_code < 300:
+                return
+            last = f"HTTP {r.status_code}"
+        except httpx.HTTPError as e:
+            last = type(e).__name__
+        time.sleep(0.2)
+    raise ServiceError(f"not healthy after {timeout:.0f}s (last: {last})", where=url, fix=f"read {log}" if log else "")
+
+
+class ManagedProcess:
+    """A started child process; `stop()` ends its whole process group (SIGTERM, then SIGKILL).
+
+    Args:
+        argv: the command.
+        log: file receiving stdout and stderr.
+        env: extra environment variables.
+        cwd: working directory.
+    """
+
+    def __init__(self, argv: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self.argv = argv
+        self.log = log
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, **(env or {})},
+                cwd=cwd,
+                start_new_session=True,
+            )
+
+    @property
+    def pid(self) -> int:
+        """The child's pid (also its process group id)."""
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        """Whether the child still runs."""
+        return self.proc.poll() is None
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM the process group, wait up to `grace` seconds, then SIGKILL."""
+        if not self.alive():
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                return
+            self.proc.wait(5)

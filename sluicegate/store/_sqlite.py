@@ -1,0 +1,277 @@
+"""A durable document store on SQLite (WAL) with resourceVersions and a change feed.
+
+Semantics follow the Kubernetes API server where it matters to controllers:
+- `metadata.uid`, `resourceVersion` (a store-wide counter), `generation` (bumped when `spec` changes),
+  `creationTimestamp` are set by the store; `generateName` is resolved on create.
+- `update` with a `metadata.resourceVersion` fails with ConflictError when the object changed since.
+- `mutate` is the controllers' read-modify-write primitive: it runs under one write transaction.
+- Every write is committed (synchronous=FULL) before the call returns, so an API that answers after a
+  store call never loses an acknowledged object, even on `kill -9`.
+- The change feed (`changes`, `wait`) lets controllers watch; it also sees writes of other processes.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sluicegate.errors import ConflictError, ManifestError, NotFoundError
+from sluicegate.store._objects import Change, generated_name, utc_now
+
+__all__ = ["Store"]
+
+Doc = dict[str, Any]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+    resource_version INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (kind, namespace, name)
+);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL,
+    kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL
+);
+"""
+
+
+class Store:
+    """The object store. Thread-safe; one instance per process, many processes per file.
+
+    Args:
+        path: the SQLite file (created with its folder if missing).
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.RLock()
+        self._cond = threading.Condition(self._lock)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._db.close()
+
+    # -- transactions -------------------------------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            self._cond.notify_all()
+
+    def _row(self, kind: str, namespace: str, name: str) -> Doc | None:
+        row = self._db.execute(
+            "SELECT doc FROM objects WHERE kind=? AND namespace=? AND name=?", (kind, namespace, name)
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def _next_rv(self, db: sqlite3.Connection) -> int:
+        row = db.execute("SELECT COALESCE(MAX(resource_version), 0) FROM objects").fetchone()
+        seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()
+        return int(max(row[0], seq[0])) + 1
+
+    def _put(self, db: sqlite3.Connection, doc: Doc, change: str) -> Doc:
+        meta = doc["metadata"]
+        rv = self._next_rv(db)
+        meta["resourceVersion"] = str(rv)
+        kind, ns, name = doc["kind"], meta.get("namespace", ""), meta["name"]
+        db.execute(
+            "INSERT INTO objects(kind, namespace, name, resource_version, doc) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(kind, namespace, name) DO UPDATE SET resource_version=excluded.resource_version, "
+            "doc=excluded.doc",
+            (kind, ns, name, rv, json.dumps(doc, separators=(",", ":"))),
+        )
+        db.execute("INSERT INTO changes(seq, type, kind, namespace, name) VALUES (?,?,?,?,?)", (rv, change, kind, ns, name))
+        return doc
+
+    # -- reads --------------------------------------------------------------------------------------
+    def get(self, kind: str, namespace: str, name: str) -> Doc:
+        """The object, or NotFoundError in Argo's words (`<kind> "<name>" not found`)."""
+        doc = self.try_get(kind, namespace, name)
+        if doc is None:
+            raise NotFoundError(f'{kind} "{name}" not found', where=f"namespace {namespace!r}")
+        return doc
+
+    def try_get(self, kind: str, namespace: str, name: str) -> Doc | None:
+        """The object, or None."""
+        with self._lock:
+            return self._row(kind, namespace, name)
+
+    def list(self, kind: str, namespace: str | None = None, labels: dict[str, str] | None = None) -> list[Doc]:
+        """Objects of a kind, in one namespace or (None or "") all, matching every label given."""
+        with self._lock:
+            if namespace:
+                rows = self._db.execute(
+                    "SELECT doc FROM objects WHERE kind=? AND namespace=? ORDER BY name", (kind, namespace)
+                ).fetchall()
+            else:
+                rows = self._db.execute(
+                    "SELECT doc FROM objects WHERE kind=? ORDER BY namespace, name", (kind,)
+                ).fetchall()
+        docs = [dict(json.loads(r[0])) for r in rows]
+        if labels:
+            docs = [d for d in docs if _has_labels(d, labels)]
+        return docs
+
+    # -- writes -------------------------------------------------------------------------------------
+    def create(self, doc: Doc) -> Doc:
+        """Store a new object; resolves `generateName`; ConflictError when the name is taken."""
+        doc = copy.deepcopy(doc)
+        meta = doc.setdefault("metadata", {})
+        if not doc.get("kind"):
+            raise ManifestError("kind is missing", where="kind", fix="set kind, e.g. Workflow")
+        if not meta.get("name"):
+            prefix = meta.get("generateName")
+            if not prefix:
+                raise ManifestError(
+                    "name or generateName is required", where=f"{doc['kind']}: metadata", fix="set metadata.name"
+                )
+            meta["name"] = generated_name(prefix)
+        meta.setdefault("namespace", "")
+        with self._write() as db:
+            if self._row(doc["kind"], meta["namespace"], meta["name"]) is not None:
+                raise ConflictError(
+                    f'{doc["kind"]} "{meta["name"]}" already exists',
+                    where=f"namespace {meta['namespace']!r}",
+                    fix="choose another name, or update the existing object",
+                )
+            meta["uid"] = str(uuid.uuid4())
+            meta["creationTimestamp"] = utc_now()
+            meta["generation"] = 1
+            return self._put(db, doc, "ADDED")
+
+    def update(self, doc: Doc) -> Doc:
+        """Replace an object; checks `metadata.resourceVersion` when given; keeps uid and creation time."""
+        doc = copy.deepcopy(doc)
+        meta = doc.setdefault("metadata", {})
+        kind, ns, name = doc.get("kind", ""), meta.setdefault("namespace", ""), meta.get("name", "")
+        with self._write() as db:
+            old = self._row(kind, ns, name)
+            if old is None:
+                raise NotFoundError(f'{kind} "{name}" not found', where=f"namespace {ns!r}")
+            _check_rv(old, meta.get("resourceVersion"))
+            _carry_identity(old, doc)
+            return self._put(db, doc, "MODIFIED")
+
+    def mutate(self, kind: str, namespace: str, name: str, fn: Callable[[Doc], Doc | None]) -> Doc:
+        """Read-modify-write under one transaction: `fn` gets a copy and returns the new doc (None: no change)."""
+        with self._write() as db:
+            old = self._row(kind, namespace, name)
+            if old is None:
+                raise NotFoundError(f'{kind} "{name}" not found', where=f"namespace {namespace!r}")
+            new = fn(copy.deepcopy(old))
+            if new is None or new == old:
+                return old
+            _carry_identity(old, new)
+            return self._put(db, new, "MODIFIED")
+
+    def apply(self, doc: Doc) -> tuple[Doc, str]:
+        """Create, or update spec/labels/annotations keeping status, like `kubectl apply`.
+
+        Returns the stored doc and one of `created`, `configured`, `unchanged`.
+        """
+        meta = doc.get("metadata") or {}
+        kind, ns, name = doc.get("kind", ""), meta.get("namespace", ""), meta.get("name", "")
+        with self._write() as db:
+            old = self._row(kind, ns, name) if name else None
+            if old is not None:
+                new = copy.deepcopy(old)
+                for key, value in doc.items():
+                    if key not in ("metadata", "status"):
+                        new[key] = copy.deepcopy(value)
+                for key in ("labels", "annotations"):
+                    if key in doc.get("metadata", {}):
+                        new["metadata"][key] = copy.deepcopy(doc["metadata"][key])
+                if new == old:
+                    return old, "unchanged"
+                _carry_identity(old, new)
+                return self._put(db, new, "MODIFIED"), "configured"
+        return self.create(doc), "created"
+
+    def delete(self, kind: str, namespace: str, name: str) -> Doc:
+        """Remove an object; NotFoundError if missing."""
+        with self._write() as db:
+            old = self._row(kind, namespace, name)
+            if old is None:
+                raise NotFoundError(f'{kind} "{name}" not found', where=f"namespace {namespace!r}")
+            db.execute("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?", (kind, namespace, name))
+            rv = self._next_rv(db)
+            db.execute(
+                "INSERT INTO changes(seq, type, kind, namespace, name) VALUES (?,?,?,?,?)",
+                (rv, "DELETED", kind, namespace, name),
+            )
+            return old
+
+    # -- change feed --------------------------------------------------------------------------------
+    def head(self) -> int:
+        """The sequence number of the newest change (0 when empty)."""
+        with self._lock:
+            return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
+
+    def changes(self, since: int, kinds: tuple[str, ...] = ()) -> list[Change]:
+        """Changes after `since`, oldest first, optionally only of some kinds."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, type, kind, namespace, name FROM changes WHERE seq > ? ORDER BY seq", (since,)
+            ).fetchall()
+        out = [Change(*r) for r in rows]
+        return [c for c in out if c.kind in kinds] if kinds else out
+
+    def wait(self, since: int, timeout: float, kinds: tuple[str, ...] = ()) -> list[Change]:
+        """Block until there are changes after `since` (or `timeout` seconds pass); returns them.
+
+        Writes of this process wake the waiter at once; writes of other processes are seen within 0.2 s.
+        """
+        with self._cond:
+            remaining = timeout
+            while True:
+                found = self.changes(since, kinds)
+                if found or remaining <= 0:
+                    return found
+                step = min(0.2, remaining)
+                self._cond.wait(step)
+                remaining -= step
+
+
+def _has_labels(doc: Doc, labels: dict[str, str]) -> bool:
+    have = (doc.get("metadata") or {}).get("labels") or {}
+    return all(have.get(k) == v for k, v in labels.items())
+
+
+def _check_rv(old: Doc, given: object) -> None:
+    if given in (None, ""):
+        return
+    current = old["metadata"].get("resourceVersion")
+    if str(given) != str(current):
+        kind, name = old.get("kind"), old["metadata"].get("name")
+        raise ConflictError(
+            f'Operation cannot be fulfilled on {kind} "{name}": the object has been modified '
+            f"(resourceVersion {given} is not the current {current})",
+            fix="read the object again and apply your change to the new version",
+        )
+
+
+def _carry_identity(old: Doc, new: Doc) -> None:
+    meta = new.setdefault("metadata", {})
+    for key in ("uid", "creationTimestamp", "namespace", "name"):
+        meta[key] = old["metadata"].get(key, meta.get(key))
+    generation = int(old["metadata"].get("generation", 1))
+    meta["generation"] = generation + 1 if new.get("spec") != old.get("spec") else generation
