@@ -100,7 +100,11 @@ def load_endpoints(cfg: Settings | None = None) -> Endpoints:
         return Endpoints.model_validate(json.loads(cfg.endpoints_file.read_text()))
     except FileNotFoundError:
         raise ServiceError(
-            "no local stack is running", where=str(cfg.endpoints_file), fix="start one with `sluice up --detach`"
+            "no local stack is running",
+            where=str(cfg.endpoints_file),
+            fix="start one with `sluice up --detach`",
         ) from None
     except ValueError as e:
-        raise ServiceError(f"unreadable: {e}", where=str(cfg.endpoints_file), fix="run `sluice down` then `sluice up`") from e
+        raise ServiceError(
+            f"unreadable: {e}", where=str(cfg.endpoints_file), fix="run `sluice down` then `sluice up`"
+        ) from e

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from sluicegate.cli import _deploy, _demo, _events, _render, _rollout, _stack, _workflows
+from sluicegate.cli import _demo, _deploy, _events, _render, _rollout, _stack, _workflows
 from sluicegate.errors import SluiceError
 
 __all__ = ["app", "main"]
@@ -22,7 +22,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
 
 
 @app.command()

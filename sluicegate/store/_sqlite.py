@@ -12,6 +12,7 @@ Semantics follow the Kubernetes API server where it matters to controllers:
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 import sqlite3
@@ -99,7 +100,10 @@ class Store:
             "doc=excluded.doc",
             (kind, ns, name, rv, json.dumps(doc, separators=(",", ":"))),
         )
-        db.execute("INSERT INTO changes(seq, type, kind, namespace, name) VALUES (?,?,?,?,?)", (rv, change, kind, ns, name))
+        db.execute(
+            "INSERT INTO changes(seq, type, kind, namespace, name) VALUES (?,?,?,?,?)",
+            (rv, change, kind, ns, name),
+        )
         return doc
 
     # -- reads --------------------------------------------------------------------------------------
@@ -115,7 +119,7 @@ class Store:
         with self._lock:
             return self._row(kind, namespace, name)
 
-    def list(self, kind: str, namespace: str | None = None, labels: dict[str, str] | None = None) -> list[Doc]:
+    def list(self, kind: str, namespace: str | None = None, labels: dict[str, str] | None = None) -> builtins.list[Doc]:
         """Objects of a kind, in one namespace or (None or "") all, matching every label given."""
         with self._lock:
             if namespace:
@@ -142,7 +146,9 @@ class Store:
             prefix = meta.get("generateName")
             if not prefix:
                 raise ManifestError(
-                    "name or generateName is required", where=f"{doc['kind']}: metadata", fix="set metadata.name"
+                    "name or generateName is required",
+                    where=f"{doc['kind']}: metadata",
+                    fix="set metadata.name",
                 )
             meta["name"] = generated_name(prefix)
         meta.setdefault("namespace", "")
@@ -226,7 +232,7 @@ class Store:
         with self._lock:
             return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
 
-    def changes(self, since: int, kinds: tuple[str, ...] = ()) -> list[Change]:
+    def changes(self, since: int, kinds: tuple[str, ...] = ()) -> builtins.list[Change]:
         """Changes after `since`, oldest first, optionally only of some kinds."""
         with self._lock:
             rows = self._db.execute(
@@ -235,7 +241,7 @@ class Store:
         out = [Change(*r) for r in rows]
         return [c for c in out if c.kind in kinds] if kinds else out
 
-    def wait(self, since: int, timeout: float, kinds: tuple[str, ...] = ()) -> list[Change]:
+    def wait(self, since: int, timeout: float, kinds: tuple[str, ...] = ()) -> builtins.list[Change]:
         """Block until there are changes after `since` (or `timeout` seconds pass); returns them.
 
         Writes of this process wake the waiter at once; writes of other processes are seen within 0.2 s.

@@ -12,7 +12,12 @@ def wf(name: str = "", generate: str = "") -> dict:
         meta["name"] = name
     if generate:
         meta["generateName"] = generate
-    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": meta, "spec": {"entrypoint": "a"}}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": meta,
+        "spec": {"entrypoint": "a"},
+    }
 
 
 def test_create_resolves_generate_name_and_sets_identity(tmp_path: Path) -> None:
