@@ -1,0 +1,192 @@
+"""A UI served over a seeded object store by a real uvicorn server, and a headless Debian Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+from sluicegate.config import Settings
+from sluicegate.secrets import SecretStore
+from sluicegate.services import free_port
+from sluicegate.stack import StackContext
+from sluicegate.store import Store
+from sluicegate.ui import UiPart
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+TOKEN = "ui-test-token"
+
+
+def _node(wf: str, suffix: str, name: str, typ: str, phase: str, children: list[str], **extra: Any) -> dict[str, Any]:
+    node_id = wf if not suffix else f"{wf}-{suffix}"
+    return {
+        "id": node_id,
+        "name": f"{wf}.{name}" if suffix else wf,
+        "displayName": name,
+        "type": typ,
+        "phase": phase,
+        "children": [f"{wf}-{c}" for c in children],
+        "startedAt": "2026-11-22T01:00:00Z",
+        **extra,
+    }
+
+
+def seed(store: Store, home: Path) -> None:
+    wf = "model-pipeline-abcde"
+    nodes = [
+        _node(wf, "", wf, "DAG", "Failed", ["1"], templateName="main"),
+        _node(
+            wf,
+            "1",
+            "train",
+            "Pod",
+            "Succeeded",
+            ["2"],
+            outputs={
+                "parameters": [{"name": "run-id", "value": "0123456789abcdef"}],
+                "artifacts": [{"name": "bundle", "s3": {"key": "sluicegate/x/bundle.tgz"}}],
+            },
+        ),
+        _node(
+            wf,
+            "2",
+            "evaluate",
+            "Pod",
+            "Failed",
+            [],
+            message="Error (exit code 1)",
+            inputs={"parameters": [{"name": "min-improvement", "value": "0.01"}]},
+        ),
+    ]
+    store.create(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Workflow",
+            "metadata": {
+                "name": wf,
+                "namespace": "sluicegate",
+                "labels": {"workflows.argoproj.io/workflow-template": "model-pipeline"},
+            },
+            "spec": {
+                "workflowTemplateRef": {"name": "model-pipeline"},
+                "arguments": {"parameters": [{"name": "git-revision", "value": "d3adb33fcafe"}]},
+            },
+            "status": {"phase": "Failed", "nodes": {n["id"]: n for n in nodes}},
+        }
+    )
+    log = home / "logs" / "sluicegate" / wf / f"{wf}-2.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("scoring candidate\ncandidate is worse than champion\n")
+    store.create(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Rollout",
+            "metadata": {"name": "breast-cancer", "namespace": "sluicegate"},
+            "spec": {
+                "strategy": {
+                    "canary": {
+                        "steps": [
+                            {"setWeight": 10},
+                            {"analysis": {"templates": [{"templateName": "success-rate"}]}},
+                            {"setWeight": 50},
+                        ]
+                    }
+                }
+            },
+            "status": {
+                "phase": "Progressing",
+                "stableModel": "models:/breast-cancer/1",
+                "canaryModel": "models:/breast-cancer/2",
+                "weight": 10,
+                "currentStepIndex": 1,
+            },
+        }
+    )
+    store.create(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AnalysisRun",
+            "metadata": {
+                "name": "breast-cancer-2-1",
+                "namespace": "sluicegate",
+                "ownerReferences": [{"kind": "Rollout", "name": "breast-cancer"}],
+            },
+            "status": {
+                "phase": "Running",
+                "metricResults": [
+                    {
+                        "name": "success-rate",
+                        "phase": "Running",
+                        "measurements": [
+                            {"phase": "Successful", "value": "[0.998]"},
+                            {"phase": "Successful", "value": "[1]"},
+                        ],
+                    }
+                ],
+            },
+        }
+    )
+    store.create(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "EventSource",
+            "metadata": {"name": "github", "namespace": "sluicegate"},
+            "spec": {"github": {"push": {"webhook": {"endpoint": "/push", "port": "12000", "method": "POST"}}}},
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("ui-home")
+    store = Store(home / "store.db")
+    seed(store, home)
+    port = free_port()
+    ctx = StackContext(
+        settings=Settings(home=home, api_port=port),
+        store=store,
+        secrets=SecretStore(home),
+        token=TOKEN,
+        endpoints={"api": f"http://127.0.0.1:{port}", "mlflow": "http://127.0.0.1:5999"},
+    )
+    part = UiPart()
+    app = Starlette(routes=part.routes())
+    part.start(ctx)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
