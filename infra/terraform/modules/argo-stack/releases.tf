@@ -1,0 +1,119 @@
+# The Helm releases of the platform. Chart versions come from var.chart_versions (exact versions);
+# values come from values/*.yaml.tftpl through templatefile, so they can be read and diffed as YAML.
+
+locals {
+  team_namespaces = sort(keys(var.teams))
+  annotations_for = {
+    for name, identity in var.workload_identities : name => identity == "" ? {} : { (local.identity_annotation) = identity }
+  }
+}
+
+resource "helm_release" "ingress_nginx" {
+  name       = "ingress-nginx"
+  namespace  = kubernetes_namespace_v1.platform["ingress"].metadata[0].name
+  repository = "https://kubernetes.github.io/ingress-nginx"
+  chart      = "ingress-nginx"
+  version    = var.chart_versions.ingress_nginx
+  values = [templatefile("${path.module}/values/ingress-nginx.yaml.tftpl", {
+    load_balancer_annotations = var.ingress.load_balancer
+  })]
+  depends_on = [helm_release.kube_prometheus_stack]
+}
+
+resource "helm_release" "kube_prometheus_stack" {
+  name       = "kube-prometheus-stack"
+  namespace  = kubernetes_namespace_v1.platform["monitoring"].metadata[0].name
+  repository = "https://prometheus-community.github.io/helm-charts"
+  chart      = "kube-prometheus-stack"
+  version    = var.chart_versions.kube_prometheus_stack
+  values = [templatefile("${path.module}/values/kube-prometheus-stack.yaml.tftpl", {
+    grafana_secret = kubernetes_secret_v1.grafana_admin.metadata[0].name
+    host           = local.hosts.grafana
+    ingress_class  = var.ingress.class_name
+  })]
+}
+
+resource "helm_release" "argo_workflows" {
+  name       = "argo-workflows"
+  namespace  = kubernetes_namespace_v1.platform["workflows"].metadata[0].name
+  repository = "https://argoproj.github.io/argo-helm"
+  chart      = "argo-workflows"
+  version    = var.chart_versions.argo_workflows
+  values = [templatefile("${path.module}/values/argo-workflows.yaml.tftpl", {
+    cloud                    = var.cloud
+    bucket                   = var.artifact_bucket.name
+    region                   = var.artifact_bucket.region
+    team_namespaces          = local.team_namespaces
+    workflow_service_account = local.workflow_service_account
+    steps_selector           = var.node_pools.steps_selector
+    controller_annotations   = local.annotations_for["argo_workflows"]
+    host                     = local.hosts.argo
+    ingress_class            = var.ingress.class_name
+  })]
+  depends_on = [helm_release.kube_prometheus_stack]
+}
+
+resource "helm_release" "argo_events" {
+  name       = "argo-events"
+  namespace  = kubernetes_namespace_v1.platform["events"].metadata[0].name
+  repository = "https://argoproj.github.io/argo-helm"
+  chart      = "argo-events"
+  version    = var.chart_versions.argo_events
+  values = [templatefile("${path.module}/values/argo-events.yaml.tftpl", {
+    jetstream_replicas = 3
+  })]
+  depends_on = [helm_release.kube_prometheus_stack]
+}
+
+resource "helm_release" "argo_rollouts" {
+  name       = "argo-rollouts"
+  namespace  = kubernetes_namespace_v1.platform["rollouts"].metadata[0].name
+  repository = "https://argoproj.github.io/argo-helm"
+  chart      = "argo-rollouts"
+  version    = var.chart_versions.argo_rollouts
+  values     = [templatefile("${path.module}/values/argo-rollouts.yaml.tftpl", {})]
+  depends_on = [helm_release.kube_prometheus_stack]
+}
+
+resource "helm_release" "mlflow" {
+  name       = "mlflow"
+  namespace  = kubernetes_namespace_v1.platform["mlflow"].metadata[0].name
+  repository = "https://community-charts.github.io/helm-charts"
+  chart      = "mlflow"
+  version    = var.chart_versions.mlflow
+  values = [templatefile("${path.module}/values/mlflow.yaml.tftpl", {
+    cloud                       = var.cloud
+    bucket                      = var.artifact_bucket.name
+    db_host                     = var.mlflow_database.host
+    db_port                     = var.mlflow_database.port
+    db_name                     = var.mlflow_database.name
+    db_secret                   = kubernetes_secret_v1.mlflow_database.metadata[0].name
+    service_account_annotations = local.annotations_for["mlflow"]
+    host                        = local.hosts.mlflow
+    ingress_class               = var.ingress.class_name
+  })]
+}
+
+# Argo CD goes last: its root Application syncs manifests/, which need every CRD above to exist.
+resource "helm_release" "argo_cd" {
+  name       = "argo-cd"
+  namespace  = kubernetes_namespace_v1.platform["cd"].metadata[0].name
+  repository = "https://argoproj.github.io/argo-helm"
+  chart      = "argo-cd"
+  version    = var.chart_versions.argo_cd
+  values = [templatefile("${path.module}/values/argo-cd.yaml.tftpl", {
+    namespace     = local.namespaces.cd
+    repo_url      = var.gitops.repo_url
+    revision      = var.gitops.revision
+    path          = var.gitops.path
+    host          = local.hosts.cd
+    ingress_class = var.ingress.class_name
+  })]
+  depends_on = [
+    helm_release.argo_workflows,
+    helm_release.argo_events,
+    helm_release.argo_rollouts,
+    helm_release.mlflow,
+    kubernetes_role_binding_v1.team_admin,
+  ]
+}

@@ -1,0 +1,196 @@
+# The platform-admin / team split: one namespace per team. Inside it
+#   - `team`     : full rights in the namespace (the built-in `admin` ClusterRole bound by a RoleBinding,
+#                  so it grants nothing outside the namespace); what people and CI use.
+#   - `workflow` : what workflow pods run as: report step results, read their pods' logs, and patch the
+#                  Rollouts of the namespace (the pipeline's deploy step). Nothing else.
+#   - `sensor`   : what Sensors run as: create Workflows in the namespace. Nothing else.
+
+locals {
+  team_service_account     = "team"
+  workflow_service_account = "workflow"
+  sensor_service_account   = "sensor"
+}
+
+resource "kubernetes_namespace_v1" "team" {
+  for_each = var.teams
+
+  metadata {
+    name = each.key
+    labels = {
+      "app.kubernetes.io/part-of"          = "sluicegate"
+      "sluicegate.io/team"                 = each.key
+      "pod-security.kubernetes.io/enforce" = "restricted"
+    }
+  }
+}
+
+resource "kubernetes_resource_quota_v1" "team" {
+  for_each = var.teams
+
+  metadata {
+    name      = "team-quota"
+    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
+  }
+  spec {
+    hard = {
+      "limits.cpu"    = each.value.cpu_quota
+      "limits.memory" = each.value.memory_quota
+    }
+  }
+}
+
+# Pods that name no resources get these, so the quota above can always be enforced.
+resource "kubernetes_limit_range_v1" "team" {
+  for_each = var.teams
+
+  metadata {
+    name      = "team-defaults"
+    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
+  }
+  spec {
+    limit {
+      type            = "Container"
+      default         = { cpu = "1", memory = "1Gi" }
+      default_request = { cpu = "100m", memory = "256Mi" }
+    }
+  }
+}
+
+resource "kubernetes_service_account_v1" "team" {
+  for_each = var.teams
+
+  metadata {
+    name      = local.team_service_account
+    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
+  }
+}
+
+resource "kubernetes_role_binding_v1" "team_admin" {
+  for_each = var.teams
+
+  metadata {
+    name      = "team-admin"
+    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "admin"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = kubernetes_service_account_v1.team[each.key].metadata[0].name
+    namespace = each.key
+  }
+}
+
+resource "kubernetes_service_account_v1" "workflow" {
+  for_each = var.teams
+
+  metadata {
+    name        = local.workflow_service_account
+    namespace   = kubernetes_namespace_v1.team[each.key].metadata[0].name
+    annotations = local.annotations_for["team_workflow"]
+  }
+}
+
+resource "kubernetes_role_v1" "workflow" {
+  for_each = var.teams
+
+  metadata {
+    name      = "workflow"
+    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
+  }
+  rule {
+    api_groups = ["argoproj.io"]
+    resources  = ["workflowtaskresults"]
+    verbs      = ["create", "patch"]
+  }
+  rule {
+    api_groups = [""]
+    resources  = ["pods", "pods/log"]
+    verbs      = ["get", "watch"]
+  }
+  rule {
+    api_groups = ["argoproj.io"]
+    resources  = ["rollouts"]
+    verbs      = ["get", "list", "watch", "patch"]
+  }
+}
+
+resource "kubernetes_role_binding_v1" "workflow" {
+  for_each = var.teams
+
+  metadata {
+    name      = "workflow"
+    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = kubernetes_role_v1.workflow[each.key].metadata[0].name
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = kubernetes_service_account_v1.workflow[each.key].metadata[0].name
+    namespace = each.key
+  }
+}
+
+resource "kubernetes_service_account_v1" "sensor" {
+  for_each = var.teams
+
+  metadata {
+    name      = local.sensor_service_account
+    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
+  }
+}
+
+resource "kubernetes_role_v1" "sensor" {
+  for_each = var.teams
+
+  metadata {
+    name      = "sensor"
+    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
+  }
+  rule {
+    api_groups = ["argoproj.io"]
+    resources  = ["workflows"]
+    verbs      = ["create"]
+  }
+}
+
+resource "kubernetes_role_binding_v1" "sensor" {
+  for_each = var.teams
+
+  metadata {
+    name      = "sensor"
+    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = kubernetes_role_v1.sensor[each.key].metadata[0].name
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = kubernetes_service_account_v1.sensor[each.key].metadata[0].name
+    namespace = each.key
+  }
+}
+
+# A long-lived token for the team ServiceAccount: what `sluice submit --token` and CI use against the
+# Argo Server (client auth mode). Read it with the command in outputs.tf; it is never printed by Terraform.
+resource "kubernetes_secret_v1" "team_token" {
+  for_each = var.teams
+
+  metadata {
+    name      = "team-token"
+    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
+    annotations = {
+      "kubernetes.io/service-account.name" = kubernetes_service_account_v1.team[each.key].metadata[0].name
+    }
+  }
+  type                           = "kubernetes.io/service-account-token"
+  wait_for_service_account_token = true
+}

@@ -1,0 +1,104 @@
+variable "cloud" {
+  description = "Which cloud the cluster runs on: \"gcp\" (GCS artifacts, Workload Identity) or \"aws\" (S3 artifacts, IRSA)."
+  type        = string
+
+  validation {
+    condition     = contains(["gcp", "aws"], var.cloud)
+    error_message = "cloud must be \"gcp\" or \"aws\"."
+  }
+}
+
+variable "artifact_bucket" {
+  description = "The bucket that holds Argo artifacts (under argo/) and MLflow artifacts (under mlflow/). region is used for S3 only."
+  type = object({
+    name   = string
+    region = optional(string, "")
+  })
+}
+
+variable "mlflow_database" {
+  description = "The Postgres database MLflow uses as its backend store (Cloud SQL or RDS). The password is written to a Kubernetes Secret, never into Helm values."
+  type = object({
+    host     = string
+    port     = optional(number, 5432)
+    name     = optional(string, "mlflow")
+    user     = optional(string, "mlflow")
+    password = string
+  })
+  sensitive = true
+}
+
+variable "workload_identities" {
+  description = "Cloud identity bound to each platform ServiceAccount that touches the bucket: a GCP service account e-mail (gcp) or an IAM role ARN (aws). Empty means no binding."
+  type = object({
+    argo_workflows = optional(string, "")
+    mlflow         = optional(string, "")
+    team_workflow  = optional(string, "")
+  })
+  default = {}
+}
+
+variable "teams" {
+  description = "One namespace per team. Each gets a team ServiceAccount with full rights in its namespace only, a workflow ServiceAccount and a sensor ServiceAccount with least privilege, and a resource quota."
+  type = map(object({
+    cpu_quota      = optional(string, "32")
+    memory_quota   = optional(string, "128Gi")
+    manifests_repo = optional(string, "")
+    manifests_path = optional(string, "manifests")
+  }))
+  default = {
+    sluicegate = {}
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(var.teams) : can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", name))])
+    error_message = "Team names become namespace names: lowercase letters, digits and '-', at most 63 characters."
+  }
+}
+
+variable "gitops" {
+  description = "The git repository Argo CD syncs: its gitops/ folder holds the ApplicationSet that deploys manifests/ into every team namespace."
+  type = object({
+    repo_url = string
+    revision = optional(string, "main")
+    path     = optional(string, "gitops")
+  })
+}
+
+variable "ingress" {
+  description = "Public entry points. With a domain set, the Argo Server, Argo CD, MLflow and Grafana get hosts argo., cd., mlflow. and grafana. under it."
+  type = object({
+    domain        = optional(string, "")
+    class_name    = optional(string, "nginx")
+    load_balancer = optional(map(string), {})
+  })
+  default = {}
+}
+
+variable "node_pools" {
+  description = "Node labels that select the steps pool (workflow pods) and the serving pool (model services)."
+  type = object({
+    steps_selector   = optional(map(string), {})
+    serving_selector = optional(map(string), {})
+  })
+  default = {}
+}
+
+variable "chart_versions" {
+  description = "Helm chart versions. Every default is an exact version we test with; override only to upgrade deliberately."
+  type = object({
+    argo_workflows        = optional(string, "1.0.18")
+    argo_events           = optional(string, "2.4.22")
+    argo_rollouts         = optional(string, "2.41.0")
+    argo_cd               = optional(string, "10.1.1")
+    mlflow                = optional(string, "1.11.5")
+    kube_prometheus_stack = optional(string, "88.5.3")
+    ingress_nginx         = optional(string, "4.15.1")
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for v in values(var.chart_versions) : can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", v))])
+    error_message = "Chart versions must be exact (MAJOR.MINOR.PATCH), never ranges."
+  }
+}
