@@ -1,11 +1,12 @@
-# IRSA: each Kubernetes ServiceAccount that touches the bucket assumes its own IAM role, allowed on that
-# bucket (and its KMS key) only. No access keys exist anywhere.
+# IRSA: the platform's chart-made ServiceAccounts (Argo controller and server, MLflow) assume their own IAM
+# role through the `eks.amazonaws.com/role-arn` annotation the module sets. The pipeline's ServiceAccount
+# belongs to the rendered manifests, so it gets its role through an EKS Pod Identity association instead
+# (no annotation needed). Every role may use the artifacts bucket and its KMS key only; no access keys exist.
 
 locals {
   irsa_subjects = {
     argo   = ["argo:argo-workflows-workflow-controller", "argo:argo-workflows-server"]
     mlflow = ["mlflow:mlflow"]
-    steps  = [for team in keys(var.teams) : "${team}:workflow"]
   }
 }
 
@@ -50,4 +51,30 @@ module "irsa" {
       namespace_service_accounts = each.value
     }
   }
+}
+
+resource "aws_iam_role" "pipeline" {
+  name = "${var.name}-pipeline"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "pods.eks.amazonaws.com" }
+      Action    = ["sts:AssumeRole", "sts:TagSession"]
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "pipeline" {
+  role       = aws_iam_role.pipeline.name
+  policy_arn = aws_iam_policy.artifacts.arn
+}
+
+resource "aws_eks_pod_identity_association" "pipeline" {
+  for_each = var.teams
+
+  cluster_name    = module.eks.cluster_name
+  namespace       = each.key
+  service_account = "sluicegate-pipeline"
+  role_arn        = aws_iam_role.pipeline.arn
 }

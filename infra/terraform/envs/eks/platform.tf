@@ -18,7 +18,6 @@ module "argo_stack" {
   workload_identities = {
     argo_workflows = module.irsa["argo"].iam_role_arn
     mlflow         = module.irsa["mlflow"].iam_role_arn
-    team_workflow  = module.irsa["steps"].iam_role_arn
   }
   teams = var.teams
   gitops = {

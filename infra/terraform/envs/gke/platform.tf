@@ -16,7 +16,6 @@ module "argo_stack" {
   workload_identities = {
     argo_workflows = google_service_account.workload["argo"].email
     mlflow         = google_service_account.workload["mlflow"].email
-    team_workflow  = google_service_account.workload["steps"].email
   }
   teams = var.teams
   gitops = {

@@ -44,7 +44,7 @@ resource "helm_release" "argo_workflows" {
     bucket                   = var.artifact_bucket.name
     region                   = var.artifact_bucket.region
     team_namespaces          = local.team_namespaces
-    workflow_service_account = local.workflow_service_account
+    workflow_service_account = var.pipeline_service_account
     steps_selector           = var.node_pools.steps_selector
     controller_annotations   = local.annotations_for["argo_workflows"]
     host                     = local.hosts.argo

@@ -1,14 +1,16 @@
-# The platform-admin / team split: one namespace per team. Inside it
-#   - `team`     : full rights in the namespace (the built-in `admin` ClusterRole bound by a RoleBinding,
-#                  so it grants nothing outside the namespace); what people and CI use.
-#   - `workflow` : what workflow pods run as: report step results, read their pods' logs, and patch the
-#                  Rollouts of the namespace (the pipeline's deploy step). Nothing else.
-#   - `sensor`   : what Sensors run as: create Workflows in the namespace. Nothing else.
+# The platform-admin / team split: one namespace per team, with a quota, default container resources and
+# `team`, a ServiceAccount with full rights in the namespace (the built-in `admin` ClusterRole bound by a
+# RoleBinding, so it grants nothing outside the namespace); what people and CI use.
+#
+# The least-privilege ServiceAccounts the workloads run as are part of the rendered manifests, so that a
+# team's namespace carries them wherever the manifests go (Argo CD syncs them into every team namespace):
+#   - `sluicegate-pipeline` (workflows/rbac.py): report step results, get and patch the namespace's Rollouts.
+#   - the Sensors' ServiceAccount (events/): create Workflows in the namespace, nothing else.
+# The cloud identity of `sluicegate-pipeline` (bucket access for artifacts) is bound in the env roots
+# without annotating that ServiceAccount (GKE principal IAM, EKS Pod Identity).
 
 locals {
-  team_service_account     = "team"
-  workflow_service_account = "workflow"
-  sensor_service_account   = "sensor"
+  team_service_account = "team"
 }
 
 resource "kubernetes_namespace_v1" "team" {
@@ -80,101 +82,6 @@ resource "kubernetes_role_binding_v1" "team_admin" {
   subject {
     kind      = "ServiceAccount"
     name      = kubernetes_service_account_v1.team[each.key].metadata[0].name
-    namespace = each.key
-  }
-}
-
-resource "kubernetes_service_account_v1" "workflow" {
-  for_each = var.teams
-
-  metadata {
-    name        = local.workflow_service_account
-    namespace   = kubernetes_namespace_v1.team[each.key].metadata[0].name
-    annotations = local.annotations_for["team_workflow"]
-  }
-}
-
-resource "kubernetes_role_v1" "workflow" {
-  for_each = var.teams
-
-  metadata {
-    name      = "workflow"
-    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
-  }
-  rule {
-    api_groups = ["argoproj.io"]
-    resources  = ["workflowtaskresults"]
-    verbs      = ["create", "patch"]
-  }
-  rule {
-    api_groups = [""]
-    resources  = ["pods", "pods/log"]
-    verbs      = ["get", "watch"]
-  }
-  rule {
-    api_groups = ["argoproj.io"]
-    resources  = ["rollouts"]
-    verbs      = ["get", "list", "watch", "patch"]
-  }
-}
-
-resource "kubernetes_role_binding_v1" "workflow" {
-  for_each = var.teams
-
-  metadata {
-    name      = "workflow"
-    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
-  }
-  role_ref {
-    api_group = "rbac.authorization.k8s.io"
-    kind      = "Role"
-    name      = kubernetes_role_v1.workflow[each.key].metadata[0].name
-  }
-  subject {
-    kind      = "ServiceAccount"
-    name      = kubernetes_service_account_v1.workflow[each.key].metadata[0].name
-    namespace = each.key
-  }
-}
-
-resource "kubernetes_service_account_v1" "sensor" {
-  for_each = var.teams
-
-  metadata {
-    name      = local.sensor_service_account
-    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
-  }
-}
-
-resource "kubernetes_role_v1" "sensor" {
-  for_each = var.teams
-
-  metadata {
-    name      = "sensor"
-    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
-  }
-  rule {
-    api_groups = ["argoproj.io"]
-    resources  = ["workflows"]
-    verbs      = ["create"]
-  }
-}
-
-resource "kubernetes_role_binding_v1" "sensor" {
-  for_each = var.teams
-
-  metadata {
-    name      = "sensor"
-    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
-  }
-  role_ref {
-    api_group = "rbac.authorization.k8s.io"
-    kind      = "Role"
-    name      = kubernetes_role_v1.sensor[each.key].metadata[0].name
-  }
-  subject {
-    kind      = "ServiceAccount"
-    name      = kubernetes_service_account_v1.sensor[each.key].metadata[0].name
     namespace = each.key
   }
 }

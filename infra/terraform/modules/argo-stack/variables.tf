@@ -33,13 +33,18 @@ variable "workload_identities" {
   type = object({
     argo_workflows = optional(string, "")
     mlflow         = optional(string, "")
-    team_workflow  = optional(string, "")
   })
   default = {}
 }
 
+variable "pipeline_service_account" {
+  description = "The ServiceAccount workflows run as when a template names none; the rendered manifests create it in every team namespace."
+  type        = string
+  default     = "sluicegate-pipeline"
+}
+
 variable "teams" {
-  description = "One namespace per team. Each gets a team ServiceAccount with full rights in its namespace only, a workflow ServiceAccount and a sensor ServiceAccount with least privilege, and a resource quota."
+  description = "One namespace per team. Each gets a team ServiceAccount with full rights in its namespace only, a resource quota and default container resources."
   type = map(object({
     cpu_quota      = optional(string, "32")
     memory_quota   = optional(string, "128Gi")
