@@ -1,15 +1,46 @@
 """Declarative events definitions of Sluicegate; imported only by `sluice render`.
 
-`manifests()` returns every document this package defines, as plain dicts ready for YAML.
+`manifests()` returns every document this package defines, as plain dicts ready for YAML: the EventBus,
+the EventSources (`github`, `mlflow`, `workflow-events`) and the Sensors (`train-on-push`,
+`evaluate-on-mlflow`, `notify-outcome`) with one least-privilege ServiceAccount each.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["manifests"]
+from events._build import NAMESPACE
+from events._bus import event_bus
+from events._sensors import SLACK_SECRET, SensorsConfig, sensors
+from events._sources import (
+    GITHUB_PORT,
+    MLFLOW_EVENTS,
+    MLFLOW_PORT,
+    OUTCOME_PORT,
+    GithubConfig,
+    event_sources,
+    outcome_url,
+    service_url,
+)
+
+__all__ = [
+    "GITHUB_PORT",
+    "MLFLOW_EVENTS",
+    "MLFLOW_PORT",
+    "NAMESPACE",
+    "OUTCOME_PORT",
+    "SLACK_SECRET",
+    "GithubConfig",
+    "SensorsConfig",
+    "event_bus",
+    "event_sources",
+    "manifests",
+    "outcome_url",
+    "sensors",
+    "service_url",
+]
 
 
-def manifests() -> list[dict[str, Any]]:
+def manifests(github: GithubConfig | None = None, config: SensorsConfig | None = None) -> list[dict[str, Any]]:
     """Every document this package defines."""
-    return []
+    return [event_bus(), *event_sources(github), *sensors(config)]

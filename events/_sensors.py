@@ -1,0 +1,295 @@
+"""The Sensors: `train-on-push`, `evaluate-on-mlflow`, `notify-outcome` (with their ServiceAccounts).
+
+Called by `events.manifests()`. The filters and parameter paths are written for the event shapes Argo
+Events produces (github: `{headers, body, metadata}` with `X-GitHub-Event` injected into the body;
+webhook: `{header, body, metadata}`), so they work unchanged on a cluster and in the local runtime.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hera.events.models import (
+    ArgoWorkflowTrigger,
+    ArtifactLocation,
+    DataFilter,
+    EventDependency,
+    EventDependencyFilter,
+    ExprFilter,
+    LogTrigger,
+    PayloadField,
+    Sensor,
+    SensorSpec,
+    SlackTrigger,
+    Template,
+    Trigger,
+    TriggerParameter,
+    TriggerParameterSource,
+    TriggerTemplate,
+)
+from pydantic import BaseModel, ConfigDict
+
+from events._build import NAMESPACE, PolicyRule, dump, meta, rbac_for_sensor, secret
+
+__all__ = [
+    "SLACK_SECRET",
+    "SensorsConfig",
+    "evaluate_on_mlflow",
+    "notify_outcome",
+    "paths_regex",
+    "sensors",
+    "train_on_push",
+]
+
+#: Secret holding the Slack bot token (`sluice secret set slack-bot token xoxb-...`).
+SLACK_SECRET = ("slack-bot", "token")
+_SUBMIT_RULES = [PolicyRule(api_groups=["argoproj.io"], resources=["workflows"], verbs=["create"])]
+
+
+class SensorsConfig(BaseModel):
+    """What the Sensors can be configured with."""
+
+    model_config = ConfigDict(frozen=True)
+
+    #: Files (exact) and folders (ending in `/`) whose change starts training.
+    training_paths: tuple[str, ...] = ("params.yaml", "components/", "workflows/")
+    slack_channel: str = "ml-deploys"
+    pipeline_template: str = "model-pipeline"
+    evaluate_template: str = "evaluate-and-deploy"
+    retries: int = 3
+
+
+def paths_regex(paths: tuple[str, ...]) -> str:
+    """A regex matching a JSON-quoted file name that is one of `paths` or under one of its folders."""
+    alts = [re.escape(p) + '[^"]*' if p.endswith("/") else re.escape(p) for p in paths]
+    return '"(' + "|".join(alts) + ')"'
+
+
+def _param(dep: str, dest: str, key: str = "", template: str = "", default: str | None = None) -> TriggerParameter:
+    src = TriggerParameterSource(
+        dependency_name=dep, data_key=key or None, data_template=template or None, value=default
+    )
+    return TriggerParameter(src=src, dest=dest)
+
+
+def _workflow(template: str, params: list[str], trigger_label: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {
+            "generateName": f"{template}-",
+            "namespace": NAMESPACE,
+            "labels": {"sluicegate.io/started-by": trigger_label},
+        },
+        "spec": {
+            "workflowTemplateRef": {"name": template},
+            "arguments": {"parameters": [{"name": p, "value": ""} for p in params]},
+        },
+    }
+
+
+def _submit(
+    name: str, conditions: str, template: str, wf_params: dict[str, TriggerParameter], dep: str
+) -> tuple[Trigger, dict[str, Any]]:
+    """An at-least-once argoWorkflow submit with retries and a dead-letter log trigger, and its Workflow."""
+    names = list(wf_params)
+    params = [
+        p.model_copy(update={"dest": f"spec.arguments.parameters.{i}.value"}) for i, p in enumerate(wf_params.values())
+    ]
+    tt = TriggerTemplate(
+        name=name,
+        conditions=conditions,
+        argo_workflow=ArgoWorkflowTrigger(operation="submit", source=ArtifactLocation(), parameters=params),
+    )
+    dlq = Trigger(template=TriggerTemplate(name=f"{name}-dead-letter", log=LogTrigger()))
+    return Trigger(template=tt, at_least_once=True, dlq_trigger=dlq), _workflow(template, names, dep)
+
+
+def _slack(name: str, conditions: str, message: TriggerParameter, blocks: TriggerParameter | None = None) -> Trigger:
+    cfg = SensorsConfig()
+    params = [message.model_copy(update={"dest": "slack.message"})]
+    if blocks is not None:
+        params.append(blocks.model_copy(update={"dest": "slack.blocks"}))
+    tt = TriggerTemplate(
+        name=name,
+        conditions=conditions,
+        slack=SlackTrigger(slack_token=secret(*SLACK_SECRET), channel=cfg.slack_channel, message="(set by parameters)"),
+    )
+    return Trigger(template=tt, parameters=params)
+
+
+def _sensor(
+    name: str,
+    deps: list[EventDependency],
+    triggers: list[Trigger | tuple[Trigger, dict[str, Any]]],
+    rules: list[PolicyRule],
+) -> list[Any]:
+    sa, rbac = rbac_for_sensor(name, rules)
+    plain = [t[0] if isinstance(t, tuple) else t for t in triggers]
+    spec = SensorSpec(
+        event_bus_name="default", template=Template(service_account_name=sa), dependencies=deps, triggers=plain
+    )
+    doc = dump(Sensor(metadata=meta(name), spec=spec), "Sensor")
+    _finish_triggers(doc, [t[1] if isinstance(t, tuple) else None for t in triggers])
+    return [*rbac, doc]
+
+
+def _finish_triggers(doc: dict[str, Any], resources: list[dict[str, Any] | None]) -> None:
+    # Hera 7.1 types K8SResource as an encoded string and Backoff.duration/factor as wrapper objects; the
+    # CRD takes a plain object and a string/number, so those fields are written after the dump.
+    for out, resource in zip(doc["spec"]["triggers"], resources, strict=True):
+        if resource is not None:
+            out["template"]["argoWorkflow"]["source"] = {"resource": resource}
+            out["retryStrategy"] = {"steps": SensorsConfig().retries, "duration": "1s", "factor": 2.0, "jitter": 0.1}
+
+
+def train_on_push(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
+    """Sensor `train-on-push`: default-branch pushes touching model code or parameters start the pipeline."""
+    cfg = cfg or SensorsConfig()
+    touched = paths_regex(cfg.training_paths)
+    dep = EventDependency(
+        name="push",
+        event_source_name="github",
+        event_name="push",
+        filters_logical_operator="and",
+        filters=EventDependencyFilter(
+            exprs=[
+                ExprFilter(
+                    expr='event == "push" && deleted == false && ref == "refs/heads/" + branch',
+                    fields=[
+                        PayloadField(name="event", path="body.X-GitHub-Event"),
+                        PayloadField(name="deleted", path="body.deleted"),
+                        PayloadField(name="ref", path="body.ref"),
+                        PayloadField(name="branch", path="body.repository.default_branch"),
+                    ],
+                )
+            ],
+            data=[
+                DataFilter(path=f"body.commits.#.{change}", type="string", value=[touched])
+                for change in ("added", "modified", "removed")
+            ],
+            data_logical_operator="or",
+        ),
+    )
+    submit = _submit(
+        "start-model-pipeline",
+        "push",
+        cfg.pipeline_template,
+        {
+            "git-repo": _param("push", "", key="body.repository.clone_url"),
+            "git-revision": _param("push", "", key="body.after"),
+        },
+        "git-push",
+    )
+    announce = _slack(
+        "announce-training",
+        "push",
+        _param(
+            "push",
+            "",
+            template=(
+                ":rocket: Training `{{ .Input.body.repository.full_name }}` at "
+                "`{{ .Input.body.after | trunc 12 }}` ({{ len .Input.body.commits }} commit(s) by "
+                '{{ .Input.body.pusher.name | default "someone" }}): {{ .Input.body.head_commit.message | default "" }}'
+            ),
+            default="Training started",
+        ),
+    )
+    return _sensor("train-on-push", [dep], [submit, announce], _SUBMIT_RULES)
+
+
+def evaluate_on_mlflow(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
+    """Sensor `evaluate-on-mlflow`: model versions and tagged runs from outside our pipeline get evaluated."""
+    cfg = cfg or SensorsConfig()
+    not_ours = DataFilter(path="body.produced_by_pipeline", type="bool", value=["false"])
+    version = EventDependency(
+        name="version-created",
+        event_source_name="mlflow",
+        event_name="model-version-created",
+        # a version from a run tagged for evaluation is evaluated when that run finishes instead
+        filters=EventDependencyFilter(
+            data=[not_ours, DataFilter(path="body.evaluate_tagged", type="bool", value=["false"])]
+        ),
+    )
+    run = EventDependency(
+        name="run-finished",
+        event_source_name="mlflow",
+        event_name="run-finished",
+        filters=EventDependencyFilter(
+            data=[
+                not_ours,
+                DataFilter(path="body.evaluate_tagged", type="bool", value=["true"]),
+                DataFilter(path="body.status", type="string", value=["^FINISHED$"]),
+                DataFilter(path="body.model_version", type="string", value=["^[0-9]+$"]),
+            ]
+        ),
+    )
+    on_version = _submit(
+        "evaluate-new-version",
+        "version-created",
+        cfg.evaluate_template,
+        {
+            "model-name": _param("version-created", "", key="body.name"),
+            "model-version": _param("version-created", "", key="body.version"),
+            "mlflow-tracking-uri": _param("version-created", "", key="body.tracking_uri"),
+        },
+        "mlflow-model-version",
+    )
+    on_run = _submit(
+        "evaluate-tagged-run",
+        "run-finished",
+        cfg.evaluate_template,
+        {
+            "model-name": _param("run-finished", "", key="body.model_name"),
+            "model-version": _param("run-finished", "", key="body.model_version"),
+            "mlflow-tracking-uri": _param("run-finished", "", key="body.tracking_uri"),
+        },
+        "mlflow-run",
+    )
+    return _sensor("evaluate-on-mlflow", [version, run], [on_version, on_run], _SUBMIT_RULES)
+
+
+_P = ".Input.body.parameters"
+#: Block Kit message of a workflow outcome (a JSON array once rendered).
+OUTCOME_BLOCKS = "".join(
+    [
+        '[{"type":"header","text":{"type":"plain_text","text":{{ printf "%s: %s"',
+        ' (.Input.body.workflow | default "workflow") (.Input.body.status | default "Unknown") | toJson }}}},',
+        '{"type":"section","fields":[',
+        '{"type":"mrkdwn","text":{{ printf "*Commit*\\n%s"',
+        f' (index {_P} "git-revision" | default "-" | trunc 12) | toJson }}}}}},',
+        '{"type":"mrkdwn","text":{{ printf "*Model*\\n%s %s"',
+        f' (index {_P} "model-name" | default "-") (index {_P} "model-version" | default "") | toJson }}}}}},',
+        '{"type":"mrkdwn","text":{{ printf "*Decision*\\n%s" (.Input.body.decision | default "-") | toJson }}}',
+        "{{ range $k, $v := .Input.body.metrics }}",
+        ',{"type":"mrkdwn","text":{{ printf "*%s*\\n%v" $k $v | toJson }}}',
+        "{{ end }}]},",
+        '{"type":"section","text":{"type":"mrkdwn","text":{{ printf "MLflow run: %s"',
+        f' (.Input.body.run_url | default (index {_P} "mlflow-tracking-uri") | default "-") | toJson }}}}}}}}]',
+    ]
+)
+
+
+def notify_outcome(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
+    """Sensor `notify-outcome`: every workflow outcome record becomes a Slack Block Kit message."""
+    del cfg
+    dep = EventDependency(
+        name="outcome",
+        event_source_name="workflow-events",
+        event_name="outcome",
+        filters=EventDependencyFilter(data=[DataFilter(path="body.status", type="string", value=[".+"])]),
+    )
+    text = _param(
+        "outcome",
+        "",
+        template="{{ .Input.body.workflow }}: {{ .Input.body.status }}",
+        default="A workflow finished",
+    )
+    blocks = _param("outcome", "", template=OUTCOME_BLOCKS, default="[]")
+    return _sensor("notify-outcome", [dep], [_slack("announce-outcome", "outcome", text, blocks)], [])
+
+
+def sensors(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
+    """Every Sensor with its ServiceAccount, Role and RoleBinding."""
+    return [*train_on_push(cfg), *evaluate_on_mlflow(cfg), *notify_outcome(cfg)]

@@ -1,0 +1,139 @@
+"""The EventSources: `github` (push webhooks), `mlflow` (CloudEvents from the relay), `workflow-events`.
+
+Called by `events.manifests()`. Ports and endpoints here are what the local event runtime serves too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hera.events.models import (
+    EventSource,
+    EventSourceSpec,
+    GithubEventSource,
+    OwnedRepositories,
+    Service,
+    WebhookContext,
+    WebhookEventSource,
+)
+from hera.events.models.io.k8s.api.core.v1 import ServicePort
+from pydantic import BaseModel, ConfigDict
+
+from events._build import NAMESPACE, dump, meta, secret
+
+__all__ = [
+    "GITHUB_PORT",
+    "MLFLOW_EVENTS",
+    "MLFLOW_PORT",
+    "OUTCOME_PORT",
+    "GithubConfig",
+    "event_sources",
+    "github_source",
+    "mlflow_source",
+    "outcome_url",
+    "service_url",
+    "workflow_events_source",
+]
+
+GITHUB_PORT = 12000
+MLFLOW_PORT = 12001
+OUTCOME_PORT = 12002
+#: Event names of the `mlflow` EventSource, each at `/mlflow/<name>`.
+MLFLOW_EVENTS = ("run-finished", "model-version-created")
+_MAX_PAYLOAD = 25 * 1024 * 1024  # GitHub's own webhook payload cap
+
+
+class GithubConfig(BaseModel):
+    """Optional API registration of the push hook (Argo creates the hook only with a token and a URL)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    owner: str = ""
+    repositories: list[str] = []
+    public_url: str = ""
+    api_token_secret: str = ""
+
+
+def _service(port: int) -> Service:
+    return Service(ports=[ServicePort(port=port, target_port=port)])
+
+
+def service_url(source: str, port: int) -> str:
+    """In-cluster base URL of an EventSource's Service (`<name>-eventsource-svc`, created by Argo Events)."""
+    return f"http://{source}-eventsource-svc.{NAMESPACE}.svc:{port}"
+
+
+def _hook(source: str, port: int, endpoint: str, url: str = "") -> WebhookContext:
+    # `url` is required by the schema; only hook-registering sources (GitHub with a token) use it.
+    return WebhookContext(
+        port=str(port),
+        endpoint=endpoint,
+        method="POST",
+        url=url or service_url(source, port),
+        max_payload_size=str(_MAX_PAYLOAD),
+    )
+
+
+def github_source(cfg: GithubConfig | None = None) -> dict[str, Any]:
+    """EventSource `github`: push webhooks at :12000/push, HMAC-checked with Secret `github-webhook`."""
+    cfg = cfg or GithubConfig()
+    register = bool(cfg.api_token_secret and cfg.public_url and cfg.owner)
+    push = GithubEventSource(
+        events=["push"],
+        webhook=_hook("github", GITHUB_PORT, "/push", cfg.public_url),
+        webhook_secret=secret("github-webhook", "secret"),
+        content_type="json",
+        insecure=False,
+        active=True,
+        repositories=[OwnedRepositories(owner=cfg.owner, names=cfg.repositories)] if cfg.owner else None,
+        api_token=secret(cfg.api_token_secret, "token") if register else None,
+        delete_hook_on_finish=register or None,
+    )
+    es = EventSource(
+        metadata=meta("github"), spec=EventSourceSpec(service=_service(GITHUB_PORT), github={"push": push})
+    )
+    return dump(es, "EventSource")
+
+
+def mlflow_source() -> dict[str, Any]:
+    """EventSource `mlflow`: CloudEvents (HTTP binary mode) posted by the relay at :12001/mlflow/<event>."""
+    webhook = {
+        name: WebhookEventSource(
+            webhook_context=_hook("mlflow", MLFLOW_PORT, f"/mlflow/{name}").model_copy(
+                update={"metadata": {"source": "mlflow"}}
+            )
+        )
+        for name in MLFLOW_EVENTS
+    }
+    es = EventSource(metadata=meta("mlflow"), spec=EventSourceSpec(service=_service(MLFLOW_PORT), webhook=webhook))
+    return _flatten_webhook(dump(es, "EventSource"))
+
+
+def workflow_events_source() -> dict[str, Any]:
+    """EventSource `workflow-events`: outcome records posted by the pipelines' exit handler."""
+    webhook = {
+        "outcome": WebhookEventSource(webhook_context=_hook("workflow-events", OUTCOME_PORT, "/workflow-outcome"))
+    }
+    es = EventSource(
+        metadata=meta("workflow-events"), spec=EventSourceSpec(service=_service(OUTCOME_PORT), webhook=webhook)
+    )
+    return _flatten_webhook(dump(es, "EventSource"))
+
+
+def _flatten_webhook(doc: dict[str, Any]) -> dict[str, Any]:
+    # The CRD inlines WebhookContext into each webhook event (Go struct embedding); Hera nests it.
+    for name, event in list(doc["spec"].get("webhook", {}).items()):
+        ctx = event.pop("webhookContext", {})
+        doc["spec"]["webhook"][name] = {**ctx, **event}
+    return doc
+
+
+def outcome_url(in_cluster: bool = True) -> str:
+    """Where the pipelines' exit handler posts outcome records (`notify-url`)."""
+    base = service_url("workflow-events", OUTCOME_PORT) if in_cluster else f"http://127.0.0.1:{OUTCOME_PORT}"
+    return f"{base}/workflow-outcome"
+
+
+def event_sources(github: GithubConfig | None = None) -> list[dict[str, Any]]:
+    """Every EventSource."""
+    return [github_source(github), mlflow_source(), workflow_events_source()]

@@ -1,0 +1,302 @@
+"""A subset of Go `text/template` (with a few sprig functions) for `dataTemplate` and filter `template`.
+
+Called by `_params` and `_filters`. Supported: text and `{{ }}` actions with `{{-`/`-}}` trimming; field
+chains (`.Input.body.ref`, `$v.name`), string/number/bool literals, function calls and pipes, parentheses;
+`if`/`else if`/`else`/`end`, `range` over lists and maps (`range $k, $v := ...`), `with`. Functions: eq ne lt le
+gt ge and or not len index print printf toJson toString default upper lower trunc quote trim replace
+contains hasPrefix hasSuffix join. A missing map key prints `<no value>`, as Go does for maps.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sluicegate.eventing._paths import MISSING, as_string
+
+__all__ = ["TemplateError", "render"]
+
+
+class TemplateError(ValueError):
+    """The template does not parse or fails while executing."""
+
+
+_ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.DOTALL)
+_ARG = re.compile(
+    r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|`[^`]*`)|(?P<num>-?\d+(?:\.\d+)?)|(?P<var>\$[A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)
+    |(?P<field>(?:\.[A-Za-z0-9_-]+)+|\.)|(?P<ident>[A-Za-z_][A-Za-z0-9_]*)|(?P<pipe>\|)|(?P<lp>\()|(?P<rp>\))
+    |(?P<decl>:=)|(?P<comma>,))""",
+    re.VERBOSE,
+)
+
+
+def _go_str(v: Any) -> str:
+    if v is MISSING:
+        return "<no value>"
+    if v is None:
+        return "<nil>"
+    if isinstance(v, dict):
+        return "map[" + " ".join(f"{k}:{_go_str(v[k])}" for k in sorted(v)) + "]"
+    if isinstance(v, list):
+        return "[" + " ".join(_go_str(x) for x in v) + "]"
+    return as_string(v)
+
+
+def _truthy(v: Any) -> bool:
+    return not (v is MISSING or v is None or v is False or v == 0 or v == "" or v == [] or v == {})
+
+
+def _printf(fmt: str, *args: Any) -> str:
+    def conv(a: Any, verb: str) -> Any:
+        if verb in "sv":
+            return _go_str(a)
+        if verb == "q":
+            return json.dumps(_go_str(a))
+        return a
+
+    verbs = re.findall(r"%[-+# 0-9.]*([a-zA-Z%])", fmt)
+    vals = [conv(a, v) for a, v in zip(args, [v for v in verbs if v != "%"], strict=False)]
+    py = re.sub(r"%([-+# 0-9.]*)[vq]", r"%\1s", fmt)
+    try:
+        return py % tuple(vals)
+    except (TypeError, ValueError) as e:
+        raise TemplateError(f"printf {fmt!r}: {e}") from e
+
+
+def _index(v: Any, *keys: Any) -> Any:
+    for k in keys:
+        if isinstance(v, list):
+            i = int(k)
+            v = v[i] if 0 <= i < len(v) else MISSING
+        elif isinstance(v, dict):
+            v = v.get(k, MISSING)
+        else:
+            return MISSING
+    return v
+
+
+FUNCS: dict[str, Callable[..., Any]] = {
+    "eq": lambda a, *b: any(a == x for x in b),
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "and": lambda *a: next((x for x in a if not _truthy(x)), a[-1]),
+    "or": lambda *a: next((x for x in a if _truthy(x)), a[-1]),
+    "not": lambda a: not _truthy(a),
+    "len": lambda a: len(a) if isinstance(a, (str, list, dict)) else 0,
+    "index": _index,
+    "print": lambda *a: "".join(_go_str(x) for x in a),
+    "printf": _printf,
+    "toJson": lambda a: json.dumps(None if a is MISSING else a, separators=(",", ":")),
+    "toString": _go_str,
+    "default": lambda d, v=MISSING: v if _truthy(v) else d,
+    "upper": lambda s: _go_str(s).upper(),
+    "lower": lambda s: _go_str(s).lower(),
+    "trunc": lambda n, s: _go_str(s)[: int(n)] if int(n) >= 0 else _go_str(s)[int(n) :],
+    "quote": lambda *a: " ".join(json.dumps(_go_str(x)) for x in a),
+    "trim": lambda s: _go_str(s).strip(),
+    "replace": lambda old, new, s: _go_str(s).replace(old, new),
+    "contains": lambda sub, s: sub in _go_str(s),
+    "hasPrefix": lambda p, s: _go_str(s).startswith(p),
+    "hasSuffix": lambda p, s: _go_str(s).endswith(p),
+    "join": lambda sep, xs: sep.join(_go_str(x) for x in (xs or [])),
+}
+
+
+@dataclass
+class _Node:
+    kind: str  # text | out | if | range | with
+    text: str = ""
+    pipe: list[tuple[str, str]] = field(default_factory=list)
+    body: list[_Node] = field(default_factory=list)
+    orelse: list[_Node] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+
+def _lex(action: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    action = action.strip()
+    while pos < len(action):
+        m = _ARG.match(action, pos)
+        if m is None or m.end() == pos:
+            raise TemplateError(f"cannot parse {action[pos:]!r} in {{{{ {action} }}}}")
+        kind = m.lastgroup or ""
+        out.append((kind, m.group(kind)))
+        pos = m.end()
+    return out
+
+
+def _parse(src: str) -> list[_Node]:
+    root: list[_Node] = []
+    # frames: (owner node, list being filled, closes-with-parent: an `else if` frame ends with its `if`)
+    stack: list[tuple[_Node | None, list[_Node], bool]] = [(None, root, False)]
+    pos = 0
+    pending_trim = False
+    for m in _ACTION.finditer(src):
+        text = src[pos : m.start()]
+        if pending_trim:
+            text = text.lstrip()
+        if m.group(1):
+            text = text.rstrip()
+        if text:
+            stack[-1][1].append(_Node("text", text=text))
+        pos = m.end()
+        pending_trim = bool(m.group(3))
+        body = m.group(2).strip()
+        word = body.split(None, 1)[0] if body else ""
+        rest = body[len(word) :].strip()
+        if body.startswith("/*"):
+            continue
+        if word in ("if", "range", "with"):
+            node = _Node(word)
+            toks = _lex(rest)
+            if word == "range" and any(k == "decl" for k, _ in toks):
+                cut = next(i for i, (k, _) in enumerate(toks) if k == "decl")
+                node.names = [v for k, v in toks[:cut] if k == "var"]
+                toks = toks[cut + 1 :]
+            node.pipe = toks
+            stack[-1][1].append(node)
+            stack.append((node, node.body, False))
+        elif word == "else":
+            owner = stack[-1][0]
+            if owner is None:
+                raise TemplateError(f"unexpected {{{{else}}}} in {src!r}")
+            stack.pop()
+            if rest.startswith("if "):
+                nested = _Node("if", pipe=_lex(rest[3:]))
+                owner.orelse.append(nested)
+                stack.append((owner, owner.orelse, True))
+                stack.append((nested, nested.body, False))
+            else:
+                stack.append((owner, owner.orelse, False))
+        elif word == "end":
+            if len(stack) == 1:
+                raise TemplateError(f"unexpected {{{{end}}}} in {src!r}")
+            stack.pop()
+            while len(stack) > 1 and stack[-1][2]:
+                stack.pop()
+        else:
+            stack[-1][1].append(_Node("out", pipe=_lex(body)))
+    if len(stack) != 1:
+        raise TemplateError(f"missing {{{{end}}}} in {src!r}")
+    text = src[pos:]
+    if pending_trim:
+        text = text.lstrip()
+    if text:
+        root.append(_Node("text", text=text))
+    return root
+
+
+class _Exec:
+    def __init__(self, dot: Any) -> None:
+        self.vars: dict[str, Any] = {"$": dot}
+
+    def field(self, base: Any, chain: list[str]) -> Any:
+        for key in chain:
+            if key == "":
+                continue
+            if isinstance(base, dict):
+                base = base.get(key, MISSING)
+            else:
+                return MISSING
+        return base
+
+    def operand(self, toks: list[tuple[str, str]], i: int, dot: Any) -> tuple[Any, int]:
+        kind, text = toks[i]
+        if kind == "str":
+            return (text[1:-1] if text.startswith("`") else json.loads(text)), i + 1
+        if kind == "num":
+            return (float(text) if "." in text else int(text)), i + 1
+        if kind == "field":
+            return (dot if text == "." else self.field(dot, text.split(".")[1:])), i + 1
+        if kind == "var":
+            name, *chain = text.split(".")
+            if name not in self.vars:
+                raise TemplateError(f"undefined variable {name}")
+            return self.field(self.vars[name], chain), i + 1
+        if kind == "ident" and text in ("true", "false", "nil"):
+            return {"true": True, "false": False, "nil": None}[text], i + 1
+        if kind == "lp":
+            depth, j = 1, i + 1
+            while j < len(toks) and depth:
+                depth += {"lp": 1, "rp": -1}.get(toks[j][0], 0)
+                j += 1
+            return self.pipeline(toks[i + 1 : j - 1], dot), j
+        raise TemplateError(f"unexpected {text!r}")
+
+    def command(self, toks: list[tuple[str, str]], dot: Any, piped: list[Any]) -> Any:
+        if toks and toks[0][0] == "ident" and toks[0][1] not in ("true", "false", "nil"):
+            name = toks[0][1]
+            if name not in FUNCS:
+                raise TemplateError(f'function "{name}" not defined (known: {", ".join(sorted(FUNCS))})')
+            args: list[Any] = []
+            i = 1
+            while i < len(toks):
+                v, i = self.operand(toks, i, dot)
+                args.append(v)
+            try:
+                return FUNCS[name](*args, *piped)
+            except TemplateError:
+                raise
+            except Exception as e:
+                raise TemplateError(f"error calling {name}: {e}") from e
+        if not toks:
+            raise TemplateError("empty command")
+        value, i = self.operand(toks, 0, dot)
+        if i != len(toks) or piped:
+            raise TemplateError(f"can't give arguments to a non-function {toks[0][1]!r}")
+        return value
+
+    def pipeline(self, toks: list[tuple[str, str]], dot: Any) -> Any:
+        cmds: list[list[tuple[str, str]]] = [[]]
+        depth = 0
+        for tok in toks:
+            depth += {"lp": 1, "rp": -1}.get(tok[0], 0)
+            if tok[0] == "pipe" and depth == 0:
+                cmds.append([])
+            else:
+                cmds[-1].append(tok)
+        value: list[Any] = []
+        for cmd in cmds:
+            value = [self.command(cmd, dot, value)]
+        return value[0]
+
+    def run(self, nodes: list[_Node], dot: Any, out: list[str]) -> None:
+        for node in nodes:
+            if node.kind == "text":
+                out.append(node.text)
+            elif node.kind == "out":
+                out.append(_go_str(self.pipeline(node.pipe, dot)))
+            elif node.kind == "if":
+                self.run(node.body if _truthy(self.pipeline(node.pipe, dot)) else node.orelse, dot, out)
+            elif node.kind == "with":
+                v = self.pipeline(node.pipe, dot)
+                self.run(node.body, v, out) if _truthy(v) else self.run(node.orelse, dot, out)
+            elif node.kind == "range":
+                self.range(node, dot, out)
+
+    def range(self, node: _Node, dot: Any, out: list[str]) -> None:
+        v = self.pipeline(node.pipe, dot)
+        items = sorted(v.items()) if isinstance(v, dict) else list(enumerate(v)) if isinstance(v, list) else []
+        if not items:
+            self.run(node.orelse, dot, out)
+        for k, item in items:
+            if len(node.names) == 2:
+                self.vars[node.names[0]], self.vars[node.names[1]] = k, item
+            elif len(node.names) == 1:
+                self.vars[node.names[0]] = item
+            self.run(node.body, item, out)
+
+
+def render(template: str, data: Any) -> str:
+    """Execute a Go template against `data` (the value of `.`)."""
+    nodes = _parse(template)
+    out: list[str] = []
+    _Exec(data).run(nodes, data, out)
+    return "".join(out)

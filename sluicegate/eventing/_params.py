@@ -1,0 +1,81 @@
+"""Trigger parameters: resolve a value from the events that fired, and write it into a document.
+
+Called by the sensor controller on both kinds of parameters: trigger-level ones (applied to the trigger
+template, e.g. `dest: slack.message`) and resource-level ones (applied to the argoWorkflow resource, e.g.
+`dest: spec.arguments.parameters.0.value`). Resolution order follows Argo Events: context key/template,
+then data template, then data key, then the default `value`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sluicegate.errors import ManifestError
+from sluicegate.eventing._gotemplate import TemplateError, render
+from sluicegate.eventing._model import TriggerParameter, TriggerParameterSource
+from sluicegate.eventing._paths import MISSING, as_string, get_path, set_path
+
+__all__ = ["EventView", "apply_parameters", "resolve_parameter"]
+
+#: What a parameter sees of one event: its CloudEvent context and its data.
+EventView = dict[str, Any]
+
+
+def _fallback(src: TriggerParameterSource, why: str) -> Any:
+    if src.value is not None:
+        return src.value
+    raise ManifestError(
+        why,
+        where=f"parameters[].src (dependencyName {src.dependency_name})",
+        fix="set src.value as a default, or fix the key",
+    )
+
+
+def resolve_parameter(src: TriggerParameterSource, events: dict[str, EventView]) -> Any:
+    """The value of one parameter source; raw JSON values only with `useRawData`, else a string."""
+    event = events.get(src.dependency_name)
+    if event is None:
+        return _fallback(src, f"no event for dependency {src.dependency_name!r}")
+    context, data = event["context"], event["data"]
+    if not (src.context_key or src.context_template or src.data_key or src.data_template) and src.value is None:
+        return json.dumps({"context": context, "data": data}, separators=(",", ":"))
+    if src.context_key:
+        got = get_path(context, src.context_key)
+        return _fallback(src, f"context key {src.context_key!r} not found") if got is MISSING else as_string(got)
+    try:
+        if src.context_template:
+            out = render(src.context_template, {"Input": context})
+            if out not in ("", "<no value>"):
+                return out
+        if src.data_template:
+            out = render(src.data_template, {"Input": data})
+            if out not in ("", "<no value>"):
+                return out
+    except TemplateError as e:
+        return _fallback(src, f"template failed: {e}")
+    if src.data_key:
+        got = get_path(data, src.data_key)
+        if got is not MISSING:
+            return got if src.use_raw_data else as_string(got)
+        return _fallback(src, f"data key {src.data_key!r} not found in the event")
+    return _fallback(src, "the template produced no value")
+
+
+def apply_parameters(doc: Any, params: list[TriggerParameter], events: dict[str, EventView]) -> Any:
+    """Write every parameter into `doc` (mutated and returned)."""
+    for p in params:
+        value = resolve_parameter(p.src, events)
+        if p.operation in ("append", "prepend"):
+            current = get_path(doc, p.dest)
+            cur = "" if current is MISSING else as_string(current)
+            value = cur + as_string(value) if p.operation == "append" else as_string(value) + cur
+        try:
+            doc = set_path(doc, p.dest, value)
+        except KeyError as e:
+            raise ManifestError(
+                f"cannot write to dest {p.dest!r}: {e}",
+                where="parameters[].dest",
+                fix="use a path like spec.arguments.parameters.0.value",
+            ) from e
+    return doc
