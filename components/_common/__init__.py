@@ -1,0 +1,28 @@
+"""Helpers shared by the step components (train, evaluate, build, stress-test); never imported by the runtime.
+
+Called by every `components.<name>` CLI: one-line user errors, Argo output files, the bundled scikit-learn
+datasets and their fixed split, and the connection to the MLflow tracking server.
+"""
+
+from components._common._cli import OneLineParser, UserError, run_cli
+from components._common._datasets import DATASETS, Dataset, load_dataset, split
+from components._common._metrics import METRICS, classification_metrics
+from components._common._mlflow import connect, mlflow_errors, parse_models_uri
+from components._common._outputs import DEFAULT_OUTPUTS_DIR, write_outputs
+
+__all__ = [
+    "DATASETS",
+    "DEFAULT_OUTPUTS_DIR",
+    "METRICS",
+    "Dataset",
+    "OneLineParser",
+    "UserError",
+    "classification_metrics",
+    "connect",
+    "load_dataset",
+    "mlflow_errors",
+    "parse_models_uri",
+    "run_cli",
+    "split",
+    "write_outputs",
+]

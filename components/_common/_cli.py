@@ -1,0 +1,58 @@
+"""The error contract of every component CLI: a user error is ONE line on stderr and exit code 2.
+
+Called by the `__main__` module of each component. Bugs (anything that is not a `UserError`) keep their
+traceback, because those are for us to fix, not for the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+__all__ = ["OneLineParser", "UserError", "run_cli"]
+
+#: Exit code for a user error (bad input, unreachable service); 1 is reserved for "ran, but a gate failed".
+USER_ERROR_EXIT = 2
+
+
+class UserError(Exception):
+    """A mistake the user can fix: bad input, a missing file, an unreachable server.
+
+    Args:
+        what: what is wrong, naming the parameter, field or file and the offending value.
+        fix: how to fix it (accepted values, the command to run).
+    """
+
+    def __init__(self, what: str, fix: str = "") -> None:
+        self.what = what
+        self.fix = fix
+        super().__init__(f"{what}; {fix}" if fix else what)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An `ArgumentParser` whose usage errors are one line instead of usage text plus the error."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print `prog: error: message; see --help` and exit 2."""
+        self.exit(USER_ERROR_EXIT, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
+
+
+def run_cli(prog: str, main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> NoReturn:
+    """Run `main(argv)` and exit with its code; a `UserError` becomes one line on stderr and exit 2.
+
+    Args:
+        prog: the command name shown in error lines (e.g. `components.train`).
+        main: the CLI body; returns the exit code.
+        argv: arguments (default `sys.argv[1:]`).
+    """
+    try:
+        code = main(argv)
+    except UserError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        sys.exit(USER_ERROR_EXIT)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code)
