@@ -1,11 +1,174 @@
-"""`sluice` commands of this area (registered by `sluicegate.cli`)."""
+"""`sluice up`, `down`, `status`, `apply` and `secret set`: the local stack's commands (registered by `sluicegate.cli`).
+
+`up` runs the supervisor (`sluicegate.stack.Stack`) in the foreground with a live view, or detached;
+`apply` and `status` talk to the running stack's API with the token from SLUICE_HOME.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
 import typer
+from rich.console import Console
+from rich.live import Live
+
+from sluicegate.config import Settings, load_endpoints, settings
+from sluicegate.errors import ManifestError, ServiceError
+from sluicegate.secrets import SecretStore
+from sluicegate.stack import Stack, detach, down, load_manifests, run_foreground, status_table
 
 __all__ = ["register"]
+
+_console = Console()
+
+
+def _settings(port: int | None, mlflow_port: int | None, tracking_uri: str | None) -> Settings:
+    base = settings()
+    update: dict[str, Any] = {}
+    if port is not None:
+        update["api_port"] = port
+    if mlflow_port is not None:
+        update["mlflow_port"] = mlflow_port
+    if tracking_uri:
+        update["mlflow_tracking_uri"] = tracking_uri
+    return base.model_copy(update=update)
+
+
+def _print_endpoints(endpoints: dict[str, Any], home: Path) -> None:
+    for key, value in endpoints.items():
+        if key not in ("pid", "home"):
+            _console.print(f"  [bold]{key}[/]: {value if isinstance(value, str) else json.dumps(value)}")
+    _console.print(f"  [bold]token[/]: {home / 'token'}")
+
+
+def up(
+    detach_: Annotated[
+        bool, typer.Option("--detach", "-d", help="Run in the background; return once healthy.")
+    ] = False,
+    port: Annotated[int | None, typer.Option("--port", help="API port (default 2746, env SLUICE_API_PORT).")] = None,
+    mlflow_port: Annotated[int | None, typer.Option("--mlflow-port", help="MLflow port (default 5000).")] = None,
+    mlflow_tracking_uri: Annotated[
+        str | None,
+        typer.Option("--mlflow-tracking-uri", envvar="SLUICE_MLFLOW_TRACKING_URI", help="Use this MLflow instead."),
+    ] = None,
+    manifests: Annotated[Path, typer.Option("--manifests", help="Rendered manifests applied at start.")] = Path(
+        "manifests"
+    ),
+    no_view: Annotated[bool, typer.Option("--no-view", hidden=True)] = False,
+) -> None:
+    """Start the local stack (MLflow, Argo-compatible API, workflow controller, ...) on 127.0.0.1."""
+    cfg = _settings(port, mlflow_port, mlflow_tracking_uri)
+    manifests = manifests.absolute()
+    if detach_:
+        args = ["--port", str(cfg.api_port), "--mlflow-port", str(cfg.mlflow_port), "--manifests", str(manifests)]
+        if cfg.mlflow_tracking_uri:
+            args += ["--mlflow-tracking-uri", cfg.mlflow_tracking_uri]
+        endpoints = detach(cfg, args)
+        _console.print(f"[green]sluicegate stack running[/] (pid {endpoints.get('pid')}, home {cfg.home})")
+        _print_endpoints(endpoints, cfg.home)
+        _console.print("stop it with `sluice down`")
+        return
+    stack = Stack(cfg, manifests=manifests)
+    if no_view:
+        run_foreground(stack, on_tick=lambda s: None, tick=1.0)
+        return
+    live = Live(status_table({}), console=_console, refresh_per_second=2, transient=False)
+
+    def tick(s: Stack) -> None:
+        if not live.is_started:
+            _console.print(f"[green]sluicegate stack running[/] (home {cfg.home}); Ctrl-C stops it")
+            for name, result in s.applied:
+                _console.print(f"  applied {name} {result}")
+            _print_endpoints(s.endpoints, cfg.home)
+            live.start()
+        live.update(status_table(s.status(), str(cfg.home)))
+
+    try:
+        run_foreground(stack, on_tick=tick)
+    finally:
+        if live.is_started:
+            live.stop()
+        _console.print("stopped")
+
+
+def down_cmd() -> None:
+    """Stop the local stack started from this SLUICE_HOME (and whatever a crashed one left behind)."""
+    cfg = settings()
+    if down(cfg):
+        _console.print("stopped")
+    else:
+        _console.print("no stack was running")
+
+
+def _api(cfg: Settings) -> tuple[str, dict[str, str]]:
+    endpoints = load_endpoints(cfg)
+    token = cfg.token_file.read_text().strip() if cfg.token_file.exists() else ""
+    return endpoints.api, {"Authorization": f"Bearer {token}"}
+
+
+def _get(url: str, headers: dict[str, str]) -> Any:
+    try:
+        resp = httpx.get(url, headers=headers, timeout=10)
+    except httpx.HTTPError as e:
+        raise ServiceError(f"the stack's API does not answer: {e}", where=url, fix="run `sluice up --detach`") from e
+    if resp.status_code != 200:
+        raise ServiceError(f"HTTP {resp.status_code}: {resp.text[:200]}", where=url)
+    return resp.json()
+
+
+def status() -> None:
+    """Show every part of the running local stack and its health."""
+    cfg = settings()
+    api, headers = _api(cfg)
+    parts = _get(f"{api}/api/v1/sluice/status", headers)["parts"]
+    _console.print(status_table(parts, str(cfg.home)))
+    if not all(p.get("healthy", True) for p in parts.values()):
+        raise typer.Exit(1)
+
+
+def apply(paths: Annotated[list[Path], typer.Argument(help="YAML files or folders.")]) -> None:
+    """Create or update objects in the running local stack, like `kubectl apply -f`."""
+    cfg = settings()
+    docs = load_manifests(paths)
+    api, headers = _api(cfg)
+    with httpx.Client(headers=headers, timeout=30) as client:
+        for where, doc in docs:
+            kind, meta = doc["kind"], doc["metadata"]
+            url = f"{api}/api/v1/sluice/objects/{kind}/{meta.get('namespace') or '_'}"
+            try:
+                resp = client.post(url, json=doc)
+            except httpx.HTTPError as e:
+                raise ServiceError(f"the stack's API does not answer: {e}", where=url) from e
+            if resp.status_code != 200:
+                try:
+                    message = resp.json().get("message", resp.text)
+                except ValueError:
+                    message = resp.text
+                raise ManifestError(f"rejected (HTTP {resp.status_code}): {message}", where=where)
+            body = resp.json()
+            name = body["object"]["metadata"]["name"]
+            _console.print(f"{kind}/{name} {body['result']}")
+
+
+def secret_set(
+    name: Annotated[str, typer.Argument(help="Secret name (a secretKeyRef's name).")],
+    key: Annotated[str, typer.Argument(help="Key in the secret.")],
+    value: Annotated[str, typer.Argument(help="The value.")],
+) -> None:
+    """Store a local Secret value in SLUICE_HOME (file mode 0600)."""
+    SecretStore(settings().home).set(name, key, value)
+    _console.print(f"secret {name} key {key} set")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to `app`."""
+    app.command("up")(up)
+    app.command("down")(down_cmd)
+    app.command("status")(status)
+    app.command("apply")(apply)
+    secret = typer.Typer(help="Local Secrets (what secretKeyRefs resolve to).", no_args_is_help=True)
+    secret.command("set")(secret_set)
+    app.add_typer(secret, name="secret")

@@ -1,0 +1,144 @@
+"""The Argo-Server-compatible API application and the `ApiServer` part that serves it with uvicorn.
+
+`create_app` is what tests and the stack use to build the Starlette app over a store; `ApiServer` is the
+stack part (`sluicegate.stack._parts`) that binds 127.0.0.1, mounts every other part's routes, and serves
+`GET /api/v1/sluice/status` from the parts it was attached to.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from sluicegate.api._http import BearerAuth, sluice_error_handler
+from sluicegate.api._logs import workflow_logs
+from sluicegate.api._objects import meta_routes, object_routes
+from sluicegate.api._resources import ArgoKind
+from sluicegate.api._workflows import CRON_WORKFLOWS, WORKFLOWS, workflow_routes
+from sluicegate.errors import ServiceError, SluiceError
+from sluicegate.stack._part import Part, StackContext
+from sluicegate.store import Store
+
+__all__ = ["ApiServer", "create_app"]
+
+_KINDS = (
+    ArgoKind("WorkflowTemplate", "workflow-templates", "template"),
+    ArgoKind("ClusterWorkflowTemplate", "cluster-workflow-templates", "template", namespaced=False),
+    CRON_WORKFLOWS,
+)
+
+
+def create_app(
+    store: Store,
+    token: str,
+    home: Path,
+    extra_routes: Sequence[BaseRoute] = (),
+    parts_status: Callable[[], dict[str, Any]] | None = None,
+) -> Starlette:
+    """The API over `store`, requiring `Authorization: Bearer <token>`.
+
+    Args:
+        store: the object store.
+        token: the bearer token every request must carry.
+        home: SLUICE_HOME (step logs are read from `home/logs`).
+        extra_routes: routes of other parts, mounted after the Argo routes.
+        parts_status: what `GET /api/v1/sluice/status` reports (default: nothing).
+    """
+    from starlette.routing import Route
+
+    routes: list[BaseRoute] = [*meta_routes(), *workflow_routes()]
+    routes.append(Route("/api/v1/workflows/{namespace}/{name}/log", workflow_logs, methods=["GET"]))
+    routes.append(Route("/api/v1/workflows/{namespace}/{name}/{podName}/log", workflow_logs, methods=["GET"]))
+    routes += WORKFLOWS.routes()
+    for kind in _KINDS:
+        routes += kind.routes()
+    routes += object_routes()
+    routes += list(extra_routes)
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(BearerAuth, token=token)],
+        exception_handlers={SluiceError: sluice_error_handler, Exception: sluice_error_handler},
+    )
+    app.state.store = store
+    app.state.home = str(home)
+    app.state.parts_status = parts_status or dict
+    return app
+
+
+class ApiServer:
+    """The `api` part: serves `create_app` on 127.0.0.1 (port from settings; 0 picks a free one)."""
+
+    name = "api"
+
+    def __init__(self) -> None:
+        self._parts: list[Part] = []
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    def attach(self, parts: Sequence[Part]) -> None:
+        """The stack's parts: their routes are mounted and their status served (call before `start`)."""
+        self._parts = [p for p in parts if p is not self]
+
+    def _status(self) -> dict[str, Any]:
+        out: dict[str, Any] = {self.name: self.status()}
+        for part in self._parts:
+            try:
+                out[part.name] = part.status()
+            except Exception as e:  # a broken part must not break the status page
+                out[part.name] = {"healthy": False, "error": f"{type(e).__name__}: {e}"}
+        return out
+
+    def start(self, ctx: StackContext) -> dict[str, Any]:
+        """Bind, serve in a thread, return `{"api": URL}` once the server accepts connections."""
+        routes = [r for p in self._parts for r in p.routes()]
+        app = create_app(ctx.store, ctx.token, ctx.settings.home, routes, self._status)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((ctx.settings.host, ctx.settings.api_port))
+        except OSError as e:
+            sock.close()
+            raise ServiceError(
+                f"cannot bind {ctx.settings.host}:{ctx.settings.api_port}: {e.strerror}",
+                where="api",
+                fix="stop what uses the port (`sluice down`?) or pick another with --port / SLUICE_API_PORT",
+            ) from e
+        sock.listen(128)
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, name="api", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise ServiceError("the API server did not start", where=f"127.0.0.1:{port}", fix="see the stack log")
+            time.sleep(0.02)
+        self.url = f"http://{ctx.settings.host}:{port}"
+        return {"api": self.url}
+
+    def stop(self) -> None:
+        """Stop serving (open log streams get two seconds)."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
+        self._server = self._thread = None
+
+    def status(self) -> dict[str, Any]:
+        """`{"healthy", "url"}`."""
+        return {"healthy": self._server is not None and self._server.started, "url": self.url}
+
+    def routes(self) -> list[BaseRoute]:
+        """The API's routes are its own app; it adds none to itself."""
+        return []

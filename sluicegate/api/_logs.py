@@ -1,0 +1,121 @@
+"""Workflow logs in the Argo Server's streaming format: NDJSON lines `{"result": {"content", "podName"}}`.
+
+Called for `GET /api/v1/workflows/{namespace}/{name}/log` (and the deprecated `/{podName}/log`). Step logs
+are the files the workflow controller writes, `SLUICE_HOME/logs/<namespace>/<workflow>/<nodeId>.log`.
+Pod names are formed as Argo v2 names them: `<workflow>-<templateName>-<hash of the node ID>`; a `podName`
+query matches either that name or the node ID. With `logOptions.follow=true` the stream stays open until
+the workflow has finished and every file is drained.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+
+from sluicegate.errors import ManifestError
+from sluicegate.store import Store
+
+__all__ = ["pod_name", "workflow_logs"]
+
+_DONE = {"Succeeded", "Failed", "Error"}
+_POLL = 0.2
+
+
+def pod_name(workflow: str, node_id: str, template: str) -> str:
+    """Argo's v2 pod name of a node: `<workflow>-<template>-<hash>` (the node ID itself for the root)."""
+    suffix = node_id.rsplit("-", 1)[-1] if node_id != workflow else ""
+    if not suffix or not template:
+        return node_id
+    return f"{workflow}-{template}-{suffix}"
+
+
+@dataclass
+class _Tail:
+    path: Path
+    pod: str
+    offset: int = 0
+    partial: bytes = field(default=b"")
+
+    def read(self, final: bool) -> list[str]:
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                chunk = f.read()
+        except FileNotFoundError:
+            return []
+        self.offset += len(chunk)
+        data = self.partial + chunk
+        lines = data.split(b"\n")
+        self.partial = lines.pop()
+        if final and self.partial:
+            lines.append(self.partial)
+            self.partial = b""
+        return [line.decode(errors="replace") for line in lines]
+
+
+def _pods(doc: dict[str, Any], logs: Path) -> dict[str, _Tail]:
+    """Log files of the workflow's nodes, keyed by node ID, ordered by start time."""
+    wf = doc["metadata"]["name"]
+    nodes: dict[str, Any] = (doc.get("status") or {}).get("nodes") or {}
+    order = sorted(nodes.values(), key=lambda n: (n.get("startedAt") or "", n.get("id", "")))
+    out: dict[str, _Tail] = {}
+    for node in order:
+        nid = str(node.get("id", ""))
+        path = logs / f"{nid}.log"
+        if path.exists():
+            out[nid] = _Tail(path, pod_name(wf, nid, str(node.get("templateName") or "")))
+    for path in sorted(logs.glob("*.log")) if logs.is_dir() else []:
+        if path.stem not in out:  # a file the status does not (yet) list
+            out[path.stem] = _Tail(path, path.stem)
+    return out
+
+
+def _wanted(pod: str | None, node_id: str, tail: _Tail) -> bool:
+    return not pod or pod in (node_id, tail.pod)
+
+
+async def _stream(
+    request: Request, store: Store, ns: str, name: str, logs: Path, pattern: re.Pattern[str] | None
+) -> AsyncIterator[bytes]:
+    q = request.query_params
+    pod = request.path_params.get("podName") or q.get("podName")
+    follow = q.get("logOptions.follow", "").lower() == "true"
+    container = q.get("logOptions.container") or "main"
+    tails: dict[str, _Tail] = {}
+    while True:
+        doc = store.try_get("Workflow", ns, name)
+        finished = doc is None or (doc.get("status") or {}).get("phase") in _DONE or not follow
+        if doc is not None:
+            for nid, tail in _pods(doc, logs).items():
+                tails.setdefault(nid, tail)
+        for nid, tail in tails.items():
+            if container != "main" or not _wanted(pod, nid, tail):
+                continue
+            for line in tail.read(final=finished):
+                if pattern is None or pattern.search(line):
+                    yield orjson.dumps({"result": {"content": line, "podName": tail.pod}}) + b"\n"
+        if finished or await request.is_disconnected():
+            return
+        await asyncio.sleep(_POLL)
+
+
+async def workflow_logs(request: Request) -> StreamingResponse:
+    """`GET /api/v1/workflows/{namespace}/{name}/log`: the workflow's step logs as NDJSON."""
+    store: Store = request.app.state.store
+    ns, name = request.path_params["namespace"], request.path_params["name"]
+    store.get("Workflow", ns, name)  # 404 and 400 before streaming starts
+    grep = request.query_params.get("grep")
+    try:
+        pattern = re.compile(grep) if grep else None
+    except re.error as e:
+        raise ManifestError(f"{grep!r} is not a regular expression: {e}", where="grep", fix="fix the pattern") from e
+    logs = Path(request.app.state.home) / "logs" / ns / name
+    return StreamingResponse(_stream(request, store, ns, name, logs, pattern), media_type="application/json")

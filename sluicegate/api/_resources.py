@@ -1,0 +1,168 @@
+"""Create/list/get/update/delete/lint routes for the Argo kinds, shaped like the Argo Server's.
+
+Called by `sluicegate.api._app`, which mounts one `ArgoKind` per kind: WorkflowTemplates, CronWorkflows,
+ClusterWorkflowTemplates, and the Workflow CRUD part (its create hook sets `status.phase = Running`).
+Every write validates first, so a 400 leaves nothing stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from sluicegate.api._http import json_response, read_json
+from sluicegate.api._selectors import label_matcher
+from sluicegate.api._validate import lint, validate
+from sluicegate.errors import ConflictError, ManifestError
+from sluicegate.store import Store
+
+__all__ = ["API_VERSION", "ArgoKind", "list_body", "prepare"]
+
+API_VERSION = "argoproj.io/v1alpha1"
+Doc = dict[str, Any]
+
+
+def prepare(kind: str, doc: Any, namespace: str, where: str) -> Doc:
+    """Check `doc` is an object and give it kind, apiVersion and the URL's namespace (authoritative)."""
+    if not isinstance(doc, dict):
+        raise ManifestError(
+            f"{where} is missing or not an object", where="request body", fix=f"send {{{where!r}: {{...}}}}"
+        )
+    out: Doc = {str(k): v for k, v in doc.items()}
+    out["kind"] = kind
+    out.setdefault("apiVersion", API_VERSION)
+    meta = dict(out.get("metadata") or {})
+    meta["namespace"] = namespace
+    out["metadata"] = meta
+    return out
+
+
+def list_body(store: Store, items: list[Doc]) -> Doc:
+    """A Kubernetes list: `{"metadata": {"resourceVersion"}, "items": [...]}`."""
+    return {"metadata": {"resourceVersion": str(store.head())}, "items": items}
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _dry_run(body: Doc) -> bool:
+    opts = body.get("createOptions") or {}
+    return bool(body.get("serverDryRun")) or "All" in (opts.get("dryRun") or [])
+
+
+@dataclass(frozen=True)
+class ArgoKind:
+    """The REST surface of one Argo kind.
+
+    Attributes:
+        kind: the stored kind (`WorkflowTemplate`).
+        plural: the URL segment (`workflow-templates`).
+        body_key: the key holding the document in create/update/lint bodies (`template`).
+        namespaced: False for cluster-scoped kinds (stored under namespace "").
+        on_create: replaces the plain store create (Workflows set their Running status there).
+        sort_newest_first: list order (Argo lists Workflows newest first).
+    """
+
+    kind: str
+    plural: str
+    body_key: str
+    namespaced: bool = True
+    on_create: Callable[[Store, Doc], Doc] | None = None
+    sort_newest_first: bool = False
+
+    def routes(self) -> list[Route]:
+        """The Starlette routes of this kind."""
+        base = f"/api/v1/{self.plural}"
+        ns = "/{namespace}" if self.namespaced else ""
+        out = [
+            Route(f"{base}{ns}/lint", self.lint, methods=["POST"]),
+            Route(f"{base}{ns}", self.list, methods=["GET"]),
+            Route(f"{base}{ns}", self.create, methods=["POST"]),
+            Route(f"{base}{ns}/{{name}}", self.get, methods=["GET"]),
+            Route(f"{base}{ns}/{{name}}", self.update, methods=["PUT"]),
+            Route(f"{base}{ns}/{{name}}", self.delete, methods=["DELETE"]),
+        ]
+        if self.namespaced:  # `GET /api/v1/workflows/` (empty namespace) lists every namespace
+            out.append(Route(f"{base}/", self.list, methods=["GET"]))
+            out.append(Route(base, self.list, methods=["GET"]))
+        return out
+
+    def _ns(self, request: Request) -> str:
+        return str(request.path_params.get("namespace", "")) if self.namespaced else ""
+
+    def _doc(self, body: Doc, request: Request) -> Doc:
+        return prepare(self.kind, body.get(self.body_key), self._ns(request), self.body_key)
+
+    async def list(self, request: Request) -> Response:
+        """`GET .../{namespace}`: every object (all namespaces when empty), filtered by labelSelector."""
+        q = request.query_params
+        match = label_matcher(q.get("listOptions.labelSelector"))
+        items = [d for d in _store(request).list(self.kind, self._ns(request) or None) if match(d)]
+        name_filter = q.get("namePattern") or q.get("nameFilter")
+        if name_filter:
+            items = [d for d in items if name_filter in d["metadata"]["name"]]
+        if self.sort_newest_first:
+            items.sort(key=lambda d: (d["metadata"].get("creationTimestamp", ""), d["metadata"]["name"]), reverse=True)
+        limit = q.get("listOptions.limit")
+        if limit and limit.isdigit() and int(limit) > 0:
+            items = items[: int(limit)]
+        return json_response(list_body(_store(request), items))
+
+    async def create(self, request: Request) -> Response:
+        """`POST .../{namespace}`: validate, then store (409 when the name is taken)."""
+        body = await read_json(request)
+        doc = self._doc(body, request)
+        validate(self.kind, doc)
+        if _dry_run(body):
+            return json_response(doc)
+        store = _store(request)
+        doc.pop("status", None)
+        created = self.on_create(store, doc) if self.on_create else store.create(doc)
+        return json_response(created)
+
+    async def lint(self, request: Request) -> Response:
+        """`POST .../{namespace}/lint`: the document back when valid, 400 with the field path when not."""
+        body = await read_json(request)
+        doc = self._doc(body, request)
+        lint(self.kind, doc)
+        return json_response(doc)
+
+    async def get(self, request: Request) -> Response:
+        """`GET .../{namespace}/{name}`: the object or 404."""
+        return json_response(_store(request).get(self.kind, self._ns(request), request.path_params["name"]))
+
+    async def update(self, request: Request) -> Response:
+        """`PUT .../{namespace}/{name}`: replace spec/metadata, keep status; 409 on a stale resourceVersion."""
+        body = await read_json(request)
+        doc = self._doc(body, request)
+        name = request.path_params["name"]
+        doc["metadata"]["name"] = name
+        validate(self.kind, doc)
+        given = str(doc["metadata"].get("resourceVersion") or "")
+
+        def replace(old: Doc) -> Doc:
+            current = str(old["metadata"].get("resourceVersion"))
+            if given and given != current:
+                raise ConflictError(
+                    f'Operation cannot be fulfilled on {self.kind} "{name}": the object has been modified '
+                    f"(resourceVersion {given} is not the current {current})",
+                    fix="get the object again and apply your change to the new version",
+                )
+            new = dict(doc)
+            if "status" in old:
+                new["status"] = old["status"]
+            return new
+
+        return json_response(_store(request).mutate(self.kind, self._ns(request), name, replace))
+
+    async def delete(self, request: Request) -> Response:
+        """`DELETE .../{namespace}/{name}`: `{}` or 404."""
+        _store(request).delete(self.kind, self._ns(request), request.path_params["name"])
+        return json_response({})

@@ -1,0 +1,191 @@
+"""Workflow-specific routes: accept (create with `status.phase = Running`), submit, and the life-cycle actions.
+
+Called by `sluicegate.api._app`. The workflow controller (`sluicegate.engine`) runs what is stored here;
+the actions (stop/terminate/suspend/resume/retry/resubmit) and submit-from-template are its functions
+(`sluicegate.engine.actions`, `sluicegate.engine.submit.from_template`), looked up when first needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from sluicegate.api._http import json_response, read_json
+from sluicegate.api._resources import API_VERSION, ArgoKind
+from sluicegate.api._validate import validate
+from sluicegate.errors import ManifestError, ServiceError
+from sluicegate.store import Store, utc_now
+
+__all__ = ["CRON_WORKFLOWS", "WORKFLOWS", "accept", "workflow_routes"]
+
+Doc = dict[str, Any]
+
+#: Accepted `resourceKind` values of a submit request, as the Argo Server's switch accepts them.
+_TEMPLATE_KINDS = {"workflowtemplate", "workflowtemplates", "wftmpl"}
+_CLUSTER_KINDS = {"clusterworkflowtemplate", "clusterworkflowtemplates", "cwftmpl"}
+_CRON_KINDS = {"cronworkflow", "cronworkflows", "cronwf"}
+
+
+def _check_refs(store: Store, doc: Doc) -> None:
+    ref = (doc.get("spec") or {}).get("workflowTemplateRef")
+    if not ref:
+        return
+    cluster = bool(ref.get("clusterScope"))
+    kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
+    ns = "" if cluster else doc["metadata"]["namespace"]
+    if store.try_get(kind, ns, str(ref.get("name", ""))) is None:
+        raise ManifestError(
+            f'{kind} "{ref.get("name")}" not found in namespace {ns!r}',
+            where=f"Workflow/{doc['metadata'].get('name') or doc['metadata'].get('generateName')}: "
+            "spec.workflowTemplateRef.name",
+            fix=f"create the template first (`sluice apply` or POST /api/v1/workflow-templates/{ns})",
+        )
+
+
+def accept(store: Store, doc: Doc) -> Doc:
+    """Store a new Workflow with `status.phase = Running` (durable before the API answers)."""
+    _check_refs(store, doc)
+    doc = dict(doc)
+    doc["status"] = {"phase": "Running", "startedAt": utc_now()}
+    return store.create(doc)
+
+
+WORKFLOWS = ArgoKind("Workflow", "workflows", "workflow", on_create=accept, sort_newest_first=True)
+CRON_WORKFLOWS = ArgoKind("CronWorkflow", "cron-workflows", "cronWorkflow")
+
+
+def _engine(module: str, name: str) -> Callable[..., Any]:
+    try:
+        fn: Callable[..., Any] = getattr(importlib.import_module(f"sluicegate.engine.{module}"), name)
+    except (ImportError, AttributeError) as e:
+        raise ServiceError(
+            f"the workflow controller does not provide sluicegate.engine.{module}.{name}",
+            where="sluicegate.engine",
+            fix="install the complete sluicegate package",
+        ) from e
+    return fn
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _from_cron(cron: Doc, opts: Doc) -> Doc:
+    """A Workflow from a CronWorkflow's `spec.workflowSpec`, as `argo submit --from cronwf/NAME` makes it."""
+    meta = cron["metadata"]
+    labels = {**((cron["spec"].get("workflowMetadata") or {}).get("labels") or {})}
+    labels["workflows.argoproj.io/cron-workflow"] = meta["name"]
+    spec: Doc = dict(cron["spec"].get("workflowSpec") or {})
+    wf: Doc = {
+        "apiVersion": API_VERSION,
+        "kind": "Workflow",
+        "metadata": {"generateName": f"{meta['name']}-", "namespace": meta["namespace"], "labels": labels},
+        "spec": spec,
+    }
+    params = [p.split("=", 1) for p in opts.get("parameters") or []]
+    if params:
+        args = spec.setdefault("arguments", {})
+        given = {k: v for k, v in params}
+        old = [p for p in args.get("parameters") or [] if p.get("name") not in given]
+        args["parameters"] = old + [{"name": k, "value": v} for k, v in given.items()]
+    return wf
+
+
+async def submit(request: Request) -> Response:
+    """`POST /api/v1/workflows/{namespace}/submit`: a new Workflow from a (Cluster)WorkflowTemplate or CronWorkflow."""
+    body = await read_json(request)
+    ns = request.path_params["namespace"]
+    store = _store(request)
+    kind, name = str(body.get("resourceKind") or ""), str(body.get("resourceName") or "")
+    opts = body.get("submitOptions") or {}
+    if not name:
+        raise ManifestError("resourceName is required", where="resourceName", fix="name the template to submit")
+    if kind.lower() in _TEMPLATE_KINDS | _CLUSTER_KINDS:
+        cluster = kind.lower() in _CLUSTER_KINDS
+        source = store.get("ClusterWorkflowTemplate" if cluster else "WorkflowTemplate", "" if cluster else ns, name)
+        wf = _engine("submit", "from_template")(source, opts)
+        if cluster:
+            wf["spec"].setdefault("workflowTemplateRef", {})["clusterScope"] = True
+    elif kind.lower() in _CRON_KINDS:
+        wf = _from_cron(store.get("CronWorkflow", ns, name), opts)
+    else:
+        raise ManifestError(
+            f"resourceKind {kind!r} is not supported",
+            where="resourceKind",
+            fix="use WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow",
+        )
+    wf.setdefault("metadata", {})["namespace"] = ns
+    validate("Workflow", wf)
+    if opts.get("dryRun") or opts.get("serverDryRun"):
+        return json_response(wf)
+    return json_response(accept(store, wf))
+
+
+def _action(name: str) -> Callable[[Request], Any]:
+    async def handler(request: Request) -> Response:
+        body = await read_json(request)
+        ns, wf = request.path_params["namespace"], request.path_params["name"]
+        store = _store(request)
+        store.get("Workflow", ns, wf)  # 404 before the engine is involved
+        fn = _engine("actions", name)
+        selector = body.get("nodeFieldSelector") or None
+        if name == "stop":
+            fn(store, ns, wf, body.get("message") or "")
+        elif name == "resume":
+            fn(store, ns, wf, node_field_selector=selector)
+        elif name == "retry":
+            fn(store, ns, wf, restart_successful=bool(body.get("restartSuccessful")), node_field_selector=selector)
+        elif name == "resubmit":
+            new: Doc = fn(store, ns, wf)
+            return json_response(_running(store, new))
+        else:
+            fn(store, ns, wf)
+        return json_response(store.get("Workflow", ns, wf))
+
+    handler.__name__ = f"{name}_workflow"
+    handler.__doc__ = f"`PUT /api/v1/workflows/{{namespace}}/{{name}}/{name}` through sluicegate.engine.actions."
+    return handler
+
+
+def _running(store: Store, doc: Doc) -> Doc:
+    """Make sure a workflow the engine created for us is visibly Running (Hera's wait needs it)."""
+    if (doc.get("status") or {}).get("phase"):
+        return doc
+    meta = doc["metadata"]
+
+    def mark(d: Doc) -> Doc:
+        if not (d.get("status") or {}).get("phase"):
+            d["status"] = {**(d.get("status") or {}), "phase": "Running", "startedAt": utc_now()}
+        return d
+
+    return store.mutate("Workflow", meta["namespace"], meta["name"], mark)
+
+
+def _cron_flag(suspend: bool) -> Callable[[Request], Any]:
+    async def handler(request: Request) -> Response:
+        ns, name = request.path_params["namespace"], request.path_params["name"]
+
+        def flip(d: Doc) -> Doc:
+            d["spec"]["suspend"] = suspend
+            return d
+
+        return json_response(_store(request).mutate("CronWorkflow", ns, name, flip))
+
+    handler.__name__ = "suspend_cron" if suspend else "resume_cron"
+    return handler
+
+
+def workflow_routes() -> list[Route]:
+    """Submit, actions, and CronWorkflow suspend/resume (CRUD comes from `WORKFLOWS`/`CRON_WORKFLOWS`)."""
+    out = [Route("/api/v1/workflows/{namespace}/submit", submit, methods=["POST"])]
+    for action in ("stop", "terminate", "suspend", "resume", "retry", "resubmit"):
+        out.append(Route(f"/api/v1/workflows/{{namespace}}/{{name}}/{action}", _action(action), methods=["PUT"]))
+    out.append(Route("/api/v1/cron-workflows/{namespace}/{name}/suspend", _cron_flag(True), methods=["PUT"]))
+    out.append(Route("/api/v1/cron-workflows/{namespace}/{name}/resume", _cron_flag(False), methods=["PUT"]))
+    return out

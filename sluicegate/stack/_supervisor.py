@@ -1,0 +1,162 @@
+"""The supervisor behind `sluice up`: state folder, token, store, start-up apply, parts in order, endpoints.
+
+Called by `sluicegate.cli._stack` (foreground and the detached child) and by tests that want a whole stack
+in-process (`with Stack(settings) as stack: ...`). Parts start in registry order and stop in reverse; a part
+that fails to start stops the ones already started and the error names the part.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sluicegate.api import ApiServer, apply_document
+from sluicegate.config import Settings
+from sluicegate.errors import ManifestError, ServiceError, SluiceError
+from sluicegate.secrets import SecretStore
+from sluicegate.stack._manifests import load_manifests
+from sluicegate.stack._part import Part, StackContext
+from sluicegate.stack._parts import stack_parts
+from sluicegate.stack._state import PidFile, ensure_token, write_private
+from sluicegate.store import Store
+
+__all__ = ["Stack"]
+
+
+class Stack:
+    """The local stack: every part of `stack_parts()` over one store in `settings.home`.
+
+    Args:
+        settings: home, ports, optional external MLflow.
+        manifests: a folder of rendered manifests to apply before the parts start (skipped if missing).
+        parts: the parts (default: the registry's).
+    """
+
+    def __init__(self, settings: Settings, manifests: Path | None = None, parts: list[Part] | None = None) -> None:
+        self.settings = settings
+        self.manifests = manifests
+        self.parts = parts if parts is not None else stack_parts()
+        self.pidfile = PidFile(settings.home / "stack.pid")
+        self.applied: list[tuple[str, str]] = []
+        self._started: list[Part] = []
+        self._ctx: StackContext | None = None
+
+    @property
+    def endpoints(self) -> dict[str, Any]:
+        """URLs of the started parts (`api`, `mlflow`, ...)."""
+        return dict(self._ctx.endpoints) if self._ctx else {}
+
+    @property
+    def token(self) -> str:
+        """The API bearer token."""
+        return self._ctx.token if self._ctx else ""
+
+    @property
+    def store(self) -> Store:
+        """The object store (after start)."""
+        if self._ctx is None:
+            raise ServiceError("the stack is not started", fix="call start() first")
+        return self._ctx.store
+
+    def _groups(self) -> list[int]:
+        return [g for p in self._started for g in getattr(p, "pids", list)()]
+
+    def start(self) -> dict[str, Any]:
+        """Start everything; returns the endpoints. Refuses when another stack runs on this home."""
+        home = self.settings.home
+        home.mkdir(parents=True, exist_ok=True)
+        other = self.pidfile.running()
+        if other is not None:
+            raise ServiceError(
+                f"a stack is already running here (pid {other})", where=str(home), fix="run `sluice down` first"
+            )
+        self.pidfile.clean_leftovers()
+        self.settings.endpoints_file.unlink(missing_ok=True)
+        for sub in ("logs", "artifacts"):
+            (home / sub).mkdir(exist_ok=True)
+        self.pidfile.write(os.getpid(), [])
+        store = Store(self.settings.store_file)
+        self._ctx = StackContext(self.settings, store, SecretStore(home), ensure_token(self.settings.token_file))
+        try:
+            self._apply_manifests(store)
+            for part in self.parts:
+                if isinstance(part, ApiServer):
+                    part.attach(self.parts)
+            for part in self.parts:
+                self._start_part(part)
+        except BaseException:
+            self.stop()
+            raise
+        self._write_endpoints()
+        return self.endpoints
+
+    def _start_part(self, part: Part) -> None:
+        assert self._ctx is not None  # set by start()
+        try:
+            entries = part.start(self._ctx)
+        except SluiceError:
+            self._started.append(part)
+            raise
+        except Exception as e:
+            self._started.append(part)
+            raise ServiceError(f"failed to start: {type(e).__name__}: {e}", where=f"part {part.name!r}") from e
+        self._started.append(part)
+        self._ctx.endpoints.update(entries or {})
+        self.pidfile.write(os.getpid(), self._groups())
+
+    def _apply_manifests(self, store: Store) -> None:
+        if self.manifests is None or not self.manifests.is_dir():
+            return
+        for where, doc in load_manifests([self.manifests]):
+            try:
+                obj, result = apply_document(store, doc)
+            except ManifestError as e:
+                raise ManifestError(e.what, where=f"{where}: {e.where}", fix=e.fix) from e
+            self.applied.append((f"{obj['kind']}/{obj['metadata']['name']}", result))
+
+    def _write_endpoints(self) -> None:
+        data = {**self.endpoints, "pid": os.getpid(), "home": str(self.settings.home)}
+        write_private(self.settings.endpoints_file, json.dumps(data, indent=1) + "\n")
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        """Each started part's status (a failing part reports its error)."""
+        out: dict[str, dict[str, Any]] = {}
+        for part in self._started:
+            try:
+                out[part.name] = part.status()
+            except Exception as e:
+                out[part.name] = {"healthy": False, "error": f"{type(e).__name__}: {e}"}
+        return out
+
+    def stop(self) -> None:
+        """Stop the started parts in reverse order; remove endpoints.json and the pid file. Idempotent."""
+        errors: list[str] = []
+        for part in reversed(self._started):
+            try:
+                part.stop()
+            except Exception as e:  # keep stopping the others
+                errors.append(f"{part.name}: {e}")
+        self._started.clear()
+        if self._ctx is not None:
+            self.settings.endpoints_file.unlink(missing_ok=True)
+            with contextlib.suppress(Exception):
+                self._ctx.store.close()
+            data = self.pidfile.read() or {}
+            if data.get("pid") == os.getpid():
+                self.pidfile.path.unlink(missing_ok=True)
+            self._ctx = None
+        if errors:
+            raise ServiceError("some parts did not stop cleanly: " + "; ".join(errors), fix="run `sluice down` again")
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

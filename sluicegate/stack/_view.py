@@ -1,0 +1,35 @@
+"""The live status view of `sluice up` and the table of `sluice status` (rich)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+__all__ = ["status_table"]
+
+_HIDE = {"healthy", "url"}
+
+
+def _detail(status: dict[str, Any]) -> str:
+    parts = []
+    for key, value in status.items():
+        if key in _HIDE or value in (None, "", [], {}):
+            continue
+        text = value if isinstance(value, str | int | float | bool) else str(value)
+        parts.append(f"{key}={text}")
+    return ", ".join(parts)[:160]
+
+
+def status_table(parts: dict[str, dict[str, Any]], home: str = "") -> Table:
+    """A table: one row per part with health, URL and a short detail line."""
+    table = Table(title=f"sluicegate stack {home}".strip(), title_justify="left", expand=False)
+    table.add_column("part")
+    table.add_column("health")
+    table.add_column("url")
+    table.add_column("detail", overflow="fold")
+    for name, status in parts.items():
+        healthy = status.get("healthy")
+        health = "[green]healthy" if healthy else ("[red]unhealthy" if healthy is False else "[yellow]?")
+        table.add_row(name, health, str(status.get("url") or ""), _detail(status))
+    return table
