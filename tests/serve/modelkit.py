@@ -1,0 +1,99 @@
+"""Model helpers shared by the serving and rollout tests: save/register real MLflow models, run servers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import mlflow
+import mlflow.pyfunc
+import mlflow.sklearn
+from mlflow.models import infer_signature
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from components.train import FaultyModel
+from sluicegate.services import free_port, wait_http
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def breast_cancer() -> tuple[Any, Any]:
+    return load_breast_cancer(return_X_y=True, as_frame=True)
+
+
+def fit(c: float = 1.0) -> Any:
+    X, y = breast_cancer()
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=1000)).fit(X, y)
+
+
+def save_sklearn(path: Path, c: float = 1.0) -> Path:
+    X, _ = breast_cancer()
+    model = fit(c)
+    mlflow.sklearn.save_model(model, str(path), signature=infer_signature(X, model.predict(X)))
+    return path
+
+
+def register(tracking_uri: str, name: str, c: float = 1.0, error_rate: float = 0.0) -> str:
+    """Log and register one version; returns its version string."""
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    mlflow.set_experiment(f"test-{name}")
+    X, _ = breast_cancer()
+    model = fit(c)
+    signature = infer_signature(X, model.predict(X))
+    with mlflow.start_run():
+        if error_rate:
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=FaultyModel(model, error_rate),
+                signature=signature,
+                registered_model_name=name,
+            )
+        else:
+            info = mlflow.sklearn.log_model(model, name="model", signature=signature, registered_model_name=name)
+    return str(info.registered_model_version)
+
+
+class Server:
+    """`python -m components.serve` as a real subprocess on a free port."""
+
+    def __init__(self, model_uri: str, log: Path, tracking_uri: str = "", workers: int = 1) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        argv = [sys.executable, "-m", "components.serve", "--model-uri", model_uri, "--port", str(self.port)]
+        argv += ["--workers", str(workers)]
+        if tracking_uri:
+            argv += ["--tracking-uri", tracking_uri]
+        self._log = log
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+
+    def __enter__(self) -> Server:
+        try:
+            wait_http(self.url + "/ready", 90, self.proc, self._log)
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def post(self, body: Any, content_type: str = "application/json") -> httpx.Response:
+        data = body if isinstance(body, bytes) else __import__("json").dumps(body).encode()
+        return httpx.post(self.url + "/invocations", content=data, headers={"content-type": content_type}, timeout=30)
