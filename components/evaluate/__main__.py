@@ -1,0 +1,46 @@
+"""`python -m components.evaluate`: the CLI the `evaluate` step runs.
+
+Writes the outputs `decision` (`promote` or `reject`), `candidate-score` and `champion-score` (empty when
+there is no champion) to `--outputs-dir`. Exit code 0 for both decisions: rejecting is a result, not a
+failure; the pipeline branches on `decision`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from components._common import DEFAULT_OUTPUTS_DIR, METRICS, OneLineParser, run_cli
+from components.evaluate._evaluate import evaluate
+
+PROG = "components.evaluate"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, evaluate, print the decision; returns the exit code."""
+    parser = OneLineParser(prog=PROG, description="Compare a candidate model version with the champion.")
+    parser.add_argument("--model-name", required=True, help="registered model name")
+    parser.add_argument("--candidate-version", required=True, help="the model version to judge")
+    parser.add_argument("--tracking-uri", required=True, help="MLflow tracking server URL")
+    parser.add_argument("--dataset", default="", help="holdout dataset (default: the candidate's training dataset)")
+    parser.add_argument("--min-improvement", type=float, default=0.0, help="required gain on --metric, 0..1")
+    parser.add_argument("--metric", default="f1", help=f"deciding metric: {', '.join(METRICS)} (default f1, macro)")
+    parser.add_argument("--workflow", default="", help="tag argo.workflow on the evaluation run")
+    parser.add_argument("--outputs-dir", type=Path, default=DEFAULT_OUTPUTS_DIR, help="where Argo reads outputs")
+    args = parser.parse_args(argv)
+    result = evaluate(
+        model_name=args.model_name,
+        candidate_version=args.candidate_version,
+        tracking_uri=args.tracking_uri,
+        dataset=args.dataset,
+        min_improvement=args.min_improvement,
+        metric=args.metric,
+        workflow=args.workflow,
+        outputs_dir=args.outputs_dir,
+    )
+    champion = f"{result.champion_score:.4f}" if result.champion_score is not None else "none"
+    print(f"{result.decision}: {result.reason} (candidate {result.candidate_score:.4f}, champion {champion})")
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(PROG, main)

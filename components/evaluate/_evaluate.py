@@ -1,0 +1,211 @@
+"""Scores a candidate model version against the `champion` alias on the same holdout and decides.
+
+Called by `python -m components.evaluate` (the `evaluate` WorkflowTemplate step) and by tests.
+
+- The holdout is the candidate's: its run's `dataset`, `seed` and `test_size` params (defaults when absent).
+- `promote` when there is no champion, or the candidate is strictly better on the deciding metric by at
+  least `min_improvement`; otherwise `reject` (also when the candidate already is the champion).
+- On `promote` the candidate gets alias `challenger` (it is the version the canary will try); every
+  decision is recorded as tags `evaluate.decision`, `evaluate.run-id` on the model version, and as an
+  MLflow run (tag `sluicegate.step=evaluate`) with the metrics and a comparison report.
+- A fault-injecting demo model (components/train/_fault.py) is scored through its wrapped estimator.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import mlflow
+import mlflow.pyfunc
+import mlflow.sklearn
+from mlflow.exceptions import MlflowException
+from mlflow.models import Model
+from mlflow.tracking import MlflowClient
+
+from components._common import (
+    METRICS,
+    UserError,
+    classification_metrics,
+    connect,
+    load_dataset,
+    mlflow_errors,
+    split,
+    write_outputs,
+)
+from components.evaluate._report import Comparison, render_html, render_markdown
+
+__all__ = ["CHALLENGER", "CHAMPION", "EvaluationResult", "decide", "evaluate"]
+
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+Decision = Literal["promote", "reject"]
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """The decision and the scores behind it (also the step's Argo outputs)."""
+
+    decision: Decision
+    reason: str
+    candidate_score: float
+    champion_score: float | None
+    champion_version: str | None
+    run_id: str
+
+    def outputs(self) -> dict[str, Any]:
+        """Output parameters by name; `champion-score` is empty when there is no champion."""
+        return {
+            "decision": self.decision,
+            "candidate-score": f"{self.candidate_score:.6f}",
+            "champion-score": "" if self.champion_score is None else f"{self.champion_score:.6f}",
+        }
+
+
+def decide(
+    candidate: float, champion: float | None, min_improvement: float, *, same_version: bool = False
+) -> tuple[Decision, str]:
+    """The promotion rule; returns the decision and a one-line reason."""
+    if same_version:
+        return "reject", "the candidate already is the champion"
+    if champion is None:
+        return "promote", "there is no champion yet"
+    gain = candidate - champion
+    if gain > 0 and gain >= min_improvement:
+        return "promote", f"beats the champion by {gain:+.4f} (needed {min_improvement:+.4f})"
+    return "reject", f"changes the score by {gain:+.4f}; needed at least {min_improvement:+.4f} and better"
+
+
+def _scores(uri: str, workdir: Path, X: Any, y: Any) -> dict[str, float]:
+    local = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(workdir))
+    flavors = Model.load(local).flavors
+    if "sklearn" in flavors:
+        estimator = mlflow.sklearn.load_model(local)
+    else:
+        model = mlflow.pyfunc.load_model(local)
+        try:
+            estimator = getattr(model.unwrap_python_model(), "estimator", None)
+        except MlflowException:
+            estimator = None
+        if estimator is None:  # any other pyfunc: labels only, no roc_auc
+            return classification_metrics(y, model.predict(X))
+    proba = estimator.predict_proba(X) if hasattr(estimator, "predict_proba") else None
+    return classification_metrics(y, estimator.predict(X), proba)
+
+
+def _champion(client: MlflowClient, name: str) -> Any | None:
+    try:
+        return client.get_model_version_by_alias(name, CHAMPION)
+    except MlflowException as e:
+        if e.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
+            return None
+        raise
+
+
+def _holdout(client: MlflowClient, version: Any, dataset: str) -> tuple[str, int, float]:
+    params: dict[str, str] = client.get_run(version.run_id).data.params if version.run_id else {}
+    try:
+        return (
+            dataset or params.get("dataset", "breast_cancer"),
+            int(params.get("seed", 42)),
+            float(params.get("test_size", 0.25)),
+        )
+    except ValueError as e:
+        raise UserError(f"run {version.run_id} has a malformed seed or test_size param ({e})") from e
+
+
+def evaluate(
+    *,
+    model_name: str,
+    candidate_version: str,
+    tracking_uri: str,
+    dataset: str = "",
+    min_improvement: float = 0.0,
+    metric: str = "f1",
+    workflow: str = "",
+    outputs_dir: Path | None = None,
+) -> EvaluationResult:
+    """Compare `model_name` v`candidate_version` with the champion and record the decision.
+
+    Args:
+        model_name: registered model name.
+        candidate_version: the version to judge.
+        tracking_uri: MLflow tracking server.
+        dataset: holdout dataset (default: the one the candidate was trained on).
+        min_improvement: how much better (absolute, on `metric`) the candidate must be; 0..1.
+        metric: deciding metric: accuracy, f1 (macro) or roc_auc.
+        workflow: Argo workflow name (tag `argo.workflow` on the evaluation run).
+        outputs_dir: when given, the step outputs are written there.
+
+    Raises:
+        UserError: bad input, unknown model version, unreachable MLflow.
+    """
+    if metric not in METRICS:
+        raise UserError(f"unknown --metric {metric!r}", fix=f"accepted values: {', '.join(METRICS)}")
+    if not 0.0 <= min_improvement < 1.0:
+        raise UserError(f"--min-improvement {min_improvement} is out of range", fix="accepted range: 0 <= x < 1")
+    if not candidate_version.isdigit():
+        raise UserError(f"--candidate-version {candidate_version!r} is not a version number", fix="e.g. 3")
+    client = connect(tracking_uri)
+    with mlflow_errors(tracking_uri):
+        candidate = client.get_model_version(model_name, candidate_version)
+        champion = _champion(client, model_name)
+        dataset, seed, test_size = _holdout(client, candidate, dataset)
+        _, X_test, _, y_test = split(load_dataset(dataset), seed, test_size)
+        same = champion is not None and str(champion.version) == str(candidate.version)
+        mlflow.set_experiment(model_name)
+        tags = {
+            "sluicegate.step": "evaluate",
+            "sluicegate.model-name": model_name,
+            "sluicegate.candidate-version": str(candidate.version),
+            "sluicegate.champion-version": str(champion.version) if champion else "",
+            "argo.workflow": workflow,
+            "git.revision": (candidate.tags or {}).get("git.revision", ""),
+            "git.repo": (candidate.tags or {}).get("git.repo", ""),
+        }
+        with mlflow.start_run(run_name=f"evaluate-v{candidate.version}", tags=tags) as run:
+            with tempfile.TemporaryDirectory(prefix="evaluate-") as tmp:
+                cand = _scores(f"models:/{model_name}/{candidate.version}", Path(tmp, "candidate"), X_test, y_test)
+                champ = None
+                if champion is not None and not same:
+                    champ = _scores(f"models:/{model_name}/{champion.version}", Path(tmp, "champion"), X_test, y_test)
+            if metric not in cand:
+                raise UserError(f"--metric {metric} cannot be computed for this model", fix="use accuracy or f1")
+            champ_score = champ.get(metric) if champ is not None else (cand[metric] if same else None)
+            decision, reason = decide(cand[metric], champ_score, min_improvement, same_version=same)
+            mlflow.log_params({"dataset": dataset, "seed": seed, "test_size": test_size, "metric": metric})
+            mlflow.log_param("min_improvement", min_improvement)
+            mlflow.log_metrics({f"candidate.{k}": v for k, v in cand.items()})
+            if champ is not None:
+                mlflow.log_metrics({f"champion.{k}": v for k, v in champ.items()})
+            mlflow.set_tag("sluicegate.decision", decision)
+            comparison = Comparison(
+                model_name=model_name,
+                candidate_version=str(candidate.version),
+                champion_version=str(champion.version) if champion else None,
+                metric=metric,
+                candidate=cand,
+                champion=champ,
+                decision=decision,
+                reason=reason,
+                holdout=f"{dataset}, seed {seed}, test_size {test_size}, {len(y_test)} rows",
+            )
+            mlflow.log_text(render_markdown(comparison), "evaluation/report.md")
+            mlflow.log_text(render_html(comparison), "evaluation/report.html")
+            result = EvaluationResult(
+                decision=decision,
+                reason=reason,
+                candidate_score=cand[metric],
+                champion_score=champ_score,
+                champion_version=str(champion.version) if champion else None,
+                run_id=run.info.run_id,
+            )
+            if outputs_dir is not None:
+                write_outputs(outputs_dir, result.outputs())
+            client.set_model_version_tag(model_name, candidate.version, "evaluate.decision", decision)
+            client.set_model_version_tag(model_name, candidate.version, "evaluate.run-id", run.info.run_id)
+            if decision == "promote":
+                client.set_registered_model_alias(model_name, CHALLENGER, candidate.version)
+    return result
