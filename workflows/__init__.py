@@ -1,15 +1,39 @@
-"""Declarative workflows definitions of Sluicegate; imported only by `sluice render`.
+"""Declarative workflow definitions of Sluicegate; imported only by `sluice render` (and its tests).
 
-`manifests()` returns every document this package defines, as plain dicts ready for YAML.
+`manifests()` returns every document this package defines, as plain dicts ready for YAML: the
+WorkflowTemplates `train`, `evaluate`, `build`, `stress-test`, `evaluate-and-deploy` and
+`model-pipeline`, the CronWorkflow `scheduled-retrain`, and the pipeline's ServiceAccount and RBAC.
+Building happens inside `manifests()`, never at import, so the components image is read from
+`SLUICE_COMPONENTS_IMAGE` at render time.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from workflows import (
+    build,
+    evaluate,
+    evaluate_and_deploy,
+    model_pipeline,
+    rbac,
+    scheduled_retrain,
+    stress_test,
+    train,
+)
+
 __all__ = ["manifests"]
 
 
 def manifests() -> list[dict[str, Any]]:
     """Every document this package defines."""
-    return []
+    templates = [
+        train.template(),
+        evaluate.template(),
+        build.template(),
+        stress_test.template(),
+        evaluate_and_deploy.template(),
+        model_pipeline.template(),
+        scheduled_retrain.template(),
+    ]
+    return [t.to_dict() for t in templates] + rbac.manifests()

@@ -1,11 +1,44 @@
-"""`sluice` commands of this area (registered by `sluicegate.cli`)."""
+"""`sluice render` and `sluice lint` (registered by `sluicegate.cli`).
+
+`render` writes the project's manifests (see `sluicegate.render`); `lint` checks WorkflowTemplates,
+Workflows and CronWorkflows in YAML files the way `argo lint` does, and more (see `sluicegate.lint`).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
 
 __all__ = ["register"]
 
+_STYLE = {"created": "green", "updated": "yellow", "unchanged": "dim", "removed": "red"}
+
+
+def render(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the manifests into.")] = Path("manifests"),
+) -> None:
+    """Write every manifest the project defines, one object per file, into --out."""
+    from sluicegate.render import collect, write_manifests
+
+    report = write_manifests(out, collect())
+    table = Table(title=f"sluice render -> {out}", show_lines=False)
+    for column in ("kind", "name", "status"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("file", overflow="fold")
+    for f in report.files:
+        table.add_row(f.kind, f.name, f"[{_STYLE[f.status]}]{f.status}[/]", f.path.name)
+    for path in report.removed:
+        table.add_row("", "", "[red]removed[/]", path.name)
+    console = Console()
+    console.print(table)
+    changed = sum(f.status != "unchanged" for f in report.files) + len(report.removed)
+    console.print(f"{len(report.files)} manifests in {out}, {changed} changed")
+
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to `app`."""
+    """Add `render` and `lint` to `app`."""
+    app.command(name="render")(render)

@@ -1,0 +1,27 @@
+"""Rendering the definitions into `manifests/`: see `sluicegate.render._render`."""
+
+from __future__ import annotations
+
+from sluicegate.render._render import (
+    HEADER,
+    RenderedFile,
+    RenderReport,
+    Status,
+    collect,
+    dump,
+    file_name,
+    render,
+    write_manifests,
+)
+
+__all__ = [
+    "HEADER",
+    "RenderReport",
+    "RenderedFile",
+    "Status",
+    "collect",
+    "dump",
+    "file_name",
+    "render",
+    "write_manifests",
+]

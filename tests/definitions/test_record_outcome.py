@@ -1,0 +1,98 @@
+"""The exit handler's script, run for real with the environment Argo would give it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+import workflows
+
+
+def _script() -> tuple[str, dict[str, str]]:
+    doc = next(d for d in workflows.manifests() if d["metadata"]["name"] == "model-pipeline")
+    template = next(t for t in doc["spec"]["templates"] if t["name"] == doc["spec"]["onExit"])
+    env = {e["name"]: e["value"] for e in template["script"]["env"]}
+    return template["script"]["source"], env
+
+
+def _run(source: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", source], env=env, capture_output=True, text=True, timeout=30)
+
+
+def test_record_outcome_reads_the_workflow_variables() -> None:
+    _, env = _script()
+    assert env["WORKFLOW_STATUS"] == "{{workflow.status}}"
+    assert env["WORKFLOW_FAILURES"] == "{{workflow.failures}}"
+    assert env["P_GIT_REVISION"] == "{{workflow.parameters.git-revision}}"
+
+
+def test_record_outcome_prints_one_json_line_with_failures() -> None:
+    source, _ = _script()
+    failures = [{"displayName": "train", "message": "exit code 1", "templateName": "train", "phase": "Failed"}]
+    out = _run(
+        source,
+        {
+            "WORKFLOW_NAME": "model-pipeline-abcde",
+            "WORKFLOW_NAMESPACE": "sluicegate",
+            "WORKFLOW_STATUS": "Failed",
+            "WORKFLOW_FAILURES": json.dumps(failures),
+            "P_GIT_REVISION": "0123abc",
+            "NOTIFY_URL": "",
+        },
+    )
+    assert out.returncode == 0, out.stderr
+    (line,) = out.stdout.splitlines()
+    record = json.loads(line)
+    assert record["status"] == "Failed" and record["failures"] == failures
+    assert record["parameters"] == {"git-revision": "0123abc"}
+
+
+def test_record_outcome_survives_absent_failures() -> None:
+    source, _ = _script()
+    out = _run(source, {"WORKFLOW_STATUS": "Succeeded", "WORKFLOW_FAILURES": "null"})
+    assert out.returncode == 0 and json.loads(out.stdout)["failures"] == []
+
+
+@pytest.fixture
+def sink() -> Iterator[tuple[str, list[bytes]]]:
+    received: list[bytes] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/outcome", received
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_record_outcome_posts_to_notify_url(sink: tuple[str, list[bytes]]) -> None:
+    url, received = sink
+    source, _ = _script()
+    out = _run(source, {"WORKFLOW_STATUS": "Succeeded", "WORKFLOW_FAILURES": "[]", "NOTIFY_URL": url})
+    assert out.returncode == 0, out.stderr
+    assert [json.loads(b)["status"] for b in received] == ["Succeeded"]
+
+
+def test_record_outcome_warns_but_succeeds_when_notify_url_is_down() -> None:
+    source, _ = _script()
+    out = _run(source, {"WORKFLOW_STATUS": "Succeeded", "NOTIFY_URL": "http://127.0.0.1:9/nowhere"})
+    assert out.returncode == 0
+    assert "could not POST" in out.stderr

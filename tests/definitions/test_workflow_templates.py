@@ -1,0 +1,183 @@
+"""What the rendered WorkflowTemplates and CronWorkflow promise: names, parameters, hardening, wiring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hera.workflows import models as m
+
+import workflows
+
+STEP_TEMPLATES = ("train", "evaluate", "build", "stress-test")
+GATES = ("min-improvement", "p99-latency-ms", "max-error-rate", "target-rps")
+MODEL_CLASSES = {"WorkflowTemplate": m.WorkflowTemplate, "CronWorkflow": m.CronWorkflow}
+
+
+@pytest.fixture(autouse=True)
+def default_image(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SLUICE_COMPONENTS_IMAGE", raising=False)
+
+
+def _docs() -> dict[tuple[str, str], dict[str, Any]]:
+    return {(d["kind"], d["metadata"]["name"]): d for d in workflows.manifests()}
+
+
+def _template(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(t for t in doc["spec"]["templates"] if t["name"] == name)
+
+
+def _dropped(original: Any, dumped: Any, path: str = "") -> list[str]:
+    """Keys of `original` that a model round trip lost: fields the model does not know."""
+    if isinstance(original, dict) and isinstance(dumped, dict):
+        return [
+            p
+            for k, v in original.items()
+            for p in ([f"{path}.{k}"] if k not in dumped else _dropped(v, dumped[k], f"{path}.{k}"))
+        ]
+    if isinstance(original, list) and isinstance(dumped, list):
+        return [
+            p for i, (a, b) in enumerate(zip(original, dumped, strict=False)) for p in _dropped(a, b, f"{path}[{i}]")
+        ]
+    return []
+
+
+def test_definitions_render_the_expected_objects() -> None:
+    assert sorted(_docs()) == sorted(
+        [("WorkflowTemplate", n) for n in (*STEP_TEMPLATES, "evaluate-and-deploy", "model-pipeline")]
+        + [("CronWorkflow", "scheduled-retrain")]
+        + [(k, "sluicegate-pipeline") for k in ("ServiceAccount", "Role", "RoleBinding")]
+    )
+    assert {d["metadata"]["namespace"] for d in _docs().values()} == {"sluicegate"}
+
+
+@pytest.mark.parametrize("key", [k for k in _docs() if k[0] in MODEL_CLASSES], ids=lambda k: f"{k[0]}/{k[1]}")
+def test_definition_validates_with_hera_models_and_loses_no_field(key: tuple[str, str]) -> None:
+    doc = _docs()[key]
+    model = MODEL_CLASSES[key[0]].model_validate(doc)
+    assert _dropped(doc, model.model_dump(by_alias=True, exclude_none=True)) == []
+
+
+def _pod_templates() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (f"{name}/{t['name']}", t)
+        for (kind, name), doc in _docs().items()
+        if kind == "WorkflowTemplate"
+        for t in doc["spec"]["templates"]
+        if "dag" not in t
+    ]
+
+
+@pytest.mark.parametrize("where,template", _pod_templates(), ids=lambda v: v if isinstance(v, str) else "")
+def test_pod_template_is_hardened_and_bounded(where: str, template: dict[str, Any]) -> None:
+    assert template["serviceAccountName"] == "sluicegate-pipeline", where
+    assert int(template["activeDeadlineSeconds"]) > 0
+    assert template["retryStrategy"]["retryPolicy"] == "OnError"
+    pod = template["securityContext"]
+    assert pod["runAsNonRoot"] is True and pod["runAsUser"] != 0
+    body = template.get("container") or template.get("script")
+    if body is None:
+        assert template["resource"]["action"] == "patch"
+        return
+    assert body["securityContext"]["readOnlyRootFilesystem"] is True
+    assert body["securityContext"]["allowPrivilegeEscalation"] is False
+    resources = body["resources"]
+    assert set(resources["requests"]) == set(resources["limits"]) == {"cpu", "memory"}
+    assert body["volumeMounts"] == [{"mountPath": "/tmp", "name": "tmp"}]
+    assert template["volumes"][0]["name"] == "tmp" and "emptyDir" in template["volumes"][0]
+
+
+@pytest.mark.parametrize("name", STEP_TEMPLATES)
+def test_step_runs_its_component_and_reads_outputs_from_files(name: str) -> None:
+    step = _template(_docs()["WorkflowTemplate", name], name)
+    module = name.replace("-", "_")
+    assert step["container"]["command"] == ["python", "-m", f"components.{module}"]
+    assert step["container"]["image"] == "ghcr.io/sluicegate/components:0.1.0"
+    assert "--outputs-dir=/tmp/outputs" in step["container"]["args"]
+    for output in step["outputs"]["parameters"]:
+        assert output["valueFrom"] == {"path": f"/tmp/outputs/{output['name']}"}
+
+
+def test_components_image_is_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLUICE_COMPONENTS_IMAGE", "registry.example/components:9")
+    step = _template(_docs()["WorkflowTemplate", "train"], "train")
+    assert step["container"]["image"] == "registry.example/components:9"
+
+
+def test_train_checks_out_the_revision_and_reads_params_from_it() -> None:
+    step = _template(_docs()["WorkflowTemplate", "train"], "train")
+    (source,) = step["inputs"]["artifacts"]
+    assert source["path"] == "/tmp/src"
+    assert source["git"] == {"repo": "{{inputs.parameters.git-repo}}", "revision": "{{inputs.parameters.git-revision}}"}
+    assert "--params-file=/tmp/src/{{inputs.parameters.params-file}}" in step["container"]["args"]
+    assert {o["name"] for o in step["outputs"]["parameters"]} == {"run-id", "model-uri", "model-version", "metrics"}
+
+
+def test_build_outputs_the_bundle_as_an_artifact() -> None:
+    step = _template(_docs()["WorkflowTemplate", "build"], "build")
+    assert step["outputs"]["artifacts"] == [{"name": "bundle", "path": "/tmp/bundle"}]
+    assert "--out=/tmp/bundle" in step["container"]["args"]
+
+
+def test_model_pipeline_declares_every_pipeline_parameter() -> None:
+    spec = _docs()["WorkflowTemplate", "model-pipeline"]["spec"]
+    names = {p["name"] for p in spec["arguments"]["parameters"]}
+    assert {"git-repo", "git-revision", "model-name", "dataset", "params-file", "mlflow-tracking-uri", *GATES} <= names
+    assert spec["onExit"] == "record-outcome"
+    assert spec["entrypoint"] == "model-pipeline"
+
+
+def test_model_pipeline_trains_then_reuses_evaluate_and_deploy() -> None:
+    dag = _template(_docs()["WorkflowTemplate", "model-pipeline"], "model-pipeline")["dag"]
+    tasks = {t["name"]: t for t in dag["tasks"]}
+    assert tasks["train"]["templateRef"] == {"name": "train", "template": "train"}
+    follow = tasks["evaluate-and-deploy"]
+    assert follow["templateRef"] == {"name": "evaluate-and-deploy", "template": "evaluate-and-deploy"}
+    assert follow["depends"] == "train.Succeeded"
+    args = {p["name"]: p["value"] for p in follow["arguments"]["parameters"]}
+    assert args["model-version"] == "{{tasks.train.outputs.parameters.model-version}}"
+
+
+def test_evaluate_and_deploy_builds_only_on_promote_and_deploys_last() -> None:
+    doc = _docs()["WorkflowTemplate", "evaluate-and-deploy"]
+    tasks = {t["name"]: t for t in _template(doc, "evaluate-and-deploy")["dag"]["tasks"]}
+    assert list(tasks) == ["evaluate", "build", "stress-test", "deploy"]
+    assert "promote" in tasks["build"]["when"] and "decision" in tasks["build"]["when"]
+    # A Skipped build must stop the chain: bare dependencies would let the next task run.
+    assert tasks["stress-test"]["depends"] == "build.Succeeded"
+    assert tasks["deploy"]["depends"] == "stress-test.Succeeded"
+    names = {p["name"] for p in doc["spec"]["arguments"]["parameters"]}
+    assert {"model-name", "model-version", "mlflow-tracking-uri", "dataset", "service-url", *GATES} <= names
+    required = [p["name"] for p in doc["spec"]["arguments"]["parameters"] if "value" not in p]
+    assert required == ["model-version"]
+
+
+def test_deploy_patches_the_rollout_model_annotation() -> None:
+    import yaml
+
+    deploy = _template(_docs()["WorkflowTemplate", "evaluate-and-deploy"], "deploy")["resource"]
+    assert (deploy["action"], deploy["mergeStrategy"]) == ("patch", "merge")
+    assert deploy["successCondition"] == "status.phase == Healthy"
+    assert deploy["failureCondition"] == "status.phase == Degraded"
+    patch = yaml.safe_load(deploy["manifest"])
+    assert patch["kind"] == "Rollout" and patch["metadata"]["name"] == "{{inputs.parameters.model-name}}"
+    annotations = patch["spec"]["template"]["metadata"]["annotations"]
+    assert annotations == {
+        "sluicegate.io/model-uri": "models:/{{inputs.parameters.model-name}}/{{inputs.parameters.model-version}}"
+    }
+
+
+def test_scheduled_retrain_is_v4_cron_on_the_default_branch() -> None:
+    spec = _docs()["CronWorkflow", "scheduled-retrain"]["spec"]
+    assert spec["schedules"] and "schedule" not in spec
+    assert spec["timezone"] == "UTC"
+    assert spec["concurrencyPolicy"] == "Forbid"
+    assert spec["startingDeadlineSeconds"] > 0
+    assert spec["workflowSpec"]["workflowTemplateRef"] == {"name": "model-pipeline"}
+    assert spec["workflowSpec"]["arguments"]["parameters"] == [{"name": "git-revision", "value": "main"}]
+
+
+def test_pipeline_role_grants_only_task_results_and_rollouts() -> None:
+    rules = _docs()["Role", "sluicegate-pipeline"]["rules"]
+    assert {r for rule in rules for r in rule["resources"]} == {"workflowtaskresults", "rollouts"}
+    assert all("*" not in rule["verbs"] for rule in rules)

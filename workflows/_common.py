@@ -1,0 +1,160 @@
+"""Shared building blocks of the WorkflowTemplates: image, pod hardening, resources, retries, outputs.
+
+Called by every template module of `workflows/` while it builds its Hera objects. Everything a step
+pod needs is set on the template itself (not only on the WorkflowSpec), because Argo does not carry a
+WorkflowTemplate's spec-level settings (volumes, securityContext, serviceAccountName) into a workflow that
+reaches the template through `templateRef`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from hera.workflows import EmptyDirVolume, Parameter, Resources, RetryStrategy
+from hera.workflows import models as m
+
+__all__ = [
+    "COMPONENTS_IMAGE_ENV",
+    "DEFAULTS",
+    "DEFAULT_COMPONENTS_IMAGE",
+    "NAMESPACE",
+    "OUTPUTS_DIR",
+    "RECORD_IMAGE",
+    "SERVICE_ACCOUNT",
+    "SOURCE_DIR",
+    "Sizing",
+    "component_command",
+    "components_image",
+    "container_security",
+    "output_parameter",
+    "params",
+    "pod_security",
+    "retry",
+    "tmp_volume",
+]
+
+#: Every manifest of the project lives in this namespace.
+NAMESPACE = "sluicegate"
+#: The pipeline's ServiceAccount (rendered by `workflows.rbac` with the least privileges the steps need).
+SERVICE_ACCOUNT = "sluicegate-pipeline"
+#: Where the `git` input artifact is checked out.
+SOURCE_DIR = "/tmp/src"
+#: Where components write their Argo output parameters, one file per output.
+OUTPUTS_DIR = "/tmp/outputs"
+#: Image of the exit handler: a stock Python, which the local engine maps to a host Python.
+RECORD_IMAGE = "python:3.12-alpine"
+
+#: Same variable and default as `sluicegate.config.components_image()`; repeated here because the
+#: definitions must not import the runtime.
+COMPONENTS_IMAGE_ENV = "SLUICE_COMPONENTS_IMAGE"
+DEFAULT_COMPONENTS_IMAGE = "ghcr.io/sluicegate/components:0.1.0"
+
+
+def components_image() -> str:
+    """The components image name and tag, from `SLUICE_COMPONENTS_IMAGE` or the default."""
+    return os.environ.get(COMPONENTS_IMAGE_ENV, DEFAULT_COMPONENTS_IMAGE)
+
+
+#: Default value of every pipeline parameter, by name; None means the parameter is required.
+DEFAULTS: dict[str, str | None] = {
+    "git-repo": "https://github.com/sluicegate/example-model.git",
+    "git-revision": "main",
+    "model-name": "breast-cancer",
+    "model-version": None,  # which version to evaluate, build or deploy is never a guess
+    "dataset": "breast_cancer",
+    "params-file": "params.yaml",
+    "mlflow-tracking-uri": "http://mlflow.sluicegate.svc:5000",
+    "min-improvement": "0.005",
+    "p99-latency-ms": "250",
+    "max-error-rate": "0.01",
+    "target-rps": "20",
+    "stress-duration-seconds": "30",
+    "build-target": "cluster",
+    # Empty means the model's in-cluster canary Service, `http://<model-name>-canary.sluicegate.svc`.
+    "service-url": "",
+    # Where the exit handler POSTs its record: the in-cluster `workflow-events` EventSource, whose Sensor
+    # announces outcomes. Empty means print only.
+    "notify-url": "http://workflow-events-eventsource-svc.sluicegate.svc:12002/workflow-outcome",
+}
+
+
+def params(*names: str) -> tuple[tuple[str, str | None], ...]:
+    """`(name, default)` pairs of the named pipeline parameters, in the order given."""
+    return tuple((name, DEFAULTS[name]) for name in names)
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """Requests, limits, scratch space and deadline of one step."""
+
+    cpu_request: str
+    cpu_limit: str
+    memory_request: str
+    memory_limit: str
+    scratch: str
+    deadline_seconds: int
+
+    @property
+    def deadline(self) -> str:
+        """The template's `activeDeadlineSeconds`, an IntOrString that Argo's JSON schema types `string`."""
+        return str(self.deadline_seconds)
+
+    def resources(self) -> Resources:
+        """The container's requests and limits."""
+        return Resources(
+            cpu_request=self.cpu_request,
+            cpu_limit=self.cpu_limit,
+            memory_request=self.memory_request,
+            memory_limit=self.memory_limit,
+        )
+
+
+def component_command(module: str) -> list[str]:
+    """`python -m components.<module>`: how every step starts its component."""
+    return ["python", "-m", f"components.{module}"]
+
+
+def output_parameter(name: str) -> Parameter:
+    """An output parameter read from the file the component writes under `/tmp/outputs`."""
+    return Parameter(name=name, value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/{name}"))
+
+
+def tmp_volume(scratch: str) -> EmptyDirVolume:
+    """The writable `/tmp` of a step (the root filesystem is read-only)."""
+    return EmptyDirVolume(name="tmp", mount_path="/tmp", size_limit=m.Quantity(scratch))
+
+
+def pod_security() -> m.PodSecurityContext:
+    """Pod-level hardening: a fixed non-root user and the runtime's default seccomp profile."""
+    return m.PodSecurityContext(
+        run_as_non_root=True,
+        run_as_user=1000,
+        run_as_group=1000,
+        fs_group=1000,
+        seccomp_profile=m.SeccompProfile(type="RuntimeDefault"),
+    )
+
+
+def container_security() -> m.SecurityContext:
+    """Container-level hardening: read-only root filesystem, no privilege escalation, no capabilities."""
+    return m.SecurityContext(
+        run_as_non_root=True,
+        read_only_root_filesystem=True,
+        allow_privilege_escalation=False,
+        capabilities=m.Capabilities(drop=["ALL"]),
+    )
+
+
+def retry(limit: int) -> RetryStrategy:
+    """Retry only what the infrastructure broke (`OnError`: evicted pod, lost node), with backoff.
+
+    A component that exits non-zero made a decision (bad hyperparameter, missed gate); running it again
+    would give the same answer, so `OnFailure` is deliberately not used.
+    """
+    # IntOrString fields are written as strings: Argo's published JSON schema types them `string`.
+    return RetryStrategy(
+        limit=str(limit),
+        retry_policy="OnError",
+        backoff=m.Backoff(duration="10s", factor="2", max_duration="5m"),
+    )

@@ -1,0 +1,156 @@
+"""WorkflowTemplate `evaluate-and-deploy`: evaluate -> (promote) build -> stress-test -> deploy.
+
+Called by `workflows.manifests()`. Two callers run it: `model-pipeline` reaches its DAG template through
+`templateRef` evaluate-and-deploy/evaluate-and-deploy after training, and the Sensor `evaluate-on-mlflow`
+submits it on its own for model versions registered outside the pipeline (e.g. from a notebook).
+
+The DAG reads only its own inputs (never `workflow.parameters`), so it behaves the same under both
+callers. Build runs only when evaluate decides `promote`; stress-test and deploy depend on
+`.Succeeded` explicitly, because a bare dependency on a Skipped task would still let them run.
+"""
+
+from __future__ import annotations
+
+from hera.workflows import DAG, Parameter, Resource, Task, WorkflowTemplate
+from hera.workflows import models as m
+
+from workflows import build, evaluate, stress_test
+from workflows._common import NAMESPACE, SERVICE_ACCOUNT, params, pod_security, retry
+from workflows._record import NAME as RECORD_OUTCOME
+from workflows._record import record_outcome
+from workflows._step import inputs, workflow_template
+
+__all__ = [
+    "DEPLOY_MANIFEST",
+    "EXIT_PARAMETERS",
+    "MODEL_URI_ANNOTATION",
+    "NAME",
+    "PARAMETERS",
+    "SERVICE_URL",
+    "template",
+]
+
+NAME = "evaluate-and-deploy"
+PARAMETERS = params(
+    "model-name",
+    "model-version",
+    "dataset",
+    "mlflow-tracking-uri",
+    "min-improvement",
+    "p99-latency-ms",
+    "max-error-rate",
+    "target-rps",
+    "stress-duration-seconds",
+    "service-url",
+    "build-target",
+)
+#: Read only by the exit handler, so they are workflow arguments but not inputs of the DAG.
+EXIT_PARAMETERS = params("notify-url")
+
+#: The pod-template annotation of a model's Rollout that names the model version it serves.
+MODEL_URI_ANNOTATION = "sluicegate.io/model-uri"
+#: The deploy step's merge patch: point the Rollout named after the model at the new version.
+DEPLOY_MANIFEST = f"""\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: "{{{{inputs.parameters.model-name}}}}"
+spec:
+  template:
+    metadata:
+      annotations:
+        {MODEL_URI_ANNOTATION}: "models:/{{{{inputs.parameters.model-name}}}}/{{{{inputs.parameters.model-version}}}}"
+"""
+#: `service-url`, or the model's in-cluster canary Service when it is empty.
+SERVICE_URL = (
+    "{{=inputs.parameters['service-url'] != '' ? inputs.parameters['service-url'] : "
+    f"'http://' + inputs.parameters['model-name'] + '-canary.{NAMESPACE}.svc'}}}}"
+)
+# Long enough for the Rollout's canary steps and analysis to finish.
+DEPLOY_DEADLINE_SECONDS = 3600
+# Every step's deadline once, plus slack for scheduling and retries.
+DEADLINE_SECONDS = 4 * 3600
+
+
+def _arg(name: str) -> tuple[str, str]:
+    return name, f"{{{{inputs.parameters.{name}}}}}"
+
+
+def _deploy() -> Resource:
+    return Resource(
+        name="deploy",
+        action="patch",
+        merge_strategy="merge",
+        manifest=DEPLOY_MANIFEST,
+        success_condition="status.phase == Healthy",
+        failure_condition="status.phase == Degraded",
+        inputs=[Parameter(name="model-name"), Parameter(name="model-version")],
+        pod_security_context=pod_security(),
+        service_account_name=SERVICE_ACCOUNT,
+        active_deadline_seconds=str(DEPLOY_DEADLINE_SECONDS),
+        retry_strategy=retry(1),
+    )
+
+
+def _dag() -> DAG:
+    with DAG(
+        name=NAME,
+        inputs=inputs(PARAMETERS),
+        outputs=[
+            Parameter(
+                name="decision",
+                value_from=m.ValueFrom(parameter="{{tasks.evaluate.outputs.parameters.decision}}"),
+            )
+        ],
+    ) as dag:
+        Task(
+            name="evaluate",
+            template_ref=m.TemplateRef(name=evaluate.NAME, template=evaluate.NAME),
+            arguments=dict(
+                [
+                    _arg("model-name"),
+                    _arg("model-version"),
+                    _arg("dataset"),
+                    _arg("min-improvement"),
+                    _arg("mlflow-tracking-uri"),
+                ]
+            ),
+        )
+        Task(
+            name="build",
+            template_ref=m.TemplateRef(name=build.NAME, template=build.NAME),
+            depends="evaluate",
+            when="'{{tasks.evaluate.outputs.parameters.decision}}' == 'promote'",
+            arguments=dict(
+                [_arg("model-name"), _arg("model-version"), _arg("build-target"), _arg("mlflow-tracking-uri")]
+            ),
+        )
+        Task(
+            name="stress-test",
+            template_ref=m.TemplateRef(name=stress_test.NAME, template=stress_test.NAME),
+            depends="build.Succeeded",
+            arguments={
+                "service-url": SERVICE_URL,
+                "target-rps": "{{inputs.parameters.target-rps}}",
+                "duration-seconds": "{{inputs.parameters.stress-duration-seconds}}",
+                "p99-latency-ms": "{{inputs.parameters.p99-latency-ms}}",
+                "max-error-rate": "{{inputs.parameters.max-error-rate}}",
+                "mlflow-tracking-uri": "{{inputs.parameters.mlflow-tracking-uri}}",
+            },
+        )
+        Task(
+            name="deploy",
+            template="deploy",
+            depends="stress-test.Succeeded",
+            arguments=dict([_arg("model-name"), _arg("model-version")]),
+        )
+    return dag
+
+
+def template() -> WorkflowTemplate:
+    """The `evaluate-and-deploy` WorkflowTemplate."""
+    with workflow_template(NAME, [*PARAMETERS, *EXIT_PARAMETERS], DEADLINE_SECONDS, on_exit=RECORD_OUTCOME) as w:
+        _dag()
+        _deploy()
+        record_outcome(["model-name", "model-version", "mlflow-tracking-uri"])
+    return w

@@ -1,0 +1,60 @@
+"""WorkflowTemplate `stress-test`: open-loop load against a model service URL, gated on p99 and errors.
+
+Called by `workflows.manifests()`; `evaluate-and-deploy` reaches its step through `templateRef`
+stress-test/stress-test. The step exits non-zero when a gate is missed, which fails the pipeline
+before the deploy step.
+"""
+
+from __future__ import annotations
+
+from hera.workflows import WorkflowTemplate
+
+from workflows._common import DEFAULTS, NAMESPACE, Sizing, params
+from workflows._step import ComponentStep
+
+__all__ = ["CANARY_URL", "NAME", "OUTPUTS", "PARAMETERS", "STEP", "template"]
+
+NAME = "stress-test"
+#: Standalone, the step hits the default model's canary; pipelines always pass the URL they want.
+CANARY_URL = f"http://{DEFAULTS['model-name']}-canary.{NAMESPACE}.svc"
+PARAMETERS = (
+    ("service-url", CANARY_URL),
+    ("target-rps", DEFAULTS["target-rps"]),
+    ("duration-seconds", DEFAULTS["stress-duration-seconds"]),
+    *params("p99-latency-ms", "max-error-rate", "mlflow-tracking-uri"),
+)
+OUTPUTS = ("report",)
+# A missed gate is a failure, not an error, so it is never retried; a lost pod is retried once.
+RETRIES = 1
+SIZING = Sizing(
+    cpu_request="500m",
+    cpu_limit="1",
+    memory_request="256Mi",
+    memory_limit="1Gi",
+    scratch="256Mi",
+    deadline_seconds=900,
+)
+ARGS = [
+    "--url={{inputs.parameters.service-url}}",
+    "--rps={{inputs.parameters.target-rps}}",
+    "--duration={{inputs.parameters.duration-seconds}}",
+    "--p99-latency-ms={{inputs.parameters.p99-latency-ms}}",
+    "--max-error-rate={{inputs.parameters.max-error-rate}}",
+    "--tracking-uri={{inputs.parameters.mlflow-tracking-uri}}",
+]
+
+
+STEP = ComponentStep(
+    name=NAME,
+    module="stress_test",
+    params=PARAMETERS,
+    args=ARGS,
+    outputs=OUTPUTS,
+    sizing=SIZING,
+    retries=RETRIES,
+)
+
+
+def template() -> WorkflowTemplate:
+    """The `stress-test` WorkflowTemplate."""
+    return STEP.template()
