@@ -1,0 +1,95 @@
+"""Workflow logs in Argo's NDJSON stream format, from the files the controller writes."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from sluicegate.api import pod_name
+
+NS = "sluicegate"
+
+
+def _workflow_with_node(api, name: str, phase: str) -> str:
+    node_id = f"{name}-1234567"
+    api.store.create(
+        {
+            "kind": "Workflow",
+            "apiVersion": "argoproj.io/v1alpha1",
+            "metadata": {"name": name, "namespace": NS},
+            "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "alpine"}}]},
+            "status": {
+                "phase": phase,
+                "nodes": {
+                    node_id: {"id": node_id, "name": name, "type": "Pod", "templateName": "main", "phase": phase}
+                },
+            },
+        }
+    )
+    logs = api.home / "logs" / NS / name
+    logs.mkdir(parents=True)
+    (logs / f"{node_id}.log").write_text("line one\nline two\n")
+    return node_id
+
+
+def _entries(text: str) -> list[dict]:
+    return [json.loads(line)["result"] for line in text.splitlines() if line]
+
+
+def test_logs_are_ndjson_results_with_argo_pod_names(api) -> None:
+    node_id = _workflow_with_node(api, "logs-done", "Succeeded")
+    with api.client() as c:
+        resp = c.get(f"/api/v1/workflows/{NS}/logs-done/log", params={"logOptions.container": "main"})
+    assert resp.status_code == 200
+    entries = _entries(resp.text)
+    assert [e["content"] for e in entries] == ["line one", "line two"]
+    assert {e["podName"] for e in entries} == {pod_name("logs-done", node_id, "main")} == {"logs-done-main-1234567"}
+
+
+def test_logs_filter_by_pod_name_and_grep(api) -> None:
+    node_id = _workflow_with_node(api, "logs-grep", "Succeeded")
+    with api.client() as c:
+        by_pod = c.get(f"/api/v1/workflows/{NS}/logs-grep/log", params={"podName": "logs-grep-main-1234567"})
+        by_node = c.get(f"/api/v1/workflows/{NS}/logs-grep/{node_id}/log", params={"grep": "two"})
+        other = c.get(f"/api/v1/workflows/{NS}/logs-grep/log", params={"podName": "logs-grep-x-999"})
+    assert len(_entries(by_pod.text)) == 2
+    assert [e["content"] for e in _entries(by_node.text)] == ["line two"]
+    assert _entries(other.text) == []
+
+
+def test_logs_follow_streams_until_the_workflow_finishes(api) -> None:
+    node_id = _workflow_with_node(api, "logs-follow", "Running")
+    log = api.home / "logs" / NS / "logs-follow" / f"{node_id}.log"
+
+    def finish() -> None:
+        time.sleep(0.5)
+        with log.open("a") as f:
+            f.write("line three\n")
+        time.sleep(0.5)
+
+        def done(doc: dict) -> dict:
+            doc["status"]["phase"] = "Succeeded"
+            return doc
+
+        api.store.mutate("Workflow", NS, "logs-follow", done)
+
+    writer = threading.Thread(target=finish)
+    writer.start()
+    with api.client() as c:
+        resp = c.get(f"/api/v1/workflows/{NS}/logs-follow/log", params={"logOptions.follow": "true"})
+    writer.join()
+    assert [e["content"] for e in _entries(resp.text)] == ["line one", "line two", "line three"]
+
+
+def test_logs_of_missing_workflow_is_404(api) -> None:
+    with api.client() as c:
+        resp = c.get(f"/api/v1/workflows/{NS}/nope/log")
+    assert resp.status_code == 404
+
+
+def test_logs_bad_grep_is_400(api) -> None:
+    _workflow_with_node(api, "logs-badgrep", "Succeeded")
+    with api.client() as c:
+        resp = c.get(f"/api/v1/workflows/{NS}/logs-badgrep/log", params={"grep": "("})
+    assert resp.status_code == 400

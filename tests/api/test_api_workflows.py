@@ -1,0 +1,128 @@
+"""Workflows through Hera's client without a controller: accept (Running, durable), list, get, delete, errors."""
+
+from __future__ import annotations
+
+import pytest
+from hera.exceptions import BadRequest, NotFound
+from hera.workflows import Container, Steps, Workflow, WorkflowsService
+from hera.workflows.models import WorkflowCreateRequest, WorkflowTemplateRef
+
+from sluicegate.store import Store
+
+NS = "sluicegate"
+
+
+def _workflow(api, namespace: str = NS, **kwargs) -> Workflow:
+    svc = WorkflowsService(host=api.url, token=api.token, namespace=namespace)
+    with Workflow(generate_name="hello-", namespace=namespace, entrypoint="main", workflows_service=svc, **kwargs) as w:
+        echo = Container(name="echo", image="alpine:3.20", command=["echo", "hi"])
+        with Steps(name="main"):
+            echo()
+    return w
+
+
+def test_workflow_create_is_running_named_and_durable(api) -> None:
+    created = _workflow(api).create()
+    name = created.metadata.name
+    assert name.startswith("hello-") and len(name) == len("hello-") + 5
+    assert created.status.phase == "Running"
+    assert created.status.started_at is not None
+    reopened = Store(api.store.path)  # another connection: the write is committed
+    try:
+        assert reopened.get("Workflow", NS, name)["status"]["phase"] == "Running"
+    finally:
+        reopened.close()
+
+
+def test_workflow_get_list_delete_with_hera(api) -> None:
+    w = _workflow(api)
+    name = w.create().metadata.name
+    svc = w.workflows_service
+    assert svc.get_workflow(name).spec.entrypoint == "main"
+    assert name in [i.metadata.name for i in svc.list_workflows().items]
+    svc.delete_workflow(name)
+    with pytest.raises(NotFound):
+        svc.get_workflow(name)
+
+
+def test_workflow_list_with_empty_namespace_lists_every_namespace(api) -> None:
+    a = _workflow(api, namespace="team-a").create().metadata.name
+    b = _workflow(api, namespace="team-b").create().metadata.name
+    with api.client() as c:
+        everything = c.get("/api/v1/workflows/").json()["items"]
+        only_a = c.get("/api/v1/workflows/team-a").json()["items"]
+    names = {(i["metadata"]["namespace"], i["metadata"]["name"]) for i in everything}
+    assert {("team-a", a), ("team-b", b)} <= names
+    assert {i["metadata"]["name"] for i in only_a} == {a}
+
+
+def test_workflow_list_is_newest_first_and_filters_labels(api) -> None:
+    first = _workflow(api, labels={"run": "x"}).create().metadata.name
+    svc = WorkflowsService(host=api.url, token=api.token, namespace=NS)
+    hits = svc.list_workflows(label_selector="run=x").items
+    assert [i.metadata.name for i in hits] == [first]
+    assert svc.list_workflows(label_selector="run=y").items in (None, [])
+
+
+def test_workflow_namespace_comes_from_the_url(api) -> None:
+    doc = _workflow(api, namespace="elsewhere").to_dict()
+    with api.client() as c:
+        resp = c.post(f"/api/v1/workflows/{NS}", json={"workflow": doc})
+    assert resp.status_code == 200
+    assert resp.json()["metadata"]["namespace"] == NS
+
+
+def test_workflow_missing_template_ref_is_400_and_nothing_stored(api) -> None:
+    svc = WorkflowsService(host=api.url, token=api.token, namespace=NS)
+    w = Workflow(
+        generate_name="ref-",
+        namespace=NS,
+        workflow_template_ref=WorkflowTemplateRef(name="absent"),
+        workflows_service=svc,
+    )
+    before = len(api.store.list("Workflow", NS))
+    with pytest.raises(BadRequest, match=r"spec\.workflowTemplateRef\.name"):
+        w.create()
+    assert len(api.store.list("Workflow", NS)) == before
+
+
+def test_workflow_without_entrypoint_is_400(api) -> None:
+    doc = _workflow(api).to_dict()
+    del doc["spec"]["entrypoint"]
+    with api.client() as c:
+        resp = c.post(f"/api/v1/workflows/{NS}", json={"workflow": doc})
+    assert resp.status_code == 400
+    assert "spec.entrypoint" in resp.json()["message"]
+
+
+def test_workflow_server_dry_run_stores_nothing(api) -> None:
+    w = _workflow(api)
+    before = len(api.store.list("Workflow", NS))
+    resp = w.workflows_service.create_workflow(WorkflowCreateRequest(workflow=w.build(), server_dry_run=True))
+    assert resp.spec.entrypoint == "main"
+    assert len(api.store.list("Workflow", NS)) == before
+
+
+def test_workflow_lint_with_hera(api) -> None:
+    w = _workflow(api)
+    assert w.lint().spec.entrypoint == "main"
+
+
+def test_workflow_action_on_missing_workflow_is_404(api) -> None:
+    with api.client() as c:
+        resp = c.put(f"/api/v1/workflows/{NS}/ghost/stop", json={})
+    assert resp.status_code == 404
+    assert resp.json()["code"] == 5
+
+
+def test_submit_unknown_resource_kind_is_400(api) -> None:
+    with api.client() as c:
+        resp = c.post(f"/api/v1/workflows/{NS}/submit", json={"resourceKind": "Pod", "resourceName": "x"})
+    assert resp.status_code == 400
+    assert "resourceKind" in resp.json()["message"]
+
+
+def test_submit_missing_template_is_404(api) -> None:
+    with api.client() as c:
+        resp = c.post(f"/api/v1/workflows/{NS}/submit", json={"resourceKind": "WorkflowTemplate", "resourceName": "x"})
+    assert resp.status_code == 404
