@@ -6,6 +6,7 @@ want=()
 command -v git >/dev/null || want+=(git)
 command -v prometheus >/dev/null || [ -x /usr/bin/prometheus ] || want+=(prometheus)
 command -v chromium >/dev/null || want+=(chromium)
+command -v wrk >/dev/null || want+=(wrk)          # load generator of bench/bench_serving.py
 [ ${#want[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
   echo "note: missing system packages: ${want[*]}; install them with: sudo apt-get install -y ${want[*]}" >&2

@@ -1,0 +1,203 @@
+"""Serving benchmark: `components.serve` against `mlflow models serve --env-manager local`, same model, same wrk.
+
+Run: `.venv/bin/python bench/bench_serving.py [--duration 8] [--workers 2]` (needs `wrk`: `apt-get install wrk`).
+Trains a scaled logistic regression on breast_cancer, saves it as an MLflow model, starts both servers with the
+same number of workers, checks both give identical answers for every input format, then loads each with wrk
+at 1, 8 and 32 connections (one row per request, `dataframe_split`). Prints a markdown table with req/s,
+p50, p99 and the ratios ours/MLflow measured in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs", "csv")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _save_model(path: Path) -> None:
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(X, y)
+    mlflow.sklearn.save_model(model, str(path), signature=infer_signature(X, model.predict(X)))
+
+
+def _bodies() -> dict[str, tuple[bytes, str]]:
+    from sklearn.datasets import load_breast_cancer
+
+    rows = load_breast_cancer(as_frame=True).data.iloc[[0, 19, 100, 300, 568]]
+    js = "application/json"
+    return {
+        "dataframe_split": (json.dumps({"dataframe_split": rows.to_dict(orient="split", index=False)}).encode(), js),
+        "dataframe_records": (json.dumps({"dataframe_records": rows.to_dict(orient="records")}).encode(), js),
+        "instances": (json.dumps({"instances": rows.to_dict(orient="records")}).encode(), js),
+        "inputs": (json.dumps({"inputs": rows.to_dict(orient="list")}).encode(), js),
+        "csv": (rows.to_csv(index=False).encode(), "text/csv"),
+    }
+
+
+def _one_row_body() -> bytes:
+    from sklearn.datasets import load_breast_cancer
+
+    rows = load_breast_cancer(as_frame=True).data.iloc[[7]]
+    return json.dumps({"dataframe_split": rows.to_dict(orient="split", index=False)}).encode()
+
+
+def _start(argv: list[str], url: str, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{argv[:4]} exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url + "/ping", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"{argv[:4]} did not start; see {log}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _wrk(url: str, body: bytes, connections: int, duration: int, tmp: Path) -> dict[str, float]:
+    script = tmp / "post.lua"
+    script.write_text(
+        'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = {json.dumps(body.decode())}\n"
+    )
+    threads = min(2, connections)
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    return {
+        "rps": rps,
+        "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
+        "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
+        "failed": float(non2xx.group(1)) if non2xx else 0.0,
+        "socket_errors": 1.0 if errors else 0.0,
+    }
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def _same_answers(ours: str, theirs: str) -> list[str]:
+    lines = []
+    for fmt, (body, ctype) in _bodies().items():
+        a = httpx.post(ours + "/invocations", content=body, headers={"content-type": ctype}, timeout=30)
+        b = httpx.post(theirs + "/invocations", content=body, headers={"content-type": ctype}, timeout=30)
+        same = a.status_code == b.status_code == 200 and a.json() == b.json()
+        lines.append(f"| {fmt} | {a.status_code} | {b.status_code} | {'identical' if same else 'DIFFERENT'} |")
+        if not same:
+            print(f"answers differ for {fmt}: ours {a.text[:200]} mlflow {b.text[:200]}", file=sys.stderr)
+    return lines
+
+
+def run(duration: int, workers: int) -> str:
+    """Run the benchmark; returns the markdown report."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (scripts/install-system-packages.sh does it)")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-serving-"))
+    model = tmp / "model"
+    _save_model(model)
+    py = sys.executable
+    p_ours, p_mlflow = _free_port(), _free_port()
+    ours_url, mlflow_url = f"http://127.0.0.1:{p_ours}", f"http://127.0.0.1:{p_mlflow}"
+    env_bin = str(Path(py).parent)
+    os.environ["PATH"] = env_bin + os.pathsep + os.environ.get("PATH", "")
+    ours = _start(
+        [py, "-m", "components.serve", "--model-uri", str(model), "--port", str(p_ours), "--workers", str(workers)],
+        ours_url,
+        tmp / "ours.log",
+    )
+    mlflow_argv = [str(Path(env_bin) / "mlflow"), "models", "serve", "-m", str(model), "--env-manager", "local"]
+    theirs = _start(
+        [*mlflow_argv, "-h", "127.0.0.1", "-p", str(p_mlflow), "-w", str(workers)], mlflow_url, tmp / "mlflow.log"
+    )
+    try:
+        answers = _same_answers(ours_url, mlflow_url)
+        body = _one_row_body()
+        rows = []
+        for conns in (1, 8, 32):
+            a = _wrk(ours_url + "/invocations", body, conns, duration, tmp)
+            b = _wrk(mlflow_url + "/invocations", body, conns, duration, tmp)
+            rows.append(
+                f"| {conns} | {a['rps']:.0f} | {a['p50']:.2f} | {a['p99']:.2f} | {b['rps']:.0f} | {b['p50']:.2f} | "
+                f"{b['p99']:.2f} | {a['rps'] / b['rps']:.1f}x | {b['p99'] / max(a['p99'], 1e-9):.1f}x | "
+                f"{a['failed']:.0f}/{b['failed']:.0f} |"
+            )
+    finally:
+        _stop(ours)
+        _stop(theirs)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return "\n".join(
+        [
+            f"## Serving: components.serve vs mlflow models serve (workers={workers}, wrk {duration}s, 1 row/request)",
+            "",
+            "| conns | ours req/s | ours p50 ms | ours p99 ms | mlflow req/s | mlflow p50 ms | mlflow p99 ms "
+            "| req/s ratio | p99 ratio (mlflow/ours) | non-2xx ours/mlflow |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+            "| input format | ours | mlflow | answers |",
+            "|---|---|---|---|",
+            *answers,
+            "",
+        ]
+    )
+
+
+def main() -> None:
+    """CLI entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    print(run(args.duration, args.workers))
+
+
+if __name__ == "__main__":
+    main()
