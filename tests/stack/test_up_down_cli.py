@@ -1,0 +1,96 @@
+"""`sluice up --detach`, `status`, `apply`, `secret set`, `down` as a user runs them: real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sluicegate.stack._state import alive
+
+TEMPLATE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: hello, namespace: sluicegate}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: alpine:3.20, command: [echo, hi]}
+"""
+
+
+def sluice(home: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SLUICE_HOME": str(home), "COLUMNS": "200"}
+    env.pop("SLUICE_MLFLOW_TRACKING_URI", None)
+    return subprocess.run(
+        [sys.executable, "-m", "sluicegate", *args],
+        cwd=home.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def home(tmp_path: Path):
+    home = tmp_path / "home"
+    yield home
+    sluice(home, "down")  # never leave a stack behind, whatever the test did
+
+
+def test_up_detach_starts_mlflow_and_api_then_down_stops_everything(home: Path) -> None:
+    up = sluice(home, "up", "--detach", "--port", "0", "--mlflow-port", "0")
+    assert up.returncode == 0, up.stderr + up.stdout
+    endpoints = json.loads((home / "endpoints.json").read_text())
+    assert "api" in up.stdout and endpoints["api"] in up.stdout
+    pids = json.loads((home / "stack.pid").read_text())
+    assert pids["pid"] == endpoints["pid"] and len(pids["groups"]) == 1  # the MLflow server it started
+    assert httpx.get(f"{endpoints['mlflow']}/health", timeout=5).status_code == 200
+    status = sluice(home, "status")
+    assert status.returncode == 0, status.stderr
+    assert "mlflow" in status.stdout and "healthy" in status.stdout
+    again = sluice(home, "up", "--detach", "--port", "0", "--mlflow-port", "0")
+    assert again.returncode == 1 and "already running" in again.stderr
+    down = sluice(home, "down")
+    assert down.returncode == 0 and "stopped" in down.stdout
+    assert not alive(endpoints["pid"]) and not alive(pids["groups"][0])
+    assert not (home / "endpoints.json").exists()
+    assert "no stack was running" in sluice(home, "down").stdout
+    assert sluice(home, "status").returncode == 1
+
+
+def test_apply_and_secret_against_a_detached_stack(home: Path, mlflow_server: str) -> None:
+    up = sluice(home, "up", "--detach", "--port", "0", "--mlflow-tracking-uri", mlflow_server)
+    assert up.returncode == 0, up.stderr + up.stdout
+    manifests = home.parent / "m"
+    manifests.mkdir()
+    (manifests / "t.yaml").write_text(TEMPLATE)
+    first = sluice(home, "apply", str(manifests))
+    assert first.returncode == 0, first.stderr
+    assert "WorkflowTemplate/hello created" in first.stdout
+    assert "WorkflowTemplate/hello unchanged" in sluice(home, "apply", str(manifests / "t.yaml")).stdout
+    (manifests / "t.yaml").write_text(TEMPLATE.replace("echo, hi", "echo, bye"))
+    assert "WorkflowTemplate/hello configured" in sluice(home, "apply", str(manifests)).stdout
+    (manifests / "t.yaml").write_text(TEMPLATE.replace("entrypoint: main", "entrypoint: nope"))
+    bad = sluice(home, "apply", str(manifests))
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("error: ") and "t.yaml#0" in bad.stderr and "spec.entrypoint" in bad.stderr
+
+    assert sluice(home, "secret", "set", "slack", "token", "xoxb-1").returncode == 0
+    secrets = home / "secrets.json"
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+    assert json.loads(secrets.read_text()) == {"slack": {"token": "xoxb-1"}}
+
+
+def test_status_without_a_stack_says_how_to_start_one(home: Path) -> None:
+    result = sluice(home, "status")
+    assert result.returncode == 1
+    assert "sluice up --detach" in result.stderr
