@@ -1,11 +1,134 @@
-"""`sluice` commands of this area (registered by `sluicegate.cli`)."""
+"""`sluice submit`, `sluice list`, `sluice get`, `sluice logs` (registered by `sluicegate.cli`).
+
+Every command goes through the one backend interface: the local stack by default, or any Argo Server
+with `--server URL --token T` (the same Hera client code either way).
+"""
 
 from __future__ import annotations
 
-import typer
+from typing import Annotated
 
-__all__ = ["register"]
+import typer
+from hera.workflows.models import Workflow
+from rich.console import Console
+from rich.table import Table
+
+from sluicegate.backends import (
+    ArgoServer,
+    Backend,
+    ClusterBackend,
+    LocalBackend,
+    created_at,
+    parse_parameters,
+)
+
+__all__ = ["register", "workflow_backend"]
+
+Server = Annotated[
+    str | None,
+    typer.Option("--server", envvar="SLUICE_ARGO_SERVER", help="An Argo Server URL; default: the local stack."),
+]
+Token = Annotated[
+    str, typer.Option("--token", envvar="SLUICE_ARGO_TOKEN", help="Bearer token for --server.", show_default=False)
+]
+Namespace = Annotated[str, typer.Option("--namespace", "-n", help="Namespace of the workflows.")]
+
+
+def workflow_backend(server: str | None, token: str, namespace: str) -> Backend:
+    """The local stack's backend, or a bare Argo Server's when `server` is given."""
+    if server:
+        return ClusterBackend(None, "", ArgoServer(server, token, namespace))
+    return LocalBackend.from_settings(namespace=namespace)
+
+
+def _phase(wf: Workflow) -> str:
+    return str(wf.status.phase or "Pending") if wf.status else "Pending"
+
+
+def _progress(wf: Workflow) -> str:
+    return str(wf.status.progress or "") if wf.status else ""
+
+
+def submit(
+    template: Annotated[str, typer.Argument(help="The WorkflowTemplate to run, e.g. model-pipeline.")],
+    parameter: Annotated[list[str] | None, typer.Option("--parameter", "-p", help="NAME=VALUE, repeatable.")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Follow the workflow until it finishes.")] = False,
+    server: Server = None,
+    token: Token = "",
+    namespace: Namespace = "sluicegate",
+) -> None:
+    """Submit a Workflow from a WorkflowTemplate; print its name (and, with --wait, its progress)."""
+    backend = workflow_backend(server, token, namespace)
+    wf = backend.submit(template, parse_parameters(parameter or []), namespace)
+    name = str(wf.metadata.name)
+    typer.echo(name)
+    if not wait:
+        return
+    last = wf
+    for last in backend.watch(name, namespace):
+        typer.echo(f"{name}  {_phase(last)}  {_progress(last)}".rstrip())
+    if _phase(last) != "Succeeded":
+        message = last.status.message if last.status and last.status.message else ""
+        typer.echo(f"error: {name} ended {_phase(last)}{': ' + message if message else ''}", err=True)
+        raise typer.Exit(1)
+
+
+def list_(
+    server: Server = None,
+    token: Token = "",
+    namespace: Namespace = "sluicegate",
+    selector: Annotated[str | None, typer.Option("--selector", "-l", help="Label selector.")] = None,
+) -> None:
+    """List the Workflows of a namespace, newest first."""
+    items = workflow_backend(server, token, namespace).list(namespace, selector)
+    table = Table("NAME", "STATUS", "PROGRESS", "CREATED", box=None)
+    for wf in items:
+        table.add_row(str(wf.metadata.name), _phase(wf), _progress(wf), created_at(wf))
+    Console(width=200).print(table)
+
+
+def get(
+    name: Annotated[str, typer.Argument(help="The Workflow's name.")],
+    server: Server = None,
+    token: Token = "",
+    namespace: Namespace = "sluicegate",
+) -> None:
+    """Show one Workflow: phase, progress and every step."""
+    wf = workflow_backend(server, token, namespace).get(name, namespace)
+    console = Console(width=200)
+    console.print(f"Name:      {wf.metadata.name}\nNamespace: {wf.metadata.namespace}\nStatus:    {_phase(wf)}")
+    if _progress(wf):
+        console.print(f"Progress:  {_progress(wf)}")
+    if wf.status and wf.status.message:
+        console.print(f"Message:   {wf.status.message}")
+    nodes = (wf.status.nodes or {}) if wf.status else {}
+    if nodes:
+        table = Table("STEP", "TEMPLATE", "TYPE", "PHASE", "MESSAGE", box=None)
+        for node in sorted(nodes.values(), key=lambda n: str(n.started_at.root if n.started_at else "")):
+            table.add_row(
+                str(node.display_name or node.name),
+                str(node.template_name or ""),
+                str(node.type),
+                str(node.phase or ""),
+                str(node.message or ""),
+            )
+        console.print(table)
+
+
+def logs(
+    name: Annotated[str, typer.Argument(help="The Workflow's name.")],
+    server: Server = None,
+    token: Token = "",
+    namespace: Namespace = "sluicegate",
+) -> None:
+    """Print the step logs of a Workflow, each line prefixed with its pod."""
+    for line in workflow_backend(server, token, namespace).logs(name, namespace):
+        typer.echo(f"{line.pod}: {line.content}" if line.pod else line.content)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to `app`."""
+    """Add `submit`, `list`, `get` and `logs`."""
+    app.command("submit")(submit)
+    app.command("list")(list_)
+    app.command("get")(get)
+    app.command("logs")(logs)
