@@ -1,15 +1,37 @@
 """Declarative rollouts definitions of Sluicegate; imported only by `sluice render`.
 
-`manifests()` returns every document this package defines, as plain dicts ready for YAML.
+`manifests()` returns every document this package defines, as plain dicts ready for YAML: the shared
+AnalysisTemplates, then per model service (`MODEL_SERVICES`) its Rollout, stable/canary Services and Ingress.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["manifests"]
+from rollouts._analysis import LATENCY, SMOKE, STRESS_TEST, SUCCESS_RATE, analysis_templates
+from rollouts._models import AnalysisTemplate, Resource, Rollout
+from rollouts._service import MODEL_SERVICES, MODEL_URI_ANNOTATION, ModelService, ingress, rollout, services
+
+__all__ = [
+    "LATENCY",
+    "MODEL_SERVICES",
+    "MODEL_URI_ANNOTATION",
+    "SMOKE",
+    "STRESS_TEST",
+    "SUCCESS_RATE",
+    "AnalysisTemplate",
+    "ModelService",
+    "Resource",
+    "Rollout",
+    "manifests",
+]
 
 
-def manifests() -> list[dict[str, Any]]:
-    """Every document this package defines."""
-    return []
+def manifests(model_services: list[ModelService] | None = None) -> list[dict[str, Any]]:
+    """Every document this package defines (for `model_services`, default `MODEL_SERVICES`)."""
+    docs: list[dict[str, Any]] = [t.to_dict() for t in analysis_templates()]
+    for svc in MODEL_SERVICES if model_services is None else model_services:
+        docs.append(rollout(svc).to_dict())
+        docs += [s.to_dict() for s in services(svc)]
+        docs.append(ingress(svc).to_dict())
+    return docs

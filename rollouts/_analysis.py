@@ -1,0 +1,176 @@
+"""The AnalysisTemplates that gate a model canary.
+
+Success rate and p99 latency (Prometheus), a `web` check of the canary, and the stress-test as a `job` metric.
+
+Built by `rollouts.manifests()`; referenced by the Rollout's analysis steps (`rollouts._service`). Queries use
+the model server's metrics (`components.serve`) labelled with `rollout` (the Rollout name) and `role`
+(`stable`/`canary`): the local stack's Prometheus adds these labels in its scrape config; on a cluster the
+PodMonitor maps the pod labels `app` and `role` (set by canaryMetadata/stableMetadata) to them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from rollouts._models import AnalysisArg, AnalysisTemplate, AnalysisTemplateSpec, Metric, ObjectMeta
+
+__all__ = [
+    "LATENCY",
+    "NAMESPACE",
+    "PROMETHEUS_ADDRESS",
+    "SMOKE",
+    "STRESS_TEST",
+    "SUCCESS_RATE",
+    "analysis_templates",
+    "components_image",
+]
+
+NAMESPACE = "sluicegate"
+#: Prometheus on the cluster (kube-prometheus-stack default service); the local stack uses its own.
+PROMETHEUS_ADDRESS = "http://prometheus-operated.monitoring.svc:9090"
+SUCCESS_RATE, LATENCY, SMOKE, STRESS_TEST = "success-rate", "latency-p99", "canary-smoke", "stress-test"
+
+#: Same variable and default as `sluicegate.config.components_image()` (definitions cannot import the runtime).
+_IMAGE_ENV, _DEFAULT_IMAGE = "SLUICE_COMPONENTS_IMAGE", "ghcr.io/sluicegate/components:0.1.0"
+
+
+def components_image() -> str:
+    """The components image (`SLUICE_COMPONENTS_IMAGE` or the default)."""
+    return os.environ.get(_IMAGE_ENV, _DEFAULT_IMAGE)
+
+
+def _meta(name: str) -> ObjectMeta:
+    return ObjectMeta(name=name, namespace=NAMESPACE, labels={"app.kubernetes.io/part-of": "sluicegate"})
+
+
+_SELECT = 'rollout="{{args.service-name}}",role="{{args.role}}"'
+_COMMON_ARGS = [
+    AnalysisArg(name="service-name"),
+    AnalysisArg(name="role", value="canary"),
+    AnalysisArg(name="window", value="1m"),
+    AnalysisArg(name="interval", value="30s"),
+    AnalysisArg(name="count", value="3"),
+]
+# Guard empty vectors (no traffic yet) and NaN (0/0): neither is a success nor a failure -> Inconclusive.
+_HAS = "len(result) > 0 && !isNaN(result[0])"
+
+
+def _success_rate() -> AnalysisTemplate:
+    ok = f'sum(rate(sluicegate_model_requests_total{{{_SELECT},code!~"5.."}}[{{{{args.window}}}}]))'
+    total = f"sum(rate(sluicegate_model_requests_total{{{_SELECT}}}[{{{{args.window}}}}]))"
+    return AnalysisTemplate(
+        metadata=_meta(SUCCESS_RATE),
+        spec=AnalysisTemplateSpec(
+            args=[*_COMMON_ARGS, AnalysisArg(name="minSuccessRate", value="0.99")],
+            metrics=[
+                Metric(
+                    name=SUCCESS_RATE,
+                    interval="{{args.interval}}",
+                    count=3,
+                    success_condition=f"{_HAS} && result[0] >= asFloat(args.minSuccessRate)",
+                    failure_condition=f"{_HAS} && result[0] < asFloat(args.minSuccessRate)",
+                    failure_limit=0,
+                    inconclusive_limit=3,
+                    provider={"prometheus": {"address": PROMETHEUS_ADDRESS, "query": f"{ok} / {total}", "timeout": 10}},
+                )
+            ],
+        ),
+    )
+
+
+def _latency() -> AnalysisTemplate:
+    buckets = f"sluicegate_model_request_duration_seconds_bucket{{{_SELECT}}}"
+    query = f"histogram_quantile(0.99, sum by (le) (rate({buckets}[{{{{args.window}}}}]))) * 1000"
+    return AnalysisTemplate(
+        metadata=_meta(LATENCY),
+        spec=AnalysisTemplateSpec(
+            args=[*_COMMON_ARGS, AnalysisArg(name="maxP99Ms", value="250")],
+            metrics=[
+                Metric(
+                    name=LATENCY,
+                    interval="{{args.interval}}",
+                    count=3,
+                    success_condition=f"{_HAS} && result[0] <= asFloat(args.maxP99Ms)",
+                    failure_condition=f"{_HAS} && result[0] > asFloat(args.maxP99Ms)",
+                    failure_limit=1,
+                    inconclusive_limit=3,
+                    provider={"prometheus": {"address": PROMETHEUS_ADDRESS, "query": query, "timeout": 10}},
+                )
+            ],
+        ),
+    )
+
+
+def _smoke() -> AnalysisTemplate:
+    url = f"http://{{{{args.service-name}}}}-canary.{NAMESPACE}.svc/ready"
+    return AnalysisTemplate(
+        metadata=_meta(SMOKE),
+        spec=AnalysisTemplateSpec(
+            args=[AnalysisArg(name="service-name")],
+            metrics=[
+                Metric(
+                    name=SMOKE,
+                    success_condition="result.ready == true",
+                    failure_limit=0,
+                    consecutive_error_limit=2,
+                    provider={"web": {"url": url, "method": "GET", "timeoutSeconds": 10, "jsonPath": "{$}"}},
+                )
+            ],
+        ),
+    )
+
+
+def _stress_test() -> AnalysisTemplate:
+    url = f"http://{{{{args.service-name}}}}-canary.{NAMESPACE}.svc"
+    args = [
+        f"--url={url}",
+        "--rps={{args.rps}}",
+        "--duration={{args.duration-seconds}}",
+        "--p99-latency-ms={{args.p99-latency-ms}}",
+        "--max-error-rate={{args.max-error-rate}}",
+        "--outputs-dir=/tmp/outputs",
+    ]
+    container = {
+        "name": "stress-test",
+        "image": components_image(),
+        "command": ["python", "-m", "components.stress_test"],
+        "args": args,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+    }
+    job = {
+        "spec": {
+            "backoffLimit": 0,
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [container],
+                    "volumes": [{"name": "tmp", "emptyDir": {}}],
+                }
+            },
+        }
+    }
+    return AnalysisTemplate(
+        metadata=_meta(STRESS_TEST),
+        spec=AnalysisTemplateSpec(
+            args=[
+                AnalysisArg(name="service-name"),
+                AnalysisArg(name="rps", value="50"),
+                AnalysisArg(name="duration-seconds", value="20"),
+                AnalysisArg(name="p99-latency-ms", value="250"),
+                AnalysisArg(name="max-error-rate", value="0.01"),
+            ],
+            metrics=[Metric(name=STRESS_TEST, failure_limit=0, provider={"job": job})],
+        ),
+    )
+
+
+def analysis_templates() -> list[AnalysisTemplate]:
+    """Every AnalysisTemplate, shared by all model services."""
+    return [_success_rate(), _latency(), _smoke(), _stress_test()]

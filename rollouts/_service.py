@@ -1,0 +1,175 @@
+"""One model service = one Argo Rollout (canary with analysis) + stable/canary Services + an nginx Ingress.
+
+Built by `rollouts.manifests()` for every entry of `MODEL_SERVICES`. The model a Rollout serves is the pod
+template annotation `sluicegate.io/model-uri` (the pipeline's deploy step patches it), passed to the container
+as env `MODEL_URI` through the downward API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rollouts._analysis import LATENCY, NAMESPACE, SMOKE, STRESS_TEST, SUCCESS_RATE, components_image
+from rollouts._models import (
+    AnalysisArg,
+    CanaryStep,
+    CanaryStrategy,
+    Container,
+    ObjectMeta,
+    PodSpec,
+    PodTemplate,
+    Resource,
+    Rollout,
+    RolloutAnalysis,
+    RolloutSpec,
+)
+
+__all__ = ["MODEL_SERVICES", "MODEL_URI_ANNOTATION", "ModelService", "ingress", "rollout", "services"]
+
+MODEL_URI_ANNOTATION = "sluicegate.io/model-uri"
+_PORT = 8080
+
+
+@dataclass(frozen=True)
+class ModelService:
+    """A model served behind its own Rollout.
+
+    Attributes:
+        name: Rollout name = registered model name (the pipeline's `model-name`).
+        replicas: pods on the cluster.
+        pause: how long to hold at 50% before the last analysis (Argo duration: "30s", "5m").
+        interval: analysis measurement interval; `count` measurements per analysis step.
+        window: Prometheus rate window of the queries.
+        host: the Ingress host.
+    """
+
+    name: str
+    replicas: int = 2
+    pause: str = "30s"
+    interval: str = "30s"
+    count: int = 3
+    window: str = "1m"
+    host: str = ""
+
+
+#: The model services of the project; add one line per model.
+MODEL_SERVICES = [ModelService("breast-cancer")]
+
+
+def _labels(svc: ModelService) -> dict[str, str]:
+    return {"app": svc.name, "app.kubernetes.io/part-of": "sluicegate"}
+
+
+def _args(svc: ModelService, *extra: str) -> list[AnalysisArg]:
+    args = [AnalysisArg(name="service-name", value=svc.name)]
+    values = {"interval": svc.interval, "count": str(svc.count), "window": svc.window}
+    return args + [AnalysisArg(name=k, value=values[k]) for k in extra]
+
+
+def _container(svc: ModelService) -> Container:
+    probe = {"httpGet": {"path": "/ready", "port": "http"}, "periodSeconds": 5, "failureThreshold": 3}
+    return Container(
+        name="model",
+        image=components_image(),
+        command=["python", "-m", "components.serve"],
+        args=["--host", "0.0.0.0", "--port", str(_PORT), "--workers", "2"],
+        ports=[{"name": "http", "containerPort": _PORT, "protocol": "TCP"}],
+        env=[
+            {
+                "name": "MODEL_URI",
+                "valueFrom": {"fieldRef": {"fieldPath": f"metadata.annotations['{MODEL_URI_ANNOTATION}']"}},
+            },
+            {"name": "MLFLOW_TRACKING_URI", "value": f"http://mlflow.{NAMESPACE}.svc:5000"},
+            {"name": "SLUICE_SERVE_METRICS_DIR", "value": "/tmp/metrics"},
+        ],
+        readiness_probe=probe | {"initialDelaySeconds": 5},
+        liveness_probe={"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 10, "failureThreshold": 3},
+        resources={"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}},
+        security_context={
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        volume_mounts=[{"name": "tmp", "mountPath": "/tmp"}],
+    )
+
+
+def rollout(svc: ModelService) -> Rollout:
+    """The Rollout: 10% -> analysis -> 50% -> pause -> analysis -> 100%, nginx traffic routing."""
+    quality = [{"templateName": SUCCESS_RATE}, {"templateName": LATENCY}]
+    steps = [
+        CanaryStep(set_weight=10),
+        CanaryStep(
+            analysis=RolloutAnalysis(
+                templates=[*quality, {"templateName": SMOKE}], args=_args(svc, "interval", "count", "window")
+            )
+        ),
+        CanaryStep(set_weight=50),
+        CanaryStep(pause={"duration": svc.pause}),
+        CanaryStep(
+            analysis=RolloutAnalysis(
+                templates=[*quality, {"templateName": STRESS_TEST}], args=_args(svc, "interval", "count", "window")
+            )
+        ),
+    ]
+    strategy = CanaryStrategy(
+        canary_service=f"{svc.name}-canary",
+        stable_service=f"{svc.name}-stable",
+        traffic_routing={"nginx": {"stableIngress": svc.name}},
+        steps=steps,
+        canary_metadata={"labels": {"role": "canary"}},
+        stable_metadata={"labels": {"role": "stable"}},
+        abort_scale_down_delay_seconds=30,
+    )
+    template = PodTemplate(
+        metadata={"labels": _labels(svc), "annotations": {MODEL_URI_ANNOTATION: f"models:/{svc.name}@champion"}},
+        spec=PodSpec(
+            containers=[_container(svc)],
+            security_context={"runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
+            volumes=[{"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}],
+            automount_service_account_token=False,
+        ),
+    )
+    return Rollout(
+        metadata=ObjectMeta(name=svc.name, namespace=NAMESPACE, labels=_labels(svc)),
+        spec=RolloutSpec(
+            replicas=svc.replicas,
+            revision_history_limit=5,
+            progress_deadline_seconds=900,
+            selector={"matchLabels": {"app": svc.name}},
+            template=template,
+            strategy={"canary": strategy},
+        ),
+    )
+
+
+def services(svc: ModelService) -> list[Resource]:
+    """The stable and canary Services (Argo Rollouts adds the pod-template-hash to their selectors)."""
+    return [
+        Resource(
+            api_version="v1",
+            kind="Service",
+            metadata=ObjectMeta(name=f"{svc.name}-{role}", namespace=NAMESPACE, labels=_labels(svc)),
+            spec={
+                "selector": {"app": svc.name},
+                "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+            },
+        )
+        for role in ("stable", "canary")
+    ]
+
+
+def ingress(svc: ModelService) -> Resource:
+    """The nginx Ingress to the stable Service; Argo Rollouts clones it into a weighted canary Ingress."""
+    host = svc.host or f"{svc.name}.sluicegate.local"
+    backend = {"service": {"name": f"{svc.name}-stable", "port": {"name": "http"}}}
+    return Resource(
+        api_version="networking.k8s.io/v1",
+        kind="Ingress",
+        metadata=ObjectMeta(name=svc.name, namespace=NAMESPACE, labels=_labels(svc)),
+        spec={
+            "ingressClassName": "nginx",
+            "rules": [{"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}],
+        },
+    )

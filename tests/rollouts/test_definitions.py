@@ -1,0 +1,68 @@
+"""The rendered Rollout, Services, Ingress and AnalysisTemplates have the shape the controller and Argo need."""
+
+from __future__ import annotations
+
+import rollouts
+from rollouts import MODEL_URI_ANNOTATION, ModelService
+from rollouts._models import AnalysisTemplate, Rollout
+
+
+def _by_kind(docs: list[dict], kind: str) -> list[dict]:
+    return [d for d in docs if d["kind"] == kind]
+
+
+def test_manifests_one_rollout_per_model_service() -> None:
+    docs = rollouts.manifests([ModelService("a"), ModelService("b")])
+    assert [d["metadata"]["name"] for d in _by_kind(docs, "Rollout")] == ["a", "b"]
+    assert sorted(d["metadata"]["name"] for d in _by_kind(docs, "Service")) == [
+        "a-canary",
+        "a-stable",
+        "b-canary",
+        "b-stable",
+    ]
+    assert all(d["metadata"]["namespace"] == "sluicegate" for d in docs)
+
+
+def test_rollout_canary_steps_in_order() -> None:
+    ro = _by_kind(rollouts.manifests(), "Rollout")[0]
+    steps = ro["spec"]["strategy"]["canary"]["steps"]
+    assert [next(iter(s)) for s in steps] == ["setWeight", "analysis", "setWeight", "pause", "analysis"]
+    assert [s.get("setWeight") for s in steps if "setWeight" in s] == [10, 50]
+    assert steps[3]["pause"]["duration"] == "30s"
+    canary = ro["spec"]["strategy"]["canary"]
+    assert canary["trafficRouting"] == {"nginx": {"stableIngress": "breast-cancer"}}
+    assert (canary["stableService"], canary["canaryService"]) == ("breast-cancer-stable", "breast-cancer-canary")
+
+
+def test_rollout_model_uri_annotation_reaches_container_env() -> None:
+    ro = _by_kind(rollouts.manifests(), "Rollout")[0]
+    template = ro["spec"]["template"]
+    assert template["metadata"]["annotations"][MODEL_URI_ANNOTATION] == "models:/breast-cancer@champion"
+    container = template["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["MODEL_URI"]["valueFrom"]["fieldRef"]["fieldPath"] == f"metadata.annotations['{MODEL_URI_ANNOTATION}']"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert template["spec"]["securityContext"]["runAsNonRoot"] is True
+    assert container["resources"]["limits"]
+
+
+def test_analysis_templates_guard_empty_results() -> None:
+    templates = {d["metadata"]["name"]: d for d in _by_kind(rollouts.manifests(), "AnalysisTemplate")}
+    assert set(templates) == {"success-rate", "latency-p99", "canary-smoke", "stress-test"}
+    for name in ("success-rate", "latency-p99"):
+        metric = templates[name]["spec"]["metrics"][0]
+        assert "prometheus" in metric["provider"]
+        assert metric["successCondition"].startswith("len(result) > 0")
+        assert metric["failureCondition"].startswith("len(result) > 0")
+    assert "web" in templates["canary-smoke"]["spec"]["metrics"][0]["provider"]
+    job = templates["stress-test"]["spec"]["metrics"][0]["provider"]["job"]
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["python", "-m", "components.stress_test"]
+
+
+def test_models_round_trip() -> None:
+    for doc in rollouts.manifests():
+        model = {"Rollout": Rollout, "AnalysisTemplate": AnalysisTemplate}.get(doc["kind"])
+        if model is not None:
+            assert model.model_validate(doc).to_dict() == doc
