@@ -1,0 +1,101 @@
+"""The CloudEvents the relay emits, built from MLflow objects, with the fields the Sensors filter on.
+
+Called by the relay. `produced_by_pipeline` is true when the run carries the `argo.workflow` tag (set by
+our training step); `evaluate_tagged` when it carries `sluicegate.evaluate=true` (e.g. a notebook run).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "EVALUATE_TAG",
+    "PIPELINE_TAG",
+    "RelayEvent",
+    "model_version_event",
+    "run_finished_event",
+    "tags_of",
+]
+
+PIPELINE_TAG = "argo.workflow"
+EVALUATE_TAG = "sluicegate.evaluate"
+
+
+@dataclass(frozen=True)
+class RelayEvent:
+    """One CloudEvent to emit: id, type, subject, the EventSource event name it goes to, and its data."""
+
+    id: str
+    type: str
+    subject: str
+    event: str  # model-version-created | run-finished
+    data: dict[str, Any]
+
+
+def tags_of(run: dict[str, Any] | None) -> dict[str, str]:
+    """A run's tags as a dict (MLflow REST gives a list of {key, value})."""
+    tags = ((run or {}).get("data") or {}).get("tags") or []
+    return {str(t["key"]): str(t.get("value", "")) for t in tags}
+
+
+def _flags(tags: dict[str, str]) -> dict[str, bool]:
+    return {
+        "produced_by_pipeline": bool(tags.get(PIPELINE_TAG)),
+        "evaluate_tagged": tags.get(EVALUATE_TAG, "").strip().lower() == "true",
+    }
+
+
+def model_version_event(version: dict[str, Any], run: dict[str, Any] | None, tracking_uri: str) -> RelayEvent:
+    """`model-version-created` for a registered model version."""
+    name, number = str(version.get("name", "")), str(version.get("version", ""))
+    run_tags = tags_of(run)
+    data = {
+        "name": name,
+        "version": number,
+        "run_id": str(version.get("run_id") or ""),
+        "source": str(version.get("source") or ""),
+        "tags": {str(t["key"]): str(t.get("value", "")) for t in version.get("tags") or []},
+        "run_tags": run_tags,
+        "workflow": run_tags.get(PIPELINE_TAG, ""),
+        "tracking_uri": tracking_uri,
+        **_flags(run_tags),
+    }
+    return RelayEvent(
+        id=f"model-version-created.{name}.{number}",
+        type="io.sluicegate.mlflow.model_version.created",
+        subject=f"models:/{name}/{number}",
+        event="model-version-created",
+        data=data,
+    )
+
+
+def run_finished_event(run: dict[str, Any], versions: list[dict[str, Any]], tracking_uri: str) -> RelayEvent:
+    """`run-finished` for a run in a terminal state, with the newest model version registered from it."""
+    info = run.get("info") or {}
+    data_ = run.get("data") or {}
+    tags = tags_of(run)
+    newest = max(versions, key=lambda v: int(v.get("version", 0)), default=None)
+    run_id = str(info.get("run_id") or info.get("run_uuid") or "")
+    data = {
+        "run_id": run_id,
+        "run_name": str(info.get("run_name") or ""),
+        "experiment_id": str(info.get("experiment_id") or ""),
+        "status": str(info.get("status") or ""),
+        "end_time": int(info.get("end_time") or 0),
+        "tags": tags,
+        "metrics": {str(m["key"]): m.get("value") for m in data_.get("metrics") or []},
+        "params": {str(p["key"]): str(p.get("value", "")) for p in data_.get("params") or []},
+        "model_name": str(newest.get("name", "")) if newest else "",
+        "model_version": str(newest.get("version", "")) if newest else "",
+        "workflow": tags.get(PIPELINE_TAG, ""),
+        "tracking_uri": tracking_uri,
+        **_flags(tags),
+    }
+    return RelayEvent(
+        id=f"run-finished.{run_id}",
+        type="io.sluicegate.mlflow.run.finished",
+        subject=f"runs:/{run_id}",
+        event="run-finished",
+        data=data,
+    )

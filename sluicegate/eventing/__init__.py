@@ -1,0 +1,46 @@
+"""The local Argo Events runtime of the embedded stack (the `events` part of `sluice up`).
+
+EventSource endpoints (github, webhook) are served as Argo Events serves them, every event is journaled
+in the object store before it is acknowledged, and a sensor controller runs the Sensors' filters and
+triggers (argoWorkflow submit, http, slack, log) against the journal. See `_part` for the entry point.
+"""
+
+from sluicegate.eventing._controller import SensorController, conditions_hold
+from sluicegate.eventing._expr import ExprError, evaluate
+from sluicegate.eventing._filters import filter_event
+from sluicegate.eventing._gotemplate import TemplateError, render
+from sluicegate.eventing._journal import EVENT_KIND, event_name, list_events, record_event
+from sluicegate.eventing._params import apply_parameters, resolve_parameter
+from sluicegate.eventing._part import RELAY_SECRET, EventsPart
+from sluicegate.eventing._paths import MISSING, get_path, set_path
+from sluicegate.eventing._receive import Answer, Receiver
+from sluicegate.eventing._sources import Endpoint, endpoints_of
+from sluicegate.eventing._triggers import TriggerFailed, TriggerRunner, slack_api_url
+
+__all__ = [
+    "EVENT_KIND",
+    "MISSING",
+    "RELAY_SECRET",
+    "Answer",
+    "Endpoint",
+    "EventsPart",
+    "ExprError",
+    "Receiver",
+    "SensorController",
+    "TemplateError",
+    "TriggerFailed",
+    "TriggerRunner",
+    "apply_parameters",
+    "conditions_hold",
+    "endpoints_of",
+    "evaluate",
+    "event_name",
+    "filter_event",
+    "get_path",
+    "list_events",
+    "record_event",
+    "render",
+    "resolve_parameter",
+    "set_path",
+    "slack_api_url",
+]

@@ -1,0 +1,240 @@
+"""The `events` part of `sluice up`: EventSource servers, the sensor controller, the MLflow relay.
+
+Called by the stack supervisor (`sluicegate.stack`) and by tests that drive the runtime with a temp store.
+It reads EventSources and Sensors from the store (re-reading EventSources when they change), serves
+every endpoint on its port, journals events, runs Sensors, and starts `components.relay` as a child
+process when an MLflow URL is known. API routes: `GET /api/v1/sluice/events[?source=&phase=&limit=]` and
+`GET /api/v1/sluice/events/{namespace}/{name}`.
+"""
+
+from __future__ import annotations
+
+import secrets as pysecrets
+import sys
+import threading
+from collections import defaultdict
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from sluicegate.errors import ManifestError, SluiceError
+from sluicegate.eventing._controller import SensorController
+from sluicegate.eventing._journal import EVENT_KIND, list_events
+from sluicegate.eventing._receive import Receiver
+from sluicegate.eventing._server import PortServer
+from sluicegate.eventing._sources import Endpoint, endpoints_of, unsupported_types
+from sluicegate.eventing._triggers import TriggerRunner
+from sluicegate.services import ManagedProcess, free_port, wait_http
+from sluicegate.stack import StackContext
+from sluicegate.store import Store
+
+__all__ = ["RELAY_SECRET", "EventsPart"]
+
+#: The MLflow webhook secret shared by MLflow and the relay (generated when missing).
+RELAY_SECRET = ("mlflow-webhook", "secret")
+_RELAY_ENV = "SLUICE_RELAY_SECRET"
+
+
+class EventsPart:
+    """The local Argo Events runtime.
+
+    Args:
+        port_map: EventSource port -> port to bind instead (0: a free port); for tests and port clashes.
+        relay: start the MLflow relay when `mlflow` is in the endpoints.
+        relay_poll_interval: seconds between the relay's finished-run polls.
+    """
+
+    name = "events"
+
+    def __init__(
+        self, port_map: dict[int, int] | None = None, relay: bool = True, relay_poll_interval: float = 2.0
+    ) -> None:
+        self.port_map = dict(port_map or {})
+        self.relay_enabled = relay
+        self.relay_poll_interval = relay_poll_interval
+        self.ctx: StackContext | None = None
+        self.servers: dict[int, PortServer] = {}
+        self.receiver: Receiver | None = None
+        self.controller: SensorController | None = None
+        self.relay: ManagedProcess | None = None
+        self.relay_url = ""
+        self.problems: list[str] = []
+        self._stop = threading.Event()
+        self._watch: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # -- Part protocol -----------------------------------------------------------------------------
+    def start(self, ctx: StackContext) -> dict[str, Any]:
+        """Serve EventSources, start the controller and (if MLflow is known) the relay."""
+        self.ctx = ctx
+        self._stop.clear()
+        self.controller = SensorController(ctx.store, TriggerRunner(ctx.store, ctx.secrets))
+        self.receiver = Receiver(ctx.store, ctx.secrets, lambda doc: None)
+        self.reconcile()
+        self.controller.start()
+        self._watch = threading.Thread(target=self._watch_sources, name="eventsource-watch", daemon=True)
+        self._watch.start()
+        out: dict[str, Any] = {"eventsources": self.urls()}
+        if self.relay_enabled and ctx.endpoints.get("mlflow"):
+            out["relay"] = self._start_relay(ctx)
+        return out
+
+    def stop(self) -> None:
+        """Stop the relay, the controller, the watcher and every server; idempotent."""
+        self._stop.set()
+        if self.relay is not None:
+            self.relay.stop()
+            self.relay = None
+        if self._watch is not None:
+            self._watch.join(5)
+            self._watch = None
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller.runner.close()
+        with self._lock:
+            for srv in self.servers.values():
+                srv.stop()
+            self.servers.clear()
+
+    def status(self) -> dict[str, Any]:
+        """Counts of received/duplicate/rejected/ignored events and trigger outcomes, ports, relay state."""
+        counts: dict[str, Any] = {}
+        if self.receiver is not None:
+            counts.update(self.receiver.counts)
+        if self.controller is not None:
+            counts.update({f"sensor_{k}": v for k, v in self.controller.counts.items()})
+            if self.controller.last_error:
+                counts["last_error"] = self.controller.last_error
+        return {
+            "ports": sorted(self.servers),
+            "eventsources": self.urls(),
+            "relay": self.relay_url if self.relay and self.relay.alive() else ("stopped" if self.relay else "off"),
+            "problems": self.problems,
+            **counts,
+        }
+
+    def routes(self) -> list[BaseRoute]:
+        """`/api/v1/sluice/events` (list) and `/api/v1/sluice/events/{namespace}/{name}` (one)."""
+        return [
+            Route("/api/v1/sluice/events", self._list_route, methods=["GET"]),
+            Route("/api/v1/sluice/events/{namespace}/{name}", self._get_route, methods=["GET"]),
+        ]
+
+    # -- EventSources ------------------------------------------------------------------------------
+    def _store(self) -> Store:
+        if self.ctx is None:
+            raise SluiceError("the events part is not started", fix="start the stack with `sluice up`")
+        return self.ctx.store
+
+    def reconcile(self) -> None:
+        """(Re)build the servers from the EventSources in the store."""
+        store, host = self._store(), self._host()
+        wanted: dict[int, list[Endpoint]] = defaultdict(list)
+        problems: list[str] = []
+        for doc in store.list("EventSource"):
+            try:
+                for ep in endpoints_of(doc):
+                    wanted[self._bind_port(ep.port)].append(ep)
+            except ManifestError as e:
+                problems.append(e.message)
+            for kind in unsupported_types(doc):
+                problems.append(f"EventSource/{doc['metadata']['name']}: type {kind} is not served locally")
+        with self._lock:
+            for port in [p for p in self.servers if p not in wanted]:
+                self.servers.pop(port).stop()
+            for port, eps in wanted.items():
+                srv = self.servers.get(port)
+                if srv is None:
+                    assert self.receiver is not None  # set in start(), before any reconcile
+                    try:
+                        srv = PortServer(host, port, self.receiver)
+                    except SluiceError as e:
+                        problems.append(e.message)
+                        continue
+                    srv.start()
+                    self.servers[port] = srv
+                srv.set_routes(eps)
+        self.problems = problems
+
+    def _host(self) -> str:
+        return self.ctx.settings.host if self.ctx is not None else "127.0.0.1"
+
+    def _bind_port(self, port: int) -> int:
+        mapped = self.port_map.get(port, port)
+        if mapped == 0:
+            mapped = self.port_map[port] = free_port()
+        return mapped
+
+    def urls(self) -> dict[str, str]:
+        """EventSource name -> URL (one endpoint), or `name/event` -> URL when a source has several."""
+        out: dict[str, str] = {}
+        by_source: dict[str, list[tuple[int, Endpoint]]] = defaultdict(list)
+        for port, srv in self.servers.items():
+            for ep in srv.routes.values():
+                by_source[ep.source].append((port, ep))
+        for source, eps in sorted(by_source.items()):
+            for port, ep in eps:
+                url = f"http://{self._host()}:{port}{ep.path}"
+                out[source if len(eps) == 1 else f"{source}/{ep.event}"] = url
+        return out
+
+    def url_of(self, source: str, event: str) -> str:
+        """The local URL of one EventSource event."""
+        for port, srv in self.servers.items():
+            for ep in srv.routes.values():
+                if (ep.source, ep.event) == (source, event):
+                    return f"http://{self._host()}:{port}{ep.path}"
+        raise SluiceError(f"no served endpoint for {source}/{event}", fix="apply the events manifests first")
+
+    def _watch_sources(self) -> None:
+        store = self._store()
+        since = store.head()
+        while not self._stop.is_set():
+            changes = store.wait(since, 0.5, kinds=("EventSource",))
+            if changes:
+                since = max(c.seq for c in changes)
+                self.reconcile()
+
+    # -- relay -------------------------------------------------------------------------------------
+    def _start_relay(self, ctx: StackContext) -> str:
+        secret = ctx.secrets.try_get(*RELAY_SECRET)
+        if not secret:
+            secret = pysecrets.token_urlsafe(32)
+            ctx.secrets.set(*RELAY_SECRET, secret)
+        sink = self.url_of("mlflow", "run-finished").rsplit("/", 1)[0]
+        port = free_port()
+        home = ctx.settings.home
+        argv = [
+            sys.executable, "-m", "components.relay",
+            "--mlflow", str(ctx.endpoints["mlflow"]),
+            "--sink", sink,
+            "--listen-host", self._host(),
+            "--listen-port", str(port),
+            "--state", str(home / "events" / "relay-state.json"),
+            "--secret-env", _RELAY_ENV,
+            "--poll-interval", str(self.relay_poll_interval),
+            "--register-webhook",
+        ]  # fmt: skip
+        self.relay = ManagedProcess(argv, home / "logs" / "relay.log", env={_RELAY_ENV: secret})
+        self.relay_url = f"http://{self._host()}:{port}/webhook"
+        wait_http(f"http://{self._host()}:{port}/health", 60, self.relay.proc, self.relay.log)
+        return self.relay_url
+
+    # -- API ---------------------------------------------------------------------------------------
+    async def _list_route(self, request: Request) -> JSONResponse:
+        q = request.query_params
+        try:
+            limit = int(q.get("limit", "200"))
+        except ValueError:
+            return JSONResponse({"code": 3, "message": f"limit {q.get('limit')!r} is not a number"}, 400)
+        items = list_events(self._store(), q.get("namespace") or None, q.get("source", ""), q.get("phase", ""), limit)
+        return JSONResponse({"items": items})
+
+    async def _get_route(self, request: Request) -> JSONResponse:
+        ns, name = request.path_params["namespace"], request.path_params["name"]
+        doc = self._store().try_get(EVENT_KIND, ns, name)
+        if doc is None:
+            return JSONResponse({"code": 5, "message": f'Event "{name}" not found'}, 404)
+        return JSONResponse(doc)

@@ -1,0 +1,182 @@
+"""The trigger types of the local runtime: `argoWorkflow` (submit), `http`, `slack`, `log`.
+
+Called by the sensor controller with a trigger template whose trigger-level parameters are already
+applied. `argoWorkflow` creates the Workflow in the object store with the labels Argo Events puts on it;
+the workflow controller picks it up from there. `slack` posts `chat.postMessage` to `SLUICE_SLACK_API_URL`
+(default https://slack.com/api) with the bot token from the trigger's Secret; without a token it records
+a warning and succeeds, so a missing Slack setup never blocks training.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import yaml
+
+from sluicegate.errors import NotFoundError, SluiceError
+from sluicegate.eventing._model import TriggerParameter
+from sluicegate.eventing._params import EventView, apply_parameters
+from sluicegate.secrets import SecretStore
+from sluicegate.store import Store
+
+__all__ = ["TriggerFailed", "TriggerResult", "TriggerRunner", "slack_api_url"]
+
+log = logging.getLogger("sluicegate.events")
+_TYPES = ("argoWorkflow", "http", "slack", "log")
+
+
+class TriggerFailed(Exception):
+    """One attempt of a trigger failed; the message says why."""
+
+
+@dataclass(frozen=True)
+class TriggerResult:
+    """What a successful trigger did."""
+
+    message: str
+    workflow: str = ""
+    warning: bool = False
+
+
+def slack_api_url() -> str:
+    """Base URL of the Slack Web API (`SLUICE_SLACK_API_URL`, for tests and proxies)."""
+    return os.environ.get("SLUICE_SLACK_API_URL", "https://slack.com/api").rstrip("/")
+
+
+def _ref(value: Any) -> tuple[str, str] | None:
+    if isinstance(value, dict) and value.get("name") and value.get("key"):
+        return str(value["name"]), str(value["key"])
+    return None
+
+
+class TriggerRunner:
+    """Runs trigger templates.
+
+    Args:
+        store: where argoWorkflow triggers create Workflows.
+        secrets: Slack tokens and http secure headers.
+    """
+
+    def __init__(self, store: Store, secrets: SecretStore) -> None:
+        self.store = store
+        self.secrets = secrets
+        self._http = httpx.Client(timeout=30.0)
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self._http.close()
+
+    def run(self, sensor: dict[str, Any], template: dict[str, Any], events: dict[str, EventView]) -> TriggerResult:
+        """One attempt of a trigger; TriggerFailed when it did not work."""
+        kind = next((k for k in _TYPES if k in template), None)
+        if kind is None:
+            others = [k for k in template if k not in ("name", "conditions", "conditionsReset")]
+            raise TriggerFailed(f"trigger type {others} is not supported locally (supported: {', '.join(_TYPES)})")
+        try:
+            if kind == "argoWorkflow":
+                return self._workflow(sensor, template, events)
+            if kind == "http":
+                return self._call(template["http"] or {}, events)
+            if kind == "slack":
+                return self._slack(template["slack"] or {})
+            log.info("sensor %s trigger %s: %s", sensor["metadata"]["name"], template.get("name"), sorted(events))
+            return TriggerResult(f"logged {len(events)} event(s)")
+        except SluiceError as e:
+            raise TriggerFailed(e.message) from e
+        except httpx.HTTPError as e:
+            raise TriggerFailed(f"{type(e).__name__}: {e}") from e
+
+    def _workflow(
+        self, sensor: dict[str, Any], template: dict[str, Any], events: dict[str, EventView]
+    ) -> TriggerResult:
+        spec = template["argoWorkflow"] or {}
+        op = spec.get("operation") or "submit"
+        if op != "submit":
+            raise TriggerFailed(f"argoWorkflow operation {op!r} is not supported locally (use submit)")
+        source = spec.get("source") or {}
+        resource = source.get("resource")
+        if resource is None and isinstance(source.get("inline"), str):
+            resource = yaml.safe_load(source["inline"])
+        if not isinstance(resource, dict):
+            raise TriggerFailed("argoWorkflow.source needs `resource` (or `inline` YAML) with a Workflow")
+        wf = copy.deepcopy(resource)
+        params = [TriggerParameter.model_validate(p) for p in spec.get("parameters") or []]
+        wf = apply_parameters(wf, params, events)
+        meta = wf.setdefault("metadata", {})
+        sensor_meta = sensor["metadata"]
+        meta["namespace"] = meta.get("namespace") or sensor_meta.get("namespace", "")
+        meta.setdefault("labels", {}).update(
+            {
+                "events.argoproj.io/sensor": sensor_meta["name"],
+                "events.argoproj.io/trigger": str(template.get("name", "")),
+                "events.argoproj.io/action-timestamp": str(int(time.time() * 1000)),
+            }
+        )
+        wf.setdefault("apiVersion", "argoproj.io/v1alpha1")
+        wf.setdefault("kind", "Workflow")
+        wf.pop("status", None)
+        created = self.store.create(wf)
+        name = created["metadata"]["name"]
+        return TriggerResult(f"submitted Workflow {meta['namespace']}/{name}", workflow=name)
+
+    def _call(self, spec: dict[str, Any], events: dict[str, EventView]) -> TriggerResult:
+        url = str(spec.get("url") or "")
+        if not url:
+            raise TriggerFailed("http trigger has no url")
+        payload = apply_parameters({}, [TriggerParameter.model_validate(p) for p in spec.get("payload") or []], events)
+        headers = {str(k): str(v) for k, v in (spec.get("headers") or {}).items()}
+        for sh in spec.get("secureHeaders") or []:
+            ref = _ref((sh.get("valueFrom") or {}).get("secretKeyRef"))
+            if ref:
+                headers[str(sh.get("name"))] = self.secrets.get(*ref)
+        timeout = float(spec.get("timeout") or 60)
+        method = str(spec.get("method") or "POST").upper()
+        r = self._http.request(method, url, json=payload, headers=headers, timeout=timeout)
+        allowed = ((spec.get("policy") or {}).get("status") or {}).get("allow")
+        ok = r.status_code in allowed if allowed else 200 <= r.status_code < 300
+        if not ok:
+            raise TriggerFailed(f"{method} {url} answered {r.status_code}: {r.text[:200]}")
+        return TriggerResult(f"{method} {url} -> {r.status_code}")
+
+    def _slack(self, spec: dict[str, Any]) -> TriggerResult:
+        ref = _ref(spec.get("slackToken"))
+        try:
+            token = self.secrets.get(*ref) if ref else None
+        except NotFoundError:
+            token = None
+        if not token:
+            name, key = ref or ("slack-bot", "token")
+            return TriggerResult(
+                f"warning: no Slack token (secret {name}/{key}); message not sent. "
+                f"Run `sluice secret set {name} {key} xoxb-...`",
+                warning=True,
+            )
+        body: dict[str, Any] = {"channel": spec.get("channel", ""), "text": spec.get("message", "")}
+        for key in ("blocks", "attachments"):
+            raw = spec.get(key)
+            if raw:
+                try:
+                    body[key] = json.loads(raw) if isinstance(raw, str) else raw
+                except ValueError as e:
+                    raise TriggerFailed(f"slack.{key} is not valid JSON: {e}") from e
+        sender = spec.get("sender") or {}
+        if sender.get("username"):
+            body["username"] = sender["username"]
+        url = f"{slack_api_url()}/chat.postMessage"
+        r = self._http.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
+        try:
+            reply = r.json()
+        except ValueError:
+            reply = {}
+        if r.status_code != 200 or not reply.get("ok"):
+            raise TriggerFailed(
+                f"Slack chat.postMessage failed: HTTP {r.status_code} {reply.get('error', r.text[:200])}"
+            )
+        return TriggerResult(f"posted to Slack channel {body['channel']}")

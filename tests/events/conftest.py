@@ -1,0 +1,134 @@
+"""Fixtures of the events tests: a temp store with the project's events manifests, the running runtime."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import events
+from sluicegate.config import Settings
+from sluicegate.eventing import EventsPart
+from sluicegate.secrets import SecretStore
+from sluicegate.stack import StackContext
+from sluicegate.store import Store
+
+GITHUB_SECRET = "s3cret-for-tests"
+
+
+@dataclass
+class Runtime:
+    """A started events part over a temp store."""
+
+    part: EventsPart
+    ctx: StackContext
+
+    @property
+    def store(self) -> Store:
+        return self.ctx.store
+
+    def url(self, source: str, event: str) -> str:
+        return self.part.url_of(source, event)
+
+    def workflows(self, template: str = "") -> list[dict[str, Any]]:
+        wfs = self.store.list("Workflow")
+        if template:
+            wfs = [w for w in wfs if w["spec"].get("workflowTemplateRef", {}).get("name") == template]
+        return wfs
+
+
+def sign(body: bytes, secret: str = GITHUB_SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def push_payload(
+    after: str = "a" * 40,
+    ref: str = "refs/heads/main",
+    modified: list[str] | None = None,
+    added: list[str] | None = None,
+    removed: list[str] | None = None,
+    deleted: bool = False,
+) -> dict[str, Any]:
+    commit = {
+        "id": after,
+        "message": "tune params",
+        "added": added or [],
+        "modified": ["params.yaml"] if modified is None else modified,
+        "removed": removed or [],
+    }
+    return {
+        "ref": ref,
+        "before": "0" * 40,
+        "after": "0" * 40 if deleted else after,
+        "created": False,
+        "deleted": deleted,
+        "forced": False,
+        "repository": {
+            "name": "models",
+            "full_name": "acme/models",
+            "clone_url": "https://github.com/acme/models.git",
+            "default_branch": "main",
+        },
+        "pusher": {"name": "ada"},
+        "commits": [] if deleted else [commit],
+        "head_commit": None if deleted else commit,
+    }
+
+
+def post_github(
+    url: str, payload: Any, event: str = "push", delivery: str | None = None, secret: str | None = GITHUB_SECRET
+) -> httpx.Response:
+    body = json.dumps(payload).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+    }
+    if secret is not None:
+        headers["X-Hub-Signature-256"] = sign(body, secret)
+    return httpx.post(url, content=body, headers=headers, timeout=30)
+
+
+def wait_processed(rt: Runtime, timeout: float = 20.0) -> None:
+    """Wait until no event is Pending."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not [e for e in rt.store.list("Event") if e["status"]["phase"] == "Pending"]:
+            return
+        time.sleep(0.05)
+    raise AssertionError("events still pending")
+
+
+def make_context(home: Path, endpoints: dict[str, Any] | None = None) -> StackContext:
+    store = Store(home / "store.db")
+    secrets = SecretStore(home)
+    secrets.set("github-webhook", "secret", GITHUB_SECRET)
+    for doc in events.manifests():
+        if doc["kind"] in ("EventSource", "Sensor", "EventBus"):
+            store.apply(doc)
+    return StackContext(
+        settings=Settings(home=home), store=store, secrets=secrets, token="t", endpoints=dict(endpoints or {})
+    )
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Runtime]:
+    """The events part over a temp store holding the project's EventSources and Sensors (no relay)."""
+    ctx = make_context(tmp_path / "home")
+    part = EventsPart(port_map={events.GITHUB_PORT: 0, events.MLFLOW_PORT: 0, events.OUTCOME_PORT: 0}, relay=False)
+    part.start(ctx)
+    try:
+        yield Runtime(part, ctx)
+    finally:
+        part.stop()
+        ctx.store.close()
