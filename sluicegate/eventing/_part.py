@@ -147,9 +147,8 @@ class EventsPart:
             for port, eps in wanted.items():
                 srv = self.servers.get(port)
                 if srv is None:
-                    assert self.receiver is not None  # set in start(), before any reconcile
                     try:
-                        srv = PortServer(host, port, self.receiver)
+                        srv = PortServer(host, port, self._receiver())
                     except SluiceError as e:
                         problems.append(e.message)
                         continue
@@ -157,6 +156,15 @@ class EventsPart:
                     self.servers[port] = srv
                 srv.set_routes(eps)
         self.problems = problems
+
+    def _receiver(self) -> Receiver:
+        if self.receiver is None:
+            raise SluiceError("the events part is not started", fix="call start() first")
+        return self.receiver
+
+    def pids(self) -> list[int]:
+        """Process groups this part started (the relay), for the supervisor's leftover cleanup."""
+        return [self.relay.pid] if self.relay is not None and self.relay.alive() else []
 
     def _host(self) -> str:
         return self.ctx.settings.host if self.ctx is not None else "127.0.0.1"
