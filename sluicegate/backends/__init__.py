@@ -5,7 +5,7 @@ installed; both reach workflows through an Argo Server with Hera's client (`Argo
 CLI (`sluice submit/list/get/logs/deploy`) and usable from notebooks.
 """
 
-from sluicegate.backends._argo import FINISHED_PHASES, ArgoServer, created_at
+from sluicegate.backends._argo import FINISHED_PHASES, ArgoServer, ViaArgoServer, created_at
 from sluicegate.backends._base import Applied, ApplyAction, Backend, LogLine
 from sluicegate.backends._cluster import FIELD_MANAGER, ClusterBackend, connect, same_object
 from sluicegate.backends._local import LocalBackend
@@ -22,6 +22,7 @@ __all__ = [
     "ClusterBackend",
     "LocalBackend",
     "LogLine",
+    "ViaArgoServer",
     "apply_order",
     "connect",
     "created_at",

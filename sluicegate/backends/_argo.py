@@ -28,7 +28,7 @@ from sluicegate.errors import (
     SluiceError,
 )
 
-__all__ = ["FINISHED_PHASES", "ArgoServer", "created_at"]
+__all__ = ["FINISHED_PHASES", "ArgoServer", "ViaArgoServer", "created_at"]
 
 #: Workflow phases after which nothing changes any more.
 FINISHED_PHASES = frozenset({"Succeeded", "Failed", "Error"})
@@ -165,6 +165,35 @@ class ArgoServer:
     def delete(self, name: str, namespace: str | None = None) -> None:
         """Delete one Workflow."""
         self._call(f"delete Workflow {name!r}", lambda: self.service.delete_workflow(name, namespace or self.namespace))
+
+
+class ViaArgoServer:
+    """The workflow half of a Backend, delegated to an Argo Server; both backends inherit it."""
+
+    @property
+    def argo(self) -> ArgoServer:
+        """The Argo Server the workflow calls go to."""
+        raise NotImplementedError
+
+    def submit(self, template: str, parameters: Mapping[str, str], namespace: str | None = None) -> Workflow:
+        """Submit a Workflow from a WorkflowTemplate."""
+        return self.argo.submit(template, parameters, namespace)
+
+    def get(self, name: str, namespace: str | None = None) -> Workflow:
+        """One Workflow."""
+        return self.argo.get(name, namespace)
+
+    def list(self, namespace: str | None = None, label_selector: str | None = None) -> list[Workflow]:
+        """Workflows of a namespace, newest first."""
+        return self.argo.list(namespace, label_selector)
+
+    def watch(self, name: str, namespace: str | None = None, timeout: float = 3600.0) -> Iterator[Workflow]:
+        """Yield the Workflow on every change until it finishes."""
+        return self.argo.watch(name, namespace, timeout)
+
+    def logs(self, name: str, namespace: str | None = None) -> Iterator[LogLine]:
+        """Step logs of a Workflow."""
+        return self.argo.logs(name, namespace)
 
 
 def created_at(wf: Workflow) -> str:

@@ -9,10 +9,9 @@ client (`ArgoServer`), the same code as locally. Kubernetes and urllib3 errors a
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from hera.workflows.models import Workflow
 from kubernetes import client as k8s
 from kubernetes import config as _k8s_config
 from kubernetes import dynamic as _dynamic
@@ -20,8 +19,8 @@ from kubernetes.config.config_exception import ConfigException
 from kubernetes.dynamic import exceptions as dyn_errors
 from urllib3.exceptions import HTTPError as Urllib3Error
 
-from sluicegate.backends._argo import ArgoServer
-from sluicegate.backends._base import Applied, ApplyAction, LogLine
+from sluicegate.backends._argo import ArgoServer, ViaArgoServer
+from sluicegate.backends._base import Applied, ApplyAction
 from sluicegate.backends._manifests import apply_order, identity
 from sluicegate.errors import ConfigError, ManifestError, NotFoundError, ServiceError
 
@@ -106,7 +105,7 @@ def _comparable(obj: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class ClusterBackend:
+class ClusterBackend(ViaArgoServer):
     """A cluster: Kubernetes API for apply/delete, its Argo Server for workflows.
 
     Args:
@@ -148,26 +147,6 @@ class ClusterBackend:
             api = self.api
             self._dynamic = self._guard(lambda: DynamicClient(api))
         return self._dynamic
-
-    def submit(self, template: str, parameters: Mapping[str, str], namespace: str | None = None) -> Workflow:
-        """Submit a Workflow from a WorkflowTemplate through the Argo Server."""
-        return self.argo.submit(template, parameters, namespace)
-
-    def get(self, name: str, namespace: str | None = None) -> Workflow:
-        """One Workflow."""
-        return self.argo.get(name, namespace)
-
-    def list(self, namespace: str | None = None, label_selector: str | None = None) -> list[Workflow]:
-        """Workflows of a namespace, newest first."""
-        return self.argo.list(namespace, label_selector)
-
-    def watch(self, name: str, namespace: str | None = None, timeout: float = 3600.0) -> Iterator[Workflow]:
-        """Yield the Workflow on every change until it finishes."""
-        return self.argo.watch(name, namespace, timeout)
-
-    def logs(self, name: str, namespace: str | None = None) -> Iterator[LogLine]:
-        """Step logs of a Workflow."""
-        return self.argo.logs(name, namespace)
 
     def apply(
         self, documents: Sequence[Mapping[str, Any]], namespace: str | None = None, dry_run: bool = False

@@ -8,14 +8,13 @@ from SLUICE_HOME/endpoints.json, the bearer token from SLUICE_HOME/token.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import httpx
-from hera.workflows.models import Workflow
 
-from sluicegate.backends._argo import ArgoServer
-from sluicegate.backends._base import Applied, ApplyAction, LogLine
+from sluicegate.backends._argo import ArgoServer, ViaArgoServer
+from sluicegate.backends._base import Applied, ApplyAction
 from sluicegate.backends._manifests import apply_order, identity
 from sluicegate.config import Settings, load_endpoints, settings
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError, ServiceError
@@ -25,7 +24,7 @@ __all__ = ["LocalBackend"]
 _ACTIONS = frozenset({"created", "configured", "unchanged"})
 
 
-class LocalBackend:
+class LocalBackend(ViaArgoServer):
     """The running local stack, through its API.
 
     Args:
@@ -33,7 +32,12 @@ class LocalBackend:
     """
 
     def __init__(self, argo: ArgoServer) -> None:
-        self.argo = argo
+        self._argo = argo
+
+    @property
+    def argo(self) -> ArgoServer:
+        """The stack's Argo Server API."""
+        return self._argo
 
     @classmethod
     def from_settings(cls, cfg: Settings | None = None, namespace: str = "sluicegate") -> LocalBackend:
@@ -47,26 +51,6 @@ class LocalBackend:
                 "the local stack has no token", where=str(cfg.token_file), fix="restart it: `sluice down && sluice up`"
             ) from None
         return cls(ArgoServer(endpoints.api, token, namespace))
-
-    def submit(self, template: str, parameters: Mapping[str, str], namespace: str | None = None) -> Workflow:
-        """Submit a Workflow from a WorkflowTemplate."""
-        return self.argo.submit(template, parameters, namespace)
-
-    def get(self, name: str, namespace: str | None = None) -> Workflow:
-        """One Workflow."""
-        return self.argo.get(name, namespace)
-
-    def list(self, namespace: str | None = None, label_selector: str | None = None) -> list[Workflow]:
-        """Workflows of a namespace, newest first."""
-        return self.argo.list(namespace, label_selector)
-
-    def watch(self, name: str, namespace: str | None = None, timeout: float = 3600.0) -> Iterator[Workflow]:
-        """Yield the Workflow on every change until it finishes."""
-        return self.argo.watch(name, namespace, timeout)
-
-    def logs(self, name: str, namespace: str | None = None) -> Iterator[LogLine]:
-        """Step logs of a Workflow."""
-        return self.argo.logs(name, namespace)
 
     def apply(
         self, documents: Sequence[Mapping[str, Any]], namespace: str | None = None, dry_run: bool = False
