@@ -16,10 +16,13 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from sluicegate.api._http import BearerAuth, sluice_error_handler
+from sluicegate.api._http import BearerAuth, error_response, sluice_error_handler
 from sluicegate.api._logs import workflow_logs
 from sluicegate.api._objects import meta_routes, object_routes
 from sluicegate.api._resources import ArgoKind
@@ -66,12 +69,22 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[Middleware(BearerAuth, token=token)],
-        exception_handlers={SluiceError: sluice_error_handler, Exception: sluice_error_handler},
+        exception_handlers={
+            HTTPException: _http_error,
+            SluiceError: sluice_error_handler,
+            Exception: sluice_error_handler,
+        },
     )
     app.state.store = store
     app.state.home = str(home)
     app.state.parts_status = parts_status or dict
     return app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 in Argo's error body."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    return error_response(status, f"{request.method} {request.url.path}: {getattr(exc, 'detail', exc)}")
 
 
 class ApiServer:

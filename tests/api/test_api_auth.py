@@ -44,3 +44,11 @@ def test_unknown_api_path_is_404_not_5xx(api) -> None:
     with api.client() as c:
         resp = c.get("/api/v1/nothing-here")
     assert resp.status_code == 404
+    assert resp.json()["code"] == 5
+
+
+def test_wrong_method_is_405_with_argo_error_body(api) -> None:
+    with api.client() as c:
+        resp = c.patch("/api/v1/version")
+    assert resp.status_code == 405
+    assert "PATCH /api/v1/version" in resp.json()["message"]
