@@ -1,0 +1,182 @@
+"""The workflow controller part of the local stack.
+
+The workflow controller part of the local stack: watches Workflows and CronWorkflows in the store and
+reconciles them.
+
+Called by `sluice up` (as a `Part`) and by `sluicegate.engine.testing`. One thread watches the store's
+change feed, one loop reconciles dirty workflows: each reconcile is one `Operation` inside a store
+transaction, then the launches/kills it asked for. On start every unfinished workflow is reconciled, so a
+controller killed with `kill -9` carries on from the stored status.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from typing import Any
+
+from starlette.routing import BaseRoute
+
+from sluicegate.engine._cron import CronScheduler
+from sluicegate.engine._executor import Executor
+from sluicegate.engine._operate import Operation
+from sluicegate.errors import NotFoundError
+from sluicegate.stack._part import StackContext
+from sluicegate.store import Store
+
+__all__ = ["WorkflowController"]
+
+log = logging.getLogger(__name__)
+Key = tuple[str, str]
+
+
+class WorkflowController:
+    """Runs Workflows stored in the object store with Argo's semantics (a `Part` named `workflow-controller`)."""
+
+    name = "workflow-controller"
+
+    def __init__(self) -> None:
+        self._store: Store | None = None
+        self._executor: Executor | None = None
+        self._cron: CronScheduler | None = None
+        self._event = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._dirty: set[Key] = set()
+        self._timers: dict[Key, float] = {}
+        self._threads: list[threading.Thread] = []
+        self._reconciles = 0
+
+    # -- Part ---------------------------------------------------------------------------------------
+    def start(self, ctx: StackContext) -> dict[str, Any]:
+        """Start the launcher, the watcher and the reconcile loop; returns no endpoints."""
+        self._store = ctx.store
+        secrets = ctx.secrets
+
+        def secret(name: str, key: str) -> str:
+            return str(secrets.get(name, key))
+
+        self._executor = Executor(ctx.settings.home, ctx.store, self._wake_all, secret)
+        self._executor.start()
+        self._cron = CronScheduler(ctx.store)
+        since = ctx.store.head()
+        for wf in ctx.store.list("Workflow"):
+            if (wf.get("status") or {}).get("phase") not in ("Succeeded", "Failed", "Error"):
+                meta = wf["metadata"]
+                self._dirty.add((meta.get("namespace", ""), meta["name"]))
+        self._threads = [
+            threading.Thread(target=self._watch, args=(since,), name="wf-watch", daemon=True),
+            threading.Thread(target=self._loop, name="wf-controller", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        self._event.set()
+        return {}
+
+    def stop(self) -> None:
+        """Stop the loop and kill running steps (idempotent)."""
+        self._stop.set()
+        self._event.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._threads = []
+        if self._executor is not None:
+            self._executor.stop()
+            self._executor = None
+
+    def status(self) -> dict[str, Any]:
+        """Running steps and reconcile count."""
+        running = self._executor.running_count() if self._executor else 0
+        return {"running_steps": running, "reconciles": self._reconciles, "alive": bool(self._threads)}
+
+    def routes(self) -> list[BaseRoute]:
+        """No routes: the API part serves workflows."""
+        return []
+
+    # -- loop ---------------------------------------------------------------------------------------
+    def _wake_all(self) -> None:
+        self._event.set()
+
+    def _watch(self, since: int) -> None:
+        store = self._store
+        assert store is not None
+        while not self._stop.is_set():
+            changes = store.wait(since, 0.5, kinds=("Workflow", "CronWorkflow"))
+            if not changes:
+                continue
+            since = changes[-1].seq
+            with self._lock:
+                for change in changes:
+                    if change.kind == "Workflow":
+                        self._dirty.add((change.namespace, change.name))
+            self._event.set()
+
+    def _loop(self) -> None:
+        next_cron = 0.0
+        while not self._stop.is_set():
+            now = time.time()
+            timeout = 1.0
+            with self._lock:
+                for key, at in list(self._timers.items()):
+                    if at <= now:
+                        self._dirty.add(key)
+                        del self._timers[key]
+                    else:
+                        timeout = min(timeout, at - now)
+            if self._executor is not None:
+                for ns, wf in self._executor.pending_workflows():
+                    with self._lock:
+                        self._dirty.add((ns, wf))
+            with self._lock:
+                dirty, self._dirty = self._dirty, set()
+            for key in sorted(dirty):
+                self._reconcile(*key)
+            if now >= next_cron and self._cron is not None:
+                try:
+                    self._cron.tick()
+                except Exception:  # a broken CronWorkflow must not stop the controller
+                    log.exception("cron tick failed")
+                next_cron = now + 1.0
+            with self._lock:
+                if self._dirty:
+                    continue
+            self._event.wait(max(0.0, min(timeout, next_cron - time.time(), 1.0)))
+            self._event.clear()
+
+    def _reconcile(self, namespace: str, name: str) -> None:
+        store, executor = self._store, self._executor
+        if store is None or executor is None:
+            return
+        self._reconciles += 1
+        results = executor.take_results(namespace, name)
+        holder: list[Operation] = []
+
+        def operate(doc: dict[str, Any]) -> dict[str, Any]:
+            op = Operation(doc, store, lambda nid: executor.is_active((namespace, name, nid)), results)
+            holder.append(op)
+            try:
+                op.operate()
+            except Exception as e:  # an engine bug marks the workflow Error instead of looping
+                log.exception("reconcile of %s/%s failed", namespace, name)
+                status = doc.setdefault("status", {})
+                status["phase"] = "Error"
+                status["message"] = f"internal error in the local engine: {e}: {traceback.format_exc(limit=3)}"
+            return doc
+
+        try:
+            store.mutate("Workflow", namespace, name, operate)
+        except NotFoundError:
+            executor.kill_workflow(namespace, name)
+            return
+        if not holder:
+            return
+        op = holder[-1]
+        for job in op.launches:
+            executor.launch(job)
+        for node_id, message in op.kills:
+            executor.kill((namespace, name, node_id), message)
+        if op.wake_at is not None:
+            with self._lock:
+                self._timers[(namespace, name)] = op.wake_at

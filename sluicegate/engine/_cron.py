@@ -1,0 +1,172 @@
+"""CronWorkflows: scheduled Workflow creation.
+
+CronWorkflows: create Workflows on `schedules` (croniter, `timezone`), honouring `suspend`,
+`concurrencyPolicy` (Allow, Forbid, Replace) and `startingDeadlineSeconds`; keeps `status.active`,
+`lastScheduledTime`, `succeeded`, `failed`.
+
+Called by `_controller` about once a second. A missed schedule runs once (the newest), and only when it is
+within `startingDeadlineSeconds` (when set), as Argo does.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
+
+from sluicegate.errors import SluiceError
+from sluicegate.store import Store
+
+__all__ = ["CronScheduler", "due_time"]
+
+_LABEL = "workflows.argoproj.io/cron-workflow"
+_TS = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _parse(ts: str) -> datetime:
+    return datetime.strptime(ts, _TS).replace(tzinfo=UTC)
+
+
+def due_time(spec: dict[str, Any], last: datetime, now: datetime) -> datetime | None:
+    """The newest schedule time in `(last, now]`, or None."""
+    tz = ZoneInfo(spec["timezone"]) if spec.get("timezone") else UTC
+    schedules = list(spec.get("schedules") or ([spec["schedule"]] if spec.get("schedule") else []))
+    best: datetime | None = None
+    for expr in schedules:
+        it = croniter(expr, last.astimezone(tz))
+        candidate: datetime | None = None
+        for _ in range(10000):
+            nxt = it.get_next(datetime)
+            if nxt > now:
+                break
+            candidate = nxt
+        if candidate is not None and (best is None or candidate > best):
+            best = candidate
+    return best.astimezone(UTC) if best else None
+
+
+class CronScheduler:
+    """Creates Workflows for due CronWorkflows."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def tick(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Check every CronWorkflow once; returns the Workflows created."""
+        now = now or datetime.now(UTC)
+        created = []
+        for cron in self.store.list("CronWorkflow"):
+            try:
+                wf = self._one(cron, now)
+            except SluiceError:
+                continue
+            if wf is not None:
+                created.append(wf)
+        return created
+
+    def _one(self, cron: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+        meta, spec = cron["metadata"], cron.get("spec") or {}
+        ns, name = meta.get("namespace", ""), meta["name"]
+        status = cron.get("status") or {}
+        active = self._active(ns, name)
+        self._record(cron, active)
+        if spec.get("suspend"):
+            return None
+        last = _parse(status.get("lastScheduledTime") or meta.get("creationTimestamp") or now.strftime(_TS))
+        due = due_time(spec, last, now)
+        if due is None:
+            return None
+        deadline = spec.get("startingDeadlineSeconds")
+        policy = spec.get("concurrencyPolicy") or "Allow"
+        skip = deadline is not None and (now - due).total_seconds() > float(deadline)
+        if not skip and active and policy == "Forbid":
+            skip = True
+        if not skip and active and policy == "Replace":
+            for wf in active:
+                self.store.mutate("Workflow", ns, wf["metadata"]["name"], _terminate)
+        created = None
+        if not skip:
+            created = self.store.create(_workflow(cron, due))
+
+        def mark(doc: dict[str, Any]) -> dict[str, Any]:
+            st = doc.setdefault("status", {})
+            st["lastScheduledTime"] = due.strftime(_TS)
+            if created is not None:
+                st.setdefault("active", []).append(
+                    {
+                        "kind": "Workflow",
+                        "namespace": ns,
+                        "name": created["metadata"]["name"],
+                        "uid": created["metadata"]["uid"],
+                    }
+                )
+            return doc
+
+        self.store.mutate("CronWorkflow", ns, name, mark)
+        return created
+
+    def _active(self, ns: str, name: str) -> list[dict[str, Any]]:
+        return [
+            wf
+            for wf in self.store.list("Workflow", ns, {_LABEL: name})
+            if (wf.get("status") or {}).get("phase") not in ("Succeeded", "Failed", "Error")
+        ]
+
+    def _record(self, cron: dict[str, Any], active: list[dict[str, Any]]) -> None:
+        meta = cron["metadata"]
+        ns, name = meta.get("namespace", ""), meta["name"]
+        status = cron.get("status") or {}
+        names = {wf["metadata"]["name"] for wf in active}
+        listed = status.get("active") or []
+        gone = [ref for ref in listed if ref.get("name") not in names]
+        if not gone:
+            return
+        finished = [self.store.try_get("Workflow", ns, ref["name"]) for ref in gone]
+        phases = [(wf.get("status") or {}).get("phase") for wf in finished if wf]
+
+        def update(doc: dict[str, Any]) -> dict[str, Any]:
+            st = doc.setdefault("status", {})
+            st["active"] = [ref for ref in st.get("active") or [] if ref.get("name") in names]
+            st["succeeded"] = int(st.get("succeeded", 0)) + phases.count("Succeeded")
+            st["failed"] = int(st.get("failed", 0)) + sum(1 for p in phases if p in ("Failed", "Error"))
+            return doc
+
+        self.store.mutate("CronWorkflow", ns, name, update)
+
+
+def _terminate(doc: dict[str, Any]) -> dict[str, Any]:
+    doc.setdefault("spec", {})["shutdown"] = "Terminate"
+    return doc
+
+
+def _workflow(cron: dict[str, Any], due: datetime) -> dict[str, Any]:
+    meta = cron["metadata"]
+    spec = cron.get("spec") or {}
+    wf_meta = copy.deepcopy(spec.get("workflowMetadata") or {})
+    labels = {**(wf_meta.get("labels") or {}), _LABEL: meta["name"]}
+    annotations = {
+        **(wf_meta.get("annotations") or {}),
+        "workflows.argoproj.io/scheduled-time": due.strftime(_TS),
+    }
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {
+            "name": f"{meta['name']}-{int(due.timestamp())}",
+            "namespace": meta.get("namespace", ""),
+            "labels": labels,
+            "annotations": annotations,
+            "ownerReferences": [
+                {
+                    "apiVersion": "argoproj.io/v1alpha1",
+                    "kind": "CronWorkflow",
+                    "name": meta["name"],
+                    "uid": meta.get("uid", ""),
+                }
+            ],
+        },
+        "spec": copy.deepcopy(spec.get("workflowSpec") or {}),
+    }

@@ -1,0 +1,458 @@
+"""Runs the leaf work of a workflow: container/script steps through the zygote, resource steps in a thread.
+
+Called by `_controller.WorkflowController`: `launch(job)` returns at once; when the step ends a `Result`
+(phase, message, outputs) is queued and the controller is woken to fold it into the workflow status.
+Every step gets `SLUICE_HOME/run/<ns>/<wf>/<nodeId>/tmp` as its private `/tmp` (a bind mount in a new mount
+namespace, or - where that is not permitted - `/tmp` rewritten to that folder in its command, script and
+env), and its combined stdout/stderr in `SLUICE_HOME/logs/<ns>/<wf>/<nodeId>.log`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sluicegate.engine import _artifacts
+from sluicegate.engine._images import runtime_for
+from sluicegate.engine._zygote import private_tmp_supported
+from sluicegate.errors import SluiceError
+from sluicegate.store import Store, utc_now
+
+__all__ = ["Executor", "Job", "Result"]
+
+Key = tuple[str, str, str]
+_WARM = ("json", "pathlib", "subprocess", "argparse", "random", "time")
+_MAX_RESULT = 256 * 1024
+
+
+@dataclass
+class Job:
+    """One leaf node to run: a pod (container/script) or a resource action."""
+
+    namespace: str
+    workflow: str
+    workflow_uid: str
+    node_id: str
+    node_name: str
+    template: dict[str, Any]
+    kind: str = "pod"
+    deadline: float | None = None  # epoch seconds
+
+    @property
+    def key(self) -> Key:
+        """`(namespace, workflow, nodeId)`."""
+        return (self.namespace, self.workflow, self.node_id)
+
+
+@dataclass
+class Result:
+    """The outcome of a job, folded into the node by the operator."""
+
+    key: Key
+    phase: str
+    message: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    finished_at: str = field(default_factory=utc_now)
+
+
+@dataclass
+class _Running:
+    job: Job
+    tmp: Path
+    stdout: Path
+    pid: int | None = None
+    killed: str | None = None
+    started: float = field(default_factory=time.time)
+
+
+class Executor:
+    """Launches jobs and reports their results.
+
+    Args:
+        home: SLUICE_HOME (logs, run folders, artifacts).
+        store: the object store (resource steps act on it).
+        notify: called (from any thread) after a result is queued.
+        secrets: resolves `secretKeyRef`s: `(name, key) -> value`.
+    """
+
+    def __init__(
+        self, home: Path, store: Store, notify: Callable[[], None], secrets: Callable[[str, str], str] | None = None
+    ) -> None:
+        self.home = home
+        self.store = store
+        self.notify = notify
+        self.secrets = secrets
+        self.repo = home / "artifacts"
+        self._lock = threading.Lock()
+        self._running: dict[Key, _Running] = {}
+        self._by_request: dict[str, Key] = {}
+        self._results: dict[Key, Result] = {}
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sluice-step")
+        self._sock: socket.socket | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self.private_tmp = private_tmp_supported() and os.environ.get("SLUICE_PRIVATE_TMP", "1") != "0"
+
+    # -- life cycle ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the zygote and the deadline watcher."""
+        parent, child = socket.socketpair()
+        self._proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("_zygote.py")), str(child.fileno()), *_WARM],
+            pass_fds=[child.fileno()],
+            stdin=subprocess.DEVNULL,
+        )
+        child.close()
+        self._sock = parent
+        threading.Thread(target=self._read_zygote, name="sluice-zygote", daemon=True).start()
+        threading.Thread(target=self._watch_deadlines, name="sluice-deadlines", daemon=True).start()
+
+    def stop(self) -> None:
+        """Kill running steps and the zygote."""
+        self._stopping.set()
+        for key in list(self._running):
+            self.kill(key, "controller stopped", grace=0)
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- queries ------------------------------------------------------------------------------------
+    def is_active(self, key: Key) -> bool:
+        """Whether the job is running or its result waits to be taken."""
+        with self._lock:
+            return key in self._running or key in self._results
+
+    def take_results(self, namespace: str, workflow: str) -> list[Result]:
+        """Remove and return the results of one workflow."""
+        with self._lock:
+            keys = [k for k in self._results if k[0] == namespace and k[1] == workflow]
+            return [self._results.pop(k) for k in keys]
+
+    def pending_workflows(self) -> set[tuple[str, str]]:
+        """Workflows with results waiting to be folded in."""
+        with self._lock:
+            return {(k[0], k[1]) for k in self._results}
+
+    def kill_workflow(self, namespace: str, workflow: str) -> None:
+        """Kill every running job of a workflow (it was deleted)."""
+        with self._lock:
+            keys = [k for k in self._running if k[0] == namespace and k[1] == workflow]
+        for key in keys:
+            self.kill(key, "workflow deleted", grace=0)
+
+    def running_count(self) -> int:
+        """How many jobs are running now."""
+        with self._lock:
+            return len(self._running)
+
+    # -- actions ------------------------------------------------------------------------------------
+    def launch(self, job: Job) -> None:
+        """Start a job in the background; its result arrives through `take_results`."""
+        with self._lock:
+            if job.key in self._running or job.key in self._results:
+                return
+            node_dir = self.home / "run" / job.namespace / job.workflow / job.node_id
+            self._running[job.key] = _Running(job, node_dir / "tmp", node_dir / "stdout")
+        self._pool.submit(self._start, job)
+
+    def kill(self, key: Key, message: str, grace: float = 5.0) -> None:
+        """Stop a running job; its result becomes Failed with `message`."""
+        with self._lock:
+            run = self._running.get(key)
+            if run is None:
+                return
+            run.killed = message
+            pid = run.pid
+        if pid is None:
+            return
+        try:
+            os.killpg(pid, signal.SIGTERM if grace else signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            return
+        if grace:
+            timer = threading.Timer(grace, self._force_kill, args=(pid,))
+            timer.daemon = True
+            timer.start()
+
+    @staticmethod
+    def _force_kill(pid: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+
+    def _finish(self, result: Result) -> None:
+        with self._lock:
+            self._running.pop(result.key, None)
+            self._results[result.key] = result
+        self.notify()
+
+    # -- pods ---------------------------------------------------------------------------------------
+    def _start(self, job: Job) -> None:
+        try:
+            if job.kind == "resource":
+                from sluicegate.engine._resource import run_resource
+
+                self._finish(run_resource(self.store, job, self._stopping))
+                return
+            request = self._prepare(job)
+        except SluiceError as e:
+            self._finish(Result(job.key, "Error", e.message))
+            return
+        except Exception as e:  # a step that cannot start is an Error node, never a crashed controller
+            self._finish(Result(job.key, "Error", f"failed to start: {e}"))
+            return
+        with self._lock:
+            self._by_request[request["id"]] = job.key
+        data = json.dumps(request).encode() + b"\n"
+        if self._sock is None:
+            self._finish(Result(job.key, "Error", "the step launcher is not running"))
+            return
+        self._sock.sendall(data)
+
+    def _prepare(self, job: Job) -> dict[str, Any]:
+        tmpl = job.template
+        spec = dict(tmpl.get("script") or tmpl.get("container") or {})
+        image = str(spec.get("image", ""))
+        runtime = runtime_for(image, self.home)
+        run = self._running[job.key]
+        run.tmp.mkdir(parents=True, exist_ok=True)
+        log = self.home / "logs" / job.namespace / job.workflow / f"{job.node_id}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        paths = _declared_paths(tmpl)
+        mapper = _PathMapper(run.tmp, paths, self.private_tmp)
+        for art in (tmpl.get("inputs") or {}).get("artifacts") or []:
+            if art.get("path"):
+                _artifacts.load(self.repo, art, mapper.host(str(art["path"])))
+        argv = [mapper.rewrite(str(a)) for a in [*(spec.get("command") or []), *(spec.get("args") or [])]]
+        if "script" in tmpl:
+            script = run.tmp / ".argo" / "script"
+            script.parent.mkdir(parents=True, exist_ok=True)
+            script.write_text(mapper.rewrite(str(spec.get("source", ""))))
+            argv = argv or (["python"] if runtime == "python" else ["sh"])
+            argv.append(mapper.container(str(script)))
+        if not argv:
+            raise SluiceError(
+                f"container of image {image!r} has no command",
+                where=f"template {tmpl.get('name')!r}",
+                fix="set container.command: the local engine cannot read an image's entrypoint",
+            )
+        env = self._env(job, spec, mapper)
+        mode = "python" if runtime == "python" and Path(argv[0]).name.startswith("python") else "exec"
+        working = spec.get("workingDir")
+        cwd = mapper.container(str(working)) if working else mapper.container("/tmp")
+        if working:
+            mapper.host(str(working)).mkdir(parents=True, exist_ok=True)
+        return {
+            "id": f"{job.namespace}/{job.workflow}/{job.node_id}/{time.time_ns()}",
+            "mode": mode,
+            "argv": argv,
+            "env": env,
+            "cwd": cwd,
+            "tmp": str(run.tmp) if self.private_tmp else None,
+            "stdout": str(run.stdout),
+            "log": str(log),
+        }
+
+    def _env(self, job: Job, spec: dict[str, Any], mapper: _PathMapper) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME", "TZ", "SSL_CERT_FILE")}
+        env.update(
+            {
+                "PYTHONUNBUFFERED": "1",
+                "ARGO_WORKFLOW_NAME": job.workflow,
+                "ARGO_WORKFLOW_UID": job.workflow_uid,
+                "ARGO_NODE_ID": job.node_id,
+                "ARGO_POD_NAME": job.node_id,
+                "ARGO_CONTAINER_NAME": "main",
+                "ARGO_TEMPLATE": json.dumps(job.template, separators=(",", ":")),
+                "ARGO_INCLUDE_SCRIPT_OUTPUT": "true",
+            }
+        )
+        if not self.private_tmp:
+            env["TMPDIR"] = str(mapper.tmp)
+        for var in spec.get("env") or []:
+            env[str(var["name"])] = mapper.rewrite(self._env_value(job, var))
+        return env
+
+    def _env_value(self, job: Job, var: dict[str, Any]) -> str:
+        if "value" in var:
+            return str(var["value"])
+        source = var.get("valueFrom") or {}
+        if "secretKeyRef" in source and self.secrets is not None:
+            ref = source["secretKeyRef"]
+            return self.secrets(str(ref["name"]), str(ref["key"]))
+        field_path = (source.get("fieldRef") or {}).get("fieldPath", "")
+        return {"metadata.name": job.node_id, "metadata.namespace": job.namespace}.get(field_path, "")
+
+    def _read_zygote(self) -> None:
+        buf = b""
+        sock = self._sock
+        while sock is not None:
+            try:
+                chunk = sock.recv(65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                return
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                self._on_event(json.loads(line))
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            key = self._by_request.get(event["id"])
+            run = self._running.get(key) if key else None
+            if run is None:
+                return
+            if event["event"] == "started":
+                run.pid = int(event["pid"])
+                killed = run.killed
+            else:
+                self._by_request.pop(event["id"], None)
+        if event["event"] == "started":
+            if killed:
+                self.kill(run.job.key, killed, grace=0)
+            return
+        self._pool.submit(self._collect, run, int(event["code"]), event.get("error"))
+
+    def _collect(self, run: _Running, code: int, error: str | None) -> None:
+        job = run.job
+        outputs: dict[str, Any] = {"exitCode": str(code)}
+        try:
+            stdout = run.stdout.read_bytes()[:_MAX_RESULT].decode(errors="replace") if run.stdout.exists() else ""
+            outputs["result"] = stdout.rstrip("\n")
+        except OSError:
+            pass
+        if run.killed:
+            self._finish(Result(job.key, "Failed", run.killed, outputs))
+            return
+        if error or code != 0:
+            self._finish(Result(job.key, "Failed", error or f"Error (exit code {code})", outputs))
+            return
+        mapper = _PathMapper(run.tmp, _declared_paths(job.template), self.private_tmp)
+        try:
+            params, arts = _collect_outputs(job, mapper, self.repo)
+        except SluiceError as e:
+            self._finish(Result(job.key, "Error", e.message, outputs))
+            return
+        if params:
+            outputs["parameters"] = params
+        if arts:
+            outputs["artifacts"] = arts
+        self._finish(Result(job.key, "Succeeded", "", outputs))
+
+    def _watch_deadlines(self) -> None:
+        while not self._stopping.wait(0.25):
+            now = time.time()
+            with self._lock:
+                late = [k for k, r in self._running.items() if r.job.deadline and now > r.job.deadline and not r.killed]
+            for key in late:
+                self.kill(key, "Pod was active on the node longer than the specified deadline", grace=2)
+
+
+def _declared_paths(tmpl: dict[str, Any]) -> list[str]:
+    paths: list[str] = []
+    for section in ("inputs", "outputs"):
+        for art in (tmpl.get(section) or {}).get("artifacts") or []:
+            if art.get("path"):
+                paths.append(str(art["path"]))
+        for param in (tmpl.get(section) or {}).get("parameters") or []:
+            path = (param.get("valueFrom") or {}).get("path")
+            if path:
+                paths.append(str(path))
+    spec = tmpl.get("script") or tmpl.get("container") or {}
+    for mount in spec.get("volumeMounts") or []:
+        paths.append(str(mount.get("mountPath", "")))
+    if spec.get("workingDir"):
+        paths.append(str(spec["workingDir"]))
+    return [p for p in paths if p.startswith("/") and not (p == "/tmp" or p.startswith("/tmp/"))]
+
+
+class _PathMapper:
+    """Maps container paths to the step's private folder; paths outside /tmp move under /tmp/.root."""
+
+    def __init__(self, tmp: Path, outside: list[str], private: bool) -> None:
+        self.tmp = tmp
+        self.private = private
+        roots = sorted({_root_of(p) for p in outside if p not in ("/", "")}, key=len, reverse=True)
+        self._outside = re.compile("|".join(re.escape(r) + r"(?=/|\b|$)" for r in roots)) if roots else None
+
+    def container(self, path: str) -> str:
+        """The path as the step's process sees it."""
+        if path == str(self.tmp) or path.startswith(str(self.tmp) + "/"):
+            return "/tmp" + path[len(str(self.tmp)) :] if self.private else path
+        if path == "/tmp" or path.startswith("/tmp/"):
+            return path if self.private else str(self.tmp) + path[4:]
+        return self.container("/tmp/.root" + path)
+
+    def host(self, path: str) -> Path:
+        """Where a container path lives on this machine."""
+        if path == "/tmp" or path.startswith("/tmp/"):
+            return Path(str(self.tmp) + path[4:])
+        return Path(str(self.tmp) + "/.root" + path)
+
+    def rewrite(self, text: str) -> str:
+        """Rewrite declared non-/tmp paths (and /tmp itself without a private mount) inside a string."""
+        if self._outside is not None:
+            text = self._outside.sub(lambda m: "/tmp/.root" + m.group(0), text)
+        if not self.private:
+            text = re.sub(r"(?<![\w./-])/tmp(?=/|\b|$)", str(self.tmp), text)
+        return text
+
+
+def _root_of(path: str) -> str:
+    parts = [p for p in path.split("/") if p]
+    return "/" + parts[0] if parts else "/"
+
+
+def _collect_outputs(job: Job, mapper: _PathMapper, repo: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    outputs = job.template.get("outputs") or {}
+    params: list[dict[str, Any]] = []
+    for param in outputs.get("parameters") or []:
+        source = param.get("valueFrom") or {}
+        out = {k: v for k, v in param.items() if k in ("name", "globalName", "valueFrom", "description")}
+        if "path" in source:
+            host = mapper.host(str(source["path"]))
+            if host.is_file():
+                out["value"] = host.read_text(errors="replace").rstrip("\n")
+            elif "default" in source:
+                out["value"] = str(source["default"])
+            else:
+                raise SluiceError(
+                    f"output parameter {param['name']!r}: open {source['path']}: no such file or directory",
+                    where=f"template {job.template.get('name')!r}",
+                    fix="write the file in the step, or give valueFrom.default",
+                )
+        elif "value" in param:
+            out["value"] = str(param["value"])
+        params.append(out)
+    arts: list[dict[str, Any]] = []
+    for art in outputs.get("artifacts") or []:
+        if not art.get("path"):
+            continue
+        record = _artifacts.save(
+            repo, f"{job.namespace}/{job.workflow}/{job.node_id}", art, mapper.host(str(art["path"]))
+        )
+        if record is not None:
+            arts.append(record)
+    return params, arts

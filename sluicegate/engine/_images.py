@@ -1,0 +1,83 @@
+"""The image policy: which local runtime stands in for a container image.
+
+Called by `_executor` for every container and script step. Built in: `busybox`, `alpine*`, `debian*`,
+`ubuntu*` run on the host shell; `python:*` runs on the host Python (the engine's interpreter, forked warm);
+the components image (`sluicegate.config.components_image()`) runs on the project's Python environment.
+More mappings come from `SLUICE_HOME/images.yaml` (`images: {"<glob>": shell|python}`) or the environment
+variable `SLUICE_IMAGE_MAP` (`glob=runtime,glob=runtime`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+
+import yaml
+
+from sluicegate.config import components_image
+from sluicegate.errors import ConfigError
+
+__all__ = ["RUNTIMES", "runtime_for"]
+
+RUNTIMES = ("shell", "python")
+
+_BUILTIN = {
+    "busybox": "shell",
+    "busybox:*": "shell",
+    "alpine": "shell",
+    "alpine:*": "shell",
+    "alpine/*": "shell",
+    "debian": "shell",
+    "debian:*": "shell",
+    "ubuntu": "shell",
+    "ubuntu:*": "shell",
+    "python": "python",
+    "python:*": "python",
+}
+
+
+def _strip_registry(image: str) -> str:
+    for prefix in ("docker.io/library/", "docker.io/", "library/"):
+        if image.startswith(prefix):
+            return image[len(prefix) :]
+    return image
+
+
+def _configured(home: Path | None) -> dict[str, str]:
+    table: dict[str, str] = {}
+    if home is not None and (home / "images.yaml").exists():
+        path = home / "images.yaml"
+        try:
+            loaded = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise ConfigError(f"unreadable YAML: {e}", where=str(path), fix="fix the file") from e
+        table.update({str(k): str(v) for k, v in (loaded.get("images") or {}).items()})
+    for pair in filter(None, os.environ.get("SLUICE_IMAGE_MAP", "").split(",")):
+        glob, _, runtime = pair.partition("=")
+        table[glob.strip()] = runtime.strip()
+    return table
+
+
+def runtime_for(image: str, home: Path | None = None) -> str:
+    """`shell` or `python` for an image, or ConfigError naming the image and where to map it."""
+    name = _strip_registry(image.strip())
+    if name == _strip_registry(components_image()) or name.split(":")[0] == components_image().split(":")[0]:
+        return "python"
+    table = {**_BUILTIN, **_configured(home)}
+    for glob, runtime in table.items():
+        if fnmatch.fnmatchcase(name, glob):
+            if runtime not in RUNTIMES:
+                raise ConfigError(
+                    f"image {image!r} maps to unknown runtime {runtime!r}",
+                    where=f"images.yaml / SLUICE_IMAGE_MAP entry {glob!r}",
+                    fix=f"use one of {', '.join(RUNTIMES)}",
+                )
+            return runtime
+    where = f"{home / 'images.yaml'}" if home else "SLUICE_HOME/images.yaml"
+    raise ConfigError(
+        f"image {image!r} has no local runtime",
+        where=where,
+        fix=f"map it, e.g. `images: {{{name.split(':')[0]!r}: shell}}` in images.yaml or "
+        f"SLUICE_IMAGE_MAP='{name.split(':')[0]}*=python' (runtimes: shell, python)",
+    )

@@ -1,0 +1,583 @@
+"""One reconcile pass over one Workflow: Argo's `operate`, re-derived from the stored status every time.
+
+Called by `_controller` inside a store transaction. The pass walks the template tree from the entrypoint,
+creating nodes that do not exist yet and returning those that are fulfilled, so a restarted controller
+simply carries on from `status.nodes`. Side effects (processes to launch or kill) are collected in
+`launches`/`kills` and performed by the controller after the status is committed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sluicegate.engine import _dag, _steps
+from sluicegate.engine._executor import Job, Result
+from sluicegate.engine._expr import ExprError, evaluate_bool
+from sluicegate.engine._nodes import FULFILLED, Nodes
+from sluicegate.engine._scope import parse_duration, retry_scope
+from sluicegate.engine._spec import TemplateContext, resolve_spec
+from sluicegate.engine._template import expand_scope, substitute
+from sluicegate.errors import SluiceError
+from sluicegate.store import Store, utc_now
+
+__all__ = ["Operation"]
+
+Node = dict[str, Any]
+_LEAF = ("container", "script", "resource")
+
+
+def _epoch(ts: str | None) -> float:
+    if not ts:
+        return time.time()
+    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+
+
+class Operation:
+    """State of one pass. `operate()` mutates `wf` in place.
+
+    Args:
+        wf: the Workflow document (a private copy).
+        store: for workflowTemplateRef/templateRef look-ups.
+        is_active: whether a leaf node's job is running (or its result is queued) in this controller.
+        results: finished jobs of this workflow to fold in first.
+    """
+
+    def __init__(
+        self, wf: dict[str, Any], store: Store, is_active: Callable[[str], bool], results: list[Result]
+    ) -> None:
+        self.wf = wf
+        self.name = str(wf["metadata"]["name"])
+        self.namespace = str(wf["metadata"].get("namespace", ""))
+        self.status: dict[str, Any] = wf.setdefault("status", {})
+        self.nodes = Nodes(self.name, self.status.setdefault("nodes", {}))
+        self.store = store
+        self.is_active = is_active
+        self.results = results
+        self.launches: list[Job] = []
+        self.kills: list[tuple[str, str]] = []
+        self.wake_at: float | None = None
+        self.globals: dict[str, Any] = {}
+        self.halted: str | None = None
+        self.block_new = False
+        self.spec: dict[str, Any] = {}
+        self.parallelism: dict[str, int] = {}
+        self.root_ctx: TemplateContext | None = None
+
+    # -- helpers used by _steps/_dag ------------------------------------------------------------------
+    def wake(self, at: float) -> None:
+        """Ask for another pass at epoch time `at`."""
+        self.wake_at = at if self.wake_at is None else min(self.wake_at, at)
+
+    def scope(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The global scope plus `extra`."""
+        return {**self.globals, **(extra or {})}
+
+    # -- the pass -----------------------------------------------------------------------------------
+    def operate(self) -> None:
+        """Advance the workflow as far as possible now."""
+        if self.status.get("phase") in ("Succeeded", "Failed", "Error"):
+            return
+        if self.status.get("phase") in (None, "", "Pending"):
+            self.status["phase"] = "Running"
+        self.status.setdefault("startedAt", utc_now())
+        self.status.pop("finishedAt", None)
+        try:
+            self.spec, self.root_ctx = resolve_spec(self.wf, self.store)
+        except SluiceError as e:
+            self._finish("Error", e.message)
+            return
+        self._fold_results()
+        self._reap_orphans()
+        self._set_globals()
+        self._check_shutdown()
+        self.block_new = bool(self.spec.get("suspend")) or self.halted is not None
+        entry = {"template": self.spec.get("entrypoint", "")}
+        root = self.execute(self.name, entry, self.root_ctx, self.spec.get("arguments") or {}, "", {})
+        if self.halted:
+            self._halt_cleanup()
+            root = self.nodes.get(self.name) or root
+        self._update_progress()
+        if root.get("phase") not in FULFILLED:
+            return
+        if not self._exit_handlers(root):
+            return
+        phase = "Succeeded" if root["phase"] in ("Succeeded", "Skipped", "Omitted") else root["phase"]
+        message = root.get("message", "") if phase != "Succeeded" else ""
+        exit_node = self.nodes.get(f"{self.name}.onExit")
+        if phase == "Succeeded" and exit_node and exit_node.get("phase") in ("Failed", "Error"):
+            phase, message = "Failed", exit_node.get("message", "exit handler failed")
+        if self.halted:
+            phase, message = "Failed", self.halted
+        self._finish(phase, message)
+
+    def _finish(self, phase: str, message: str) -> None:
+        self.status["phase"] = phase
+        if message:
+            self.status["message"] = message
+        else:
+            self.status.pop("message", None)
+        self.status["finishedAt"] = utc_now()
+        self._update_progress()
+        self._global_outputs()
+
+    # -- results, orphans, shutdown ------------------------------------------------------------------
+    def _fold_results(self) -> None:
+        for result in self.results:
+            node = self.nodes.by_id(result.key[2])
+            if node is None or node.get("phase") in FULFILLED:
+                continue
+            outputs = copy.deepcopy(result.outputs)
+            if node.get("outputs"):
+                outputs = {**node["outputs"], **outputs}
+            if outputs:
+                node["outputs"] = outputs
+            self.nodes.mark(node, result.phase, result.message)
+            node["finishedAt"] = result.finished_at
+
+    def _reap_orphans(self) -> None:
+        for node in self.nodes.map.values():
+            if node.get("type") != "Pod" or node.get("phase") in FULFILLED:
+                continue
+            if not self.is_active(node["id"]):
+                self.nodes.mark(node, "Error", "pod deleted: the step was running when the controller stopped")
+
+    def _check_shutdown(self) -> None:
+        shutdown = self.spec.get("shutdown")
+        deadline = self.spec.get("activeDeadlineSeconds")
+        if shutdown in ("Stop", "Terminate"):
+            self.halted = f"Stopped with strategy '{shutdown}'"
+        elif deadline is not None and time.time() >= _epoch(self.status.get("startedAt")) + float(deadline):
+            self.halted = "Step exceeded its deadline"
+        elif deadline is not None:
+            self.wake(_epoch(self.status.get("startedAt")) + float(deadline))
+        if not self.halted:
+            return
+        for node in self.nodes.map.values():
+            if node.get("type") in ("Pod", "Suspend") and node.get("phase") not in FULFILLED:
+                if self._in_exit_handler(node) and shutdown == "Stop":
+                    continue
+                self.kills.append((node["id"], self.halted))
+                self.nodes.mark(node, "Failed", self.halted)
+
+    def _in_exit_handler(self, node: Node) -> bool:
+        return ".onExit" in str(node.get("name", "")) or ".hooks." in str(node.get("name", ""))
+
+    def _halt_cleanup(self) -> None:
+        active = [n for n in self.nodes.map.values() if n.get("phase") not in FULFILLED and n.get("type") == "Pod"]
+        if active:
+            return
+        for node in self.nodes.map.values():
+            if node.get("phase") not in FULFILLED and not self._in_exit_handler(node):
+                self.nodes.mark(node, "Failed", self.halted)
+
+    # -- globals ------------------------------------------------------------------------------------
+    def _set_globals(self) -> None:
+        meta = self.wf["metadata"]
+        g: dict[str, Any] = {
+            "workflow.name": self.name,
+            "workflow.namespace": self.namespace,
+            "workflow.uid": meta.get("uid", ""),
+            "workflow.creationTimestamp": meta.get("creationTimestamp", ""),
+            "workflow.mainEntrypoint": self.spec.get("entrypoint", ""),
+            "workflow.serviceAccountName": self.spec.get("serviceAccountName", ""),
+            "workflow.priority": str(self.spec.get("priority", 0)),
+            "workflow.status": self.status.get("phase", "Running"),
+            "workflow.duration": f"{time.time() - _epoch(self.status.get('startedAt')):.6f}",
+        }
+        for key in ("labels", "annotations"):
+            for k, v in (meta.get(key) or {}).items():
+                g[f"workflow.{key}.{k}"] = v
+            g[f"workflow.{key}.json"] = json.dumps(meta.get(key) or {}, separators=(",", ":"))
+        params = []
+        for param in (self.spec.get("arguments") or {}).get("parameters") or []:
+            value = param.get("value", param.get("default"))
+            if value is None:
+                continue
+            value = substitute(str(value), g)
+            g[f"workflow.parameters.{param['name']}"] = value
+            params.append({"name": param["name"], "value": value})
+        g["workflow.parameters.json"] = json.dumps(params, separators=(",", ":"))
+        self.globals = g
+        self._global_outputs()
+
+    def _global_outputs(self) -> None:
+        params: dict[str, Any] = {}
+        arts: dict[str, Any] = {}
+        ordered = sorted(self.nodes.map.values(), key=lambda n: n.get("finishedAt") or "")
+        for node in ordered:
+            if node.get("phase") != "Succeeded":
+                continue
+            outputs = node.get("outputs") or {}
+            for param in outputs.get("parameters") or []:
+                if param.get("globalName") and "value" in param:
+                    params[param["globalName"]] = {"name": param["globalName"], "value": param["value"]}
+            for art in outputs.get("artifacts") or []:
+                if art.get("globalName"):
+                    arts[art["globalName"]] = {**art, "name": art["globalName"]}
+        for name, param in params.items():
+            self.globals[f"workflow.outputs.parameters.{name}"] = param["value"]
+        for name, art in arts.items():
+            self.globals[f"workflow.outputs.artifacts.{name}"] = art
+        if params or arts:
+            out: dict[str, Any] = {}
+            if params:
+                out["parameters"] = list(params.values())
+            if arts:
+                out["artifacts"] = list(arts.values())
+            self.status["outputs"] = out
+
+    def _update_progress(self) -> None:
+        pods = [n for n in self.nodes.map.values() if n.get("type") == "Pod"]
+        done = sum(1 for n in pods if n.get("phase") in FULFILLED)
+        self.status["progress"] = f"{done}/{len(pods)}"
+
+    # -- exit handlers ------------------------------------------------------------------------------
+    def failures(self) -> str:
+        """`workflow.failures`: failed and errored pod nodes, as Argo lists them."""
+        failed = [
+            {
+                "displayName": n.get("displayName", ""),
+                "message": n.get("message", ""),
+                "templateName": n.get("templateName", ""),
+                "phase": n.get("phase", ""),
+                "podName": n["id"],
+                "finishedAt": n.get("finishedAt", ""),
+            }
+            for n in self.nodes.map.values()
+            if n.get("phase") in ("Failed", "Error") and n.get("type") == "Pod"
+        ]
+        return json.dumps(failed, separators=(",", ":"))
+
+    def _exit_handlers(self, root: Node) -> bool:
+        if self.spec.get("shutdown") == "Terminate":
+            return True
+        template = self.spec.get("onExit") or ((self.spec.get("hooks") or {}).get("exit") or {}).get("template")
+        if not template:
+            return True
+        phase = "Succeeded" if root["phase"] in ("Succeeded", "Skipped", "Omitted") else root["phase"]
+        self.globals["workflow.status"] = phase
+        self.globals["workflow.failures"] = self.failures()
+        saved, self.block_new = self.block_new, False
+        node = self.execute(
+            f"{self.name}.onExit", {"template": template}, self.root_ctx, self.spec.get("arguments") or {}, "", {}
+        )
+        self.block_new = saved
+        return node.get("phase") in FULFILLED
+
+    # -- executeTemplate ----------------------------------------------------------------------------
+    def execute(
+        self,
+        name: str,
+        holder: dict[str, Any],
+        tctx: TemplateContext | None,
+        args: dict[str, Any],
+        boundary: str,
+        local: dict[str, Any],
+        display: str | None = None,
+    ) -> Node:
+        """Run (or look up) the node `name` for a step/task/entry `holder`; returns the node."""
+        existing = self.nodes.get(name)
+        if existing is not None and existing.get("phase") in FULFILLED:
+            return existing
+        assert tctx is not None
+        display = display if display is not None else name.rsplit(".", 1)[-1] if boundary else name
+        try:
+            tmpl, sub_ctx = tctx.resolve(holder)
+            tmpl = self._process(tmpl, args, {**local, "node.name": name})
+        except (SluiceError, ExprError) as e:
+            return self._error_node(name, display, boundary, holder, str(getattr(e, "message", e)))
+        strategy = tmpl.get("retryStrategy") or (self.spec.get("retryStrategy") if self._is_leaf(tmpl) else None)
+        if strategy:
+            return self._execute_retry(name, display, tmpl, sub_ctx, boundary, strategy, holder)
+        return self._dispatch(name, display, tmpl, sub_ctx, boundary, holder)
+
+    def _is_leaf(self, tmpl: dict[str, Any]) -> bool:
+        return any(k in tmpl for k in _LEAF)
+
+    def _error_node(self, name: str, display: str, boundary: str, holder: dict[str, Any], message: str) -> Node:
+        node = self.nodes.get(name) or self.nodes.create(
+            name, "Skipped", "Error", display=display, boundary=boundary, template=holder.get("template")
+        )
+        return self.nodes.mark(node, "Error", message)
+
+    def _process(self, tmpl: dict[str, Any], args: dict[str, Any], local: dict[str, Any]) -> dict[str, Any]:
+        """Bind arguments to inputs and substitute `inputs.*` and globals through the template (Argo's ProcessArgs)."""
+        tmpl = copy.deepcopy(tmpl)
+        scope = self.scope(local)
+        inputs = tmpl.get("inputs") or {}
+        given = {p["name"]: p for p in args.get("parameters") or []}
+        for param in inputs.get("parameters") or []:
+            arg = given.get(param["name"])
+            if arg is not None and "value" in arg:
+                value = arg["value"]
+            elif "value" in param:
+                value = param["value"]
+            elif "default" in param:
+                value = param["default"]
+            else:
+                raise SluiceError(
+                    f"inputs.parameters.{param['name']} was not supplied", where=f"template {tmpl.get('name')!r}"
+                )
+            value = substitute(str(value) if not isinstance(value, str) else value, scope)
+            if param.get("enum") and value not in [str(v) for v in param["enum"]]:
+                raise SluiceError(
+                    f"value {value!r} for inputs.parameters.{param['name']} is not in enum {param['enum']}"
+                )
+            param["value"] = value
+            scope[f"inputs.parameters.{param['name']}"] = value
+        if inputs.get("parameters"):
+            scope["inputs.parameters"] = json.dumps(inputs["parameters"], separators=(",", ":"))
+        given_arts = {a["name"]: a for a in args.get("artifacts") or []}
+        for art in inputs.get("artifacts") or []:
+            arg = given_arts.get(art["name"])
+            if arg is not None:
+                for key, value in arg.items():
+                    if key not in ("name", "from", "path"):
+                        art[key] = value
+            if art.get("path"):
+                scope[f"inputs.artifacts.{art['name']}.path"] = art["path"]
+        return dict(substitute(tmpl, scope))
+
+    def _dispatch(
+        self,
+        name: str,
+        display: str,
+        tmpl: dict[str, Any],
+        tctx: TemplateContext,
+        boundary: str,
+        holder: dict[str, Any],
+    ) -> Node:
+        if "steps" in tmpl:
+            return _steps.execute_steps(self, name, display, tmpl, tctx, boundary)
+        if "dag" in tmpl:
+            return _dag.execute_dag(self, name, display, tmpl, tctx, boundary)
+        if "suspend" in tmpl:
+            return self._execute_suspend(name, display, tmpl, boundary)
+        if "container" in tmpl or "script" in tmpl or "resource" in tmpl:
+            return self._execute_leaf(name, display, tmpl, boundary, holder)
+        return self._error_node(name, display, boundary, holder, f"Template '{tmpl.get('name')}' missing specification")
+
+    def _new_node(self, name: str, display: str, type_: str, tmpl: dict[str, Any], boundary: str, phase: str) -> Node:
+        node = self.nodes.create(name, type_, phase, display=display, template=tmpl.get("name"), boundary=boundary)
+        inputs = {k: v for k, v in (tmpl.get("inputs") or {}).items() if v}
+        if inputs:
+            node["inputs"] = inputs
+        return node
+
+    # -- leaves -------------------------------------------------------------------------------------
+    def _execute_leaf(
+        self, name: str, display: str, tmpl: dict[str, Any], boundary: str, holder: dict[str, Any]
+    ) -> Node:
+        node = self.nodes.get(name)
+        if node is not None:
+            return node
+        if self.block_new or not self._parallelism_allows(boundary):
+            return {"id": self.nodes.id(name), "name": name, "phase": "Pending", "type": "Pod", "transient": True}
+        local = {"pod.name": self.nodes.id(name)}
+        try:
+            tmpl = dict(substitute(tmpl, self.scope(local), strict=True, skip=("outputs", "successCondition")))
+        except ExprError as e:
+            return self._error_node(name, display, boundary, holder, str(e))
+        node = self._new_node(name, display, "Pod", tmpl, boundary, "Running")
+        deadline = self._leaf_deadline(tmpl)
+        kind = "resource" if "resource" in tmpl else "pod"
+        uid = str(self.wf["metadata"].get("uid", ""))
+        self.launches.append(Job(self.namespace, self.name, uid, node["id"], name, tmpl, kind, deadline))
+        return node
+
+    def _leaf_deadline(self, tmpl: dict[str, Any]) -> float | None:
+        limits = []
+        now = time.time()
+        if tmpl.get("activeDeadlineSeconds") is not None:
+            limits.append(now + parse_duration(tmpl["activeDeadlineSeconds"]))
+        if tmpl.get("timeout"):
+            limits.append(now + parse_duration(tmpl["timeout"]))
+        return min(limits) if limits else None
+
+    def _parallelism_allows(self, boundary: str) -> bool:
+        limit = self.spec.get("parallelism")
+        running = [n for n in self.nodes.map.values() if n.get("type") == "Pod" and n.get("phase") not in FULFILLED]
+        if limit and len(running) >= int(limit):
+            return False
+        node = self.nodes.by_id(boundary) if boundary else None
+        while node is not None:
+            own = self.parallelism.get(node["id"], 0)
+            if own:
+                inside = [n for n in running if self._within(n, node["id"])]
+                if len(inside) >= int(own):
+                    return False
+            node = self.nodes.by_id(node.get("boundaryID", "")) if node.get("boundaryID") else None
+        return True
+
+    def _within(self, node: Node, boundary: str) -> bool:
+        seen = 0
+        current: Node | None = node
+        while current is not None and seen < 64:
+            if current.get("boundaryID") == boundary:
+                return True
+            bid = current.get("boundaryID")
+            current = self.nodes.by_id(bid) if bid else None
+            seen += 1
+        return False
+
+    def _execute_suspend(self, name: str, display: str, tmpl: dict[str, Any], boundary: str) -> Node:
+        node = self.nodes.get(name)
+        if node is None:
+            node = self._new_node(name, display, "Suspend", tmpl, boundary, "Running")
+        duration = (tmpl.get("suspend") or {}).get("duration")
+        if duration not in (None, ""):
+            end = _epoch(node.get("startedAt")) + parse_duration(duration)
+            if time.time() >= end:
+                self._suspend_outputs(node, tmpl)
+                self.nodes.mark(node, "Succeeded")
+            else:
+                self.wake(end)
+        return node
+
+    def _suspend_outputs(self, node: Node, tmpl: dict[str, Any]) -> None:
+        params = []
+        for param in (tmpl.get("outputs") or {}).get("parameters") or []:
+            source = param.get("valueFrom") or {}
+            value = param.get("value", source.get("default"))
+            if value is not None:
+                params.append(
+                    {
+                        "name": param["name"],
+                        "value": str(value),
+                        **({"globalName": param["globalName"]} if param.get("globalName") else {}),
+                    }
+                )
+        if params:
+            node.setdefault("outputs", {})["parameters"] = params
+
+    # -- retries ------------------------------------------------------------------------------------
+    def _execute_retry(
+        self,
+        name: str,
+        display: str,
+        tmpl: dict[str, Any],
+        tctx: TemplateContext,
+        boundary: str,
+        strategy: dict[str, Any],
+        holder: dict[str, Any],
+    ) -> Node:
+        parent = self.nodes.get(name)
+        if parent is None:
+            parent = self._new_node(name, display, "Retry", tmpl, boundary, "Running")
+        kids = [self.nodes.by_id(c) for c in parent.get("children") or []]
+        children = [k for k in kids if k is not None]
+        last = children[-1] if children else None
+        if last is not None and last.get("phase") not in FULFILLED:
+            child = self._dispatch(
+                last["name"], last["displayName"], self._attempt(tmpl, children[:-1]), tctx, boundary, holder
+            )
+            if child.get("phase") in FULFILLED:
+                return self._execute_retry(name, display, tmpl, tctx, boundary, strategy, holder)
+            return parent
+        if last is not None:
+            decision = self._retry_decision(children, strategy)
+            if decision[0] == "wait":
+                self.wake(float(decision[1]))
+                return parent
+            if decision[0] != "retry":
+                phase, message = decision
+                if phase == "Succeeded":
+                    parent["outputs"] = copy.deepcopy(last.get("outputs") or {})
+                    if not parent["outputs"]:
+                        parent.pop("outputs")
+                return self.nodes.mark(parent, phase, message)
+            parent.pop("message", None)
+        attempt = len(children)
+        child_name = f"{name}({attempt})"
+        child = self._dispatch(
+            child_name, f"{display}({attempt})", self._attempt(tmpl, children), tctx, boundary, holder
+        )
+        if child.get("transient"):
+            return parent
+        self.nodes.add_child(parent, child)
+        child.setdefault("nodeFlag", {})["retried"] = True
+        if child.get("phase") in FULFILLED:
+            return self._execute_retry(name, display, tmpl, tctx, boundary, strategy, holder)
+        return parent
+
+    def _attempt(self, tmpl: dict[str, Any], previous: list[Node]) -> dict[str, Any]:
+        scope = self.scope(retry_scope(previous))
+        return dict(substitute(tmpl, scope))
+
+    def _retry_decision(self, children: list[Node], strategy: dict[str, Any]) -> tuple[str, Any]:
+        """`("retry", "")`, `("wait", until)` for a backoff, or the parent's final `(phase, message)`."""
+        last = children[-1]
+        phase = str(last.get("phase"))
+        if phase in ("Succeeded", "Skipped", "Omitted"):
+            return "Succeeded", ""
+        if self.halted:
+            return phase, self.halted
+        policy = strategy.get("retryPolicy") or ("Always" if strategy.get("expression") else "OnFailure")
+        retry_failed = policy in ("Always", "OnFailure", "OnTransientError")
+        retry_error = policy in ("Always", "OnError", "OnTransientError")
+        if (phase == "Failed" and not retry_failed) or (phase == "Error" and not retry_error):
+            return phase, last.get("message", "")
+        limit = strategy.get("limit")
+        if limit is not None and len(children) > int(str(substitute(str(limit), self.globals))):
+            return phase, "No more retries left"
+        if strategy.get("expression"):
+            env = expand_scope(self.scope(retry_scope(children)))
+            try:
+                go_on = evaluate_bool(str(strategy["expression"]), env)
+            except ExprError as e:
+                return "Error", f"retryStrategy.expression: {e}"
+            if not go_on:
+                return phase, "retryStrategy.expression evaluated to false"
+        backoff = strategy.get("backoff") or {}
+        if backoff.get("duration"):
+            base = parse_duration(backoff["duration"])
+            factor = float(backoff.get("factor") or 1)
+            wait = base * (factor ** (len(children) - 1)) if factor > 0 else base
+            if backoff.get("cap"):
+                wait = min(wait, parse_duration(backoff["cap"]))
+            if backoff.get("maxDuration"):
+                max_end = _epoch(children[0].get("startedAt")) + parse_duration(backoff["maxDuration"])
+                if time.time() + wait > max_end:
+                    return phase, "Backoff would exceed max duration limit"
+            until = _epoch(last.get("finishedAt")) + wait
+            if until > time.time():
+                return "wait", until
+        return "retry", ""
+
+    # -- hooks used by steps and dag ----------------------------------------------------------------
+    def run_hooks(
+        self, child: Node, holder: dict[str, Any], tctx: TemplateContext, scope: dict[str, Any], boundary: str
+    ) -> bool:
+        """Run a step/task's `onExit`/`hooks` for a fulfilled child; True when they are all fulfilled."""
+        hooks = dict(holder.get("hooks") or {})
+        if holder.get("onExit"):
+            hooks["exit"] = {"template": holder["onExit"]}
+        done = True
+        for hook_name, hook in hooks.items():
+            if hook_name == "exit":
+                if child.get("phase") not in FULFILLED:
+                    continue
+                node_name = f"{child['name']}.onExit"
+            else:
+                node_name = f"{child['name']}.hooks.{hook_name}"
+                if self.nodes.get(node_name) is None:
+                    try:
+                        fire = evaluate_bool(str(hook.get("expression", "false")), expand_scope(scope))
+                    except ExprError:
+                        fire = False
+                    if not fire:
+                        continue
+            hook_holder = {k: v for k, v in hook.items() if k in ("template", "templateRef", "inline")}
+            node = self.execute(
+                node_name, hook_holder, tctx, substitute(hook.get("arguments") or {}, scope), boundary, {}
+            )
+            if not node.get("transient"):
+                self.nodes.add_child(child, node)
+            if node.get("phase") not in FULFILLED:
+                done = False
+        return done

@@ -1,0 +1,164 @@
+"""Workflow actions the API calls, written through the store as Argo does.
+
+Workflow actions the API calls (Argo Server's stop/terminate/suspend/resume/retry/resubmit), written
+through the store the way Argo does: `spec.shutdown`, `spec.suspend`, node phases; the controller reacts to
+the change.
+
+Called by the Argo-Server-compatible API and the CLI. Each returns the updated (or new) Workflow document.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from sluicegate.engine._nodes import FULFILLED
+from sluicegate.errors import ConflictError
+from sluicegate.store import Store, utc_now
+
+__all__ = ["resubmit", "resume", "retry", "stop", "suspend", "terminate"]
+
+Doc = dict[str, Any]
+_DONE = ("Succeeded", "Failed", "Error")
+
+
+def _shutdown(store: Store, namespace: str, name: str, strategy: str, message: str | None) -> Doc:
+    def fn(doc: Doc) -> Doc:
+        if (doc.get("status") or {}).get("phase") in _DONE:
+            raise ConflictError(f"cannot {strategy.lower()} a completed workflow", where=f"Workflow {name}")
+        doc.setdefault("spec", {})["shutdown"] = strategy
+        if message:
+            doc["status"]["message"] = message
+        return doc
+
+    return store.mutate("Workflow", namespace, name, fn)
+
+
+def stop(store: Store, namespace: str, name: str, message: str | None = None) -> Doc:
+    """Stop: kill running steps, skip the rest, but run exit handlers."""
+    return _shutdown(store, namespace, name, "Stop", message)
+
+
+def terminate(store: Store, namespace: str, name: str) -> Doc:
+    """Terminate: kill running steps; no exit handlers."""
+    return _shutdown(store, namespace, name, "Terminate", None)
+
+
+def suspend(store: Store, namespace: str, name: str) -> Doc:
+    """Suspend: start no new steps until resumed."""
+
+    def fn(doc: Doc) -> Doc:
+        doc.setdefault("spec", {})["suspend"] = True
+        return doc
+
+    return store.mutate("Workflow", namespace, name, fn)
+
+
+def _matches(node: Doc, selector: str | None) -> bool:
+    """Argo's nodeFieldSelector subset: `displayName=x`, `templateName=y`, `id=...` (comma = and, `!=` negates)."""
+    if not selector:
+        return True
+    for req in selector.split(","):
+        m = re.match(r"\s*([\w.]+)\s*(!=|==|=)\s*(.*?)\s*$", req)
+        if not m:
+            continue
+        field, op, value = m.group(1), m.group(2), m.group(3)
+        field = field.removeprefix("inputs.parameters.")
+        have = str(node.get(field, ""))
+        if (have == value) != (op != "!="):
+            return False
+    return True
+
+
+def resume(store: Store, namespace: str, name: str, node_field_selector: str | None = None) -> Doc:
+    """Resume: clear `spec.suspend` and complete running suspend nodes (matching the selector)."""
+
+    def fn(doc: Doc) -> Doc:
+        doc.setdefault("spec", {}).pop("suspend", None)
+        for node in ((doc.get("status") or {}).get("nodes") or {}).values():
+            if (
+                node.get("type") == "Suspend"
+                and node.get("phase") not in FULFILLED
+                and _matches(node, node_field_selector)
+            ):
+                node["phase"] = "Succeeded"
+                node["finishedAt"] = utc_now()
+        return doc
+
+    return store.mutate("Workflow", namespace, name, fn)
+
+
+def retry(
+    store: Store, namespace: str, name: str, restart_successful: bool = False, node_field_selector: str | None = None
+) -> Doc:
+    """Retry a finished workflow: drop failed nodes and the nodes containing them, then run again.
+
+    With `restart_successful`, succeeded pod nodes matching `node_field_selector` are dropped too.
+    """
+
+    def fn(doc: Doc) -> Doc:
+        status = doc.setdefault("status", {})
+        if status.get("phase") not in ("Failed", "Error"):
+            raise ConflictError(
+                f"workflow must be Failed/Error to retry (it is {status.get('phase') or 'Pending'})",
+                where=f"Workflow {name}",
+            )
+        nodes: dict[str, Doc] = status.get("nodes") or {}
+        reset: set[str] = set()
+        for nid, node in nodes.items():
+            phase = node.get("phase")
+            failed = phase in ("Failed", "Error", "Omitted") or phase not in FULFILLED
+            chosen = restart_successful and node.get("type") == "Pod" and _matches(node, node_field_selector)
+            if failed or chosen:
+                reset.add(nid)
+        # containers of a reset node are reset too, so they are re-evaluated
+        changed = True
+        while changed:
+            changed = False
+            for nid, node in nodes.items():
+                if nid in reset:
+                    continue
+                kids = set(node.get("children") or [])
+                inside = {n for n in reset if nodes.get(n, {}).get("boundaryID") == nid}
+                if (node.get("type") not in ("Pod",)) and (kids & reset or inside):
+                    reset.add(nid)
+                    changed = True
+        for nid in reset:
+            nodes.pop(nid, None)
+        for node in nodes.values():
+            if node.get("children"):
+                node["children"] = [c for c in node["children"] if c not in reset]
+            if node.get("outboundNodes"):
+                node["outboundNodes"] = [c for c in node["outboundNodes"] if c not in reset]
+        status["phase"] = "Running"
+        for key in ("message", "finishedAt"):
+            status.pop(key, None)
+        spec = doc.setdefault("spec", {})
+        spec.pop("shutdown", None)
+        spec.pop("activeDeadlineSeconds", None) if spec.get("activeDeadlineSeconds") == 0 else None
+        return doc
+
+    return store.mutate("Workflow", namespace, name, fn)
+
+
+def resubmit(store: Store, namespace: str, name: str) -> Doc:
+    """A new Workflow with the same spec (`generateName` from the old name), like `argo resubmit`."""
+    old = store.get("Workflow", namespace, name)
+    meta = old.get("metadata") or {}
+    spec = copy.deepcopy(old.get("spec") or {})
+    spec.pop("shutdown", None)
+    spec.pop("suspend", None)
+    labels = {k: v for k, v in (meta.get("labels") or {}).items() if k != "workflows.argoproj.io/completed"}
+    labels["workflows.argoproj.io/resubmitted-from-workflow"] = name
+    prefix = meta.get("generateName") or f"{name}-"
+    doc: Doc = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"generateName": prefix, "namespace": namespace, "labels": labels},
+        "spec": spec,
+        "status": {"phase": "Running", "startedAt": utc_now()},
+    }
+    if meta.get("annotations"):
+        doc["metadata"]["annotations"] = copy.deepcopy(meta["annotations"])
+    return store.create(doc)
