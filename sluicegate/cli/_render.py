@@ -39,6 +39,22 @@ def render(
     console.print(f"{len(report.files)} manifests in {out}, {changed} changed")
 
 
+def lint(
+    paths: Annotated[list[Path], typer.Argument(help="YAML files or directories (searched recursively).")],
+) -> None:
+    """Check Argo Workflows documents: types, references, parameters, DAGs. One line per problem."""
+    from sluicegate.lint import lint_paths
+
+    count, errors = lint_paths(paths)
+    for error in errors:
+        typer.echo(str(error))
+    if errors:
+        typer.echo(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in {count} documents", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok: {count} documents, no problems")
+
+
 def register(app: typer.Typer) -> None:
     """Add `render` and `lint` to `app`."""
     app.command(name="render")(render)
+    app.command(name="lint")(lint)

@@ -136,9 +136,13 @@ def _is_ours(path: Path) -> bool:
 def write_manifests(out_dir: Path, documents: Sequence[dict[str, Any]]) -> RenderReport:
     """Write `documents` into `out_dir`, one per file, and remove files render wrote before that are gone.
 
+    Nothing is written when a document fails `sluice lint`.
+
     Raises:
-        ManifestError: a document has no kind or name, or two documents would share a file.
+        ManifestError: a document has no kind or name, two documents would share a file, or one fails lint.
     """
+    from sluicegate.lint import lint_documents
+
     contents: dict[str, tuple[str, str, str]] = {}
     for index, doc in enumerate(documents):
         kind, name = _identity(doc, index)
@@ -150,6 +154,10 @@ def write_manifests(out_dir: Path, documents: Sequence[dict[str, Any]]) -> Rende
                 fix="give every object of a kind its own metadata.name",
             )
         contents[fname] = (kind, name, dump(doc))
+    errors = lint_documents([(fname, doc) for doc in documents for fname in [file_name(doc)]])
+    if errors:
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise ManifestError(f"{errors[0]}{more}", fix="fix the definition, then render again")
     out_dir.mkdir(parents=True, exist_ok=True)
     report = RenderReport()
     for fname in sorted(contents):

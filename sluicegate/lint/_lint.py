@@ -1,0 +1,254 @@
+"""`lint_documents`: Argo Workflows documents checked like `argo lint`, and more.
+
+Called by `sluice lint` (through `lint_paths`), by `sluice render` before it writes, and by the API's
+lint endpoint. For every Workflow, WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow it checks
+the types with Hera's models (plus unknown fields), then the references: entrypoint, onExit and hook
+templates exist; every `template`/`templateRef` target exists (templateRefs resolve across the linted
+set); every `{{inputs.parameters.x}}` is declared; `{{workflow.parameters.x}}` is a workflow argument;
+DAG dependencies name existing tasks without cycles; `{{tasks.X}}`/`{{steps.X}}` name earlier tasks/steps;
+calls pass every required input and nothing undeclared. Other kinds are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sluicegate.lint._calls import Index, check_call
+from sluicegate.lint._graph import check_dag, check_steps
+from sluicegate.lint._load import load_paths
+from sluicegate.lint._refs import refs
+from sluicegate.lint._schema import MODELS, validate
+from sluicegate.lint._types import LintError, field_path
+
+__all__ = ["TEMPLATE_TYPES", "lint_documents", "lint_paths"]
+
+#: The fields that make a template what it is; a template has exactly one.
+TEMPLATE_TYPES = (
+    "container",
+    "script",
+    "dag",
+    "steps",
+    "resource",
+    "suspend",
+    "http",
+    "data",
+    "containerSet",
+    "plugin",
+)
+
+
+@dataclass(frozen=True)
+class _Doc:
+    file: str
+    kind: str
+    name: str
+    body: dict[str, Any]
+
+    @property
+    def prefix(self) -> str:
+        return "spec.workflowSpec" if self.kind == "CronWorkflow" else "spec"
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        spec = self.body.get("spec") or {}
+        return (spec.get("workflowSpec") or {}) if self.kind == "CronWorkflow" else spec
+
+    def error(self, path: str, message: str, fix: str) -> LintError:
+        full = f"{self.prefix}.{path}" if path else self.prefix
+        return LintError(self.file, self.kind, self.name, full, message, fix)
+
+
+def _names(items: Any) -> list[str]:
+    return [p["name"] for p in items or [] if isinstance(p, dict) and isinstance(p.get("name"), str)]
+
+
+def _template_errors(
+    d: _Doc, i: int, template: dict[str, Any], index: Index, by_name: dict[str, Any]
+) -> list[LintError]:
+    here = field_path("templates", i)
+    errors: list[LintError] = []
+    kinds = [t for t in TEMPLATE_TYPES if template.get(t) is not None]
+    if len(kinds) != 1:
+        what = "has no type" if not kinds else f"has several types ({', '.join(kinds)})"
+        errors.append(
+            d.error(
+                here, f"template {template.get('name')!r} {what}", f"set exactly one of {', '.join(TEMPLATE_TYPES)}"
+            )
+        )
+    inputs = template.get("inputs") or {}
+    for scope, declared in (
+        ("inputs.parameters", _names(inputs.get("parameters"))),
+        ("inputs.artifacts", _names(inputs.get("artifacts"))),
+    ):
+        for ref in sorted(r.name for r in refs(template) if r.scope == scope and r.name not in declared):
+            errors.append(
+                d.error(here, f"uses {{{{{scope}.{ref}}}}} but does not declare it", f"add {{name: {ref}}} to {scope}")
+            )
+    if isinstance(template.get("dag"), dict):
+        errors += [d.error(f"{here}.{p}", m, f) for p, m, f in check_dag(template)]
+        for j, task in enumerate(template["dag"].get("tasks") or []):
+            errors += [d.error(f"{here}.dag.tasks[{j}]", m, f) for m, f in check_call(task, by_name, index)]
+    if isinstance(template.get("steps"), list):
+        errors += [d.error(f"{here}.{p}", m, f) for p, m, f in check_steps(template)]
+        for g, group in enumerate(template["steps"]):
+            for s, step in enumerate(group if isinstance(group, list) else []):
+                errors += [d.error(f"{here}.steps[{g}][{s}]", m, f) for m, f in check_call(step, by_name, index)]
+    return errors
+
+
+def _entry_errors(d: _Doc, by_name: dict[str, Any], index: Index) -> tuple[list[LintError], set[str]]:
+    """Errors of entrypoint, workflowTemplateRef, onExit and hooks; and the declared workflow parameters."""
+    spec, errors = d.spec, []
+    declared = set(_names((spec.get("arguments") or {}).get("parameters")))
+    valued = {
+        p["name"] for p in (spec.get("arguments") or {}).get("parameters") or [] if "value" in p or "valueFrom" in p
+    }
+    targets = dict(by_name)
+    ref = spec.get("workflowTemplateRef")
+    if isinstance(ref, dict):
+        target = index.workflow_template(ref.get("name", ""), bool(ref.get("clusterScope")))
+        if target is None:
+            errors.append(
+                d.error(
+                    "workflowTemplateRef",
+                    f"no WorkflowTemplate {ref.get('name')!r} in the linted set",
+                    "lint it together with this file, or fix the name",
+                )
+            )
+        else:
+            targets.update(index.templates(target))
+            target_args = (target.get("spec", {}).get("arguments") or {}).get("parameters") or []
+            for p in target_args:
+                if isinstance(p, dict) and "value" not in p and "valueFrom" not in p and p.get("name") not in valued:
+                    errors.append(
+                        d.error(
+                            "arguments.parameters",
+                            f"WorkflowTemplate {ref.get('name')!r} needs a value for {p.get('name')!r}",
+                            f"add {{name: {p.get('name')}, value: ...}}",
+                        )
+                    )
+            declared |= set(_names(target_args))
+    elif d.kind != "WorkflowTemplate" and d.kind != "ClusterWorkflowTemplate" and not spec.get("entrypoint"):
+        errors.append(
+            d.error("", "has neither entrypoint nor workflowTemplateRef", "set entrypoint to one of its templates")
+        )
+    for field in ("entrypoint", "onExit"):
+        name = spec.get(field)
+        if name and name not in targets:
+            errors.append(
+                d.error(field, f"no template named {name!r}", f"use one of: {', '.join(sorted(targets)) or '(none)'}")
+            )
+    for hook, value in (spec.get("hooks") or {}).items():
+        if isinstance(value, dict) and value.get("template") and value["template"] not in targets:
+            errors.append(
+                d.error(
+                    f"hooks.{hook}.template",
+                    f"no template named {value['template']!r}",
+                    f"use one of: {', '.join(sorted(targets))}",
+                )
+            )
+    entry = by_name.get(spec.get("entrypoint", ""))
+    if isinstance(entry, dict):
+        for p in (entry.get("inputs") or {}).get("parameters") or []:
+            if (
+                isinstance(p, dict)
+                and not ({"value", "default", "valueFrom"} & set(p))
+                and p.get("name") not in declared
+            ):
+                errors.append(
+                    d.error(
+                        "arguments.parameters",
+                        f"entrypoint {entry['name']!r} needs input {p.get('name')!r}, which is not a workflow argument",
+                        f"add {{name: {p.get('name')}}} to spec.arguments.parameters",
+                    )
+                )
+    if d.kind == "Workflow" and not isinstance(ref, dict):
+        for i, p in enumerate((spec.get("arguments") or {}).get("parameters") or []):
+            if isinstance(p, dict) and "value" not in p and "valueFrom" not in p:
+                errors.append(
+                    d.error(
+                        field_path("arguments", "parameters", i),
+                        f"argument {p.get('name')!r} has no value",
+                        "give it a value",
+                    )
+                )
+    return errors, declared
+
+
+def _doc_errors(d: _Doc, index: Index) -> list[LintError]:
+    templates = d.spec.get("templates") or []
+    by_name: dict[str, Any] = {}
+    errors: list[LintError] = []
+    for i, template in enumerate(templates):
+        name = template.get("name")
+        if name in by_name:
+            errors.append(d.error(field_path("templates", i), f"template name {name!r} is used twice", "rename one"))
+        by_name[name] = template
+    entry_errors, declared = _entry_errors(d, by_name, index)
+    errors += entry_errors
+    for i, template in enumerate(templates):
+        errors += _template_errors(d, i, template, index, by_name)
+        for ref in sorted(r.name for r in refs(template) if r.scope == "workflow.parameters"):
+            if ref not in declared:
+                errors.append(
+                    d.error(
+                        field_path("templates", i),
+                        f"uses {{{{workflow.parameters.{ref}}}}}, which is not a workflow argument",
+                        f"add {{name: {ref}}} to spec.arguments.parameters",
+                    )
+                )
+    return errors
+
+
+def lint_documents(docs: Sequence[tuple[str, Any]]) -> list[LintError]:
+    """Every problem of the Argo Workflows documents among `docs` (`(file, document)` pairs).
+
+    Documents of other kinds are skipped. templateRefs and workflowTemplateRefs resolve against the
+    WorkflowTemplates and ClusterWorkflowTemplates in `docs`.
+    """
+    errors: list[LintError] = []
+    checked: list[_Doc] = []
+    seen: set[tuple[str, str]] = set()
+    for file, body in docs:
+        if not isinstance(body, dict):
+            errors.append(
+                LintError(
+                    file,
+                    "",
+                    "",
+                    "",
+                    f"a document is a {type(body).__name__}, not a mapping",
+                    "give each document kind, metadata and spec",
+                )
+            )
+            continue
+        kind = body.get("kind")
+        if kind not in MODELS:
+            continue
+        metadata = body.get("metadata") or {}
+        name = metadata.get("name") or metadata.get("generateName") or ""
+        d = _Doc(file, str(kind), str(name), body)
+        if not name:
+            errors.append(
+                LintError(file, d.kind, "", "metadata", "has neither name nor generateName", "set metadata.name")
+            )
+        if metadata.get("name") and (d.kind, name) in seen:
+            errors.append(LintError(file, d.kind, name, "metadata.name", "is defined twice", "remove or rename one"))
+        seen.add((d.kind, name))
+        problems = validate(body)
+        errors += [LintError(file, d.kind, d.name, p, m, f) for p, m, f in problems]
+        if not any(m.startswith("invalid value") for _, m, _ in problems):
+            checked.append(d)
+    index = Index([d.body for d in checked])
+    for d in checked:
+        errors += _doc_errors(d, index)
+    return errors
+
+
+def lint_paths(paths: Iterable[Path | str]) -> tuple[int, list[LintError]]:
+    """Lint the YAML files and directories in `paths`; returns how many documents were read, and the errors."""
+    docs, errors = load_paths(paths)
+    return len(docs), errors + lint_documents(docs)

@@ -1,0 +1,309 @@
+"""`sluice lint` accepts our manifests and rejects broken copies with the field path."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from sluicegate.lint import LintError, lint_documents, lint_paths
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFESTS = ROOT / "manifests"
+
+Docs = dict[str, dict[str, Any]]
+
+
+def _ours() -> Docs:
+    docs = {}
+    for path in sorted(MANIFESTS.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text())
+        docs[doc["metadata"]["name"] if doc["kind"] != "CronWorkflow" else "cron"] = doc
+    return {k: v for k, v in docs.items() if v["kind"] in ("WorkflowTemplate", "CronWorkflow")}
+
+
+def _lint(mutate: Callable[[Docs], None]) -> list[LintError]:
+    docs = copy.deepcopy(_ours())
+    mutate(docs)
+    return lint_documents([(f"{name}.yaml", doc) for name, doc in docs.items()])
+
+
+def _task(docs: Docs, wt: str, task: str) -> dict[str, Any]:
+    return next(t for t in docs[wt]["spec"]["templates"][0]["dag"]["tasks"] if t["name"] == task)
+
+
+def _one(errors: list[LintError]) -> str:
+    assert len(errors) == 1, [str(e) for e in errors]
+    return str(errors[0])
+
+
+def test_lint_our_manifests_are_clean() -> None:
+    count, errors = lint_paths([MANIFESTS])
+    assert count >= 7
+    assert errors == []
+
+
+def test_lint_missing_template_ref_target_names_the_task() -> None:
+    def mutate(docs: Docs) -> None:
+        _task(docs, "model-pipeline", "train")["templateRef"]["template"] = "trian"
+
+    line = _one(_lint(mutate))
+    assert line.startswith("model-pipeline.yaml: WorkflowTemplate/model-pipeline: spec.templates[0].dag.tasks[0]: ")
+    assert "WorkflowTemplate 'train' has no template 'trian'; use one of: train" in line
+
+
+def test_lint_missing_local_template_names_the_task() -> None:
+    def mutate(docs: Docs) -> None:
+        _task(docs, "evaluate-and-deploy", "deploy")["template"] = "deploi"
+
+    line = _one(_lint(mutate))
+    assert "spec.templates[0].dag.tasks[3]: no template named 'deploi'" in line
+
+
+def test_lint_template_ref_outside_the_linted_set_is_reported() -> None:
+    def mutate(docs: Docs) -> None:
+        del docs["train"]
+
+    line = _one(_lint(mutate))
+    assert "templateRef to WorkflowTemplate 'train', which is not in the linted set" in line
+
+
+def test_lint_undeclared_input_parameter_names_the_template() -> None:
+    def mutate(docs: Docs) -> None:
+        deploy = docs["evaluate-and-deploy"]["spec"]["templates"][1]
+        deploy["inputs"]["parameters"] = [p for p in deploy["inputs"]["parameters"] if p["name"] != "model-version"]
+
+    errors = [str(e) for e in _lint(mutate)]
+    assert any(
+        "WorkflowTemplate/evaluate-and-deploy: spec.templates[1]: uses {{inputs.parameters.model-version}} "
+        "but does not declare it; add {name: model-version} to inputs.parameters" in e
+        for e in errors
+    ), errors
+
+
+def test_lint_undeclared_parameter_in_expression_tag_is_found() -> None:
+    def mutate(docs: Docs) -> None:
+        dag = docs["evaluate-and-deploy"]["spec"]["templates"][0]
+        dag["inputs"]["parameters"] = [p for p in dag["inputs"]["parameters"] if p["name"] != "service-url"]
+        del docs["model-pipeline"], docs["cron"]  # model-pipeline passes service-url, which is no longer declared
+
+    line = _one(_lint(mutate))
+    assert "spec.templates[0]: uses {{inputs.parameters.service-url}}" in line
+
+
+def test_lint_dependency_cycle_is_rejected() -> None:
+    def mutate(docs: Docs) -> None:
+        _task(docs, "evaluate-and-deploy", "evaluate")["depends"] = "deploy.Succeeded"
+
+    errors = [str(e) for e in _lint(mutate)]
+    assert any(
+        "spec.templates[0].dag.tasks[0]: dependency cycle evaluate -> deploy -> stress-test -> build -> evaluate" in e
+        for e in errors
+    ), errors
+
+
+def test_lint_unknown_dependency_is_rejected() -> None:
+    def mutate(docs: Docs) -> None:
+        _task(docs, "evaluate-and-deploy", "deploy")["depends"] = "stres-test.Succeeded"
+
+    errors = [str(e) for e in _lint(mutate)]
+    assert "spec.templates[0].dag.tasks[3].depends: unknown task 'stres-test'" in errors[0]
+
+
+def test_lint_unknown_dependency_in_list_is_rejected() -> None:
+    def mutate(docs: Docs) -> None:
+        task = _task(docs, "model-pipeline", "evaluate-and-deploy")
+        del task["depends"]
+        task["dependencies"] = ["train", "trian"]
+
+    line = _one(_lint(mutate))
+    assert "spec.templates[0].dag.tasks[1].dependencies[1]: unknown task 'trian'" in line
+
+
+def test_lint_missing_required_argument_is_rejected() -> None:
+    def mutate(docs: Docs) -> None:
+        task = _task(docs, "model-pipeline", "train")
+        task["arguments"]["parameters"] = [p for p in task["arguments"]["parameters"] if p["name"] != "dataset"]
+
+    line = _one(_lint(mutate))
+    assert "spec.templates[0].dag.tasks[0]: train/train needs input parameter 'dataset', which is not passed" in line
+
+
+def test_lint_argument_the_template_does_not_declare_is_rejected() -> None:
+    def mutate(docs: Docs) -> None:
+        _task(docs, "model-pipeline", "train")["arguments"]["parameters"].append({"name": "datset", "value": "x"})
+
+    line = _one(_lint(mutate))
+    assert "passes parameter 'datset', which train/train does not declare" in line
+
+
+def test_lint_task_output_used_without_dependency_is_rejected() -> None:
+    def mutate(docs: Docs) -> None:
+        del _task(docs, "model-pipeline", "evaluate-and-deploy")["depends"]
+
+    line = _one(_lint(mutate))
+    assert "dag.tasks[1]: uses the outputs of task 'train' but does not depend on it; add 'train'" in line
+
+
+def test_lint_unknown_task_in_tag_is_rejected() -> None:
+    def mutate(docs: Docs) -> None:
+        _task(docs, "evaluate-and-deploy", "build")["when"] = "'{{tasks.evaluat.outputs.parameters.decision}}' == x"
+
+    line = _one(_lint(mutate))
+    assert "dag.tasks[1]: refers to unknown task 'evaluat'" in line
+
+
+def test_lint_missing_entrypoint_and_exit_handler_are_rejected() -> None:
+    def mutate(docs: Docs) -> None:
+        docs["model-pipeline"]["spec"]["entrypoint"] = "main"
+        docs["model-pipeline"]["spec"]["onExit"] = "record"
+
+    errors = [str(e) for e in _lint(mutate)]
+    assert any(
+        "spec.entrypoint: no template named 'main'; use one of: model-pipeline, record-outcome" in e for e in errors
+    )
+    assert any("spec.onExit: no template named 'record'" in e for e in errors)
+
+
+def test_lint_workflow_parameter_that_is_not_an_argument_is_rejected() -> None:
+    def mutate(docs: Docs) -> None:
+        args = docs["model-pipeline"]["spec"]["arguments"]
+        args["parameters"] = [p for p in args["parameters"] if p["name"] != "notify-url"]
+
+    errors = [str(e) for e in _lint(mutate)]
+    assert any(
+        "spec.templates[1]: uses {{workflow.parameters.notify-url}}, which is not a workflow argument" in e
+        for e in errors
+    )
+
+
+def test_lint_cron_workflow_must_reference_an_existing_template() -> None:
+    def mutate(docs: Docs) -> None:
+        docs["cron"]["spec"]["workflowSpec"]["workflowTemplateRef"]["name"] = "model-pipline"
+
+    line = _one(_lint(mutate))
+    assert (
+        "CronWorkflow/scheduled-retrain: spec.workflowSpec.workflowTemplateRef: no WorkflowTemplate 'model-pipline'"
+        in line
+    )
+
+
+def test_lint_unknown_field_and_wrong_type_are_rejected() -> None:
+    def mutate(docs: Docs) -> None:
+        train = docs["train"]["spec"]["templates"][0]
+        train["retryStratgy"] = train.pop("retryStrategy")
+        docs["build"]["spec"]["templates"][0]["container"]["args"] = "--not-a-list"
+
+    errors = [str(e) for e in _lint(mutate)]
+    assert any("WorkflowTemplate/train: spec.templates[0]: unknown field 'retryStratgy'" in e for e in errors), errors
+    assert any(
+        "WorkflowTemplate/build: spec.templates[0].container.args: invalid value '--not-a-list'" in e for e in errors
+    )
+
+
+def test_lint_steps_may_only_use_earlier_steps() -> None:
+    doc = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"generateName": "steps-"},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [
+                {
+                    "name": "main",
+                    "steps": [
+                        [
+                            {
+                                "name": "a",
+                                "template": "echo",
+                                "arguments": {"parameters": [{"name": "m", "value": "{{steps.b.outputs.result}}"}]},
+                            }
+                        ],
+                        [
+                            {
+                                "name": "b",
+                                "template": "echo",
+                                "arguments": {"parameters": [{"name": "m", "value": "{{steps.a.outputs.result}}"}]},
+                            }
+                        ],
+                    ],
+                },
+                {
+                    "name": "echo",
+                    "inputs": {"parameters": [{"name": "m"}]},
+                    "container": {"image": "busybox", "args": ["{{inputs.parameters.m}}"]},
+                },
+            ],
+        },
+    }
+    line = _one(lint_documents([("steps.yaml", doc)]))
+    assert line == (
+        "steps.yaml: Workflow/steps-: spec.templates[0].steps[0][0]: uses step 'b' of the same or a later group; "
+        "move 'b' to an earlier group"
+    )
+
+
+def test_lint_template_without_a_type_is_rejected() -> None:
+    doc = {"kind": "Workflow", "metadata": {"name": "w"}, "spec": {"entrypoint": "a", "templates": [{"name": "a"}]}}
+    assert "template 'a' has no type" in _one(lint_documents([("w.yaml", doc)]))
+
+
+def test_lint_skips_other_kinds_and_reports_non_mappings() -> None:
+    errors = lint_documents([("a.yaml", {"kind": "ConfigMap", "metadata": {"name": "x"}}), ("b.yaml", ["x"])])
+    assert [str(e) for e in errors] == [
+        "b.yaml: a document is a list, not a mapping; give each document kind, metadata and spec"
+    ]
+
+
+def test_lint_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: Workflow\nmetadata:\n  name: x\n spec: [\n")
+    count, errors = lint_paths([tmp_path])
+    assert count == 0
+    assert _one(errors).startswith(f"{bad}:4: malformed YAML")
+
+
+@pytest.fixture
+def broken_dir(tmp_path: Path) -> Path:
+    for path in MANIFESTS.glob("*.yaml"):
+        (tmp_path / path.name).write_text(path.read_text())
+    target = tmp_path / "workflowtemplate-model-pipeline.yaml"
+    target.write_text(target.read_text().replace("template: train\n", "template: trian\n"))
+    return tmp_path
+
+
+def _sluice(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sluicegate", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_sluice_lint_command_exit_codes(broken_dir: Path) -> None:
+    clean = _sluice("lint", str(MANIFESTS))
+    assert clean.returncode == 0 and clean.stdout.startswith("ok: ")
+    broken = _sluice("lint", str(broken_dir))
+    assert broken.returncode == 1
+    (line,) = broken.stdout.splitlines()
+    assert line.startswith(f"{broken_dir / 'workflowtemplate-model-pipeline.yaml'}: WorkflowTemplate/model-pipeline: ")
+    assert "Traceback" not in broken.stderr
+
+
+def test_sluice_lint_missing_path_is_one_line() -> None:
+    out = _sluice("lint", "/nonexistent/manifests")
+    assert out.returncode == 1
+    assert out.stdout.strip() == "/nonexistent/manifests: no such file or directory; check the path"
+
+
+def test_render_refuses_a_definition_that_fails_lint(tmp_path: Path) -> None:
+    from sluicegate.errors import ManifestError
+    from sluicegate.render import write_manifests
+
+    docs = copy.deepcopy(_ours())
+    docs["build"]["spec"]["entrypoint"] = "nowhere"
+    with pytest.raises(ManifestError, match=r"spec\.entrypoint: no template named 'nowhere'"):
+        write_manifests(tmp_path, list(docs.values()))
+    assert not list(tmp_path.iterdir())
