@@ -132,3 +132,69 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
     finally:
         part.stop()
         ctx.store.close()
+
+
+class Recorder:
+    """A local HTTP server that records every request and answers with a fixed status and JSON body.
+
+    Stands in for Slack's servers and for an EventSource that the relay posts to.
+    """
+
+    def __init__(self, status: int = 200, reply: dict[str, Any] | None = None) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests: list[dict[str, Any]] = []
+        self.status = status
+        self.reply = reply if reply is not None else {"ok": True}
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                recorder.requests.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
+                data = json.dumps(recorder.reply).encode()
+                self.send_response(recorder.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._srv.server_address[1]}"
+        self._thread = threading.Thread(target=self._srv.serve_forever, daemon=True)
+        self._thread.start()
+
+    def json_bodies(self) -> list[Any]:
+        return [json.loads(r["body"]) for r in self.requests]
+
+    def close(self) -> None:
+        self._srv.shutdown()
+        self._srv.server_close()
+
+
+@pytest.fixture
+def recorder() -> Iterator[Recorder]:
+    """A recording HTTP server (stopped after the test)."""
+    rec = Recorder()
+    try:
+        yield rec
+    finally:
+        rec.close()
+
+
+def wait_for(predicate: Any, timeout: float = 30.0, what: str = "condition") -> Any:
+    """Poll `predicate()` until it returns something truthy; fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
