@@ -1,0 +1,122 @@
+"""The relay on its own: MLflow signature and replay checks, and the finished-runs watermark across restarts."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from mlflow.tracking import MlflowClient
+
+from components.relay import Relay, RelayConfig, SignatureError, sign, verify
+from tests.events.conftest import Recorder, wait_for
+
+SECRET = "relay-secret"
+
+
+def _relay(mlflow: str, sink: str, state: Path) -> Relay:
+    relay = Relay(RelayConfig(mlflow=mlflow, sink=sink, state=state, secret=SECRET, poll_interval=0.2))
+    relay.start()
+    return relay
+
+
+def _deliver(
+    url: str, payload: dict[str, object], delivery: str = "", ts: int = 0, secret: str = SECRET
+) -> httpx.Response:
+    body = json.dumps(payload).encode()
+    delivery = delivery or str(uuid.uuid4())
+    stamp = str(ts or int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-MLflow-Delivery-Id": delivery,
+        "X-MLflow-Timestamp": stamp,
+        "X-MLflow-Signature": sign(secret, delivery, stamp, body),
+    }
+    return httpx.post(url, content=body, headers=headers, timeout=30)
+
+
+def test_verify_signature_rejects_tampering_and_stale_timestamps() -> None:
+    body = b'{"entity":"model_version"}'
+    sig = sign(SECRET, "d1", "1000", body)
+    verify(SECRET, "d1", "1000", body, sig, now=1010, window=300)
+    with pytest.raises(SignatureError, match="does not match"):
+        verify(SECRET, "d1", "1000", body + b" ", sig, now=1010, window=300)
+    with pytest.raises(SignatureError, match="does not match"):
+        verify("other", "d1", "1000", body, sig, now=1010, window=300)
+    with pytest.raises(SignatureError, match="away from now"):
+        verify(SECRET, "d1", "1000", body, sig, now=2000, window=300)
+    with pytest.raises(SignatureError, match="missing"):
+        verify(SECRET, "d1", "1000", body, "", now=1010, window=300)
+
+
+def test_webhook_deliveries_are_verified_relayed_once_and_replays_refused(
+    tmp_path: Path, mlflow_server: str, recorder: Recorder
+) -> None:
+    client = MlflowClient(mlflow_server)
+    name = f"relay-{uuid.uuid4().hex[:8]}"
+    client.create_registered_model(name)
+    run = client.create_run(client.get_experiment_by_name("Default").experiment_id, tags={"team": "ml"})
+    client.create_model_version(name, source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)
+    relay = _relay(mlflow_server, recorder.url + "/mlflow", tmp_path / "state.json")
+    try:
+        payload = {"entity": "model_version", "action": "created", "timestamp": "now",
+                   "data": {"name": name, "version": "1", "run_id": None, "source": "models:/m-1"}}  # fmt: skip
+        url = f"http://127.0.0.1:{relay.port}/webhook"
+        ok = _deliver(url, payload, delivery="d-1")
+        assert ok.status_code == 200, ok.text
+        assert _deliver(url, payload, delivery="d-1").status_code == 409
+        assert _deliver(url, payload, secret="wrong").status_code == 401
+        assert _deliver(url, payload, ts=int(time.time()) - 3600).status_code == 401
+        assert _deliver(url, {"entity": "registered_model", "action": "created", "data": {}}).status_code == 200
+        bad = httpx.post(url, content=b"{not json", headers={"X-MLflow-Delivery-Id": "x"})
+        assert bad.status_code == 401  # unsigned comes first
+    finally:
+        relay.stop()
+    versions = [r for r in recorder.requests if r["path"] == "/mlflow/model-version-created"]
+    assert len(versions) == 1
+    headers = {k.lower(): v for k, v in versions[0]["headers"].items()}
+    assert headers["ce-specversion"] == "1.0"
+    assert headers["ce-id"] == f"model-version-created.{name}.1"
+    assert headers["ce-type"] == "io.sluicegate.mlflow.model_version.created"
+    data = json.loads(versions[0]["body"])
+    assert data["run_id"] == run.info.run_id  # looked up: the webhook said null
+    assert data["run_tags"]["team"] == "ml"
+    assert (data["produced_by_pipeline"], data["evaluate_tagged"]) == (False, False)
+
+
+def test_finished_runs_are_announced_once_and_none_missed_across_a_restart(
+    tmp_path: Path, mlflow_server: str, recorder: Recorder
+) -> None:
+    client = MlflowClient(mlflow_server)
+    exp = client.create_experiment(f"relay-{uuid.uuid4().hex[:8]}")
+    state = tmp_path / "state.json"
+
+    def finished(tag: str) -> str:
+        run = client.create_run(exp, tags={"which": tag})
+        client.set_terminated(run.info.run_id, "FINISHED")
+        return run.info.run_id
+
+    def announced() -> list[str]:
+        ids = [json.loads(r["body"])["run_id"] for r in recorder.requests if r["path"] == "/mlflow/run-finished"]
+        return [i for i in ids if i in mine]
+
+    mine: set[str] = set()
+    mine.add(finished("before-start"))
+    relay = _relay(mlflow_server, recorder.url + "/mlflow", state)
+    try:
+        wait_for(lambda: len(announced()) == 1, what="the first run announced")
+    finally:
+        relay.stop()
+    mine.add(finished("while-down"))
+    relay = _relay(mlflow_server, recorder.url + "/mlflow", state)
+    try:
+        wait_for(lambda: len(announced()) == 2, what="the run finished while the relay was down")
+        mine.add(finished("while-up"))
+        wait_for(lambda: len(announced()) == 3, what="the run finished while up")
+        relay.poll_once()
+    finally:
+        relay.stop()
+    assert sorted(announced()) == sorted(mine)  # each exactly once
