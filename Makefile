@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system test demo bench lint render clean
+.PHONY: install system test demo bench lint render clean checkov-install checkov
 
 install: $(STAMP) ## create .venv with the project (editable) and dev tools; quick when nothing changed
 
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 system: ## Debian packages the local stack uses (prometheus, git); skipped with a hint when not root
 	@bash scripts/install-system-packages.sh
 
-test: install ## the test suite (CI runs this)
+test: install checkov-install ## the test suite (CI runs this)
 	$(BIN)/python -m pytest -q
 
 demo: install ## the whole loop on this machine: sluice up, then git push -> pipeline -> canary
@@ -39,5 +39,21 @@ lint: install ## ruff + mypy (strict) + import layering
 render: install ## regenerate manifests/ from the definitions
 	$(BIN)/sluice render --out manifests
 
+# checkov has its own venv: its pins conflict with ours. Installing it takes ~25 s from a warm pip cache.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV    := .venv-checkov
+CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+
+checkov-install: $(CHECKOV_STAMP) ## checkov in .venv-checkov (tests/infra/test_checkov.py runs it)
+
+$(CHECKOV_STAMP):
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	@touch $(CHECKOV_STAMP)
+
+checkov: checkov-install ## checkov on infra/terraform and on the rendered manifests
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --framework terraform -d infra/terraform
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --framework kubernetes argo_workflows -d manifests
+
 clean:
-	rm -rf $(VENV) .sluice .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .sluice .pytest_cache .mypy_cache .ruff_cache

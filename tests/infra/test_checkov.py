@@ -1,0 +1,83 @@
+"""checkov on infra/terraform and on the rendered manifests: no failed checks, inline skips carry reasons.
+
+checkov lives in its own venv (`.venv-checkov`, made by `make checkov-install`, which `make test` runs
+first) because its pins conflict with the project's. Our own checks (.checkov/checks) look into the pods
+of custom resources (WorkflowTemplates, Rollouts, Sensors, EventSources), which checkov's checks skip.
+"""
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
+
+# Findings in definitions other people own, reported to them (see the final report of the cluster-path
+# work); listed here so that CI stays green while they are fixed and NEW findings still fail. The test
+# also fails when one of these is fixed, so the list only shrinks. Format: (check id, resource).
+KNOWN = {
+    (check, f"{kind}.sluicegate.{name}")
+    for check in ("CKV_SLUICE_1", "CKV_SLUICE_2", "CKV_SLUICE_3")
+    for kind, name in (
+        ("Sensor", "train-on-push"),
+        ("Sensor", "evaluate-on-mlflow"),
+        ("Sensor", "notify-outcome"),
+        ("EventSource", "github"),
+        ("EventSource", "mlflow"),
+        ("EventSource", "workflow-events"),
+    )
+}
+
+
+def _checkov(framework: list[str], directory: str) -> list[dict]:
+    if not CHECKOV.exists():
+        pytest.fail("checkov is not installed: run `make checkov-install` (creates .venv-checkov)")
+    cmd = [str(CHECKOV), "--config-file", ".checkov.yaml", "--framework", *framework, "-d", directory, "-o", "json"]
+    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    reports = json.loads(result.stdout)
+    return reports if isinstance(reports, list) else [reports]
+
+
+def _failures(reports: list[dict]) -> set[tuple[str, str]]:
+    for report in reports:
+        assert report["summary"]["parsing_errors"] == 0, report["check_type"]
+    return {(c["check_id"], c["resource"]) for r in reports for c in r["results"]["failed_checks"]}
+
+
+def test_checkov_terraform_has_no_failed_checks():
+    reports = _checkov(["terraform"], "infra/terraform")
+    assert reports[0]["summary"]["passed"] > 100
+    assert _failures(reports) == set()
+
+
+def test_checkov_manifests_has_no_new_failed_checks():
+    reports = _checkov(["kubernetes", "argo_workflows"], "manifests")
+    assert {r["check_type"] for r in reports} == {"kubernetes", "argo_workflows"}
+    failures = _failures(reports)
+    assert failures - KNOWN == set(), "new checkov findings in manifests/"
+    assert KNOWN - failures == set(), "fixed: remove these from KNOWN"
+
+
+def test_inline_checkov_skips_give_a_reason():
+    skips = []
+    for tf in sorted((REPO / "infra" / "terraform").rglob("*.tf")):
+        skips += re.findall(r"#\s*checkov:skip=([A-Z0-9_]+)(?::(.*))?", tf.read_text())
+    assert skips
+    for check, reason in skips:
+        assert reason and len(reason.strip()) > 20, f"checkov skip {check} has no real reason"
+
+
+def test_own_checks_flag_a_root_rollout(tmp_path):
+    (tmp_path / "rollout.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: m, namespace: sluicegate}\n"
+        "spec:\n  selector: {matchLabels: {app: m}}\n  template:\n    metadata: {labels: {app: m}}\n"
+        "    spec:\n      containers:\n      - name: serve\n        image: x:1\n"
+        "        env: [{name: API_TOKEN, value: hunter2}]\n"
+    )
+    reports = _checkov(["kubernetes"], str(tmp_path))
+    found = {check for check, resource in _failures(reports) if resource == "Rollout.sluicegate.m"}
+    assert {"CKV_SLUICE_1", "CKV_SLUICE_2", "CKV_SLUICE_3", "CKV_SLUICE_4"} <= found
