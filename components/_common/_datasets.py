@@ -7,24 +7,17 @@ holdout, which is what lets evaluate compare two model versions fairly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd  # type: ignore[import-untyped]
-from sklearn import datasets
-from sklearn.model_selection import train_test_split
+from typing import TYPE_CHECKING
 
 from components._common._cli import UserError
 
+if TYPE_CHECKING:
+    import pandas as pd  # type: ignore[import-untyped]
+
 __all__ = ["DATASETS", "Dataset", "load_dataset", "split"]
 
-_LOADERS: dict[str, Any] = {
-    "breast_cancer": datasets.load_breast_cancer,
-    "wine": datasets.load_wine,
-    "digits": datasets.load_digits,
-}
-
-#: Accepted dataset names, default first.
-DATASETS: tuple[str, ...] = tuple(_LOADERS)
+#: Accepted dataset names, default first; each is `sklearn.datasets.load_<name>`.
+DATASETS: tuple[str, ...] = ("breast_cancer", "wine", "digits")
 
 
 @dataclass(frozen=True)
@@ -47,10 +40,11 @@ def load_dataset(name: str) -> Dataset:
     Raises:
         UserError: unknown name (the message lists the accepted names).
     """
-    loader = _LOADERS.get(name)
-    if loader is None:
+    if name not in DATASETS:
         raise UserError(f"unknown dataset {name!r}", fix=f"accepted values: {', '.join(DATASETS)}")
-    bunch = loader(as_frame=True)
+    from sklearn import datasets  # imported here: a CLI that rejects its input should not pay for it
+
+    bunch = getattr(datasets, f"load_{name}")(as_frame=True)
     X = bunch.data.astype("float64")
     X.columns = [str(c) for c in X.columns]
     return Dataset(name=name, X=X, y=bunch.target.astype("int64"))
@@ -58,5 +52,7 @@ def load_dataset(name: str) -> Dataset:
 
 def split(data: Dataset, seed: int, test_size: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.Series]:
     """The fixed, stratified train/test split: `(X_train, X_test, y_train, y_test)`."""
+    from sklearn.model_selection import train_test_split
+
     parts = train_test_split(data.X, data.y, test_size=test_size, random_state=seed, stratify=data.y)
     return parts[0], parts[1], parts[2], parts[3]

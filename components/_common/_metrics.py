@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
-
 __all__ = ["METRICS", "classification_metrics"]
 
 #: Metric names, in the order reports show them. `roc_auc` is present only when probabilities are known.
@@ -18,6 +15,9 @@ METRICS: tuple[str, ...] = ("accuracy", "f1", "roc_auc")
 
 def classification_metrics(y_true: Any, y_pred: Any, proba: Any | None = None) -> dict[str, float]:
     """`accuracy`, macro `f1`, and `roc_auc` (binary, or one-vs-rest macro for multi-class) when `proba` is given."""
+    import numpy as np
+    from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
+
     metrics = {
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "f1": float(f1_score(y_true, y_pred, average="macro")),

@@ -9,21 +9,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import httpx
-import mlflow
-from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
+from typing import TYPE_CHECKING
 
 from components._common._cli import UserError
 
-__all__ = ["connect", "mlflow_errors", "parse_models_uri"]
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
+
+# mlflow and httpx are imported inside the functions: a CLI that rejects its input should answer at once
+
+__all__ = ["check_reachable", "connect", "mlflow_errors", "parse_models_uri"]
 
 _MODELS_URI = re.compile(r"^models:/(?P<name>[^/@]+)/(?P<version>\d+)$")
 
 
-def connect(tracking_uri: str, timeout: float = 10.0) -> MlflowClient:
-    """Point MLflow at `tracking_uri` and return a client; for http(s) URIs, check `/health` first.
+def check_reachable(tracking_uri: str, timeout: float = 10.0) -> None:
+    """For http(s) URIs, check that `/health` answers; other URIs (file:, sqlite:) pass.
 
     Raises:
         UserError: the server does not answer (the message names the URI).
@@ -32,20 +33,35 @@ def connect(tracking_uri: str, timeout: float = 10.0) -> MlflowClient:
         raise UserError(
             "--tracking-uri is empty", fix="pass the MLflow tracking server URL, e.g. http://127.0.0.1:5000"
         )
-    if tracking_uri.startswith(("http://", "https://")):
-        health = tracking_uri.rstrip("/") + "/health"
-        try:
-            response = httpx.get(health, timeout=timeout)
-        except httpx.HTTPError as e:
-            raise UserError(
-                f"cannot reach MLflow at {tracking_uri} ({type(e).__name__}: {e})",
-                fix="start the server (`sluice up`) or pass the right --tracking-uri",
-            ) from e
-        if response.status_code >= 400:
-            raise UserError(
-                f"MLflow at {tracking_uri} answered HTTP {response.status_code} on /health",
-                fix="check that --tracking-uri points at an MLflow tracking server",
-            )
+    if not tracking_uri.startswith(("http://", "https://")):
+        return
+    import httpx
+
+    health = tracking_uri.rstrip("/") + "/health"
+    try:
+        response = httpx.get(health, timeout=timeout)
+    except httpx.HTTPError as e:
+        raise UserError(
+            f"cannot reach MLflow at {tracking_uri} ({type(e).__name__}: {e})",
+            fix="start the server (`sluice up`) or pass the right --tracking-uri",
+        ) from e
+    if response.status_code >= 400:
+        raise UserError(
+            f"MLflow at {tracking_uri} answered HTTP {response.status_code} on /health",
+            fix="check that --tracking-uri points at an MLflow tracking server",
+        )
+
+
+def connect(tracking_uri: str, timeout: float = 10.0) -> MlflowClient:
+    """Point MLflow at `tracking_uri` and return a client, after `check_reachable`.
+
+    Raises:
+        UserError: the server does not answer (the message names the URI).
+    """
+    check_reachable(tracking_uri, timeout)
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
     mlflow.set_tracking_uri(tracking_uri)
     return MlflowClient(tracking_uri)
 
@@ -67,6 +83,8 @@ def parse_models_uri(uri: str) -> tuple[str, str]:
 @contextmanager
 def mlflow_errors(tracking_uri: str) -> Iterator[None]:
     """Turn MLflow client errors (missing model, version, alias; rejected request) into one-line `UserError`s."""
+    from mlflow.exceptions import MlflowException
+
     try:
         yield
     except MlflowException as e:

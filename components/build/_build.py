@@ -21,9 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import mlflow
-from mlflow.models import Model
-
 from components._common import UserError, connect, mlflow_errors, parse_models_uri, write_outputs
 from components.build._digest import bundle_digest
 
@@ -108,6 +105,9 @@ def build(
     if model_version and model_version != version:
         raise UserError(f"--model-version {model_version} does not match --model-uri {model_uri}", fix="pass one")
     client = connect(tracking_uri)
+    import mlflow  # loaded after the cheap checks above, so bad input is answered at once
+    from mlflow.models import Model
+
     with mlflow_errors(tracking_uri):
         mv = client.get_model_version(name, version)
         _prepare(out)

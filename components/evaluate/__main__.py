@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from components._common import DEFAULT_OUTPUTS_DIR, METRICS, OneLineParser, run_cli
-from components.evaluate._evaluate import evaluate
+from components._common import DEFAULT_OUTPUTS_DIR, METRICS, OneLineParser, check_reachable, run_cli
+from components.evaluate._decide import check_inputs
 
 PROG = "components.evaluate"
 
@@ -27,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workflow", default="", help="tag argo.workflow on the evaluation run")
     parser.add_argument("--outputs-dir", type=Path, default=DEFAULT_OUTPUTS_DIR, help="where Argo reads outputs")
     args = parser.parse_args(argv)
+    check_inputs(args.candidate_version, args.min_improvement, args.metric)
+    check_reachable(args.tracking_uri)
+    from components.evaluate._evaluate import evaluate  # mlflow and scikit-learn load only for valid input
+
     result = evaluate(
         model_name=args.model_name,
         candidate_version=args.candidate_version,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import mlflow
 import mlflow.pyfunc
@@ -26,7 +26,6 @@ from mlflow.models import Model
 from mlflow.tracking import MlflowClient
 
 from components._common import (
-    METRICS,
     UserError,
     classification_metrics,
     connect,
@@ -35,13 +34,10 @@ from components._common import (
     split,
     write_outputs,
 )
+from components.evaluate._decide import CHALLENGER, CHAMPION, Decision, check_inputs, decide
 from components.evaluate._report import Comparison, render_html, render_markdown
 
-__all__ = ["CHALLENGER", "CHAMPION", "EvaluationResult", "decide", "evaluate"]
-
-CHAMPION = "champion"
-CHALLENGER = "challenger"
-Decision = Literal["promote", "reject"]
+__all__ = ["EvaluationResult", "evaluate"]
 
 
 @dataclass(frozen=True)
@@ -62,20 +58,6 @@ class EvaluationResult:
             "candidate-score": f"{self.candidate_score:.6f}",
             "champion-score": "" if self.champion_score is None else f"{self.champion_score:.6f}",
         }
-
-
-def decide(
-    candidate: float, champion: float | None, min_improvement: float, *, same_version: bool = False
-) -> tuple[Decision, str]:
-    """The promotion rule; returns the decision and a one-line reason."""
-    if same_version:
-        return "reject", "the candidate already is the champion"
-    if champion is None:
-        return "promote", "there is no champion yet"
-    gain = candidate - champion
-    if gain > 0 and gain >= min_improvement:
-        return "promote", f"beats the champion by {gain:+.4f} (needed {min_improvement:+.4f})"
-    return "reject", f"changes the score by {gain:+.4f}; needed at least {min_improvement:+.4f} and better"
 
 
 def _scores(uri: str, workdir: Path, X: Any, y: Any) -> dict[str, float]:
@@ -142,12 +124,7 @@ def evaluate(
     Raises:
         UserError: bad input, unknown model version, unreachable MLflow.
     """
-    if metric not in METRICS:
-        raise UserError(f"unknown --metric {metric!r}", fix=f"accepted values: {', '.join(METRICS)}")
-    if not 0.0 <= min_improvement < 1.0:
-        raise UserError(f"--min-improvement {min_improvement} is out of range", fix="accepted range: 0 <= x < 1")
-    if not candidate_version.isdigit():
-        raise UserError(f"--candidate-version {candidate_version!r} is not a version number", fix="e.g. 3")
+    check_inputs(candidate_version, min_improvement, metric)
     client = connect(tracking_uri)
     with mlflow_errors(tracking_uri):
         candidate = client.get_model_version(model_name, candidate_version)

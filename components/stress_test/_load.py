@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Sample", "run_load"]
 
@@ -34,6 +36,8 @@ class Sample:
 
 
 async def _fire(client: httpx.AsyncClient, url: str, body: bytes, due: float, start: float, out: list[Sample]) -> None:
+    import httpx
+
     loop = asyncio.get_running_loop()
     lag = loop.time() - due
     status: int | None = None
@@ -50,6 +54,8 @@ async def _fire(client: httpx.AsyncClient, url: str, body: bytes, due: float, st
 async def _run(
     url: str, rate: float, duration: float, bodies: Sequence[bytes], timeout: float, conns: int
 ) -> tuple[list[Sample], float]:
+    import httpx  # here, so that a CLI rejecting its input does not pay for the import
+
     limits = httpx.Limits(max_connections=conns, max_keepalive_connections=conns)
     samples: list[Sample] = []
     total = max(1, round(rate * duration))

@@ -15,16 +15,16 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from mlflow.entities import Metric, Param, RunTag
-from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
+from typing import TYPE_CHECKING, Any
 
 from components._common import UserError, connect, load_dataset, mlflow_errors, write_outputs
 from components.stress_test._load import run_load
 from components.stress_test._report import gate_failures, summarize
 
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
+
+# mlflow loads only when a tracking URI is given: the load generator itself does not need it
 __all__ = ["DEFAULT_EXPERIMENT", "StressResult", "payloads", "stress_test"]
 
 DEFAULT_EXPERIMENT = "stress-test"
@@ -89,6 +89,8 @@ def _check(url: str, rps: float, duration: float, p99: float, max_error_rate: fl
 
 
 def _experiment_id(client: MlflowClient, name: str) -> str:
+    from mlflow.exceptions import MlflowException
+
     found = client.get_experiment_by_name(name)
     if found is not None:
         return str(found.experiment_id)
@@ -102,6 +104,8 @@ def _experiment_id(client: MlflowClient, name: str) -> str:
 
 
 def _log(client: MlflowClient, run_id: str | None, experiment: str, result: StressResult, url: str) -> str:
+    from mlflow.entities import Metric, Param, RunTag
+
     report = result.report
     now = int(time.time() * 1000)
     keys = ("target_rps", "achieved_rps", "ok_rps", "error_rate", "p50_ms", "p95_ms", "p99_ms", "max_ms")

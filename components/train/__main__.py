@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from components._common import DATASETS, DEFAULT_OUTPUTS_DIR, OneLineParser, run_cli
-from components.train._params import load_params
-from components.train._train import train
+from components._common import DATASETS, DEFAULT_OUTPUTS_DIR, OneLineParser, check_reachable, run_cli
+from components.train._params import load_params, validate_model_name
 
 PROG = "components.train"
 
@@ -36,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputs-dir", type=Path, default=DEFAULT_OUTPUTS_DIR, help="where Argo reads outputs")
     args = parser.parse_args(argv)
     params = load_params(args.params_file, args.overrides, args.dataset)
+    validate_model_name(args.model_name)
+    check_reachable(args.tracking_uri)
+    from components.train._train import train  # mlflow and scikit-learn load only for valid input
+
     result = train(
         params,
         model_name=args.model_name,

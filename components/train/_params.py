@@ -19,6 +19,7 @@ fault:                          # optional: a deliberately bad model for demos (
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -36,7 +37,11 @@ __all__ = [
     "TrainParams",
     "apply_overrides",
     "load_params",
+    "validate_model_name",
 ]
+
+# the model name is also the name of its Argo Rollout and Services, so it must be a DNS-1123 label
+_MODEL_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 class _Strict(BaseModel):
@@ -237,3 +242,17 @@ def load_params(path: Path | None, overrides: list[str] | None = None, dataset: 
         raise UserError(
             _describe(dict(first), data, path, touched), fix="see components/sample_project/README.md"
         ) from e
+
+
+def validate_model_name(name: str) -> str:
+    """Return `name` if it is a valid model (and Rollout) name.
+
+    Raises:
+        UserError: not a DNS-1123 label.
+    """
+    if not _MODEL_NAME.match(name):
+        raise UserError(
+            f"--model-name {name!r} is not a valid name",
+            fix="use lowercase letters, digits and '-', 1-63 characters, e.g. breast-cancer",
+        )
+    return name

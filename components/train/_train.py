@@ -8,7 +8,6 @@ MLflow run FAILED (MLflow's `start_run` context marks it so when an exception le
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -20,7 +19,6 @@ import mlflow.sklearn
 from mlflow.models import infer_signature
 
 from components._common import (
-    UserError,
     classification_metrics,
     connect,
     load_dataset,
@@ -30,12 +28,9 @@ from components._common import (
 )
 from components.train._estimators import build_estimator
 from components.train._fault import FaultyModel
-from components.train._params import TrainParams
+from components.train._params import TrainParams, validate_model_name
 
-__all__ = ["TrainResult", "train", "validate_model_name"]
-
-# the model name is also the name of its Argo Rollout and Services, so it must be a DNS-1123 label
-_MODEL_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+__all__ = ["TrainResult", "train"]
 
 
 @dataclass(frozen=True)
@@ -55,20 +50,6 @@ class TrainResult:
             "model-version": self.model_version,
             "metrics": self.metrics,
         }
-
-
-def validate_model_name(name: str) -> str:
-    """Return `name` if it is a valid model (and Rollout) name.
-
-    Raises:
-        UserError: not a DNS-1123 label.
-    """
-    if not _MODEL_NAME.match(name):
-        raise UserError(
-            f"--model-name {name!r} is not a valid name",
-            fix="use lowercase letters, digits and '-', 1-63 characters, e.g. breast-cancer",
-        )
-    return name
 
 
 def _requirements() -> list[str]:
