@@ -62,8 +62,15 @@ DEFAULTS: dict[str, str | None] = {
     "git-revision": "main",
     "model-name": "breast-cancer",
     "model-version": None,  # which version to evaluate, build or deploy is never a guess
+    # Overrides the params file's `dataset`, so that train, evaluate and stress-test agree on the rows.
     "dataset": "breast_cancer",
     "params-file": "params.yaml",
+    # Hyperparameter overrides of the params file; empty means "as the params file says".
+    "model-type": "",
+    "C": "",
+    "n-estimators": "",
+    "max-depth": "",
+    "seed": "",
     "mlflow-tracking-uri": "http://mlflow.sluicegate.svc:5000",
     "min-improvement": "0.005",
     "p99-latency-ms": "250",

@@ -37,6 +37,7 @@ ARGS = [
     "--dataset={{inputs.parameters.dataset}}",
     "--min-improvement={{inputs.parameters.min-improvement}}",
     "--tracking-uri={{inputs.parameters.mlflow-tracking-uri}}",
+    "--workflow={{workflow.name}}",
 ]
 
 

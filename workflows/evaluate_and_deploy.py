@@ -135,6 +135,7 @@ def _dag() -> DAG:
                 "duration-seconds": "{{inputs.parameters.stress-duration-seconds}}",
                 "p99-latency-ms": "{{inputs.parameters.p99-latency-ms}}",
                 "max-error-rate": "{{inputs.parameters.max-error-rate}}",
+                "dataset": "{{inputs.parameters.dataset}}",
                 "mlflow-tracking-uri": "{{inputs.parameters.mlflow-tracking-uri}}",
             },
         )

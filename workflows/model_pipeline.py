@@ -26,6 +26,7 @@ PARAMETERS = params(
     "model-name",
     "dataset",
     "params-file",
+    *(name for name, _ in train.HYPERPARAMETERS),
     "mlflow-tracking-uri",
     "min-improvement",
     "p99-latency-ms",

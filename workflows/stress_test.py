@@ -21,7 +21,7 @@ PARAMETERS = (
     ("service-url", CANARY_URL),
     ("target-rps", DEFAULTS["target-rps"]),
     ("duration-seconds", DEFAULTS["stress-duration-seconds"]),
-    *params("p99-latency-ms", "max-error-rate", "mlflow-tracking-uri"),
+    *params("p99-latency-ms", "max-error-rate", "dataset", "mlflow-tracking-uri"),
 )
 OUTPUTS = ("report",)
 # A missed gate is a failure, not an error, so it is never retried; a lost pod is retried once.
@@ -40,6 +40,7 @@ ARGS = [
     "--duration={{inputs.parameters.duration-seconds}}",
     "--p99-latency-ms={{inputs.parameters.p99-latency-ms}}",
     "--max-error-rate={{inputs.parameters.max-error-rate}}",
+    "--dataset={{inputs.parameters.dataset}}",
     "--tracking-uri={{inputs.parameters.mlflow-tracking-uri}}",
 ]
 

@@ -1,9 +1,10 @@
 """WorkflowTemplate `train`: checks out the model repo at a revision and trains a registered model version.
 
 Called by `workflows.manifests()`; `model-pipeline` reaches its step through `templateRef` train/train.
-The hyperparameters are not workflow parameters: they live in the params file of the checked-out tree
-(`/tmp/src/<params-file>`), so a push that changes them trains a different model and the revision
-alone says what was trained.
+The hyperparameters live in the params file of the checked-out tree (`/tmp/src/<params-file>`), so a
+push that changes them trains a different model and the revision says what was trained. The
+`HYPERPARAMETERS` parameters override single keys of it for experiments (`-p C=0.5`); they default to
+empty, which the component reads as "no override".
 """
 
 from __future__ import annotations
@@ -13,9 +14,17 @@ from hera.workflows import GitArtifact, WorkflowTemplate
 from workflows._common import SOURCE_DIR, Sizing, params
 from workflows._step import ComponentStep
 
-__all__ = ["NAME", "OUTPUTS", "PARAMETERS", "STEP", "template"]
+__all__ = ["HYPERPARAMETERS", "NAME", "OUTPUTS", "PARAMETERS", "STEP", "template"]
 
 NAME = "train"
+#: Override parameters and the params-file key each one sets.
+HYPERPARAMETERS = (
+    ("model-type", "model.type"),
+    ("C", "model.C"),
+    ("n-estimators", "model.n_estimators"),
+    ("max-depth", "model.max_depth"),
+    ("seed", "seed"),
+)
 PARAMETERS = params(
     "git-repo",
     "git-revision",
@@ -23,6 +32,7 @@ PARAMETERS = params(
     "dataset",
     "params-file",
     "mlflow-tracking-uri",
+    *(name for name, _ in HYPERPARAMETERS),
 )
 OUTPUTS = ("run-id", "model-uri", "model-version", "metrics")
 # Training is the one step whose retry costs real compute; two retries cover a lost node or eviction.
@@ -43,6 +53,7 @@ ARGS = [
     "--git-repo={{inputs.parameters.git-repo}}",
     "--git-revision={{inputs.parameters.git-revision}}",
     "--workflow={{workflow.name}}",
+    *(f"--set={key}={{{{inputs.parameters.{name}}}}}" for name, key in HYPERPARAMETERS),
 ]
 
 STEP = ComponentStep(
