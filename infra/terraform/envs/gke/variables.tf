@@ -65,10 +65,12 @@ variable "database" {
 }
 
 variable "teams" {
-  description = "Team namespaces to create (see modules/argo-stack); the default is the one namespace the rendered manifests use."
+  description = "Team namespaces to create (see modules/argo-stack); the default is the one namespace the rendered manifests use. A team with manifests_repo syncs its own rendered manifests from there."
   type = map(object({
-    cpu_quota    = optional(string, "32")
-    memory_quota = optional(string, "128Gi")
+    cpu_quota      = optional(string, "32")
+    memory_quota   = optional(string, "128Gi")
+    manifests_repo = optional(string, "")
+    manifests_path = optional(string, "manifests")
   }))
   default = {
     sluicegate = {}

@@ -106,6 +106,17 @@ resource "helm_release" "argo_cd" {
     repo_url      = var.gitops.repo_url
     revision      = var.gitops.revision
     path          = var.gitops.path
+    team_elements = [
+      for name in local.team_namespaces : {
+        team     = name
+        repoURL  = var.teams[name].manifests_repo == "" ? var.gitops.repo_url : var.teams[name].manifests_repo
+        revision = var.gitops.revision
+        path     = var.teams[name].manifests_path
+      }
+    ]
+    team_destinations = [
+      for name in local.team_namespaces : { server = "https://kubernetes.default.svc", namespace = name }
+    ]
     host          = local.hosts.cd
     ingress_class = var.ingress.class_name
   })]
