@@ -1,0 +1,109 @@
+"""The rendered events documents are wired together and with the WorkflowTemplates they submit."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import events
+import workflows
+from events import GithubConfig, SensorsConfig
+
+
+def _by_kind(docs: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
+
+
+DOCS = events.manifests()
+SOURCES = _by_kind(DOCS, "EventSource")
+SENSORS = _by_kind(DOCS, "Sensor")
+
+
+def test_every_document_is_namespaced_and_named() -> None:
+    for doc in DOCS:
+        assert doc["metadata"]["namespace"] == "sluicegate"
+        assert doc["metadata"]["name"]
+    assert set(SOURCES) == {"github", "mlflow", "workflow-events"}
+    assert set(SENSORS) == {"train-on-push", "evaluate-on-mlflow", "notify-outcome"}
+    [bus] = [d for d in DOCS if d["kind"] == "EventBus"]
+    assert bus["spec"]["jetstream"]["replicas"] >= 3
+
+
+def test_github_source_serves_push_with_the_webhook_secret() -> None:
+    push = SOURCES["github"]["spec"]["github"]["push"]
+    assert push["events"] == ["push"]
+    assert push["webhook"]["port"] == "12000" and push["webhook"]["endpoint"] == "/push"
+    assert push["webhook"]["method"] == "POST"
+    assert push["webhookSecret"] == {"name": "github-webhook", "key": "secret"}
+    assert "apiToken" not in push
+    registered = events.event_sources(
+        GithubConfig(owner="acme", repositories=["models"], public_url="https://hooks.acme.dev", api_token_secret="gh")
+    )[0]["spec"]["github"]["push"]
+    assert registered["apiToken"] == {"name": "gh", "key": "token"}
+    assert registered["repositories"] == [{"owner": "acme", "names": ["models"]}]
+
+
+def test_sensor_dependencies_name_existing_events() -> None:
+    served = {
+        (name, ev)
+        for name, doc in SOURCES.items()
+        for kind in ("github", "webhook")
+        for ev in doc["spec"].get(kind, {})
+    }
+    for sensor in SENSORS.values():
+        for dep in sensor["spec"]["dependencies"]:
+            assert (dep["eventSourceName"], dep["eventName"]) in served
+
+
+def test_submitted_workflows_pass_only_declared_template_parameters() -> None:
+    templates = {
+        d["metadata"]["name"]: {p["name"] for p in d["spec"].get("arguments", {}).get("parameters", [])}
+        for d in workflows.manifests()
+        if d["kind"] == "WorkflowTemplate"
+    }
+    submits = 0
+    for sensor in SENSORS.values():
+        for trig in sensor["spec"]["triggers"]:
+            wf_trigger = trig["template"].get("argoWorkflow")
+            if wf_trigger is None:
+                continue
+            submits += 1
+            wf = wf_trigger["source"]["resource"]
+            ref = wf["spec"]["workflowTemplateRef"]["name"]
+            assert ref in templates, f"{ref} is not a WorkflowTemplate"
+            names = [p["name"] for p in wf["spec"]["arguments"]["parameters"]]
+            assert set(names) <= templates[ref]
+            dests = [p["dest"] for p in wf_trigger["parameters"]]
+            assert dests == [f"spec.arguments.parameters.{i}.value" for i in range(len(names))]
+            assert trig["atLeastOnce"] is True and trig["dlqTrigger"]["template"]["log"] == {}
+            assert trig["retryStrategy"]["steps"] >= 2
+    assert submits == 3
+
+
+def test_each_sensor_account_may_only_create_workflows() -> None:
+    roles = _by_kind(DOCS, "Role")
+    bindings = _by_kind(DOCS, "RoleBinding")
+    for sensor in SENSORS.values():
+        sa = sensor["spec"]["template"]["serviceAccountName"]
+        assert bindings[sa]["roleRef"]["name"] == sa and bindings[sa]["subjects"][0]["name"] == sa
+        for rule in roles[sa]["rules"]:
+            assert rule == {"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["create"]}
+    assert roles["notify-outcome-sensor"]["rules"] == []
+
+
+def test_training_paths_are_configurable() -> None:
+    regex = events._sensors.paths_regex(("params.yaml", "src/"))
+    assert re.search(regex, '[["src/model.py"]]') and re.search(regex, '[["params.yaml"]]')
+    assert not re.search(regex, '[["docs/params.yaml.bak", "x/src/y"]]')
+    custom = events.sensors(SensorsConfig(training_paths=("models/",)))
+    sensor = next(d for d in custom if d["kind"] == "Sensor" and d["metadata"]["name"] == "train-on-push")
+    values = [f["value"][0] for f in sensor["spec"]["dependencies"][0]["filters"]["data"]]
+    assert all("models/" in v for v in values)
+
+
+def test_slack_triggers_read_the_bot_token_secret() -> None:
+    slack = [
+        t["template"]["slack"] for s in SENSORS.values() for t in s["spec"]["triggers"] if "slack" in t["template"]
+    ]
+    assert len(slack) == 2
+    assert all(s["slackToken"] == {"name": "slack-bot", "key": "token"} for s in slack)
