@@ -57,6 +57,9 @@ def up(
     manifests: Annotated[Path, typer.Option("--manifests", help="Rendered manifests applied at start.")] = Path(
         "manifests"
     ),
+    without: Annotated[
+        list[str] | None, typer.Option("--without", help="Leave out an optional part (repeatable), e.g. events.")
+    ] = None,
     no_view: Annotated[bool, typer.Option("--no-view", hidden=True)] = False,
 ) -> None:
     """Start the local stack (MLflow, Argo-compatible API, workflow controller, ...) on 127.0.0.1."""
@@ -66,12 +69,15 @@ def up(
         args = ["--port", str(cfg.api_port), "--mlflow-port", str(cfg.mlflow_port), "--manifests", str(manifests)]
         if cfg.mlflow_tracking_uri:
             args += ["--mlflow-tracking-uri", cfg.mlflow_tracking_uri]
+        for name in without or []:
+            args += ["--without", name]
+        Stack(cfg, without=frozenset(without or []))  # bad --without values fail here, not in the child
         endpoints = detach(cfg, args)
         _console.print(f"[green]sluicegate stack running[/] (pid {endpoints.get('pid')}, home {cfg.home})")
         _print_endpoints(endpoints, cfg.home)
         _console.print("stop it with `sluice down`")
         return
-    stack = Stack(cfg, manifests=manifests)
+    stack = Stack(cfg, manifests=manifests, without=frozenset(without or []))
     if no_view:
         run_foreground(stack, on_tick=lambda s: None, tick=1.0)
         return

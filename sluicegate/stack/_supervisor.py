@@ -16,7 +16,7 @@ from typing import Any
 
 from sluicegate.api import ApiServer, apply_document
 from sluicegate.config import Settings
-from sluicegate.errors import ManifestError, ServiceError, SluiceError
+from sluicegate.errors import ConfigError, ManifestError, ServiceError, SluiceError
 from sluicegate.secrets import SecretStore
 from sluicegate.stack._manifests import load_manifests
 from sluicegate.stack._part import Part, StackContext
@@ -34,12 +34,28 @@ class Stack:
         settings: home, ports, optional external MLflow.
         manifests: a folder of rendered manifests to apply before the parts start (skipped if missing).
         parts: the parts (default: the registry's).
+        without: names of parts not to start (`sluice up --without events`); `mlflow` and `api` are required.
     """
 
-    def __init__(self, settings: Settings, manifests: Path | None = None, parts: list[Part] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        manifests: Path | None = None,
+        parts: list[Part] | None = None,
+        without: frozenset[str] = frozenset(),
+    ) -> None:
         self.settings = settings
         self.manifests = manifests
-        self.parts = parts if parts is not None else stack_parts()
+        parts = parts if parts is not None else stack_parts()
+        names = {p.name for p in parts}
+        unknown, required = sorted(without - names), sorted(without & {"mlflow", "api"})
+        if unknown or required:
+            raise ConfigError(
+                f"cannot leave out {unknown + required}",
+                where="--without",
+                fix=f"name optional parts only: {sorted(names - {'mlflow', 'api'})}",
+            )
+        self.parts = [p for p in parts if p.name not in without]
         self.pidfile = PidFile(settings.home / "stack.pid")
         self.applied: list[tuple[str, str]] = []
         self._started: list[Part] = []

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 from sluicegate.stack._state import alive
+from tests.stack.conftest import run_sluice as sluice
+from tests.stack.conftest import without_args
 
 TEMPLATE = """\
 apiVersion: argoproj.io/v1alpha1
@@ -26,19 +25,6 @@ spec:
 """
 
 
-def sluice(home: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SLUICE_HOME": str(home), "COLUMNS": "200"}
-    env.pop("SLUICE_MLFLOW_TRACKING_URI", None)
-    return subprocess.run(
-        [sys.executable, "-m", "sluicegate", *args],
-        cwd=home.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 @pytest.fixture
 def home(tmp_path: Path):
     home = tmp_path / "home"
@@ -47,7 +33,7 @@ def home(tmp_path: Path):
 
 
 def test_up_detach_starts_mlflow_and_api_then_down_stops_everything(home: Path) -> None:
-    up = sluice(home, "up", "--detach", "--port", "0", "--mlflow-port", "0")
+    up = sluice(home, "up", "--detach", "--port", "0", "--mlflow-port", "0", *without_args())
     assert up.returncode == 0, up.stderr + up.stdout
     endpoints = json.loads((home / "endpoints.json").read_text())
     assert "api" in up.stdout and endpoints["api"] in up.stdout
@@ -57,7 +43,7 @@ def test_up_detach_starts_mlflow_and_api_then_down_stops_everything(home: Path) 
     status = sluice(home, "status")
     assert status.returncode == 0, status.stderr
     assert "mlflow" in status.stdout and "healthy" in status.stdout
-    again = sluice(home, "up", "--detach", "--port", "0", "--mlflow-port", "0")
+    again = sluice(home, "up", "--detach", "--port", "0", "--mlflow-port", "0", *without_args())
     assert again.returncode == 1 and "already running" in again.stderr
     down = sluice(home, "down")
     assert down.returncode == 0 and "stopped" in down.stdout
@@ -68,7 +54,7 @@ def test_up_detach_starts_mlflow_and_api_then_down_stops_everything(home: Path) 
 
 
 def test_apply_and_secret_against_a_detached_stack(home: Path, mlflow_server: str) -> None:
-    up = sluice(home, "up", "--detach", "--port", "0", "--mlflow-tracking-uri", mlflow_server)
+    up = sluice(home, "up", "--detach", "--port", "0", "--mlflow-tracking-uri", mlflow_server, *without_args())
     assert up.returncode == 0, up.stderr + up.stdout
     manifests = home.parent / "m"
     manifests.mkdir()
@@ -94,3 +80,10 @@ def test_status_without_a_stack_says_how_to_start_one(home: Path) -> None:
     result = sluice(home, "status")
     assert result.returncode == 1
     assert "sluice up --detach" in result.stderr
+
+
+def test_up_without_an_unknown_part_fails_before_starting(home: Path) -> None:
+    result = sluice(home, "up", "--detach", "--without", "nonsense")
+    assert result.returncode == 1
+    assert "--without" in result.stderr and "nonsense" in result.stderr
+    assert not (home / "stack.pid").exists()

@@ -1,0 +1,80 @@
+"""Helpers for stack tests: run `sluice` as a subprocess with its own SLUICE_HOME, and a detached stack."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def run_sluice(home: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """`python -m sluicegate ARGS` with SLUICE_HOME=home, from home's parent folder."""
+    env = {**os.environ, "SLUICE_HOME": str(home), "COLUMNS": "200"}
+    env.pop("SLUICE_MLFLOW_TRACKING_URI", None)
+    return subprocess.run(
+        [sys.executable, "-m", "sluicegate", *args],
+        cwd=home.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+#: Parts these tests leave out: the events part binds the EventSources' fixed ports (12000/12001), which
+#: would clash between stacks running at the same time, and it is tested with its own manifests elsewhere.
+LEFT_OUT = ("events",)
+
+
+def without_args() -> list[str]:
+    """`--without NAME` for each part of LEFT_OUT that the registry has."""
+    from sluicegate.stack import stack_parts
+
+    names = {p.name for p in stack_parts()}
+    return [arg for name in LEFT_OUT if name in names for arg in ("--without", name)]
+
+
+@dataclass
+class Running:
+    home: Path
+    url: str
+    token: str
+    pid: int
+
+
+def start_detached(home: Path, mlflow: str, port: int | str = 0) -> Running:
+    """`sluice up --detach` on `home` with an existing MLflow; fails the test with the log when it cannot."""
+    up = run_sluice(home, "up", "--detach", "--port", str(port), "--mlflow-tracking-uri", mlflow, *without_args())
+    assert up.returncode == 0, up.stderr + up.stdout + (home / "stack.log").read_text(errors="replace")[-3000:]
+    endpoints = json.loads((home / "endpoints.json").read_text())
+    return Running(home, endpoints["api"], (home / "token").read_text().strip(), endpoints["pid"])
+
+
+def poll(fn: Callable[[], Any], timeout: float = 60, every: float = 0.1) -> Any:
+    """Call `fn` until it returns something truthy (returned) or `timeout` passes (AssertionError)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture(scope="module")
+def detached_stack(tmp_path_factory: pytest.TempPathFactory, mlflow_server: str) -> Iterator[Running]:
+    """One `sluice up --detach` for a whole test module (stopped with `sluice down`)."""
+    home = tmp_path_factory.mktemp("stack") / "home"
+    stack = start_detached(home, mlflow_server)
+    try:
+        yield stack
+    finally:
+        run_sluice(home, "down")
