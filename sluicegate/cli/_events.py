@@ -1,11 +1,91 @@
-"""`sluice` commands of this area (registered by `sluicegate.cli`)."""
+"""`sluice events list` and `sluice events show` (registered by `sluicegate.cli`).
+
+They read the event journal in the local stack's object store (SLUICE_HOME/store.db) directly, so they
+work whether or not the stack is running.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from sluicegate.config import settings
+from sluicegate.errors import NotFoundError
+from sluicegate.eventing import EVENT_KIND, list_events
+from sluicegate.store import Store
 
 __all__ = ["register"]
+
+events_app = typer.Typer(name="events", help="Events received by the local EventSources and what they triggered.")
+
+
+def _store() -> Store:
+    cfg = settings()
+    if not cfg.store_file.exists():
+        raise NotFoundError("no local stack state here", where=str(cfg.home), fix="start one with `sluice up`")
+    return Store(cfg.store_file)
+
+
+def _triggers(doc: dict[str, Any]) -> str:
+    out = []
+    for t in (doc.get("status") or {}).get("triggers") or []:
+        text = f"{t.get('sensor')}/{t.get('trigger')}: {t.get('phase')}"
+        if t.get("workflow"):
+            text += f" ({t['workflow']})"
+        if t.get("warning"):
+            text += " [warning]"
+        out.append(text)
+    return "\n".join(out)
+
+
+@events_app.command("list")
+def list_cmd(
+    source: Annotated[str, typer.Option("--source", "-s", help="Only events of this EventSource.")] = "",
+    phase: Annotated[str, typer.Option("--phase", help="Pending, Ignored, Triggered or Failed.")] = "",
+    limit: Annotated[int, typer.Option("--limit", help="At most this many (newest first).")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the event documents as JSON.")] = False,
+) -> None:
+    """Events, newest first, with their outcome and the triggers they fired."""
+    store = _store()
+    try:
+        docs = list_events(store, None, source, phase, limit)
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps(docs, indent=1))
+        return
+    table = Table("RECEIVED", "NAME", "SOURCE/EVENT", "PHASE", "TRIGGERS", "MESSAGE")
+    for d in docs:
+        labels = d["metadata"].get("labels") or {}
+        status = d.get("status") or {}
+        table.add_row(
+            str(status.get("receivedAt", ""))[:23],
+            d["metadata"]["name"],
+            f"{labels.get('events.argoproj.io/event-source')}/{labels.get('events.argoproj.io/event-name')}",
+            str(status.get("phase", "")),
+            _triggers(d),
+            str(status.get("message", ""))[:120],
+        )
+    Console(width=200).print(table)
+
+
+@events_app.command("show")
+def show_cmd(
+    name: Annotated[str, typer.Argument(help="The event's name (from `sluice events list`).")],
+    namespace: Annotated[str, typer.Option("--namespace", "-n")] = "sluicegate",
+) -> None:
+    """One event as JSON: CloudEvent context, data, outcome and every trigger attempt."""
+    store = _store()
+    try:
+        typer.echo(json.dumps(store.get(EVENT_KIND, namespace, name), indent=1))
+    finally:
+        store.close()
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to `app`."""
+    app.add_typer(events_app)
