@@ -37,8 +37,9 @@ def save(repo: Path, key_prefix: str, art: dict[str, Any], src: Path) -> dict[st
             f"output artifact {name!r}: {art.get('path')} does not exist", fix="write the file or mark it optional"
         )
     record = {k: v for k, v in art.items() if k in ("name", "path", "globalName", "archive", "mode")}
+    given = str(((art.get("s3") or {}).get("key")) or "").strip("/")
     if _archive_none(art):
-        key = f"{key_prefix}/{name}"
+        key = given or f"{key_prefix}/{name}"
         dest = repo / key
         dest.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
@@ -46,7 +47,7 @@ def save(repo: Path, key_prefix: str, art: dict[str, Any], src: Path) -> dict[st
         else:
             shutil.copy2(src, dest)
     else:
-        key = f"{key_prefix}/{name}.tgz"
+        key = given or f"{key_prefix}/{name}.tgz"
         dest = repo / key
         dest.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(dest, "w:gz") as tar:
@@ -59,7 +60,7 @@ def _from_repo(repo: Path, key: str, dest: Path, sub_path: str | None) -> None:
     stored = repo / key
     if not stored.exists():
         raise StepError(f"artifact {key!r} is not in the local repository", where=str(repo), fix="re-run the producer")
-    if key.endswith(".tgz"):
+    if stored.is_file() and _is_tgz(stored):
         with tempfile.TemporaryDirectory(dir=dest.parent) as scratch:
             with tarfile.open(stored) as tar:
                 tar.extractall(scratch, filter="data")
@@ -71,6 +72,12 @@ def _from_repo(repo: Path, key: str, dest: Path, sub_path: str | None) -> None:
         return
     root = stored / sub_path if sub_path else stored
     _place(root, dest, copy=True)
+
+
+def _is_tgz(path: Path) -> bool:
+    with path.open("rb") as f:
+        magic = f.read(2)
+    return magic == b"\x1f\x8b" and tarfile.is_tarfile(path)
 
 
 def _place(src: Path, dest: Path, copy: bool = False) -> None:

@@ -268,7 +268,7 @@ def _run_one(
         node = existing or op.nodes.create(node_name, "Skipped", "Error", display=display, boundary=boundary)
         return op.nodes.mark(node, "Error", str(e))
     holder = {k: v for k, v in task.items() if k in ("template", "templateRef", "inline")}
-    child = op.execute(node_name, holder, tctx, args, boundary, local, display=display)
+    child = op.execute(node_name, holder, tctx, args, boundary, {**local, "tasks.name": display}, display=display)
     if child.get("transient"):
         return None
     base = str(task["name"]).split("(")[0]

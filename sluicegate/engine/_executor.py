@@ -50,6 +50,7 @@ class Job:
     template: dict[str, Any]
     kind: str = "pod"
     deadline: float | None = None  # epoch seconds
+    volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def key(self) -> Key:
@@ -240,6 +241,12 @@ class Executor:
         log.parent.mkdir(parents=True, exist_ok=True)
         paths = _declared_paths(tmpl)
         mapper = _PathMapper(run.tmp, paths, self.private_tmp)
+        mapper.host("/tmp/.root").mkdir(parents=True, exist_ok=True)
+        for path in paths:  # top-level folders an image would have (/mnt of /mnt/out/x)
+            parts = [p for p in path.split("/") if p]
+            if len(parts) >= 2:
+                mapper.host("/" + parts[0]).mkdir(parents=True, exist_ok=True)
+        binds = self._mounts(job, spec, mapper)
         for art in (tmpl.get("inputs") or {}).get("artifacts") or []:
             if art.get("path"):
                 _artifacts.load(self.repo, art, mapper.host(str(art["path"])))
@@ -248,6 +255,7 @@ class Executor:
             script = run.tmp / ".argo" / "script"
             script.parent.mkdir(parents=True, exist_ok=True)
             script.write_text(mapper.rewrite(str(spec.get("source", ""))))
+            script.chmod(0o755)
             argv = argv or (["python"] if runtime == "python" else ["sh"])
             argv.append(mapper.container(str(script)))
         if not argv:
@@ -259,7 +267,8 @@ class Executor:
         env = self._env(job, spec, mapper)
         mode = "python" if runtime == "python" and Path(argv[0]).name.startswith("python") else "exec"
         working = spec.get("workingDir")
-        cwd = mapper.container(str(working)) if working else mapper.container("/tmp")
+        cwd = mapper.container(str(working) if working else "/tmp/.root")
+        mapper.host("/tmp/.root").mkdir(parents=True, exist_ok=True)
         if working:
             mapper.host(str(working)).mkdir(parents=True, exist_ok=True)
         return {
@@ -269,9 +278,40 @@ class Executor:
             "env": env,
             "cwd": cwd,
             "tmp": str(run.tmp) if self.private_tmp else None,
+            "binds": binds,
             "stdout": str(run.stdout),
             "log": str(log),
         }
+
+    def _mounts(self, job: Job, spec: dict[str, Any], mapper: _PathMapper) -> list[list[str]]:
+        """Host folders for the step's volumeMounts: bind mounts (private /tmp) or symlinks (fallback)."""
+        binds: list[list[str]] = []
+        run_dir = self.home / "run" / job.namespace / job.workflow
+        for mount in spec.get("volumeMounts") or []:
+            vol = job.volumes.get(str(mount.get("name")))
+            if vol is None:
+                continue
+            if vol.get("persistentVolumeClaim"):
+                claim = str(vol["persistentVolumeClaim"].get("claimName", vol["name"]))
+                src = self.home / "volumes" / job.namespace / claim
+            elif vol.get("workflowClaim"):
+                src = run_dir / "volumes" / str(vol["workflowClaim"])
+            else:
+                src = run_dir / job.node_id / "volumes" / str(vol["name"])
+            src.mkdir(parents=True, exist_ok=True)
+            for key, value in (vol.get("configMapData") or {}).items():
+                (src / key).write_text(str(value))
+            if mount.get("subPath"):
+                src = src / str(mount["subPath"])
+                src.mkdir(parents=True, exist_ok=True)
+            dest = mapper.host(str(mount["mountPath"]))
+            if self.private_tmp:
+                dest.mkdir(parents=True, exist_ok=True)
+                binds.append([str(src), str(dest)])
+            elif not dest.exists():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.symlink_to(src, target_is_directory=True)
+        return binds
 
     def _env(self, job: Job, spec: dict[str, Any], mapper: _PathMapper) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME", "TZ", "SSL_CERT_FILE")}

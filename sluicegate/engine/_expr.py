@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sluicegate.engine._funcs import BUILTINS, ExprError, to_str
+from sluicegate.engine._funcs import BUILTINS, FILTER_EVAL, ExprError, to_str
 
 __all__ = ["ExprError", "evaluate", "evaluate_bool", "evaluate_when", "identifiers"]
 
@@ -174,6 +174,13 @@ class _Parser:
         if val == "[":
             items = self.sequence("]")
             return ("list", items)
+        if val == "{" and not (self.peek()[0] in ("name", "str", "num") and self.peek(1) == ("op", ":")):
+            if self.peek() == ("op", "}"):
+                self.next()
+                return ("map", [])
+            body = self.expression()
+            self.expect("}")
+            return ("closure", body)
         if val == "{":
             pairs: list[tuple[Node, Node]] = []
             while self.peek() != ("op", "}"):
@@ -278,6 +285,9 @@ def _eval(node: Node, env: dict[str, Any]) -> Any:
         return [_eval(a, env) for a in node[1]]
     if tag == "map":
         return {to_str(_eval(k, env)): _eval(v, env) for k, v in node[1]}
+    if tag == "closure":
+        body = node[1]
+        return lambda item: _eval(body, {**env, "#": item})
     if tag == "if":
         return _eval(node[2], env) if _truthy(_eval(node[1], env)) else _eval(node[3], env)
     if tag == "not":
@@ -456,3 +466,13 @@ def identifiers(text: str) -> set[str]:
 
     walk(_parse(text))
     return found
+
+
+def _filter(body: str, element: Any) -> Any:
+    try:
+        return evaluate(body, {"#": element})
+    except ExprError:
+        return False
+
+
+FILTER_EVAL.append(_filter)

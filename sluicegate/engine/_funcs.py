@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["BUILTINS", "ExprError", "jsonpath", "to_str"]
+__all__ = ["BUILTINS", "FILTER_EVAL", "ExprError", "jsonpath", "to_str"]
 
 
 class ExprError(ValueError):
@@ -63,7 +63,10 @@ def _from_json(value: Any) -> Any:
         raise ExprError(f"not JSON: {value!r}") from e
 
 
-_PATH_PART = re.compile(r"\.([A-Za-z0-9_\-]+)|\[(\d+|\*|'[^']*'|\"[^\"]*\")\]|\.\*")
+_PATH_PART = re.compile(r"\.([A-Za-z0-9_\-]+)|\[(\d+|\*|'[^']*'|\"[^\"]*\")\]|\.\*|\[\?\((.*?)\)\]|\[(-?\d*):(-?\d*)\]")
+
+#: set by `_expr` at import: evaluates a filter body with `#` bound to the element
+FILTER_EVAL: list[Callable[[str, Any], Any]] = []
 
 
 def jsonpath(document: Any, path: str) -> Any:
@@ -82,6 +85,18 @@ def jsonpath(document: Any, path: str) -> Any:
         pos = m.end()
         key = m.group(1) if m.group(1) is not None else m.group(2)
         nxt: list[Any] = []
+        if m.group(4) is not None:
+            wildcard = True
+            lo, hi = (int(g) if g else None for g in (m.group(4), m.group(5)))
+            current = [e for item in current if isinstance(item, list) for e in item[lo:hi]]
+            continue
+        if m.group(3) is not None:
+            wildcard = True
+            body = m.group(3).replace("@", "#")
+            for item in current:
+                nxt.extend(e for e in (item if isinstance(item, list) else []) if FILTER_EVAL[0](body, e) is True)
+            current = nxt
+            continue
         for item in current:
             if key is None or key == "*":
                 wildcard = True
@@ -192,7 +207,18 @@ def _filter_keys(value: Any) -> list[Any]:
     return list(value.keys()) if isinstance(value, dict) else []
 
 
+def _each(fn: Callable[[Any], Any], items: Any) -> list[Any]:
+    return [fn(x) for x in items]
+
+
 BUILTINS: dict[str, Any] = {
+    "map": lambda items, fn: _each(fn, items),
+    "filter": lambda items, fn: [x for x in items if fn(x)],
+    "all": lambda items, fn: all(fn(x) for x in items),
+    "any": lambda items, fn: any(fn(x) for x in items),
+    "none": lambda items, fn: not any(fn(x) for x in items),
+    "one": lambda items, fn: sum(1 for x in items if fn(x)) == 1,
+    "count": lambda items, fn: sum(1 for x in items if fn(x)),
     "asInt": _as_int,
     "asFloat": _as_float,
     "int": _as_int,

@@ -29,6 +29,7 @@ __all__ = ["Operation"]
 
 Node = dict[str, Any]
 _LEAF = ("container", "script", "resource")
+_SKIP = ("from", "metrics")
 
 
 def _epoch(ts: str | None) -> float:
@@ -88,12 +89,12 @@ class Operation:
         self.status.pop("finishedAt", None)
         try:
             self.spec, self.root_ctx = resolve_spec(self.wf, self.store)
+            self._fold_results()
+            self._reap_orphans()
+            self._set_globals()
         except SluiceError as e:
             self._finish("Error", e.message)
             return
-        self._fold_results()
-        self._reap_orphans()
-        self._set_globals()
         self._check_shutdown()
         self.block_new = bool(self.spec.get("suspend")) or self.halted is not None
         entry = {"template": self.spec.get("entrypoint", "")}
@@ -196,6 +197,8 @@ class Operation:
         params = []
         for param in (self.spec.get("arguments") or {}).get("parameters") or []:
             value = param.get("value", param.get("default"))
+            if value is None and (param.get("valueFrom") or {}).get("configMapKeyRef"):
+                value = self.config_map_value(param["valueFrom"]["configMapKeyRef"])
             if value is None:
                 continue
             value = substitute(str(value), g)
@@ -204,6 +207,20 @@ class Operation:
         g["workflow.parameters.json"] = json.dumps(params, separators=(",", ":"))
         self.globals = g
         self._global_outputs()
+
+    def config_map_value(self, ref: dict[str, Any]) -> str:
+        """A `configMapKeyRef` resolved against ConfigMaps in the store."""
+        doc = self.store.try_get("ConfigMap", self.namespace, str(ref.get("name", "")))
+        data = (doc or {}).get("data") or {}
+        if ref.get("key") not in data:
+            if ref.get("optional"):
+                return ""
+            raise SluiceError(
+                f"ConfigMap {ref.get('name')!r} has no key {ref.get('key')!r}",
+                where=f"namespace {self.namespace!r}",
+                fix="apply the ConfigMap (sluice apply) with that key",
+            )
+        return str(data[ref["key"]])
 
     def _global_outputs(self) -> None:
         params: dict[str, Any] = {}
@@ -315,6 +332,10 @@ class Operation:
             arg = given.get(param["name"])
             if arg is not None and "value" in arg:
                 value = arg["value"]
+            elif arg is not None and (arg.get("valueFrom") or {}).get("configMapKeyRef"):
+                value = self.config_map_value(arg["valueFrom"]["configMapKeyRef"])
+            elif (param.get("valueFrom") or {}).get("configMapKeyRef"):
+                value = self.config_map_value(param["valueFrom"]["configMapKeyRef"])
             elif "value" in param:
                 value = param["value"]
             elif "default" in param:
@@ -341,7 +362,12 @@ class Operation:
                         art[key] = value
             if art.get("path"):
                 scope[f"inputs.artifacts.{art['name']}.path"] = art["path"]
-        return dict(substitute(tmpl, scope))
+        for section in ("parameters", "artifacts"):
+            for out in (tmpl.get("outputs") or {}).get(section) or []:
+                path = out.get("path") or (out.get("valueFrom") or {}).get("path")
+                if path:
+                    scope[f"outputs.{section}.{out['name']}.path"] = path
+        return dict(substitute(tmpl, scope, skip=_SKIP))
 
     def _dispatch(
         self,
@@ -380,15 +406,31 @@ class Operation:
             return {"id": self.nodes.id(name), "name": name, "phase": "Pending", "type": "Pod", "transient": True}
         local = {"pod.name": self.nodes.id(name)}
         try:
-            tmpl = dict(substitute(tmpl, self.scope(local), strict=True, skip=("outputs", "successCondition")))
+            tmpl = dict(substitute(tmpl, self.scope(local), strict=True, skip=("outputs", "metrics", "from")))
         except ExprError as e:
             return self._error_node(name, display, boundary, holder, str(e))
         node = self._new_node(name, display, "Pod", tmpl, boundary, "Running")
         deadline = self._leaf_deadline(tmpl)
         kind = "resource" if "resource" in tmpl else "pod"
         uid = str(self.wf["metadata"].get("uid", ""))
-        self.launches.append(Job(self.namespace, self.name, uid, node["id"], name, tmpl, kind, deadline))
+        job = Job(self.namespace, self.name, uid, node["id"], name, tmpl, kind, deadline)
+        job.volumes = self._volumes(tmpl)
+        self.launches.append(job)
         return node
+
+    def _volumes(self, tmpl: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        volumes: dict[str, dict[str, Any]] = {}
+        for vol in [*(self.spec.get("volumes") or []), *(tmpl.get("volumes") or [])]:
+            volumes[str(vol.get("name"))] = dict(vol)
+        for claim in self.spec.get("volumeClaimTemplates") or []:
+            claim_name = str((claim.get("metadata") or {}).get("name", ""))
+            volumes[claim_name] = {"name": claim_name, "workflowClaim": claim_name}
+        for vol in volumes.values():
+            ref = vol.get("configMap")
+            if ref and self.store is not None:
+                doc = self.store.try_get("ConfigMap", self.namespace, str(ref.get("name", "")))
+                vol["configMapData"] = dict((doc or {}).get("data") or {})
+        return volumes
 
     def _leaf_deadline(self, tmpl: dict[str, Any]) -> float | None:
         limits = []

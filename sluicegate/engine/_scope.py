@@ -102,8 +102,14 @@ def resolve_outputs(outputs: dict[str, Any], scope: dict[str, Any]) -> dict[str,
     arts = []
     for art in outputs.get("artifacts") or []:
         ref = str(art.get("from", "")).strip()
-        if ref.startswith("{{") and ref.endswith("}}"):
+        if art.get("fromExpression"):
+            found = evaluate(str(art["fromExpression"]), expand_scope(scope))
+            ref = "{{=" + str(art["fromExpression"]) + "}}"
+        elif ref.startswith("{{") and ref.endswith("}}"):
             found = scope.get(ref[2:-2].strip())
+        else:
+            found = None
+        if ref:
             if isinstance(found, dict):
                 record = copy.deepcopy(found)
                 record["name"] = art["name"]

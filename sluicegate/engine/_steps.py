@@ -166,6 +166,7 @@ def _execute_group(
             children.append((step, child))
             continue
         holder = {k: v for k, v in item_step.items() if k in ("template", "templateRef", "inline")}
+        local["steps.name"] = item_step["name"]
         child = op.execute(child_name, holder, tctx, args, boundary, local, display=item_step["name"])
         if child.get("transient"):
             pending = True
@@ -201,7 +202,8 @@ def _resolve_artifacts(args: dict[str, Any], scope: dict[str, Any]) -> list[dict
                     continue
                 raise ExprError(f"unable to resolve artifact {art['name']!r} from {ref}")
             record = {k: v for k, v in found.items() if k not in ("name", "path", "globalName")}
-            out.append({**record, "name": art["name"]})
+            extra = {k: v for k, v in art.items() if k not in ("name", "from")}
+            out.append({**record, **extra, "name": art["name"]})
         elif art.get("fromExpression"):
             raise ExprError("artifacts fromExpression is not supported by the local engine")
         else:

@@ -25,7 +25,7 @@ _TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 def expand_scope(scope: dict[str, Any]) -> dict[str, Any]:
     """Flat dotted keys into nested dicts (`a.b.c` -> `{"a": {"b": {"c": ...}}}`); dict values merge."""
     env: dict[str, Any] = {}
-    for key in sorted(scope, key=lambda k: k.count(".")):
+    for key in sorted(scope, key=lambda k: -k.count(".")):
         value = scope[key]
         parts = key.split(".")
         node = env

@@ -42,12 +42,15 @@ def _libc() -> Any:
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _enter_private_tmp(folder: str) -> None:
+def _enter_private_tmp(folder: str, binds: list[list[str]]) -> None:
     libc = _libc()
     if libc.unshare(_CLONE_NEWNS) != 0:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
     if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
         raise OSError(ctypes.get_errno(), "making / private failed")
+    for src, dest in binds:  # volumes first, inside the folder that becomes /tmp
+        if libc.mount(src.encode(), dest.encode(), None, _MS_BIND, None) != 0:
+            raise OSError(ctypes.get_errno(), f"bind-mounting volume {src} at {dest} failed")
     if libc.mount(folder.encode(), b"/tmp", None, _MS_BIND | _MS_REC, None) != 0:
         raise OSError(ctypes.get_errno(), f"bind-mounting {folder} over /tmp failed")
 
@@ -116,7 +119,7 @@ def _child(req: dict[str, Any], stdout_w: int, close_fds: list[int]) -> None:
         os.close(log_fd)
         os.close(null)
         if req.get("tmp"):
-            _enter_private_tmp(req["tmp"])
+            _enter_private_tmp(req["tmp"], req.get("binds") or [])
         os.chdir(req["cwd"])
         env = req["env"]
         if req["mode"] == "exec":
