@@ -79,7 +79,7 @@ def headers(body: bytes) -> dict[str, str]:
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def blast(url: str, n: int, concurrency: int) -> tuple[float, int]:
@@ -106,7 +106,7 @@ def blast(url: str, n: int, concurrency: int) -> tuple[float, int]:
 class _Floor(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_POST(self) -> None:
