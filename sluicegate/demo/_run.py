@@ -1,0 +1,112 @@
+"""Run the demo end to end and print the summary."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from sluicegate.config import Endpoints, Settings, load_endpoints
+from sluicegate.demo._client import StackClient, wait_for
+from sluicegate.demo._project import DemoProject
+from sluicegate.demo._scenario import MODEL, Push, PushResult, run_push
+from sluicegate.demo._traffic import SteadyTraffic, TrafficTally
+from sluicegate.errors import ServiceError
+from sluicegate.secrets import SecretStore
+from sluicegate.services import read_messages
+
+__all__ = ["PUSHES", "run_demo"]
+
+PUSHES = (
+    Push("1-baseline.yaml", "Baseline model: logistic regression, C=0.003", "Succeeded", "full"),
+    Push("2-better.yaml", "Less regularisation: C=0.1", "Succeeded", "promoted"),
+    Push("3-faulty.yaml", "C=1.0 (this build fails half its requests when served)", "Failed", "aborted"),
+)
+
+
+def _ensure_secrets(cfg: Settings, endpoints: Endpoints) -> str:
+    store = SecretStore(cfg.home)
+    secret = store.try_get("github-webhook", "secret")
+    if secret is None:
+        secret = secrets.token_hex(20)
+        store.set("github-webhook", "secret", secret)
+    if endpoints.extra().get("slack") and store.try_get("slack-bot", "token") is None:
+        store.set("slack-bot", "token", "xoxb-local-sink")  # the local sink accepts any token; never a real one
+    return secret
+
+
+def _traffic_rows() -> tuple[list[str], list[list[float]]]:
+    from sklearn.datasets import load_breast_cancer
+
+    frame = load_breast_cancer(as_frame=True).frame.drop(columns=["target"])
+    return [str(c) for c in frame.columns], frame.head(100).to_numpy().tolist()
+
+
+def _summary(console: Console, results: list[PushResult], tally: TrafficTally | None, cfg: Settings) -> None:
+    table = Table(title="Sluicegate demo: commit -> workflow -> MLflow run -> model version -> rollout")
+    for col in ("commit", "workflow", "phase", "MLflow run", "version", "rollout", "champion", "time", "as expected"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(
+            r.sha[:10], r.workflow, r.phase, r.run_id[:12], f"v{r.version}" if r.version else "", r.rollout,
+            f"v{r.champion}" if r.champion else "", f"{r.seconds:.0f}s",
+            "[green]yes[/]" if r.ok else "[red]no: " + "; ".join(r.problems) + "[/]",
+        )  # fmt: skip
+    console.print(table)
+    if tally is not None:
+        versions = ", ".join(f"v{v}: {n}" for v, n in sorted(tally.by_version.items()))
+        colour = "green" if tally.failed == 0 else "red"
+        console.print(
+            f"steady traffic: {tally.sent} requests, [{colour}]{tally.failed} failed[/]; answered by {versions}"
+        )
+        for failure in tally.failures[:5]:
+            console.print(f"  [red]{failure}[/]")
+    messages = read_messages(cfg.home)
+    if messages:
+        console.print(f"Slack messages ({len(messages)}, captured by the local sink):")
+        for m in messages:
+            console.print(f"  #{m.get('channel')}: {str(m.get('text', '')).splitlines()[0][:110]}")
+
+
+def run_demo(cfg: Settings, timeout: float = 900.0, rps: float = 20.0) -> int:
+    """Run the three pushes against the running stack; returns the exit code."""
+    console = Console()
+    endpoints = load_endpoints(cfg)
+    github = endpoints.eventsources.get("github")
+    if not github:
+        raise ServiceError(
+            "the stack serves no `github` EventSource", where="endpoints.json", fix="`sluice up` with manifests/"
+        )
+    secret = _ensure_secrets(cfg, endpoints)
+    project = DemoProject(cfg.home / "demo", github, secret)
+    project.create()
+    client = StackClient(cfg, endpoints)
+    results: list[PushResult] = []
+    traffic: SteadyTraffic | None = None
+    started = time.monotonic()
+    try:
+        for i, push in enumerate(PUSHES):
+            results.append(run_push(client, project, push, console, timeout))
+            if i == 0 and results[0].ok:
+
+                def service_url() -> str | None:
+                    return load_endpoints(cfg).services.get(MODEL)
+
+                url = wait_for(f"the {MODEL} service URL in endpoints.json", service_url, 30)
+                columns, rows = _traffic_rows()
+                traffic = SteadyTraffic(url, columns, rows, rps)
+                traffic.start()
+                console.print(f"steady traffic: {rps:.0f} requests/s to {url}")
+    finally:
+        tally = traffic.stop() if traffic else None
+        client.close()
+    _summary(console, results, tally, cfg)
+    console.print(f"demo took {time.monotonic() - started:.0f}s. The stack keeps running for inspection:")
+    console.print(f"  UI      {endpoints.extra().get('ui', endpoints.api + '/ui/')}")
+    console.print(f"  MLflow  {endpoints.mlflow}")
+    console.print(f"  API     {endpoints.api}   (stop everything with `sluice down`)")
+    ok = len(results) == len(PUSHES) and all(r.ok for r in results) and tally is not None and tally.failed == 0
+    console.print("[bold green]demo: all three outcomes as expected[/]" if ok else "[bold red]demo: not as expected[/]")
+    return 0 if ok else 1
