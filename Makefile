@@ -51,9 +51,11 @@ $(CHECKOV_STAMP):
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
 	@touch $(CHECKOV_STAMP)
 
-checkov: checkov-install ## checkov on infra/terraform and on the rendered manifests
+checkov: checkov-install ## checkov on infra/terraform, the rendered manifests, docker/ and .github/
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --framework terraform -d infra/terraform
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --framework kubernetes argo_workflows -d manifests
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --framework dockerfile -d docker
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --framework github_actions -d .github
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .sluice .pytest_cache .mypy_cache .ruff_cache
