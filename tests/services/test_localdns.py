@@ -1,0 +1,29 @@
+from sluicegate.localdns import resolve, service_map
+
+ENDPOINTS = {
+    "mlflow": "http://127.0.0.1:5000",
+    "services": {"breast-cancer": "http://127.0.0.1:40123"},
+    "serviceBackends": {"breast-cancer-canary": "http://127.0.0.1:40200/"},
+}
+
+
+def test_cluster_urls_of_known_services_become_local() -> None:
+    services = service_map(ENDPOINTS)
+    assert (
+        resolve("--tracking-uri=http://mlflow.sluicegate.svc:5000", services) == "--tracking-uri=http://127.0.0.1:5000"
+    )
+    assert resolve("http://breast-cancer.sluicegate.svc.cluster.local/invocations", services) == (
+        "http://127.0.0.1:40123/invocations"
+    )
+    assert resolve("url=http://breast-cancer-canary.sluicegate.svc", services) == "url=http://127.0.0.1:40200"
+
+
+def test_unknown_services_and_other_hosts_are_left_alone() -> None:
+    services = service_map(ENDPOINTS)
+    for text in ("http://other.sluicegate.svc:80/x", "https://mlflow.example.com", "mlflow.sluicegate.svc", "plain"):
+        assert resolve(text, services) == text
+
+
+def test_a_longer_host_is_not_a_service_prefix_match() -> None:
+    services = service_map(ENDPOINTS)
+    assert resolve("http://mlflow.sluicegate.svcx:5000", services) == "http://mlflow.sluicegate.svcx:5000"
