@@ -2,7 +2,8 @@
 
 `manifests()` returns every document this package defines, as plain dicts ready for YAML: the EventBus,
 the EventSources (`github`, `mlflow`, `workflow-events`) and the Sensors (`train-on-push`,
-`evaluate-on-mlflow`, `notify-outcome`) with one least-privilege ServiceAccount each.
+`evaluate-on-mlflow`, `notify-outcome`) with one least-privilege ServiceAccount each, and the MLflow
+relay's Deployment, Service and volume claim.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from events._build import NAMESPACE
 from events._bus import event_bus
+from events._relay import RELAY_NAME, RELAY_PORT, relay_manifests
 from events._sensors import SLACK_SECRET, SensorsConfig, sensors
 from events._sources import (
     GITHUB_PORT,
@@ -29,6 +31,8 @@ __all__ = [
     "MLFLOW_PORT",
     "NAMESPACE",
     "OUTCOME_PORT",
+    "RELAY_NAME",
+    "RELAY_PORT",
     "SLACK_SECRET",
     "GithubConfig",
     "SensorsConfig",
@@ -36,6 +40,7 @@ __all__ = [
     "event_sources",
     "manifests",
     "outcome_url",
+    "relay_manifests",
     "sensors",
     "service_url",
 ]
@@ -43,4 +48,4 @@ __all__ = [
 
 def manifests(github: GithubConfig | None = None, config: SensorsConfig | None = None) -> list[dict[str, Any]]:
     """Every document this package defines."""
-    return [event_bus(), *event_sources(github), *sensors(config)]
+    return [event_bus(), *event_sources(github), *sensors(config), *relay_manifests()]

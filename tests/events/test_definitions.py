@@ -107,3 +107,18 @@ def test_slack_triggers_read_the_bot_token_secret() -> None:
     ]
     assert len(slack) == 2
     assert all(s["slackToken"] == {"name": "slack-bot", "key": "token"} for s in slack)
+
+
+def test_relay_deployment_posts_to_the_mlflow_event_source_and_keeps_its_state() -> None:
+    deployment = _by_kind(DOCS, "Deployment")["mlflow-relay"]
+    pod = deployment["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    args = container["args"]
+    assert args[args.index("--sink") + 1] == "http://mlflow-eventsource-svc.sluicegate.svc:12001/mlflow"
+    assert container["env"][0]["valueFrom"]["secretKeyRef"] == {"name": "mlflow-webhook", "key": "secret"}
+    assert pod["automountServiceAccountToken"] is False
+    claim = pod["volumes"][0]["persistentVolumeClaim"]["claimName"]
+    assert claim in _by_kind(DOCS, "PersistentVolumeClaim")
+    assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate"
+    service = _by_kind(DOCS, "Service")["mlflow-relay"]
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]

@@ -1,0 +1,106 @@
+"""The MLflow relay on a cluster: Deployment (one replica, state on a volume), Service, PersistentVolumeClaim.
+
+Called by `events.manifests()`. The relay needs no Kubernetes API access, so its pod mounts no token.
+It reads the webhook secret from Secret `mlflow-webhook` (key `secret`), registers MLflow's registry
+webhook pointing at its Service, and posts CloudEvents to the `mlflow` EventSource's Service.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from events._build import NAMESPACE, meta
+from events._sources import MLFLOW_PORT, service_url
+
+__all__ = ["RELAY_NAME", "RELAY_PORT", "relay_manifests"]
+
+RELAY_NAME = "mlflow-relay"
+RELAY_PORT = 8080
+#: Same variable and default as `sluicegate.config.components_image()` (definitions may not import it).
+_IMAGE_ENV = "SLUICE_COMPONENTS_IMAGE"
+_DEFAULT_IMAGE = "ghcr.io/sluicegate/components:0.1.0"
+_MLFLOW = f"http://mlflow.{NAMESPACE}.svc:5000"
+_STATE_DIR = "/var/lib/relay"
+
+
+def _meta(name: str) -> dict[str, Any]:
+    return meta(name, **{"app.kubernetes.io/name": RELAY_NAME}).model_dump(by_alias=True, exclude_none=True)
+
+
+def _container(mlflow: str) -> dict[str, Any]:
+    args = [
+        "--mlflow", mlflow,
+        "--sink", service_url("mlflow", MLFLOW_PORT) + "/mlflow",
+        "--listen-host", "0.0.0.0",
+        "--listen-port", str(RELAY_PORT),
+        "--state", f"{_STATE_DIR}/state.json",
+        "--secret-env", "RELAY_WEBHOOK_SECRET",
+        "--register-webhook",
+        "--public-url", f"http://{RELAY_NAME}.{NAMESPACE}.svc:{RELAY_PORT}/webhook",
+    ]  # fmt: skip
+    probe = {"httpGet": {"path": "/health", "port": RELAY_PORT}, "periodSeconds": 10}
+    return {
+        "name": "relay",
+        "image": os.environ.get(_IMAGE_ENV, _DEFAULT_IMAGE),
+        "command": ["python", "-m", "components.relay"],
+        "args": args,
+        "env": [
+            {
+                "name": "RELAY_WEBHOOK_SECRET",
+                "valueFrom": {"secretKeyRef": {"name": "mlflow-webhook", "key": "secret"}},
+            }
+        ],
+        "ports": [{"name": "http", "containerPort": RELAY_PORT}],
+        "readinessProbe": probe,
+        "livenessProbe": probe,
+        "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": 1000,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "volumeMounts": [{"name": "state", "mountPath": _STATE_DIR}, {"name": "tmp", "mountPath": "/tmp"}],
+    }
+
+
+def relay_manifests(mlflow: str = _MLFLOW) -> list[dict[str, Any]]:
+    """Deployment, Service and PersistentVolumeClaim of the relay."""
+    labels = {"app.kubernetes.io/name": RELAY_NAME}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(RELAY_NAME),
+        "spec": {
+            "replicas": 1,  # one writer of the watermark
+            "strategy": {"type": "Recreate"},
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "automountServiceAccountToken": False,
+                    "securityContext": {"fsGroup": 1000, "seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [_container(mlflow)],
+                    "volumes": [
+                        {"name": "state", "persistentVolumeClaim": {"claimName": f"{RELAY_NAME}-state"}},
+                        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+                    ],
+                },
+            },
+        },
+    }
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(RELAY_NAME),
+        "spec": {"selector": labels, "ports": [{"name": "http", "port": RELAY_PORT, "targetPort": RELAY_PORT}]},
+    }
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": _meta(f"{RELAY_NAME}-state"),
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "64Mi"}}},
+    }
+    return [deployment, service, claim]
