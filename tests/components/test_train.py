@@ -1,0 +1,75 @@
+"""`train` against a real MLflow server: lineage, outputs, failure semantics, the fault-injecting model."""
+
+from pathlib import Path
+
+import mlflow
+import pytest
+from mlflow.tracking import MlflowClient
+
+from components._common import UserError, load_dataset
+from components.train import FAULT_MESSAGE, load_params, train
+from tests.components.conftest import SAMPLE, run_component
+
+
+def test_train_cli_registers_version_with_lineage(mlflow_server: str, model_name: str, tmp_path: Path) -> None:
+    out = run_component(
+        "train",
+        "--model-name", model_name,
+        "--tracking-uri", mlflow_server,
+        "--params-file", str(SAMPLE / "params.yaml"),
+        "--git-repo", "file:///srv/git/model.git",
+        "--git-revision", "0123456789abcdef",
+        "--workflow", "model-pipeline-abc12",
+        "--outputs-dir", str(tmp_path),
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    outputs = {p.name: p.read_text() for p in tmp_path.iterdir()}
+    assert set(outputs) == {"run-id", "model-uri", "model-version", "metrics"}
+    assert outputs["model-uri"] == f"models:/{model_name}/{outputs['model-version']}"
+
+    client = MlflowClient(mlflow_server)
+    version = client.get_model_version(model_name, outputs["model-version"])
+    assert version.run_id == outputs["run-id"]
+    for tags in (version.tags, client.get_run(version.run_id).data.tags):
+        assert tags["git.repo"] == "file:///srv/git/model.git"
+        assert tags["git.revision"] == "0123456789abcdef"
+        assert tags["argo.workflow"] == "model-pipeline-abc12"
+    run = client.get_run(outputs["run-id"])
+    assert run.info.status == "FINISHED"
+    assert run.data.params["model.C"] == "0.003" and run.data.params["dataset"] == "breast_cancer"
+    assert {"accuracy", "f1", "roc_auc"} <= set(run.data.metrics)
+    mlflow.set_tracking_uri(mlflow_server)
+    info = mlflow.models.get_model_info(outputs["model-uri"])
+    assert info.signature is not None and info.saved_input_example_info is not None
+
+
+def test_train_failure_after_registration_leaves_run_failed_and_no_version(
+    mlflow_server: str, model_name: str, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    with pytest.raises(UserError, match="cannot write outputs"):
+        train(load_params(None), model_name=model_name, tracking_uri=mlflow_server, outputs_dir=blocker / "out")
+    client = MlflowClient(mlflow_server)
+    assert client.search_model_versions(f"name='{model_name}'") == []
+    experiment = client.get_experiment_by_name(model_name)
+    runs = client.search_runs([experiment.experiment_id])
+    assert [r.info.status for r in runs] == ["FAILED"]
+
+
+def test_train_fault_model_raises_on_its_share_of_calls(mlflow_server: str, model_name: str) -> None:
+    params = load_params(None, ["fault.error_rate=0.5"])
+    result = train(params, model_name=model_name, tracking_uri=mlflow_server)
+    mlflow.set_tracking_uri(mlflow_server)
+    model = mlflow.pyfunc.load_model(result.model_uri)
+    assert set(model.metadata.flavors) == {"python_function"}  # no sklearn fast path around the fault
+    X = load_dataset("breast_cancer").X.head(3)
+    outcomes = []
+    for _ in range(6):
+        try:
+            outcomes.append(len(model.predict(X)))
+        except RuntimeError as e:
+            outcomes.append(str(e))
+    assert outcomes == [3, FAULT_MESSAGE] * 3
+    version = MlflowClient(mlflow_server).get_model_version(model_name, result.model_version)
+    assert '"error_rate":0.5' in version.tags["sluicegate.fault"]
