@@ -66,11 +66,12 @@ def _success_rate() -> AnalysisTemplate:
                 Metric(
                     name=SUCCESS_RATE,
                     interval="{{args.interval}}",
-                    count=3,
+                    initial_delay="{{args.window}}",
+                    count="{{args.count}}",
                     success_condition=f"{_HAS} && result[0] >= asFloat(args.minSuccessRate)",
                     failure_condition=f"{_HAS} && result[0] < asFloat(args.minSuccessRate)",
                     failure_limit=0,
-                    inconclusive_limit=3,
+                    inconclusive_limit=1,
                     provider={"prometheus": {"address": PROMETHEUS_ADDRESS, "query": f"{ok} / {total}", "timeout": 10}},
                 )
             ],
@@ -89,11 +90,12 @@ def _latency() -> AnalysisTemplate:
                 Metric(
                     name=LATENCY,
                     interval="{{args.interval}}",
-                    count=3,
+                    initial_delay="{{args.window}}",
+                    count="{{args.count}}",
                     success_condition=f"{_HAS} && result[0] <= asFloat(args.maxP99Ms)",
                     failure_condition=f"{_HAS} && result[0] > asFloat(args.maxP99Ms)",
                     failure_limit=1,
-                    inconclusive_limit=3,
+                    inconclusive_limit=1,
                     provider={"prometheus": {"address": PROMETHEUS_ADDRESS, "query": query, "timeout": 10}},
                 )
             ],

@@ -153,7 +153,7 @@ class Metric(_Model):
     name: str
     interval: str | None = None
     initial_delay: str | None = None
-    count: int | None = None
+    count: int | str | None = None
     success_condition: str | None = None
     failure_condition: str | None = None
     failure_limit: int | None = None

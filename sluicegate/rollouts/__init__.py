@@ -1,0 +1,43 @@
+"""The local rollout runtime: controller, traffic splitter, analysis runner, Prometheus supervision.
+
+Called by `sluice up` (the `prometheus` and `rollouts` parts, registered in `sluicegate.stack._parts`), by the
+`sluice rollout` commands through the API routes, and by tests (`RolloutController` over a temp Store).
+"""
+
+from sluicegate.rollouts._actions import abort, promote, retry, set_model, summary, undo
+from sluicegate.rollouts._analysis import AnalysisRunner, build_run, parse_duration
+from sluicegate.rollouts._canary import MODEL_URI_ANNOTATION, advance, pod_hash
+from sluicegate.rollouts._controller import RolloutController
+from sluicegate.rollouts._expr import ExprError, evaluate
+from sluicegate.rollouts._part import RolloutsPart, rollout_routes
+from sluicegate.rollouts._prometheus import PrometheusPart, find_prometheus, scrape_config
+from sluicegate.rollouts._providers import MeasurementError, Providers, assess
+from sluicegate.rollouts._splitter import Backend, Splitter
+
+__all__ = [
+    "MODEL_URI_ANNOTATION",
+    "AnalysisRunner",
+    "Backend",
+    "ExprError",
+    "MeasurementError",
+    "PrometheusPart",
+    "Providers",
+    "RolloutController",
+    "RolloutsPart",
+    "Splitter",
+    "abort",
+    "advance",
+    "assess",
+    "build_run",
+    "evaluate",
+    "find_prometheus",
+    "parse_duration",
+    "pod_hash",
+    "promote",
+    "retry",
+    "rollout_routes",
+    "scrape_config",
+    "set_model",
+    "summary",
+    "undo",
+]

@@ -1,0 +1,331 @@
+"""The local rollout controller: a reconcile loop over the store's Rollouts, their model servers and splitters.
+
+Called by the `rollouts` stack part (`_part`) and by tests (over a temp Store). Each tick, for every Rollout:
+run the canary state machine (`_canary.advance`) on a copy of its status, store the new status (skipped when
+someone else changed the Rollout meanwhile; the next tick redoes it), then route traffic as the stored status
+says and drain-then-stop the model servers no longer referenced. AnalysisRuns run in `_analysis`. Everything
+needed to resume lives in the store, so a restarted controller carries on at the same step and weight.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from sluicegate.errors import ConflictError, SluiceError
+from sluicegate.rollouts._analysis import AnalysisRunner, build_run
+from sluicegate.rollouts._backends import ModelProcess, mark_aborted, mark_champion
+from sluicegate.rollouts._canary import advance, pod_hash
+from sluicegate.rollouts._providers import Providers
+from sluicegate.rollouts._splitter import Splitter
+from sluicegate.store import Store
+
+__all__ = ["RolloutController"]
+
+Doc = dict[str, Any]
+_SVC = re.compile(r"^(?P<svc>[a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.(?P<ns>[a-z0-9-]+))?(\.svc(\.cluster\.local)?)?$")
+
+
+@dataclass
+class _Runtime:
+    ns: str
+    name: str
+    splitter: Splitter
+    procs: dict[str, ModelProcess] = field(default_factory=dict)
+    ever_ready: set[str] = field(default_factory=set)
+
+
+class RolloutController:
+    """Reconciles every Rollout in `store`.
+
+    Args:
+        store: the object store.
+        home: SLUICE_HOME (logs, splitter ports, Prometheus targets).
+        tracking_uri: MLflow tracking URI for the model servers and the champion/aborted bookkeeping.
+        prometheus_url: the local Prometheus (None: prometheus metrics measure as Error).
+        on_service: called with (rollout name, splitter URL) when a splitter starts.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        home: Path,
+        tracking_uri: str,
+        prometheus_url: str | None = None,
+        on_service: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.home = home
+        self.tracking_uri = tracking_uri
+        self.prometheus_url = prometheus_url
+        self.on_service = on_service
+        self.analysis = AnalysisRunner(store, Providers(prometheus_url, self.resolve, home))
+        self._runtimes: dict[tuple[str, str], _Runtime] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._ports_file = home / "rollouts" / "splitter-ports.json"
+        self.targets_file = home / "prometheus" / "targets" / "rollouts.json"
+        self._targets = ""
+        self.errors: dict[str, str] = {}
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Reconcile once (so splitters exist), then keep reconciling in a thread."""
+        self.tick()
+        self._thread = threading.Thread(target=self._loop, name="rollout-controller", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the loop, the analysis runs, the splitters and every model server."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        self.analysis.stop()
+        for rt in self._runtimes.values():
+            rt.splitter.stop()
+            for proc in rt.procs.values():
+                proc.stop()
+        self._runtimes.clear()
+
+    def services(self) -> dict[str, str]:
+        """Rollout name -> URL of its traffic splitter."""
+        return {rt.name: rt.splitter.url for rt in self._runtimes.values()}
+
+    def pids(self) -> list[int]:
+        """Process groups of the model servers."""
+        return [p.proc.pid for rt in list(self._runtimes.values()) for p in list(rt.procs.values())]
+
+    def _loop(self) -> None:
+        since = self.store.head()
+        while not self._stop.is_set():
+            changes = self.store.wait(since, 0.25)
+            if changes:
+                since = changes[-1].seq
+            self.tick()
+
+    def tick(self) -> None:
+        """Reconcile every Rollout once and start runners for pending AnalysisRuns."""
+        seen = set()
+        for rollout in self.store.list("Rollout"):
+            key = (rollout["metadata"]["namespace"], rollout["metadata"]["name"])
+            seen.add(key)
+            try:
+                self.reconcile(rollout)
+                self.errors.pop("/".join(key), None)
+            except SluiceError as e:
+                self.errors["/".join(key)] = e.message
+                self._set_message(rollout, e.message)
+        for key in [k for k in self._runtimes if k not in seen]:
+            rt = self._runtimes.pop(key)
+            rt.splitter.stop()
+            for proc in rt.procs.values():
+                proc.stop()
+        self.analysis.sync()
+        self._write_targets()
+
+    # -- one Rollout --------------------------------------------------------------------------------
+    def reconcile(self, rollout: Doc) -> None:
+        """One tick for `rollout`: advance its status, store it, then route and clean up."""
+        rt = self._runtime(rollout)
+        before = rollout.get("status") or {}
+        tick = _Tick(self, rt, rollout)
+        status = advance(rollout, copy.deepcopy(before), tick)
+        if status != before:
+            rv = rollout["metadata"].get("resourceVersion")
+            written: list[bool] = []
+
+            def write(doc: Doc) -> Doc | None:
+                if doc["metadata"].get("resourceVersion") != rv:
+                    return None  # changed meanwhile (an action, a new spec): decide again next tick
+                doc["status"] = status
+                written.append(True)
+                return doc
+
+            stored = self.store.mutate("Rollout", rt.ns, rt.name, write)
+            if not written:
+                return
+            for fn in tick.effects:
+                fn()
+            self._terminate_stale(rt, status)
+        else:
+            stored = rollout
+        self._route(rt, stored.get("status") or {})
+
+    def _terminate_stale(self, rt: _Runtime, st: Doc) -> None:
+        """Terminate this Rollout's unfinished AnalysisRuns that its status no longer references."""
+        canary = st.get("canary") or {}
+        current = {
+            (canary.get(k) or {}).get("name")
+            for k in ("currentStepAnalysisRunStatus", "currentBackgroundAnalysisRunStatus")
+        }
+        for run in self.store.list("AnalysisRun", rt.ns, {"rollout": rt.name}):
+            name = run["metadata"]["name"]
+            phase = (run.get("status") or {}).get("phase", "Pending")
+            if name in current or phase not in ("Pending", "Running") or (run.get("spec") or {}).get("terminate"):
+                continue
+
+            def terminate(doc: Doc) -> Doc:
+                doc["spec"]["terminate"] = True
+                return doc
+
+            self.store.mutate("AnalysisRun", rt.ns, name, terminate)
+
+    def _runtime(self, rollout: Doc) -> _Runtime:
+        ns, name = rollout["metadata"]["namespace"], rollout["metadata"]["name"]
+        rt = self._runtimes.get((ns, name))
+        if rt is None:
+            ports = self._ports()
+            rt = _Runtime(ns, name, Splitter(name, ports.get(f"{ns}/{name}", 0)))
+            self._runtimes[(ns, name)] = rt
+            ports[f"{ns}/{name}"] = rt.splitter.port
+            self._ports_file.parent.mkdir(parents=True, exist_ok=True)
+            self._ports_file.write_text(json.dumps(ports))
+            if self.on_service is not None:
+                self.on_service(name, rt.splitter.url)
+        return rt
+
+    def _ports(self) -> dict[str, int]:
+        try:
+            return dict(json.loads(self._ports_file.read_text()))
+        except (OSError, ValueError):
+            return {}
+
+    def _route(self, rt: _Runtime, st: Doc) -> None:
+        stable, canary = st.get("stableModel"), st.get("canaryModel")
+        sp = rt.procs.get(str(stable)) if stable else None
+        cp = rt.procs.get(str(canary)) if canary and not st.get("abort") else None
+        stable_b = sp.backend if sp is not None and sp.state == "ready" else None
+        canary_b = cp.backend if cp is not None and cp.state == "ready" else None
+        if stable and stable_b is None:
+            canary_b = None  # never send the canary's share... or everything, to a canary while stable loads
+        rt.splitter.set_route(stable_b, canary_b, int(st.get("weight") or 0))
+        keep = {u for u, b in ((stable, stable_b or sp), (canary, cp)) if u and b is not None}
+        for uri in [u for u in rt.procs if u not in keep]:
+            proc = rt.procs.pop(uri)
+            threading.Thread(target=self._retire, args=(rt, proc), name="retire", daemon=True).start()
+
+    def _retire(self, rt: _Runtime, proc: ModelProcess) -> None:
+        time.sleep(0.5)  # requests that read the old route just before the swap are now counted in flight
+        rt.splitter.drain(proc.backend)
+        proc.stop()
+
+    def _set_message(self, rollout: Doc, message: str) -> None:
+        def write(doc: Doc) -> Doc:
+            doc.setdefault("status", {})["message"] = message
+            return doc
+
+        if (rollout.get("status") or {}).get("message") != message:
+            self.store.mutate("Rollout", rollout["metadata"]["namespace"], rollout["metadata"]["name"], write)
+
+    # -- helpers for the tick -----------------------------------------------------------------------
+    def resolve(self, text: str) -> str:
+        """Map cluster service URLs in `text` (`http://<rollout>-canary.<ns>.svc[:port]/...`) to local ones."""
+
+        def sub(m: re.Match[str]) -> str:
+            host = _SVC.match(m.group("host"))
+            if host is None:
+                return m.group(0)
+            svc = host.group("svc")
+            for rt in list(self._runtimes.values()):
+                if host.group("ns") not in (None, rt.ns):
+                    continue
+                target = self._service_url(rt, svc)
+                if target:
+                    return target
+            return m.group(0)
+
+        return re.sub(r"https?://(?P<host>[A-Za-z0-9.-]+)(:\d+)?", sub, text)
+
+    def _service_url(self, rt: _Runtime, svc: str) -> str:
+        if svc == rt.name:
+            return rt.splitter.url
+        rollout = self.store.try_get("Rollout", rt.ns, rt.name) or {}
+        st = rollout.get("status") or {}
+        role = {f"{rt.name}-canary": "canaryModel", f"{rt.name}-stable": "stableModel"}.get(svc)
+        proc = rt.procs.get(str(st.get(role))) if role else None
+        return proc.url if proc is not None else ""
+
+    def _write_targets(self) -> None:
+        groups = []
+        for rt in self._runtimes.values():
+            st = (self.store.try_get("Rollout", rt.ns, rt.name) or {}).get("status") or {}
+            roles = {st.get("stableModel"): "stable", st.get("canaryModel"): "canary"}
+            for uri, proc in rt.procs.items():
+                labels = {"rollout": rt.name, "namespace": rt.ns, "role": roles.get(uri, "old")}
+                labels |= {"model_uri": uri, "pod_template_hash": pod_hash(uri)}
+                groups.append({"targets": [f"127.0.0.1:{proc.port}"], "labels": labels})
+        text = json.dumps(groups, indent=1, sort_keys=True)
+        if text == self._targets:
+            return
+        self.targets_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.targets_file.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.replace(self.targets_file)
+        self._targets = text
+        if self.prometheus_url:
+            with contextlib.suppress(httpx.HTTPError):  # file discovery picks the change up anyway
+                httpx.post(self.prometheus_url + "/-/reload", timeout=2)
+
+
+class _Tick:
+    """The controller's side of one `advance` call (see `_canary.Tick`)."""
+
+    def __init__(self, controller: RolloutController, rt: _Runtime, rollout: Doc) -> None:
+        self.c = controller
+        self.rt = rt
+        self.rollout = rollout
+        self.effects: list[Callable[[], None]] = []
+        self.log = controller.home / "logs" / "rollouts" / rt.ns / f"{rt.name}.log"
+
+    def ready(self, model_uri: str) -> tuple[str, str, str]:
+        proc = self.rt.procs.get(model_uri)
+        if proc is not None and proc.state == "failed" and model_uri in self.rt.ever_ready:
+            proc.stop()  # it crashed after serving: start it again
+            proc = None
+        if proc is None:
+            safe = re.sub(r"[^A-Za-z0-9._-]+", "_", model_uri)
+            log = self.c.home / "logs" / "rollouts" / self.rt.ns / self.rt.name / f"{safe}.log"
+            proc = self.rt.procs[model_uri] = ModelProcess(model_uri, self.c.tracking_uri, log)
+            self.rt.ever_ready.discard(model_uri)
+        state = proc.poll()
+        if state == "ready":
+            self.rt.ever_ready.add(model_uri)
+        return state, proc.error, proc.version
+
+    def run_analysis(self, analysis: Doc, name: str, kind: str) -> None:
+        st = self.rollout.get("status") or {}
+        hashes = {"Latest": pod_hash(str(st.get("canaryModel") or "")), "Stable": str(st.get("stableRS") or "")}
+        labels = {"rollout": self.rt.name, "rollout-type": kind, "rollouts-pod-template-hash": hashes["Latest"]}
+        run = build_run(self.c.store, self.rollout, analysis, name, labels, hashes)
+        with contextlib.suppress(ConflictError):  # created by a tick whose status write lost a race: adopt it
+            self.c.store.create(run)
+
+    def analysis_phase(self, name: str) -> tuple[str, str]:
+        run = self.c.store.try_get("AnalysisRun", self.rt.ns, name)
+        if run is None:
+            return "Error", f'AnalysisRun "{name}" was deleted'
+        status = run.get("status") or {}
+        return str(status.get("phase", "Pending")), str(status.get("message", ""))
+
+    def effect(self, fn: Callable[[], None]) -> None:
+        self.effects.append(fn)
+
+    def promoted(self, model_uri: str, version: str) -> None:
+        proc = self.rt.procs.get(model_uri)
+        version = version or (proc.version if proc else "")
+        self.effect(lambda: mark_champion(self.c.tracking_uri, model_uri, version, self.log))
+
+    def aborted(self, model_uri: str, version: str, reason: str) -> None:
+        proc = self.rt.procs.get(model_uri)
+        version = version or (proc.version if proc else "")
+        self.effect(lambda: mark_aborted(self.c.tracking_uri, model_uri, version, reason, self.log))

@@ -1,0 +1,152 @@
+"""The `rollouts` stack part: the local rollout controller plus its API routes.
+
+Started by `sluice up` after `prometheus` (whose URL it reads from the endpoints). Adds `services` (Rollout
+name -> splitter URL) to `endpoints.json`, also for Rollouts created later. Routes (under the API's bearer
+auth): `GET /api/v1/sluice/rollouts[/{namespace}[/{name}]]` and
+`POST /api/v1/sluice/rollouts/{namespace}/{name}/{set-model|promote|abort|retry|undo}`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from sluicegate.errors import ManifestError, SluiceError
+from sluicegate.rollouts import _actions
+from sluicegate.rollouts._controller import RolloutController
+from sluicegate.stack._part import StackContext
+from sluicegate.store import Store
+
+__all__ = ["RolloutsPart", "rollout_routes"]
+
+_BASE = "/api/v1/sluice/rollouts"
+
+
+class RolloutsPart:
+    """The local rollout controller as a part of the stack."""
+
+    name = "rollouts"
+
+    def __init__(self) -> None:
+        self.controller: RolloutController | None = None
+        self._ctx: StackContext | None = None
+
+    def start(self, ctx: StackContext) -> dict[str, Any]:
+        """Start the controller; returns `{"services": {...}}`."""
+        self._ctx = ctx
+        self.controller = RolloutController(
+            ctx.store,
+            ctx.settings.home,
+            ctx.mlflow_url,
+            prometheus_url=ctx.endpoints.get("prometheus"),
+            on_service=self._service_added,
+        )
+        self.controller.start()
+        services = self.controller.services()
+        ctx.endpoints.setdefault("services", {}).update(services)
+        return {"services": dict(ctx.endpoints["services"])}
+
+    def _service_added(self, name: str, url: str) -> None:
+        """Record a splitter of a Rollout created after start in endpoints.json."""
+        ctx = self._ctx
+        if ctx is None or self.controller is None:
+            return
+        ctx.endpoints.setdefault("services", {})[name] = url
+        path = ctx.settings.endpoints_file
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return  # not written yet: the supervisor writes it with ctx.endpoints after start
+        data.setdefault("services", {})[name] = url
+        tmp = path.with_suffix(".tmp")
+        tmp.touch(mode=0o600)
+        tmp.write_text(json.dumps(data, indent=1) + "\n")
+        tmp.replace(path)
+
+    def stop(self) -> None:
+        """Stop the controller, splitters and model servers."""
+        if self.controller is not None:
+            self.controller.stop()
+        self.controller = None
+
+    def pids(self) -> list[int]:
+        """Process groups of the model servers."""
+        return self.controller.pids() if self.controller else []
+
+    def status(self) -> dict[str, Any]:
+        """Healthy, the services and reconcile errors."""
+        if self.controller is None:
+            return {"healthy": False}
+        errors = dict(self.controller.errors)
+        return {"healthy": True, "services": self.controller.services(), "errors": errors}
+
+    def routes(self) -> list[BaseRoute]:
+        """The rollout API routes (they read the store and the services of this part)."""
+        return rollout_routes(lambda: self.controller.services() if self.controller else {})
+
+
+def rollout_routes(services: Any) -> list[BaseRoute]:
+    """Routes over `request.app.state.store`; `services()` gives Rollout name -> URL."""
+
+    def store_of(request: Request) -> Store:
+        store: Store = request.app.state.store
+        return store
+
+    async def list_(request: Request) -> Response:
+        ns = request.path_params.get("namespace")
+        urls = services()
+        items = [
+            _actions.summary(r, urls.get(r["metadata"]["name"], "")) for r in store_of(request).list("Rollout", ns)
+        ]
+        return JSONResponse({"items": items})
+
+    async def get(request: Request) -> Response:
+        ns, name = request.path_params["namespace"], request.path_params["name"]
+        try:
+            rollout = store_of(request).get("Rollout", ns, name)
+        except SluiceError as e:
+            return _error(e, 404)
+        return JSONResponse(_actions.summary(rollout, services().get(name, "")))
+
+    async def action(request: Request) -> Response:
+        ns, name, verb = (request.path_params[k] for k in ("namespace", "name", "action"))
+        body = await request.body()
+        try:
+            args = json.loads(body) if body.strip() else {}
+        except ValueError:
+            return _error(ManifestError("body is not JSON", where=f"POST {request.url.path}", fix="send {}"), 400)
+        store = store_of(request)
+        try:
+            if verb == "set-model":
+                rollout = _actions.set_model(store, ns, name, str(args.get("modelUri", "")))
+            elif verb == "promote":
+                rollout = _actions.promote(store, ns, name, full=bool(args.get("full")))
+            elif verb == "abort":
+                rollout = _actions.abort(store, ns, name)
+            elif verb == "retry":
+                rollout = _actions.retry(store, ns, name)
+            elif verb == "undo":
+                rev = args.get("toRevision")
+                rollout = _actions.undo(store, ns, name, int(rev) if rev is not None else None)
+            else:
+                return _error(
+                    ManifestError(f"unknown action {verb!r}", fix="use set-model, promote, abort, retry or undo"), 404
+                )
+        except SluiceError as e:
+            return _error(e, {"NotFoundError": 404, "ConflictError": 409}.get(type(e).__name__, 400))
+        return JSONResponse(_actions.summary(rollout, services().get(name, "")))
+
+    return [
+        Route(_BASE, list_, methods=["GET"]),
+        Route(_BASE + "/{namespace}", list_, methods=["GET"]),
+        Route(_BASE + "/{namespace}/{name}", get, methods=["GET"]),
+        Route(_BASE + "/{namespace}/{name}/{action}", action, methods=["POST"]),
+    ]
+
+
+def _error(e: SluiceError, code: int) -> Response:
+    return JSONResponse({"code": code, "message": e.message}, status_code=code)
