@@ -131,7 +131,9 @@ class ArgoKind:
         """`POST .../{namespace}/lint`: the document back when valid, 400 with the field path when not."""
         body = await read_json(request)
         doc = self._doc(body, request)
-        lint(self.kind, doc)
+        store = _store(request)
+        known = store.list("WorkflowTemplate", doc["metadata"]["namespace"] or None)
+        lint(self.kind, doc, known + store.list("ClusterWorkflowTemplate"))
         return json_response(doc)
 
     async def get(self, request: Request) -> Response:

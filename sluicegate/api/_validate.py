@@ -86,8 +86,15 @@ def _check_entrypoint(kind: str, doc: dict[str, Any], spec: dict[str, Any], at: 
         )
 
 
-def lint(kind: str, doc: dict[str, Any]) -> None:
-    """Validate, then run the project's linter (`sluicegate.lint.lint_documents`) when it is installed."""
+def lint(kind: str, doc: dict[str, Any], known: list[dict[str, Any]] | None = None) -> None:
+    """Validate, then run the project's linter (`sluicegate.lint.lint_documents`) when it is installed.
+
+    Args:
+        kind: the Argo kind.
+        doc: the document to lint.
+        known: stored (Cluster)WorkflowTemplates that template references may resolve to; problems of
+            these are not reported.
+    """
     validate(kind, doc)
     try:
         linter = importlib.import_module("sluicegate.lint")
@@ -96,9 +103,19 @@ def lint(kind: str, doc: dict[str, Any]) -> None:
     lint_documents = getattr(linter, "lint_documents", None)
     if lint_documents is None:
         return
+    label = "request"
     full = {"apiVersion": "argoproj.io/v1alpha1", **doc, "kind": kind}
-    problems = list(lint_documents([(f"{_label(kind, doc)} (API lint)", full)]))
+    name = full["metadata"].get("name")
+    others = [
+        ("store", d) for d in known or [] if not (d.get("kind") == kind and d["metadata"].get("name") == name and name)
+    ]
+    problems = [p for p in lint_documents([(label, full), *others]) if getattr(p, "file", label) == label]
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ManifestError(f"{getattr(first, 'message', first)}{more}", where=str(getattr(first, "where", "")))
+        path = getattr(first, "path", "")
+        raise ManifestError(
+            f"{getattr(first, 'message', first)}{more}",
+            where=f"{_label(kind, doc)}: {path}" if path else _label(kind, doc),
+            fix=str(getattr(first, "fix", "")),
+        )

@@ -184,3 +184,37 @@ def test_template_create_request_model_round_trips(api) -> None:
     assert made.kind == "WorkflowTemplate"
     assert made.api_version == "argoproj.io/v1alpha1"
     assert httpx.get(f"{api.url}/healthz").status_code == 200
+
+
+def _steps_doc(name: str, step: dict) -> dict:
+    return {
+        "metadata": {"name": name},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [
+                {"name": "main", "steps": [[{"name": "s", **step}]]},
+                {"name": "echo", "container": {"image": "alpine:3.20", "command": ["echo"]}},
+            ],
+        },
+    }
+
+
+def test_template_lint_runs_the_linter_on_references(api) -> None:
+    with api.client() as c:
+        missing = c.post(
+            f"/api/v1/workflow-templates/{NS}/lint", json={"template": _steps_doc("lint-ref", {"template": "absent"})}
+        )
+        c.post(f"/api/v1/workflow-templates/{NS}", json={"template": _steps_doc("lint-target", {"template": "echo"})})
+        by_ref = c.post(
+            f"/api/v1/workflows/{NS}/lint",
+            json={"workflow": _steps_doc("lint-wf", {"templateRef": {"name": "lint-target", "template": "echo"}})},
+        )
+        bad_ref = c.post(
+            f"/api/v1/workflows/{NS}/lint",
+            json={"workflow": _steps_doc("lint-wf", {"templateRef": {"name": "lint-target", "template": "nope"}})},
+        )
+    assert missing.status_code == 400
+    assert "absent" in missing.json()["message"] and "spec.templates[0]" in missing.json()["message"]
+    assert by_ref.status_code == 200, by_ref.text
+    assert bad_ref.status_code == 400
+    assert "nope" in bad_ref.json()["message"]
