@@ -5,11 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 import workflows
 
@@ -59,32 +54,9 @@ def test_record_outcome_survives_absent_failures() -> None:
     assert out.returncode == 0 and json.loads(out.stdout)["failures"] == []
 
 
-@pytest.fixture
-def sink() -> Iterator[tuple[str, list[bytes]]]:
-    received: list[bytes] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            received.append(self.rfile.read(int(self.headers["Content-Length"])))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/outcome", received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-def test_record_outcome_posts_to_notify_url(sink: tuple[str, list[bytes]]) -> None:
-    url, received = sink
+def test_record_outcome_posts_to_notify_url(http_sink: tuple[str, list[bytes]]) -> None:
+    url, received = http_sink
+    url += "/outcome"
     source, _ = _script()
     out = _run(source, {"WORKFLOW_STATUS": "Succeeded", "WORKFLOW_FAILURES": "[]", "NOTIFY_URL": url})
     assert out.returncode == 0, out.stderr

@@ -11,13 +11,8 @@ import json
 import re
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 import workflows
 
@@ -59,37 +54,9 @@ def _run(name: str, tmp: Path, values: dict[str, str]) -> tuple[subprocess.Compl
     return proc, written
 
 
-@pytest.fixture
-def service() -> Iterator[str]:
-    """A stand-in model service that answers every `/invocations` with one prediction."""
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            body = b'{"predictions": [0]}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-def test_step_commands_run_the_components_end_to_end(tmp_path: Path, mlflow_server: str, service: str) -> None:
+def test_step_commands_run_the_components_end_to_end(
+    tmp_path: Path, mlflow_server: str, http_sink: tuple[str, list[bytes]]
+) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "params.yaml").write_text((SAMPLE / "params.yaml").read_text())
     model = f"contract-{tmp_path.name[-8:].lower().replace('_', '-')}"
@@ -110,7 +77,12 @@ def test_step_commands_run_the_components_end_to_end(tmp_path: Path, mlflow_serv
     assert proc.returncode == 0, proc.stderr
     assert out3["bundle-digest"] and any((tmp_path / "bundle").iterdir())
 
-    values = {"service-url": service, "target-rps": "20", "duration-seconds": "1", "mlflow-tracking-uri": mlflow_server}
+    values = {
+        "service-url": http_sink[0],
+        "target-rps": "20",
+        "duration-seconds": "1",
+        "mlflow-tracking-uri": mlflow_server,
+    }
     proc, out4 = _run("stress-test", tmp_path, values)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out4["report"])

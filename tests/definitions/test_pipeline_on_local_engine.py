@@ -1,0 +1,160 @@
+"""The rendered pipeline runs on the local engine: model-pipeline end to end, then a rejected candidate.
+
+Real parts throughout: the embedded workflow controller, a real MLflow server, a git repository made
+from the sample project, the real components. The Rollout the deploy step patches is a stored object
+with a Healthy status (the Rollout controller is not part of this test).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import workflows
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = "engine-e2e"
+
+pytest.importorskip("sluicegate.engine.testing")
+from sluicegate.engine.testing import LocalEngine  # noqa: E402
+
+
+def _templates(keep_tmp_mount: bool) -> list[dict[str, Any]]:
+    docs = [copy.deepcopy(d) for d in workflows.manifests() if d["kind"] == "WorkflowTemplate"]
+    if not keep_tmp_mount:
+        # The engine already gives every step a private /tmp. It does not yet treat a volume mounted at /tmp
+        # as that private /tmp (it hides the step's working folder and inputs), so this test drops the mount;
+        # `test_engine_runs_a_step_with_an_empty_dir_at_tmp` tracks the difference.
+        for doc in docs:
+            for template in doc["spec"]["templates"]:
+                for body in (template.get("container"), template.get("script")):
+                    if body is not None:
+                        body.pop("volumeMounts", None)
+    return docs
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> tuple[str, str]:
+    """A git repository holding the sample project's params.yaml; `(path, commit SHA)`."""
+    path = tmp_path / "model-repo"
+    path.mkdir()
+    (path / "params.yaml").write_text((ROOT / "components" / "sample_project" / "params.yaml").read_text())
+    git = ["git", "-C", str(path), "-c", "user.email=test@example.com", "-c", "user.name=test"]
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    subprocess.run([*git, "add", "params.yaml"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "baseline"], check=True)
+    sha = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    return str(path), sha
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[LocalEngine]:
+    with LocalEngine(tmp_path / "home") as eng:
+        for doc in _templates(keep_tmp_mount=False):
+            eng.store.apply(doc)
+        eng.store.apply(
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Rollout",
+                "metadata": {"name": MODEL, "namespace": "sluicegate"},
+                "spec": {"template": {"metadata": {"annotations": {}}}},
+                "status": {"phase": "Healthy"},
+            }
+        )
+        yield eng
+
+
+def _submit(eng: LocalEngine, template: str, params: dict[str, str]) -> dict[str, Any]:
+    wf = eng.submit(
+        {
+            "metadata": {"generateName": f"{template}-", "namespace": "sluicegate"},
+            "spec": {
+                "workflowTemplateRef": {"name": template},
+                "arguments": {"parameters": [{"name": k, "value": v} for k, v in params.items()]},
+            },
+        }
+    )
+    return eng.wait(wf, timeout=240)
+
+
+def _nodes(wf: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {n["displayName"]: n for n in wf["status"]["nodes"].values() if n["type"] in ("Retry", "DAG", "Skipped")}
+
+
+def _outputs(node: dict[str, Any]) -> dict[str, str]:
+    return {p["name"]: p.get("value", "") for p in (node.get("outputs") or {}).get("parameters") or []}
+
+
+def test_model_pipeline_trains_promotes_and_patches_the_rollout(
+    engine: LocalEngine, repo: tuple[str, str], mlflow_server: str, http_sink: tuple[str, list[bytes]]
+) -> None:
+    url, received = http_sink
+    common = {"model-name": MODEL, "mlflow-tracking-uri": mlflow_server, "build-target": "local"}
+    wf = _submit(
+        engine,
+        "model-pipeline",
+        {
+            **common,
+            "git-repo": repo[0],
+            "git-revision": repo[1],
+            "service-url": url,
+            "stress-duration-seconds": "1",
+            "notify-url": f"{url}/workflow-outcome",
+        },
+    )
+    assert wf["status"]["phase"] == "Succeeded", json.dumps(wf["status"], indent=1)[:4000]
+    nodes = _nodes(wf)
+    version = _outputs(nodes["train"])["model-version"]
+    assert _outputs(nodes["evaluate"])["decision"] == "promote"
+    assert _outputs(nodes["build"])["bundle-digest"].startswith("sha256:")
+    assert json.loads(_outputs(nodes["stress-test"])["report"])["passed"] is True
+    assert nodes["deploy"]["phase"] == "Succeeded"
+    rollout = engine.store.get("Rollout", "sluicegate", MODEL)
+    annotations = rollout["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["sluicegate.io/model-uri"] == f"models:/{MODEL}/{version}"
+    # The stress test hit the service URL; the exit handler posted the outcome record to notify-url.
+    records = [json.loads(b) for b in received if b.startswith(b"{") and b"workflow" in b]
+    assert [r["status"] for r in records] == ["Succeeded"]
+    assert records[0]["parameters"]["git-revision"] == repo[1]
+
+    # The Rollout controller marks the promoted version champion; evaluating it again must reject it,
+    # which skips build and leaves stress-test and deploy out, and the workflow still succeeds.
+    from mlflow import MlflowClient
+
+    MlflowClient(mlflow_server).set_registered_model_alias(MODEL, "champion", version)
+    again = _submit(engine, "evaluate-and-deploy", {**common, "model-version": version, "notify-url": ""})
+    assert again["status"]["phase"] == "Succeeded"
+    phases = {name: node["phase"] for name, node in _nodes(again).items()}
+    assert _outputs(_nodes(again)["evaluate"])["decision"] == "reject"
+    assert phases["build"] == "Skipped"
+    assert phases["stress-test"] == phases["deploy"] == "Omitted"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the local engine hides a step's private /tmp under a volume mounted at /tmp (exit 127, cwd missing); "
+    "remove this mark once the engine treats an emptyDir at /tmp as the private /tmp",
+)
+def test_engine_runs_a_step_with_an_empty_dir_at_tmp(tmp_path: Path) -> None:
+    (pipeline,) = [d for d in _templates(keep_tmp_mount=True) if d["metadata"]["name"] == "model-pipeline"]
+    record = next(t for t in pipeline["spec"]["templates"] if t["name"] == "record-outcome")
+    del record["retryStrategy"]  # fail fast: the point is the first attempt
+    with LocalEngine(tmp_path / "home") as eng:
+        wf = eng.submit(
+            {
+                "metadata": {"generateName": "tmp-mount-", "namespace": "sluicegate"},
+                "spec": {
+                    "entrypoint": "record-outcome",
+                    "arguments": {"parameters": [{"name": "notify-url", "value": ""}]},
+                    "templates": [record],
+                },
+            }
+        )
+        done = eng.wait(wf, timeout=60)
+    assert done["status"]["phase"] == "Succeeded", done["status"].get("message")
