@@ -38,9 +38,9 @@ def test_every_rendered_manifest_is_in_exactly_one_layer():
 
 
 def test_every_ordered_kind_has_a_layer_and_layers_follow_apply_order():
-    # cluster-scoped kinds are the platform's (Terraform); Secrets and volumes are never rendered
+    # cluster-scoped kinds are the platform's (Terraform); Secrets are never rendered
     not_gitops = {"Namespace", "ClusterRole", "ClusterRoleBinding", "ClusterWorkflowTemplate"}
-    not_gitops |= {"ClusterAnalysisTemplate", "Secret", "PersistentVolumeClaim"}
+    not_gitops |= {"ClusterAnalysisTemplate", "Secret"}
     kinds = [k for k in APPLY_ORDER if k not in not_gitops]
     order = [layer["layer"] for layer in _layers()]
     positions = []

@@ -22,7 +22,7 @@ locals {
   # The annotation each cloud reads to map a Kubernetes ServiceAccount to a cloud identity.
   identity_annotation = var.cloud == "gcp" ? "iam.gke.io/gcp-service-account" : "eks.amazonaws.com/role-arn"
 
-  mlflow_internal_url = "http://mlflow.${local.namespaces.mlflow}.svc.cluster.local"
+  mlflow_internal_url = "http://mlflow.${local.namespaces.mlflow}.svc.cluster.local:5000"
 }
 
 resource "kubernetes_namespace_v1" "platform" {

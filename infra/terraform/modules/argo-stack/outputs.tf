@@ -9,7 +9,7 @@ output "team_namespaces" {
 }
 
 output "mlflow_tracking_uri" {
-  description = "MLflow's tracking URI inside the cluster; pipeline steps use it."
+  description = "MLflow's tracking URI inside the cluster (team namespaces also reach it as http://mlflow.<team>.svc:5000)."
   value       = local.mlflow_internal_url
 }
 

@@ -86,6 +86,21 @@ resource "kubernetes_role_binding_v1" "team_admin" {
   }
 }
 
+# The pipeline's default tracking URI is http://mlflow.<namespace>.svc:5000 (workflows/), the same on one
+# machine and on a cluster; on the cluster that name is an alias of the shared MLflow in its namespace.
+resource "kubernetes_service_v1" "mlflow_alias" {
+  for_each = var.teams
+
+  metadata {
+    name      = "mlflow"
+    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
+  }
+  spec {
+    type          = "ExternalName"
+    external_name = "mlflow.${local.namespaces.mlflow}.svc.cluster.local"
+  }
+}
+
 # A long-lived token for the team ServiceAccount: what `sluice submit --token` and CI use against the
 # Argo Server (client auth mode). Read it with the command in outputs.tf; it is never printed by Terraform.
 resource "kubernetes_secret_v1" "team_token" {
