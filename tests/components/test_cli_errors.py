@@ -70,8 +70,10 @@ def test_cli_bad_input_is_one_line(module: str, args: list[str], needle: str, tm
     base = {
         "evaluate": ["--model-name", "m", "--candidate-version", "1", "--tracking-uri", DEAD],
         "build": ["--model-uri", "models:/m/1", "--tracking-uri", DEAD, "--out", str(tmp_path / "b")],
-        "stress_test": ["--url", "http://127.0.0.1:1", "--rps", "5", "--duration", "1"]
-        + ["--p99-latency-ms", "100", "--max-error-rate", "0.1"],
+        "stress_test": [
+            *("--url", "http://127.0.0.1:1", "--rps", "5", "--duration", "1"),
+            *("--p99-latency-ms", "100", "--max-error-rate", "0.1"),
+        ],
     }[module]
     merged = dict(zip(base[::2], base[1::2], strict=True))
     merged.update(dict(zip(args[::2], args[1::2], strict=True)))

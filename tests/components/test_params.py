@@ -54,7 +54,7 @@ def test_params_override_error_names_the_flag() -> None:
 
 def test_params_unknown_key_lists_accepted_keys(tmp_path: Path) -> None:
     path = write(tmp_path, "model:\n  type: logistic_regression\n  alpha: 1\n")
-    with pytest.raises(UserError, match="model.alpha: unknown key; accepted keys here: C, class_weight, max_iter"):
+    with pytest.raises(UserError, match=r"model\.alpha: unknown key; accepted keys here: C, class_weight, max_iter"):
         load_params(path)
 
 
