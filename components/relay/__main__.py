@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--public-url", default="", help="URL MLflow calls (default http://HOST:PORT/webhook)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s relay %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll request is noise
     secret = os.environ.get(args.secret_env, "")
     if not secret:
         print(f"error: environment variable {args.secret_env} (the webhook secret) is empty; set it", file=sys.stderr)
