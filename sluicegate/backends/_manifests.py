@@ -28,6 +28,7 @@ APPLY_ORDER: tuple[str, ...] = (
     "ConfigMap",
     "Secret",
     "PersistentVolumeClaim",
+    "NetworkPolicy",
     "WorkflowTemplate",
     "ClusterWorkflowTemplate",
     "EventBus",
@@ -39,6 +40,8 @@ APPLY_ORDER: tuple[str, ...] = (
     "Deployment",
     "Ingress",
     "ServiceMonitor",
+    "PodMonitor",
+    "PodDisruptionBudget",
     "Rollout",
     "CronWorkflow",
 )
