@@ -28,7 +28,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, mlflow_server: str) -> Itera
     home = tmp_path_factory.mktemp("notebook") / "home"
     up = _sluice(
         home, "up", "--detach", "--port", "0", "--mlflow-tracking-uri", mlflow_server,
-        "--manifests", str(ROOT / "manifests"), "--without", "events", "--without", "rollouts",
+        "--manifests", str(ROOT / "manifests"), "--without", "events",
     )  # fmt: skip
     assert up.returncode == 0, up.stderr + up.stdout
     try:
