@@ -46,10 +46,14 @@ class _Doc:
     kind: str
     name: str
     body: dict[str, Any]
+    #: `(kind, name)` of the document that embeds this one (a Sensor's Workflow), and where.
+    owner: tuple[str, str] | None = None
+    base: str = ""
 
     @property
     def prefix(self) -> str:
-        return "spec.workflowSpec" if self.kind == "CronWorkflow" else "spec"
+        spec = "spec.workflowSpec" if self.kind == "CronWorkflow" else "spec"
+        return f"{self.base}.{spec}" if self.base else spec
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -57,8 +61,33 @@ class _Doc:
         return (spec.get("workflowSpec") or {}) if self.kind == "CronWorkflow" else spec
 
     def error(self, path: str, message: str, fix: str) -> LintError:
-        full = f"{self.prefix}.{path}" if path else self.prefix
-        return LintError(self.file, self.kind, self.name, full, message, fix)
+        """An error at `path` below the WorkflowSpec."""
+        return self.at(f"{self.prefix}.{path}" if path else self.prefix, message, fix, based=True)
+
+    def at(self, path: str, message: str, fix: str, based: bool = False) -> LintError:
+        """An error at `path` below the document's root (or, with `based`, a path that already has the base)."""
+        if self.base and not based:
+            path = f"{self.base}.{path}" if path else self.base
+        kind, name = self.owner or (self.kind, self.name)
+        return LintError(self.file, kind, name, path, message, fix)
+
+
+def _embedded(file: str, body: dict[str, Any]) -> list[_Doc]:
+    """The Workflows a Sensor's argoWorkflow and k8s triggers submit, as documents of their own."""
+    if body.get("kind") != "Sensor":
+        return []
+    name = str((body.get("metadata") or {}).get("name", ""))
+    found = []
+    for i, trigger in enumerate((body.get("spec") or {}).get("triggers") or []):
+        template = trigger.get("template") if isinstance(trigger, dict) else None
+        for action in ("argoWorkflow", "k8s"):
+            resource = (((template or {}).get(action) or {}).get("source") or {}).get("resource")
+            if isinstance(resource, dict) and resource.get("kind") == "Workflow":
+                meta = resource.get("metadata") or {}
+                base = field_path("spec", "triggers", i, "template", action, "source", "resource")
+                label = str(meta.get("name") or meta.get("generateName") or "")
+                found.append(_Doc(file, "Workflow", label, resource, ("Sensor", name), base))
+    return found
 
 
 def _names(items: Any) -> list[str]:
@@ -130,16 +159,24 @@ def _entry_errors(d: _Doc, by_name: dict[str, Any], index: Index) -> tuple[list[
                             f"add {{name: {p.get('name')}, value: ...}}",
                         )
                     )
+            for name in sorted(set(_names((spec.get("arguments") or {}).get("parameters"))) - set(_names(target_args))):
+                errors.append(
+                    d.error(
+                        "arguments.parameters",
+                        f"passes {name!r}, which WorkflowTemplate {ref.get('name')!r} does not declare",
+                        "remove it or fix its name (Argo would accept it and nothing would read it)",
+                    )
+                )
             declared |= set(_names(target_args))
     elif d.kind != "WorkflowTemplate" and d.kind != "ClusterWorkflowTemplate" and not spec.get("entrypoint"):
         errors.append(
             d.error("", "has neither entrypoint nor workflowTemplateRef", "set entrypoint to one of its templates")
         )
     for field in ("entrypoint", "onExit"):
-        name = spec.get(field)
-        if name and name not in targets:
+        called = spec.get(field)
+        if called and called not in targets:
             errors.append(
-                d.error(field, f"no template named {name!r}", f"use one of: {', '.join(sorted(targets)) or '(none)'}")
+                d.error(field, f"no template named {called!r}", f"use one of: {', '.join(sorted(targets)) or '(none)'}")
             )
     for hook, value in (spec.get("hooks") or {}).items():
         if isinstance(value, dict) and value.get("template") and value["template"] not in targets:
@@ -206,13 +243,20 @@ def _doc_errors(d: _Doc, index: Index) -> list[LintError]:
 def lint_documents(docs: Sequence[tuple[str, Any]]) -> list[LintError]:
     """Every problem of the Argo Workflows documents among `docs` (`(file, document)` pairs).
 
-    Documents of other kinds are skipped. templateRefs and workflowTemplateRefs resolve against the
-    WorkflowTemplates and ClusterWorkflowTemplates in `docs`.
+    Documents of other kinds are skipped, except the Workflows that Sensors' argoWorkflow and k8s triggers
+    submit, which are linted as Workflows (so a Sensor's parameters must match its WorkflowTemplate).
+    templateRefs and workflowTemplateRefs resolve against the WorkflowTemplates and
+    ClusterWorkflowTemplates in `docs`.
     """
     errors: list[LintError] = []
     checked: list[_Doc] = []
     seen: set[tuple[str, str]] = set()
     for file, body in docs:
+        for inner in _embedded(file, body) if isinstance(body, dict) else []:
+            problems = validate(inner.body)
+            errors += [inner.at(p, m, f) for p, m, f in problems]
+            if not any(m.startswith("invalid value") for _, m, _ in problems):
+                checked.append(inner)
         if not isinstance(body, dict):
             errors.append(
                 LintError(
@@ -242,7 +286,7 @@ def lint_documents(docs: Sequence[tuple[str, Any]]) -> list[LintError]:
         errors += [LintError(file, d.kind, d.name, p, m, f) for p, m, f in problems]
         if not any(m.startswith("invalid value") for _, m, _ in problems):
             checked.append(d)
-    index = Index([d.body for d in checked])
+    index = Index([d.body for d in checked if d.owner is None])
     for d in checked:
         errors += _doc_errors(d, index)
     return errors

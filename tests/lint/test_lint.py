@@ -307,3 +307,39 @@ def test_render_refuses_a_definition_that_fails_lint(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match=r"spec\.entrypoint: no template named 'nowhere'"):
         write_manifests(tmp_path, list(docs.values()))
     assert not list(tmp_path.iterdir())
+
+
+def _sensor_docs() -> list[tuple[str, Any]]:
+    docs = [(p.name, yaml.safe_load(p.read_text())) for p in sorted(MANIFESTS.glob("*.yaml"))]
+    return [(f, d) for f, d in docs if d["kind"] in ("WorkflowTemplate", "Sensor")]
+
+
+def test_lint_checks_the_workflows_sensors_submit() -> None:
+    docs = copy.deepcopy(_sensor_docs())
+    sensors = [d for _, d in docs if d["kind"] == "Sensor" and d["metadata"]["name"] == "evaluate-on-mlflow"]
+    if not sensors:
+        pytest.skip("the events definitions have no evaluate-on-mlflow Sensor")
+    resource = sensors[0]["spec"]["triggers"][0]["template"]["argoWorkflow"]["source"]["resource"]
+    resource["spec"]["arguments"]["parameters"][0]["name"] = "model"
+    resource["spec"]["workflowTemplateRef"]["name"] = "evaluate-and-deploy"
+    line = _one(lint_documents(docs))
+    assert line.startswith(
+        "sensor-evaluate-on-mlflow.yaml: Sensor/evaluate-on-mlflow: "
+        "spec.triggers[0].template.argoWorkflow.source.resource.spec.arguments.parameters: "
+        "passes 'model', which WorkflowTemplate 'evaluate-and-deploy' does not declare"
+    )
+
+
+def test_lint_workflow_from_template_must_supply_required_arguments() -> None:
+    docs = [(f"{n}.yaml", d) for n, d in copy.deepcopy(_ours()).items()]
+    wf = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"generateName": "evaluate-and-deploy-"},
+        "spec": {"workflowTemplateRef": {"name": "evaluate-and-deploy"}},
+    }
+    line = _one(lint_documents([*docs, ("wf.yaml", wf)]))
+    assert line == (
+        "wf.yaml: Workflow/evaluate-and-deploy-: spec.arguments.parameters: WorkflowTemplate 'evaluate-and-deploy' "
+        "needs a value for 'model-version'; add {name: model-version, value: ...}"
+    )
