@@ -1,4 +1,4 @@
-"""Each component package declares a sorted (ruff RUF022) `__all__` whose every name resolves (lazily loaded ones too)."""
+"""Each component package has a sorted (RUF022) `__all__` whose every name resolves, lazy ones too."""
 
 import importlib
 
