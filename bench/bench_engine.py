@@ -131,7 +131,7 @@ def _mf_fan_source() -> str:
     return (
         _MF_HEADER
         + "class Fan(FlowSpec):\n"
-        + "    @step\n    def start(self):\n        self.items = list(range(%d))\n" % FANOUT
+        + f"    @step\n    def start(self):\n        self.items = list(range({FANOUT}))\n"
         + "        self.next(self.work, foreach='items')\n"
         + "    @step\n    def work(self):\n        print('x')\n        self.next(self.join)\n"
         + "    @step\n    def join(self, inputs):\n        self.next(self.end)\n"
@@ -186,7 +186,7 @@ def run_metaflow(repeats: int) -> dict[str, Any] | None:
 # -- report ---------------------------------------------------------------------------------------------
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> None:

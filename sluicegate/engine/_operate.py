@@ -568,7 +568,7 @@ class Operation:
         if limit is not None and len(children) > int(str(substitute(str(limit), self.globals))):
             return phase, "No more retries left"
         if strategy.get("expression"):
-            env = expand_scope(self.scope(retry_scope(children)))
+            env = expand_scope(self.scope(retry_scope(children, for_expression=True)))
             try:
                 go_on = evaluate_bool(str(strategy["expression"]), env)
             except ExprError as e:

@@ -31,7 +31,8 @@ _REQ = re.compile(r"^\s*(!?)([\w.\-/\[\]]+)\s*(==|=|!=|>=|<=|>|<|\s+in\s+|\s+not
 
 def _lookup(obj: Any, path: str) -> Any:
     current = obj
-    for part in path.replace("[", ".").replace("]", "").split("."):
+    for raw in re.split(r"(?<!\\)\.", path.replace("[", ".").replace("]", "")):
+        part = raw.replace("\\.", ".")
         if part == "":
             continue
         if isinstance(current, dict):

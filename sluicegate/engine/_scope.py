@@ -123,18 +123,22 @@ def resolve_outputs(outputs: dict[str, Any], scope: dict[str, Any]) -> dict[str,
     return out
 
 
-def retry_scope(children: list[dict[str, Any]]) -> dict[str, Any]:
-    """`retries` and `lastRetry.*` for retry expressions and for the next attempt's template."""
+def retry_scope(children: list[dict[str, Any]], for_expression: bool = False) -> dict[str, Any]:
+    """`retries` and `lastRetry.*` for the next attempt's template, or (`for_expression`) for the retry expression.
+
+    As in Argo, `retries` is the next attempt's index in a template and the last attempt's in the expression.
+    """
     last = children[-1] if children else None
     scope: dict[str, Any] = {
-        "retries": str(len(children)),
-        "lastRetry.exitCode": "0",
+        "retries": str(len(children) - 1 if for_expression else len(children)),
+        "lastRetry.exitCode": "-1" if for_expression else "0",
         "lastRetry.status": "",
         "lastRetry.duration": "0",
         "lastRetry.message": "",
     }
     if last is not None:
-        scope["lastRetry.exitCode"] = (last.get("outputs") or {}).get("exitCode", "0")
+        outputs = last.get("outputs") or {}
+        scope["lastRetry.exitCode"] = outputs.get("exitCode", scope["lastRetry.exitCode"])
         scope["lastRetry.status"] = last.get("phase", "")
         scope["lastRetry.message"] = last.get("message", "")
     return scope
