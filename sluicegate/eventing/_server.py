@@ -93,7 +93,9 @@ class PortServer:
         self._srv.receiver = receiver
         self.port = port
         self.host = host
-        self._thread = threading.Thread(target=self._srv.serve_forever, name=f"eventsource-{port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._srv.serve_forever, kwargs={"poll_interval": 0.1}, name=f"eventsource-{port}", daemon=True
+        )
 
     def set_routes(self, endpoints: list[Endpoint]) -> None:
         """Replace the route table (path -> endpoint)."""
