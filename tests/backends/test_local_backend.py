@@ -14,20 +14,6 @@ from sluicegate.errors import NotFoundError, ServiceError
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _engine_submits() -> bool:
-    """Whether the workflow engine that resolves template submissions is installed (it lands separately)."""
-    try:
-        from sluicegate.engine.submit import from_template  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_engine = pytest.mark.skipif(
-    not _engine_submits(), reason="sluicegate.engine.submit is not in this tree yet; the API answers 503 without it"
-)
-
-
 @pytest.fixture(scope="module")
 def backend(local_api):
     return LocalBackend.from_settings(Settings(home=local_api.home))
@@ -61,7 +47,6 @@ def test_apply_dry_run_reports_a_change_without_storing_it(backend, deployed, lo
     assert "team" not in (stored["metadata"].get("labels") or {})
 
 
-@needs_engine
 def test_submit_get_list_through_hera(backend, deployed):
     wf = backend.submit("train", {"dataset": "wine", "model-name": "wine"})
     name = wf.metadata.name
@@ -107,7 +92,6 @@ def _sluice(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@needs_engine
 def test_cli_submit_then_list_and_get(local_api, deployed):
     submitted = _sluice(local_api.home, "submit", "train", "-p", "dataset=digits", "-p", "model-name=digits")
     assert submitted.returncode == 0, submitted.stderr
