@@ -1,11 +1,129 @@
-"""`sluice` commands of this area (registered by `sluicegate.cli`)."""
+"""`sluice rollout ...`: the Argo Rollouts kubectl plugin's verbs against the running local stack.
+
+Registered by `sluicegate.cli`. Every command calls the stack's API (`/api/v1/sluice/rollouts/...`, mounted by
+the `rollouts` part) with the URL from SLUICE_HOME/endpoints.json and the bearer token from SLUICE_HOME/token.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Annotated, Any
+
+import httpx
 import typer
+
+from sluicegate.config import load_endpoints, settings
+from sluicegate.errors import ConflictError, NotFoundError, ServiceError, SluiceError
 
 __all__ = ["register"]
 
+rollout_app = typer.Typer(help="Canary rollouts of model services (like kubectl argo rollouts).", no_args_is_help=True)
+
+Namespace = Annotated[str, typer.Option("--namespace", "-n", help="Namespace of the Rollout.")]
+Name = Annotated[str, typer.Argument(help="The Rollout (= the model service), e.g. breast-cancer.")]
+
+
+def _call(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    cfg = settings()
+    endpoints = load_endpoints(cfg)
+    try:
+        token = cfg.token_file.read_text().strip()
+    except FileNotFoundError:
+        raise ServiceError("the local stack has no token", where=str(cfg.token_file), fix="restart it") from None
+    url = f"{endpoints.api}/api/v1/sluice/rollouts{path}"
+    try:
+        r = httpx.request(method, url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    except httpx.HTTPError as e:
+        raise ServiceError(f"cannot reach the stack: {e}", where=url, fix="is it running? `sluice status`") from e
+    try:
+        data: dict[str, Any] = r.json()
+    except ValueError:
+        data = {"message": r.text[:300]}
+    if r.status_code == 404:
+        raise NotFoundError(str(data.get("message", "not found")), where=path, fix="list them: sluice rollout list")
+    if r.status_code == 409:
+        raise ConflictError(str(data.get("message", "conflict")), where=path)
+    if r.status_code >= 400:
+        raise SluiceError(str(data.get("message", f"HTTP {r.status_code}")), where=url)
+    return data
+
+
+def _print(summary: dict[str, Any], output: str) -> None:
+    if output == "json":
+        typer.echo(json.dumps(summary, indent=1))
+        return
+    step = summary.get("step")
+    lines = [
+        f"Name:       {summary['name']}  (namespace {summary['namespace']})",
+        f"Status:     {summary['phase']}{'  (aborted)' if summary.get('aborted') else ''}"
+        f"{'  (paused)' if summary.get('paused') else ''}",
+        f"Message:    {summary.get('message') or '-'}",
+        f"Stable:     {summary.get('stableModel') or '-'}",
+        f"Canary:     {summary.get('canaryModel') or '-'}  (weight {summary.get('weight', 0)}%)",
+        f"Step:       {step if step is not None else '-'}/{summary.get('steps', 0)}",
+        f"Revision:   {summary.get('revision', 0)}",
+        f"URL:        {summary.get('url') or '-'}",
+    ]
+    typer.echo("\n".join(lines))
+
+
+@rollout_app.command("set-model")
+def set_model(name: Name, model_uri: str, namespace: Namespace = "sluicegate") -> None:
+    """Point the Rollout at MODEL_URI (e.g. models:/breast-cancer/3); starts a canary update."""
+    _print(_call("POST", f"/{namespace}/{name}/set-model", {"modelUri": model_uri}), "text")
+
+
+@rollout_app.command("status")
+def status(
+    name: Name,
+    namespace: Namespace = "sluicegate",
+    output: Annotated[str, typer.Option("--output", "-o", help="text or json")] = "text",
+) -> None:
+    """Show phase, stable and canary models, weight and step."""
+    _print(_call("GET", f"/{namespace}/{name}"), output)
+
+
+@rollout_app.command("list")
+def list_(namespace: Namespace = "sluicegate") -> None:
+    """List the Rollouts with their phase and models."""
+    for item in _call("GET", f"/{namespace}").get("items", []):
+        canary = f" -> {item['canaryModel']} ({item['weight']}%)" if item.get("canaryModel") else ""
+        typer.echo(f"{item['name']:24} {item['phase']:12} {item.get('stableModel') or '-'}{canary}")
+
+
+@rollout_app.command("promote")
+def promote(
+    name: Name,
+    namespace: Namespace = "sluicegate",
+    full: Annotated[bool, typer.Option("--full", help="Skip every remaining step and analysis.")] = False,
+) -> None:
+    """Resume a paused canary (or skip its current step); --full promotes it at once."""
+    _print(_call("POST", f"/{namespace}/{name}/promote", {"full": full}), "text")
+
+
+@rollout_app.command("abort")
+def abort(name: Name, namespace: Namespace = "sluicegate") -> None:
+    """Abort the update: all traffic back to the stable model; the Rollout becomes Degraded."""
+    _print(_call("POST", f"/{namespace}/{name}/abort", {}), "text")
+
+
+@rollout_app.command("retry")
+def retry(name: Name, namespace: Namespace = "sluicegate") -> None:
+    """Retry an aborted update from its first step."""
+    _print(_call("POST", f"/{namespace}/{name}/retry", {}), "text")
+
+
+@rollout_app.command("undo")
+def undo(
+    name: Name,
+    namespace: Namespace = "sluicegate",
+    to_revision: Annotated[int | None, typer.Option("--to-revision", help="Revision to go back to.")] = None,
+) -> None:
+    """Roll back quickly to an earlier model version (default: the previous revision)."""
+    body = {"toRevision": to_revision} if to_revision is not None else {}
+    _print(_call("POST", f"/{namespace}/{name}/undo", body), "text")
+
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to `app`."""
+    """Add `sluice rollout ...` to `app`."""
+    app.add_typer(rollout_app, name="rollout")

@@ -34,6 +34,8 @@ def stack_parts() -> list[Part]:
     """New instances of every part of the local stack, in start order."""
     parts: list[Part] = [MlflowPart(), ApiServer()]
     parts += _optional("sluicegate.engine", "WorkflowController")
+    parts += _optional("sluicegate.rollouts", "PrometheusPart")
+    parts += _optional("sluicegate.rollouts", "RolloutsPart")
     parts += _optional("sluicegate.services", "SlackSinkPart")
     parts += _optional("sluicegate.eventing", "EventsPart")
     parts += _optional("sluicegate.ui", "UiPart")
