@@ -36,7 +36,10 @@ def prepare(kind: str, doc: Any, namespace: str, where: str) -> Doc:
     out: Doc = {str(k): v for k, v in doc.items()}
     out["kind"] = kind
     out.setdefault("apiVersion", API_VERSION)
-    meta = dict(out.get("metadata") or {})
+    meta = out.get("metadata") or {}
+    if not isinstance(meta, dict):
+        raise ManifestError(f"metadata is a {type(meta).__name__}, not an object", where=f"{where}.metadata")
+    meta = dict(meta)
     meta["namespace"] = namespace
     out["metadata"] = meta
     return out

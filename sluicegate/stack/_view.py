@@ -18,7 +18,8 @@ def _detail(status: dict[str, Any]) -> str:
             continue
         text = value if isinstance(value, str | int | float | bool) else str(value)
         parts.append(f"{key}={text}")
-    return ", ".join(parts)[:160]
+    text = ", ".join(parts)
+    return text if len(text) <= 100 else text[:99] + "…"
 
 
 def status_table(parts: dict[str, dict[str, Any]], home: str = "") -> Table:
@@ -26,10 +27,13 @@ def status_table(parts: dict[str, dict[str, Any]], home: str = "") -> Table:
     table = Table(title=f"sluicegate stack {home}".strip(), title_justify="left", expand=False)
     table.add_column("part")
     table.add_column("health")
-    table.add_column("url")
-    table.add_column("detail", overflow="fold")
+    table.add_column("url", no_wrap=True)
+    table.add_column("detail", overflow="ellipsis")
     for name, status in parts.items():
         healthy = status.get("healthy")
+        # a part that reports no health check is up as long as it started and reports no error
+        if healthy is None:
+            healthy = None if "error" in status else status.get("alive", True)
         health = "[green]healthy" if healthy else ("[red]unhealthy" if healthy is False else "[yellow]?")
         table.add_row(name, health, str(status.get("url") or ""), _detail(status))
     return table

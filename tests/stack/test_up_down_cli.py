@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import stat
 from pathlib import Path
 
@@ -86,4 +87,17 @@ def test_up_without_an_unknown_part_fails_before_starting(home: Path) -> None:
     result = sluice(home, "up", "--detach", "--without", "nonsense")
     assert result.returncode == 1
     assert "--without" in result.stderr and "nonsense" in result.stderr
+    assert not (home / "stack.pid").exists()
+
+
+def test_up_on_a_taken_port_fails_naming_the_port(home: Path, mlflow_server: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = sluice(
+            home, "up", "--detach", "--port", str(port), "--mlflow-tracking-uri", mlflow_server, *without_args()
+        )
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
     assert not (home / "stack.pid").exists()
