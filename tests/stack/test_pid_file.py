@@ -1,0 +1,63 @@
+"""The pid file: what a crashed stack left behind is stopped, a recycled pid is never signalled."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from sluicegate.stack._state import PidFile, alive
+from tests.stack.conftest import poll
+
+
+def _service(marker: str) -> subprocess.Popen[bytes]:
+    """A child in its own session whose command line looks like one of ours (`marker` in argv)."""
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", marker], start_new_session=True)
+
+
+def test_clean_leftovers_kills_the_groups_of_a_crashed_supervisor(tmp_path: Path) -> None:
+    supervisor, service = _service("sluice-supervisor"), _service("mlflow-like")
+    try:
+        pidfile = PidFile(tmp_path / "stack.pid")
+        pidfile.write(supervisor.pid, [service.pid])
+        assert pidfile.running() == supervisor.pid
+        supervisor.kill()
+        supervisor.wait()
+        assert pidfile.running() is None  # dead supervisor: nothing running
+        assert pidfile.clean_leftovers() == [service.pid]
+        service.wait(10)
+        assert not pidfile.path.exists()
+    finally:
+        for proc in (supervisor, service):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def test_pid_of_an_unrelated_process_is_not_taken_for_a_stack(tmp_path: Path) -> None:
+    stranger = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        pidfile = PidFile(tmp_path / "stack.pid")
+        pidfile.write(stranger.pid, [stranger.pid])
+        assert not alive(stranger.pid)
+        assert pidfile.running() is None
+        assert pidfile.clean_leftovers() == []
+        assert stranger.poll() is None  # never signalled
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_stop_sends_sigterm_and_waits(tmp_path: Path) -> None:
+    supervisor = _service("sluice-supervisor")
+    try:
+        pidfile = PidFile(tmp_path / "stack.pid")
+        pidfile.write(supervisor.pid, [])
+        assert pidfile.stop(timeout=10) is True
+        poll(lambda: supervisor.poll() is not None, timeout=10)
+        assert supervisor.returncode == -15
+        assert pidfile.stop(timeout=1) is False
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait()
