@@ -6,18 +6,21 @@ Used by every route module of `sluicegate.api`. Errors leave the API as grpc-gat
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sluicegate.errors import ManifestError, SluiceError
 
-__all__ = ["BearerAuth", "error_response", "json_response", "read_json", "sluice_error_handler"]
+__all__ = ["BearerAuth", "Handler", "error_response", "json_response", "read_json", "sluice_error_handler", "threaded"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,25 @@ async def read_json(request: Request) -> dict[str, Any]:
             f"the body is a JSON {type(body).__name__}, not an object", where="request body", fix="send a JSON object"
         )
     return body
+
+
+#: A route's work: the request and its JSON body (`{}` for GET/DELETE) in, a response out.
+Handler = Callable[[Request, dict[str, Any]], Response]
+
+
+def threaded(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint that reads the JSON body, then runs `fn` in a worker thread.
+
+    Store calls block (SQLite, and the store's lock while a controller reconciles); running them off the
+    event loop keeps other requests and open log streams moving.
+    """
+
+    @functools.wraps(fn)
+    async def endpoint(request: Request) -> Response:
+        body = await read_json(request) if request.method in ("POST", "PUT") else {}
+        return await run_in_threadpool(fn, request, body)
+
+    return endpoint
 
 
 async def sluice_error_handler(request: Request, exc: Exception) -> Response:

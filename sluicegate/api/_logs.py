@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
@@ -82,26 +83,42 @@ def _wanted(pod: str | None, node_id: str, tail: _Tail) -> bool:
     return not pod or pod in (node_id, tail.pod)
 
 
-async def _stream(
-    request: Request, store: Store, ns: str, name: str, logs: Path, pattern: re.Pattern[str] | None
-) -> AsyncIterator[bytes]:
-    q = request.query_params
-    pod = request.path_params.get("podName") or q.get("podName")
-    follow = q.get("logOptions.follow", "").lower() == "true"
-    container = q.get("logOptions.container") or "main"
-    tails: dict[str, _Tail] = {}
-    while True:
-        doc = store.try_get("Workflow", ns, name)
-        finished = doc is None or (doc.get("status") or {}).get("phase") in _DONE or not follow
+@dataclass
+class _Follower:
+    """The state of one log request: which files it reads and how far it got."""
+
+    store: Store
+    ns: str
+    name: str
+    logs: Path
+    pod: str | None
+    follow: bool
+    container: str
+    pattern: re.Pattern[str] | None
+    tails: dict[str, _Tail] = field(default_factory=dict)
+
+    def poll(self) -> tuple[bool, list[bytes]]:
+        """New NDJSON lines since the last poll, and whether the stream is complete (blocking: run in a thread)."""
+        doc = self.store.try_get("Workflow", self.ns, self.name)
+        finished = doc is None or (doc.get("status") or {}).get("phase") in _DONE or not self.follow
         if doc is not None:
-            for nid, tail in _pods(doc, logs).items():
-                tails.setdefault(nid, tail)
-        for nid, tail in tails.items():
-            if container != "main" or not _wanted(pod, nid, tail):
+            for nid, tail in _pods(doc, self.logs).items():
+                self.tails.setdefault(nid, tail)
+        out: list[bytes] = []
+        for nid, tail in self.tails.items():
+            if self.container != "main" or not _wanted(self.pod, nid, tail):
                 continue
             for line in tail.read(final=finished):
-                if pattern is None or pattern.search(line):
-                    yield orjson.dumps({"result": {"content": line, "podName": tail.pod}}) + b"\n"
+                if self.pattern is None or self.pattern.search(line):
+                    out.append(orjson.dumps({"result": {"content": line, "podName": tail.pod}}) + b"\n")
+        return finished, out
+
+
+async def _stream(request: Request, follower: _Follower) -> AsyncIterator[bytes]:
+    while True:
+        finished, lines = await run_in_threadpool(follower.poll)
+        for line in lines:
+            yield line
         if finished or await request.is_disconnected():
             return
         await asyncio.sleep(_POLL)
@@ -111,11 +128,21 @@ async def workflow_logs(request: Request) -> StreamingResponse:
     """`GET /api/v1/workflows/{namespace}/{name}/log`: the workflow's step logs as NDJSON."""
     store: Store = request.app.state.store
     ns, name = request.path_params["namespace"], request.path_params["name"]
-    store.get("Workflow", ns, name)  # 404 and 400 before streaming starts
+    await run_in_threadpool(store.get, "Workflow", ns, name)  # 404 and 400 before streaming starts
     grep = request.query_params.get("grep")
     try:
         pattern = re.compile(grep) if grep else None
     except re.error as e:
         raise ManifestError(f"{grep!r} is not a regular expression: {e}", where="grep", fix="fix the pattern") from e
-    logs = Path(request.app.state.home) / "logs" / ns / name
-    return StreamingResponse(_stream(request, store, ns, name, logs, pattern), media_type="application/json")
+    q = request.query_params
+    follower = _Follower(
+        store,
+        ns,
+        name,
+        Path(request.app.state.home) / "logs" / ns / name,
+        pod=request.path_params.get("podName") or q.get("podName"),
+        follow=q.get("logOptions.follow", "").lower() == "true",
+        container=q.get("logOptions.container") or "main",
+        pattern=pattern,
+    )
+    return StreamingResponse(_stream(request, follower), media_type="application/json")

@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sluicegate import __version__
-from sluicegate.api._http import json_response, read_json
+from sluicegate.api._http import json_response, threaded
 from sluicegate.api._resources import list_body
 from sluicegate.api._selectors import label_matcher
 from sluicegate.api._validate import validate
@@ -93,7 +93,7 @@ def _ns(request: Request) -> str:
     return "" if ns == "_" else ns
 
 
-async def list_objects(request: Request) -> Response:
+def list_objects(request: Request, body: dict[str, Any]) -> Response:
     """List objects of a kind in one namespace (or all), filtered by `labelSelector`."""
     q = request.query_params
     match = label_matcher(q.get("labelSelector") or q.get("listOptions.labelSelector"))
@@ -119,9 +119,8 @@ def apply_document(store: Store, doc: dict[str, Any]) -> tuple[dict[str, Any], s
     return store.apply(doc)
 
 
-async def apply_object(request: Request) -> Response:
+def apply_object(request: Request, doc: dict[str, Any]) -> Response:
     """Apply one document like `kubectl apply`; answers `{"result": created|configured|unchanged, "object"}`."""
-    doc: dict[str, Any] = await read_json(request)
     kind, ns = request.path_params["kind"], _ns(request)
     if doc.get("kind", kind) != kind:
         raise ManifestError(f"kind {doc.get('kind')!r} does not match the URL's {kind!r}", where="kind")
@@ -132,13 +131,13 @@ async def apply_object(request: Request) -> Response:
     return json_response({"result": result, "object": obj})
 
 
-async def get_object(request: Request) -> Response:
+def get_object(request: Request, body: dict[str, Any]) -> Response:
     """One object or 404."""
     p = request.path_params
     return json_response(_store(request).get(p["kind"], _ns(request), p["name"]))
 
 
-async def delete_object(request: Request) -> Response:
+def delete_object(request: Request, body: dict[str, Any]) -> Response:
     """Delete one object; `{}` or 404."""
     p = request.path_params
     _store(request).delete(p["kind"], _ns(request), p["name"])
@@ -149,9 +148,9 @@ def object_routes() -> list[Route]:
     """The generic object API under `/api/v1/sluice/objects`."""
     base = "/api/v1/sluice/objects/{kind}"
     return [
-        Route(base, list_objects, methods=["GET"]),
-        Route(base + "/{namespace}", list_objects, methods=["GET"]),
-        Route(base + "/{namespace}", apply_object, methods=["POST"]),
-        Route(base + "/{namespace}/{name}", get_object, methods=["GET"]),
-        Route(base + "/{namespace}/{name}", delete_object, methods=["DELETE"]),
+        Route(base, threaded(list_objects), methods=["GET"]),
+        Route(base + "/{namespace}", threaded(list_objects), methods=["GET"]),
+        Route(base + "/{namespace}", threaded(apply_object), methods=["POST"]),
+        Route(base + "/{namespace}/{name}", threaded(get_object), methods=["GET"]),
+        Route(base + "/{namespace}/{name}", threaded(delete_object), methods=["DELETE"]),
     ]

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sluicegate.api._http import json_response, read_json
+from sluicegate.api._http import json_response, threaded
 from sluicegate.api._selectors import label_matcher
 from sluicegate.api._validate import lint, validate
 from sluicegate.errors import ConflictError, ManifestError
@@ -85,16 +85,16 @@ class ArgoKind:
         base = f"/api/v1/{self.plural}"
         ns = "/{namespace}" if self.namespaced else ""
         out = [
-            Route(f"{base}{ns}/lint", self.lint, methods=["POST"]),
-            Route(f"{base}{ns}", self.list, methods=["GET"]),
-            Route(f"{base}{ns}", self.create, methods=["POST"]),
-            Route(f"{base}{ns}/{{name}}", self.get, methods=["GET"]),
-            Route(f"{base}{ns}/{{name}}", self.update, methods=["PUT"]),
-            Route(f"{base}{ns}/{{name}}", self.delete, methods=["DELETE"]),
+            Route(f"{base}{ns}/lint", threaded(self.lint), methods=["POST"]),
+            Route(f"{base}{ns}", threaded(self.list), methods=["GET"]),
+            Route(f"{base}{ns}", threaded(self.create), methods=["POST"]),
+            Route(f"{base}{ns}/{{name}}", threaded(self.get), methods=["GET"]),
+            Route(f"{base}{ns}/{{name}}", threaded(self.update), methods=["PUT"]),
+            Route(f"{base}{ns}/{{name}}", threaded(self.delete), methods=["DELETE"]),
         ]
         if self.namespaced:  # `GET /api/v1/workflows/` (empty namespace) lists every namespace
-            out.append(Route(f"{base}/", self.list, methods=["GET"]))
-            out.append(Route(base, self.list, methods=["GET"]))
+            out.append(Route(f"{base}/", threaded(self.list), methods=["GET"]))
+            out.append(Route(base, threaded(self.list), methods=["GET"]))
         return out
 
     def _ns(self, request: Request) -> str:
@@ -103,7 +103,7 @@ class ArgoKind:
     def _doc(self, body: Doc, request: Request) -> Doc:
         return prepare(self.kind, body.get(self.body_key), self._ns(request), self.body_key)
 
-    async def list(self, request: Request) -> Response:
+    def list(self, request: Request, body: Doc) -> Response:
         """`GET .../{namespace}`: every object (all namespaces when empty), filtered by labelSelector."""
         q = request.query_params
         match = label_matcher(q.get("listOptions.labelSelector"))
@@ -118,9 +118,8 @@ class ArgoKind:
             items = items[: int(limit)]
         return json_response(list_body(_store(request), items))
 
-    async def create(self, request: Request) -> Response:
+    def create(self, request: Request, body: Doc) -> Response:
         """`POST .../{namespace}`: validate, then store (409 when the name is taken)."""
-        body = await read_json(request)
         doc = self._doc(body, request)
         validate(self.kind, doc)
         if _dry_run(body):
@@ -130,22 +129,20 @@ class ArgoKind:
         created = self.on_create(store, doc) if self.on_create else store.create(doc)
         return json_response(created)
 
-    async def lint(self, request: Request) -> Response:
+    def lint(self, request: Request, body: Doc) -> Response:
         """`POST .../{namespace}/lint`: the document back when valid, 400 with the field path when not."""
-        body = await read_json(request)
         doc = self._doc(body, request)
         store = _store(request)
         known = store.list("WorkflowTemplate", doc["metadata"]["namespace"] or None)
         lint(self.kind, doc, known + store.list("ClusterWorkflowTemplate"))
         return json_response(doc)
 
-    async def get(self, request: Request) -> Response:
+    def get(self, request: Request, body: Doc) -> Response:
         """`GET .../{namespace}/{name}`: the object or 404."""
         return json_response(_store(request).get(self.kind, self._ns(request), request.path_params["name"]))
 
-    async def update(self, request: Request) -> Response:
+    def update(self, request: Request, body: Doc) -> Response:
         """`PUT .../{namespace}/{name}`: replace spec/metadata, keep status; 409 on a stale resourceVersion."""
-        body = await read_json(request)
         doc = self._doc(body, request)
         name = request.path_params["name"]
         doc["metadata"]["name"] = name
@@ -167,7 +164,7 @@ class ArgoKind:
 
         return json_response(_store(request).mutate(self.kind, self._ns(request), name, replace))
 
-    async def delete(self, request: Request) -> Response:
+    def delete(self, request: Request, body: Doc) -> Response:
         """`DELETE .../{namespace}/{name}`: `{}` or 404."""
         _store(request).delete(self.kind, self._ns(request), request.path_params["name"])
         return json_response({})

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sluicegate.api._http import json_response, read_json
+from sluicegate.api._http import Handler, json_response, threaded
 from sluicegate.api._resources import API_VERSION, ArgoKind
 from sluicegate.api._validate import validate
 from sluicegate.errors import ManifestError, ServiceError
@@ -97,9 +97,8 @@ def _from_cron(cron: Doc, opts: Doc) -> Doc:
     return wf
 
 
-async def submit(request: Request) -> Response:
+def submit(request: Request, body: Doc) -> Response:
     """`POST /api/v1/workflows/{namespace}/submit`: a new Workflow from a (Cluster)WorkflowTemplate or CronWorkflow."""
-    body = await read_json(request)
     ns = request.path_params["namespace"]
     store = _store(request)
     kind, name = str(body.get("resourceKind") or ""), str(body.get("resourceName") or "")
@@ -127,9 +126,8 @@ async def submit(request: Request) -> Response:
     return json_response(accept(store, wf))
 
 
-def _action(name: str) -> Callable[[Request], Any]:
-    async def handler(request: Request) -> Response:
-        body = await read_json(request)
+def _action(name: str) -> Handler:
+    def handler(request: Request, body: Doc) -> Response:
         ns, wf = request.path_params["namespace"], request.path_params["name"]
         store = _store(request)
         store.get("Workflow", ns, wf)  # 404 before the engine is involved
@@ -167,8 +165,8 @@ def _running(store: Store, doc: Doc) -> Doc:
     return store.mutate("Workflow", meta["namespace"], meta["name"], mark)
 
 
-def _cron_flag(suspend: bool) -> Callable[[Request], Any]:
-    async def handler(request: Request) -> Response:
+def _cron_flag(suspend: bool) -> Handler:
+    def handler(request: Request, body: Doc) -> Response:
         ns, name = request.path_params["namespace"], request.path_params["name"]
 
         def flip(d: Doc) -> Doc:
@@ -183,9 +181,10 @@ def _cron_flag(suspend: bool) -> Callable[[Request], Any]:
 
 def workflow_routes() -> list[Route]:
     """Submit, actions, and CronWorkflow suspend/resume (CRUD comes from `WORKFLOWS`/`CRON_WORKFLOWS`)."""
-    out = [Route("/api/v1/workflows/{namespace}/submit", submit, methods=["POST"])]
+    out = [Route("/api/v1/workflows/{namespace}/submit", threaded(submit), methods=["POST"])]
     for action in ("stop", "terminate", "suspend", "resume", "retry", "resubmit"):
-        out.append(Route(f"/api/v1/workflows/{{namespace}}/{{name}}/{action}", _action(action), methods=["PUT"]))
-    out.append(Route("/api/v1/cron-workflows/{namespace}/{name}/suspend", _cron_flag(True), methods=["PUT"]))
-    out.append(Route("/api/v1/cron-workflows/{namespace}/{name}/resume", _cron_flag(False), methods=["PUT"]))
+        path = f"/api/v1/workflows/{{namespace}}/{{name}}/{action}"
+        out.append(Route(path, threaded(_action(action)), methods=["PUT"]))
+    out.append(Route("/api/v1/cron-workflows/{namespace}/{name}/suspend", threaded(_cron_flag(True)), methods=["PUT"]))
+    out.append(Route("/api/v1/cron-workflows/{namespace}/{name}/resume", threaded(_cron_flag(False)), methods=["PUT"]))
     return out
