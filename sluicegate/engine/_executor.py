@@ -289,8 +289,8 @@ class Executor:
         run_dir = self.home / "run" / job.namespace / job.workflow
         for mount in spec.get("volumeMounts") or []:
             vol = job.volumes.get(str(mount.get("name")))
-            if vol is None:
-                continue
+            if vol is None or str(mount.get("mountPath", "")).rstrip("/") == "/tmp":
+                continue  # a volume at /tmp is the step's private /tmp already (emptyDir semantics)
             if vol.get("persistentVolumeClaim"):
                 claim = str(vol["persistentVolumeClaim"].get("claimName", vol["name"]))
                 src = self.home / "volumes" / job.namespace / claim

@@ -75,3 +75,38 @@ def test_step_logs_are_kept_per_node(engine: LocalEngine) -> None:
     log = engine.home / "logs" / meta["namespace"] / meta["name"] / f"{meta['name']}.log"
     assert sorted(log.read_text().split()) == ["err", "out"]
     assert done["status"]["nodes"][meta["name"]]["outputs"]["result"] == "out"
+
+
+def test_empty_dir_mounted_at_tmp_is_the_private_tmp(engine: LocalEngine) -> None:
+    t = {
+        "name": "t",
+        "container": {
+            "image": "busybox",
+            "command": ["sh", "-c"],
+            "args": ["echo hi > /tmp/x; cat /tmp/x"],
+            "volumeMounts": [{"name": "scratch", "mountPath": "/tmp"}],
+        },
+        "volumes": [{"name": "scratch", "emptyDir": {}}],
+    }
+    done = engine.wait(engine.submit(workflow("t", t)))
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    assert done["status"]["nodes"][done["metadata"]["name"]]["outputs"]["result"] == "hi"
+
+
+def test_steps_without_mount_namespace_rewrite_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLUICE_PRIVATE_TMP", "0")
+    t = {
+        "name": "t",
+        "script": {
+            "image": "python:3",
+            "command": ["python"],
+            "source": "open('/tmp/o', 'w').write('x')\nprint(open('/tmp/o').read())",
+        },
+        "outputs": {"parameters": [{"name": "o", "valueFrom": {"path": "/tmp/o"}}]},
+    }
+    with LocalEngine(tmp_path) as eng:
+        done = eng.wait(eng.submit(workflow("t", t)))
+    node = done["status"]["nodes"][done["metadata"]["name"]]
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    assert node["outputs"]["parameters"][0]["value"] == "x"
+    assert node["outputs"]["result"] == "x"
