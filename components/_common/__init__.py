@@ -7,7 +7,7 @@ datasets and their fixed split, and the connection to the MLflow tracking server
 from components._common._cli import OneLineParser, UserError, run_cli
 from components._common._datasets import DATASETS, Dataset, load_dataset, split
 from components._common._metrics import METRICS, classification_metrics
-from components._common._mlflow import check_reachable, connect, mlflow_errors, parse_models_uri
+from components._common._mlflow import check_reachable, connect, mlflow_errors, parse_models_uri, use_experiment
 from components._common._outputs import DEFAULT_OUTPUTS_DIR, write_outputs
 
 __all__ = [
@@ -25,5 +25,6 @@ __all__ = [
     "parse_models_uri",
     "run_cli",
     "split",
+    "use_experiment",
     "write_outputs",
 ]

@@ -6,6 +6,8 @@ for minutes before it gives up; a step should say at once which URI it could not
 
 from __future__ import annotations
 
+import getpass
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 
 # mlflow and httpx are imported inside the functions: a CLI that rejects its input should answer at once
 
-__all__ = ["check_reachable", "connect", "mlflow_errors", "parse_models_uri"]
+__all__ = ["check_reachable", "connect", "mlflow_errors", "parse_models_uri", "use_experiment"]
 
 _MODELS_URI = re.compile(r"^models:/(?P<name>[^/@]+)/(?P<version>\d+)$")
 
@@ -59,11 +61,35 @@ def connect(tracking_uri: str, timeout: float = 10.0) -> MlflowClient:
         UserError: the server does not answer (the message names the URI).
     """
     check_reachable(tracking_uri, timeout)
+    _ensure_user()
     import mlflow
     from mlflow.tracking import MlflowClient
 
     mlflow.set_tracking_uri(tracking_uri)
     return MlflowClient(tracking_uri)
+
+
+def use_experiment(name: str) -> str:
+    """Make `name` the active experiment, creating it if needed; returns its id.
+
+    Two steps starting at once for a new model race to create its experiment; the loser finds it instead.
+    """
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(mlflow.set_experiment(name).experiment_id)
+    except MlflowException:
+        return str(mlflow.set_experiment(name).experiment_id)
+
+
+def _ensure_user() -> None:
+    # MLflow tags every run with getpass.getuser(), which raises when the uid has no /etc/passwd entry, as
+    # under a pod's runAsUser; getuser() reads LOGNAME first, so give it one in that case only
+    try:
+        getpass.getuser()
+    except (KeyError, OSError):
+        os.environ["LOGNAME"] = f"uid-{os.getuid()}"
 
 
 def parse_models_uri(uri: str) -> tuple[str, str]:

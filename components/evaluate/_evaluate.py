@@ -32,6 +32,7 @@ from components._common import (
     load_dataset,
     mlflow_errors,
     split,
+    use_experiment,
     write_outputs,
 )
 from components.evaluate._decide import CHALLENGER, CHAMPION, Decision, check_inputs, decide
@@ -132,7 +133,7 @@ def evaluate(
         dataset, seed, test_size = _holdout(client, candidate, dataset)
         _, X_test, _, y_test = split(load_dataset(dataset), seed, test_size)
         same = champion is not None and str(champion.version) == str(candidate.version)
-        mlflow.set_experiment(model_name)
+        use_experiment(model_name)
         tags = {
             "sluicegate.step": "evaluate",
             "sluicegate.model-name": model_name,

@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from components._common import UserError, connect, load_dataset, mlflow_errors, write_outputs
+from components._common import (
+    UserError,
+    check_reachable,
+    connect,
+    load_dataset,
+    mlflow_errors,
+    use_experiment,
+    write_outputs,
+)
 from components.stress_test._load import run_load
 from components.stress_test._report import gate_failures, summarize
 
@@ -88,21 +96,6 @@ def _check(url: str, rps: float, duration: float, p99: float, max_error_rate: fl
     return base if base.endswith("/invocations") else base + "/invocations"
 
 
-def _experiment_id(client: MlflowClient, name: str) -> str:
-    from mlflow.exceptions import MlflowException
-
-    found = client.get_experiment_by_name(name)
-    if found is not None:
-        return str(found.experiment_id)
-    try:
-        return str(client.create_experiment(name))
-    except MlflowException:  # created concurrently by another step
-        again = client.get_experiment_by_name(name)
-        if again is None:
-            raise
-        return str(again.experiment_id)
-
-
 def _log(client: MlflowClient, run_id: str | None, experiment: str, result: StressResult, url: str) -> str:
     from mlflow.entities import Metric, Param, RunTag
 
@@ -114,7 +107,7 @@ def _log(client: MlflowClient, run_id: str | None, experiment: str, result: Stre
     new = run_id is None
     if run_id is None:
         run = client.create_run(
-            _experiment_id(client, experiment),
+            use_experiment(experiment),
             run_name="stress-test",
             tags={"sluicegate.step": "stress-test", "mlflow.runName": "stress-test"},
         )
@@ -155,6 +148,8 @@ def stress_test(
             it is in `StressResult.failures`.
     """
     target = _check(url, rps, duration, p99_latency_ms, max_error_rate, batch_rows)
+    if tracking_uri:
+        check_reachable(tracking_uri)  # before the dataset loads: an unreachable MLflow is answered at once
     bodies = payloads(dataset, batch_rows, payload_file)
     client = None
     if tracking_uri:

@@ -24,6 +24,7 @@ from components._common import (
     load_dataset,
     mlflow_errors,
     split,
+    use_experiment,
     write_outputs,
 )
 from components.train._estimators import build_estimator
@@ -121,7 +122,7 @@ def train(
     if params.fault is not None:
         tags["sluicegate.fault"] = params.fault.model_dump_json()
     with mlflow_errors(tracking_uri):
-        mlflow.set_experiment(experiment or model_name)
+        use_experiment(experiment or model_name)
         with mlflow.start_run(run_name=f"train-{git_revision[:8] or 'local'}", tags=tags) as run:
             mlflow.log_params(params.flat())
             estimator = build_estimator(params.model, params.seed)

@@ -65,6 +65,7 @@ def test_train_missing_argument_is_one_line() -> None:
         ("stress_test", ["--rps", "0"], "--rps 0.0 is out of range"),
         ("stress_test", ["--tracking-uri", DEAD], f"cannot reach MLflow at {DEAD}"),
     ],
+    ids=["evaluate-range", "evaluate-float", "build-target", "build-uri", "stress-url", "stress-rps", "stress-mlflow"],
 )
 def test_cli_bad_input_is_one_line(module: str, args: list[str], needle: str, tmp_path: Path) -> None:
     base = {
