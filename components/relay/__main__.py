@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--poll-interval", type=float, default=2.0)
     p.add_argument("--window", type=float, default=300.0, help="accepted webhook timestamp skew, seconds")
     p.add_argument("--register-webhook", action="store_true", help="create/update the MLflow webhook at start")
+    p.add_argument(
+        "--backfill-seconds",
+        type=float,
+        default=0.0,
+        help="on a first start (no state file), also announce runs that finished up to this long ago",
+    )
     p.add_argument("--public-url", default="", help="URL MLflow calls (default http://HOST:PORT/webhook)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s relay %(levelname)s %(message)s")
@@ -45,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         window=args.window,
         register_webhook=args.register_webhook,
         public_url=args.public_url,
+        backfill_seconds=args.backfill_seconds,
     )
     relay = Relay(cfg)
     try:

@@ -47,6 +47,7 @@ class RelayConfig:
     register_webhook: bool = False
     webhook_name: str = "sluicegate-relay"
     public_url: str = ""  # URL MLflow should call; default http://<host>:<port>/webhook
+    backfill_seconds: float = 0.0  # on a first start, also announce runs that finished this long before
 
 
 class Relay:
@@ -58,7 +59,8 @@ class Relay:
 
     def __init__(self, cfg: RelayConfig) -> None:
         self.cfg = cfg
-        self.state = RelayState(cfg.state)
+        first = int((time.time() - cfg.backfill_seconds) * 1000)
+        self.state = RelayState(cfg.state, initial_watermark=first)
         self.mlflow = MlflowRest(cfg.mlflow)
         self._http = httpx.Client(timeout=15.0)
         self._stop = threading.Event()

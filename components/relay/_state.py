@@ -10,6 +10,7 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 __all__ = ["RelayState"]
 
@@ -21,22 +22,33 @@ class RelayState:
         path: the JSON state file (created with its folder).
         lookback_ms: how far before the watermark runs are re-checked (late-arriving end times).
         delivery_ttl: seconds a delivery id is remembered.
+        initial_watermark: the watermark (ms) of a new state file, so a first start announces only runs that
+            finished after it (plus the lookback) rather than the whole history of the MLflow server.
     """
 
-    def __init__(self, path: Path, lookback_ms: int = 60_000, delivery_ttl: float = 3600.0) -> None:
+    def __init__(
+        self, path: Path, lookback_ms: int = 60_000, delivery_ttl: float = 3600.0, initial_watermark: int = 0
+    ) -> None:
         self.path = path
         self.lookback_ms = lookback_ms
         self.delivery_ttl = delivery_ttl
         self._lock = threading.Lock()
-        data = json.loads(path.read_text()) if path.exists() else {}
+        data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {"watermark": initial_watermark}
         self.watermark: int = int(data.get("watermark", 0))
+        #: runs that finished before the first start are never announced
+        self.origin: int = int(data.get("origin", self.watermark))
         self.announced: dict[str, int] = {str(k): int(v) for k, v in (data.get("announced") or {}).items()}
         self.deliveries: dict[str, float] = {str(k): float(v) for k, v in (data.get("deliveries") or {}).items()}
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        data = {"watermark": self.watermark, "announced": self.announced, "deliveries": self.deliveries}
+        data = {
+            "origin": self.origin,
+            "watermark": self.watermark,
+            "announced": self.announced,
+            "deliveries": self.deliveries,
+        }
         with tmp.open("w") as f:
             json.dump(data, f)
             f.flush()
@@ -45,7 +57,7 @@ class RelayState:
 
     def since(self) -> int:
         """The smallest end_time (ms) the next poll must look at."""
-        return max(0, self.watermark - self.lookback_ms)
+        return max(self.origin, self.watermark - self.lookback_ms)
 
     def is_new_run(self, run_id: str) -> bool:
         """Whether a finished run has not been announced yet."""
@@ -56,7 +68,7 @@ class RelayState:
         with self._lock:
             self.announced[run_id] = end_time
             self.watermark = max(self.watermark, end_time)
-            floor = self.since()
+            floor = self.watermark - self.lookback_ms
             self.announced = {k: v for k, v in self.announced.items() if v >= floor}
             self._save()
 

@@ -18,7 +18,8 @@ SECRET = "relay-secret"
 
 
 def _relay(mlflow: str, sink: str, state: Path) -> Relay:
-    relay = Relay(RelayConfig(mlflow=mlflow, sink=sink, state=state, secret=SECRET, poll_interval=0.2))
+    cfg = RelayConfig(mlflow=mlflow, sink=sink, state=state, secret=SECRET, poll_interval=0.2)
+    relay = Relay(cfg)
     relay.start()
     return relay
 
@@ -104,9 +105,11 @@ def test_finished_runs_are_announced_once_and_none_missed_across_a_restart(
         return [i for i in ids if i in mine]
 
     mine: set[str] = set()
-    mine.add(finished("before-start"))
+    old = finished("history")  # finished before the relay ever ran: not announced (no backfill)
+    time.sleep(0.05)
     relay = _relay(mlflow_server, recorder.url + "/mlflow", state)
     try:
+        mine.add(finished("after-start"))
         wait_for(lambda: len(announced()) == 1, what="the first run announced")
     finally:
         relay.stop()
@@ -120,3 +123,4 @@ def test_finished_runs_are_announced_once_and_none_missed_across_a_restart(
     finally:
         relay.stop()
     assert sorted(announced()) == sorted(mine)  # each exactly once
+    assert old not in {json.loads(r["body"])["run_id"] for r in recorder.requests}
