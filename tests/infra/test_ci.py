@@ -25,6 +25,15 @@ def test_pull_requests_run_lint_and_tests():
     assert "make lint" in _runs(doc) and "make test" in _runs(doc)
 
 
+def test_pull_requests_validate_every_terraform_root():
+    job = _load("pull-request.yml")["jobs"]["terraform"]
+    roots = {p.relative_to(REPO / "infra" / "terraform").as_posix() for p in (REPO / "infra/terraform/envs").iterdir()}
+    assert set(job["strategy"]["matrix"]["root"]) == roots
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    for command in ("terraform fmt -check", "validate", "tflint"):
+        assert command in runs
+
+
 def test_main_verifies_manifests_then_builds_both_images():
     doc = _load("main.yml")
     assert doc["on"]["push"]["branches"] == ["main"]

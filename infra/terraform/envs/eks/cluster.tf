@@ -46,8 +46,8 @@ module "eks" {
   cluster_name    = var.name
   cluster_version = var.kubernetes_version
 
-  cluster_endpoint_public_access       = true
-  cluster_endpoint_public_access_cidrs = var.admin_cidrs
+  cluster_endpoint_public_access           = true
+  cluster_endpoint_public_access_cidrs     = var.admin_cidrs
   enable_cluster_creator_admin_permissions = true
   enable_irsa                              = true
 

@@ -54,9 +54,9 @@ variable "node_groups" {
 variable "database" {
   description = "RDS for PostgreSQL that backs MLflow."
   type = object({
-    instance_class      = optional(string, "db.t4g.medium")
-    engine_version      = optional(string, "17")
-    allocated_storage   = optional(number, 20)
+    instance_class    = optional(string, "db.t4g.medium")
+    engine_version    = optional(string, "17")
+    allocated_storage = optional(number, 20)
   })
   default = {}
 }

@@ -102,10 +102,10 @@ resource "helm_release" "argo_cd" {
   chart      = "argo-cd"
   version    = var.chart_versions.argo_cd
   values = [templatefile("${path.module}/values/argo-cd.yaml.tftpl", {
-    namespace     = local.namespaces.cd
-    repo_url      = var.gitops.repo_url
-    revision      = var.gitops.revision
-    path          = var.gitops.path
+    namespace = local.namespaces.cd
+    repo_url  = var.gitops.repo_url
+    revision  = var.gitops.revision
+    path      = var.gitops.path
     team_elements = [
       for name in local.team_namespaces : {
         team     = name
