@@ -60,7 +60,7 @@ def dockerfile(base_image: str, manifest: dict[str, Any]) -> str:
         f"LABEL {label_lines}\n"
         "COPY model/ /model/\n"
         "COPY manifest.json /model/manifest.json\n"
-        "USER 65532:65532\n"
+        "USER 1000:1000\n"
         f"EXPOSE {SERVE_PORT}\n"
         f"CMD {json.dumps(cmd)}\n"
     )
