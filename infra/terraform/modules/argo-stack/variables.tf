@@ -81,10 +81,9 @@ variable "ingress" {
 }
 
 variable "node_pools" {
-  description = "Node labels that select the steps pool (workflow pods) and the serving pool (model services)."
+  description = "Node labels of the steps pool: every workflow pod gets them as nodeSelector, with a toleration of the pool's taint (sluicegate.io/pool=steps:NoSchedule). Everything else runs on the untainted serving pool."
   type = object({
-    steps_selector   = optional(map(string), {})
-    serving_selector = optional(map(string), {})
+    steps_selector = optional(map(string), {})
   })
   default = {}
 }

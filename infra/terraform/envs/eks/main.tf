@@ -1,4 +1,5 @@
-# The Argo stack on the cluster built above.
+# The entry point: the Argo stack (modules/argo-stack) on the cluster that the other files of this root
+# build (network, cluster, storage, database, iam).
 
 module "argo_stack" {
   source = "../../modules/argo-stack"
@@ -30,8 +31,7 @@ module "argo_stack" {
     }
   }
   node_pools = {
-    steps_selector   = { "sluicegate.io/pool" = "steps" }
-    serving_selector = { "sluicegate.io/pool" = "serving" }
+    steps_selector = { "sluicegate.io/pool" = "steps" }
   }
 
   depends_on = [module.eks]
