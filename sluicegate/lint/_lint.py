@@ -72,20 +72,28 @@ class _Doc:
         return LintError(self.file, kind, name, path, message, fix)
 
 
+def _dig(node: Any, *keys: str) -> Any:
+    """`node[k1][k2]...`, or None where a level is missing or not a mapping."""
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
 def _embedded(file: str, body: dict[str, Any]) -> list[_Doc]:
     """The Workflows a Sensor's argoWorkflow and k8s triggers submit, as documents of their own."""
-    if body.get("kind") != "Sensor":
+    triggers = _dig(body, "spec", "triggers")
+    if body.get("kind") != "Sensor" or not isinstance(triggers, list):
         return []
-    name = str((body.get("metadata") or {}).get("name", ""))
+    name = str(_dig(body, "metadata", "name") or "")
     found = []
-    for i, trigger in enumerate((body.get("spec") or {}).get("triggers") or []):
-        template = trigger.get("template") if isinstance(trigger, dict) else None
+    for i, trigger in enumerate(triggers):
         for action in ("argoWorkflow", "k8s"):
-            resource = (((template or {}).get(action) or {}).get("source") or {}).get("resource")
+            resource = _dig(trigger, "template", action, "source", "resource")
             if isinstance(resource, dict) and resource.get("kind") == "Workflow":
-                meta = resource.get("metadata") or {}
                 base = field_path("spec", "triggers", i, "template", action, "source", "resource")
-                label = str(meta.get("name") or meta.get("generateName") or "")
+                label = str(_dig(resource, "metadata", "name") or _dig(resource, "metadata", "generateName") or "")
                 found.append(_Doc(file, "Workflow", label, resource, ("Sensor", name), base))
     return found
 
@@ -221,9 +229,12 @@ def _doc_errors(d: _Doc, index: Index) -> list[LintError]:
     errors: list[LintError] = []
     for i, template in enumerate(templates):
         name = template.get("name")
-        if name in by_name:
+        if not name:
+            errors.append(d.error(field_path("templates", i), "template has no name", "give it a unique name"))
+        elif name in by_name:
             errors.append(d.error(field_path("templates", i), f"template name {name!r} is used twice", "rename one"))
-        by_name[name] = template
+        else:
+            by_name[name] = template
     entry_errors, declared = _entry_errors(d, by_name, index)
     errors += entry_errors
     for i, template in enumerate(templates):
@@ -270,18 +281,18 @@ def lint_documents(docs: Sequence[tuple[str, Any]]) -> list[LintError]:
             )
             continue
         kind = body.get("kind")
-        if kind not in MODELS:
+        if not isinstance(kind, str) or kind not in MODELS:
             continue
-        metadata = body.get("metadata") or {}
-        name = metadata.get("name") or metadata.get("generateName") or ""
-        d = _Doc(file, str(kind), str(name), body)
+        metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        name = _dig(metadata, "name") or _dig(metadata, "generateName") or ""
+        d = _Doc(file, kind, str(name), body)
         if not name:
             errors.append(
                 LintError(file, d.kind, "", "metadata", "has neither name nor generateName", "set metadata.name")
             )
-        if metadata.get("name") and (d.kind, name) in seen:
-            errors.append(LintError(file, d.kind, name, "metadata.name", "is defined twice", "remove or rename one"))
-        seen.add((d.kind, name))
+        if _dig(metadata, "name") and (d.kind, d.name) in seen:
+            errors.append(LintError(file, d.kind, d.name, "metadata.name", "is defined twice", "remove or rename one"))
+        seen.add((d.kind, d.name))
         problems = validate(body)
         errors += [LintError(file, d.kind, d.name, p, m, f) for p, m, f in problems]
         if not any(m.startswith("invalid value") for _, m, _ in problems):
