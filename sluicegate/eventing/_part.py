@@ -9,6 +9,7 @@ process when an MLflow URL is known. API routes: `GET /api/v1/sluice/events[?sou
 
 from __future__ import annotations
 
+import os
 import secrets as pysecrets
 import sys
 import threading
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from sluicegate.errors import ManifestError, SluiceError
+from sluicegate.errors import ConfigError, ManifestError, SluiceError
 from sluicegate.eventing._controller import SensorController
 from sluicegate.eventing._journal import EVENT_KIND, list_events
 from sluicegate.eventing._receive import Receiver
@@ -35,6 +36,23 @@ __all__ = ["RELAY_SECRET", "EventsPart"]
 #: The MLflow webhook secret shared by MLflow and the relay (generated when missing).
 RELAY_SECRET = ("mlflow-webhook", "secret")
 _RELAY_ENV = "SLUICE_RELAY_SECRET"
+_PORTS_ENV = "SLUICE_EVENTS_PORTS"
+
+
+def _ports_from_env() -> dict[int, int]:
+    raw = os.environ.get(_PORTS_ENV, "").strip()
+    if not raw or raw == "auto":
+        return {}
+    out: dict[int, int] = {}
+    for item in raw.split(","):
+        try:
+            src, dst = item.split("=")
+            out[int(src)] = int(dst)
+        except ValueError:
+            raise ConfigError(
+                f"{item!r} is not PORT=PORT", where=_PORTS_ENV, fix="use e.g. 12000=13000,12001=0 or auto"
+            ) from None
+    return out
 
 
 class EventsPart:
@@ -42,6 +60,7 @@ class EventsPart:
 
     Args:
         port_map: EventSource port -> port to bind instead (0: a free port); for tests and port clashes.
+            Default: from `SLUICE_EVENTS_PORTS` (`auto` = free ports for all, or `12000=13000,12001=0`).
         relay: start the MLflow relay when `mlflow` is in the endpoints.
         relay_poll_interval: seconds between the relay's finished-run polls.
     """
@@ -51,7 +70,8 @@ class EventsPart:
     def __init__(
         self, port_map: dict[int, int] | None = None, relay: bool = True, relay_poll_interval: float = 2.0
     ) -> None:
-        self.port_map = dict(port_map or {})
+        self.port_map = dict(port_map) if port_map is not None else _ports_from_env()
+        self.auto_ports = port_map is None and os.environ.get(_PORTS_ENV, "").strip() == "auto"
         self.relay_enabled = relay
         self.relay_poll_interval = relay_poll_interval
         self.ctx: StackContext | None = None
@@ -61,6 +81,7 @@ class EventsPart:
         self.relay: ManagedProcess | None = None
         self.relay_url = ""
         self.problems: list[str] = []
+        self.relay_problem = ""
         self._stop = threading.Event()
         self._watch: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -78,7 +99,10 @@ class EventsPart:
         self._watch.start()
         out: dict[str, Any] = {"eventsources": self.urls()}
         if self.relay_enabled and ctx.endpoints.get("mlflow"):
-            out["relay"] = self._start_relay(ctx)
+            try:
+                out["relay"] = self._start_relay(ctx)
+            except SluiceError as e:  # events still flow without it; say why in the status view
+                self.relay_problem = f"relay not started: {e.message}"
         return out
 
     def stop(self) -> None:
@@ -111,7 +135,7 @@ class EventsPart:
             "ports": sorted(self.servers),
             "eventsources": self.urls(),
             "relay": self.relay_url if self.relay and self.relay.alive() else ("stopped" if self.relay else "off"),
-            "problems": self.problems,
+            "problems": [*self.problems, self.relay_problem] if self.relay_problem else self.problems,
             **counts,
         }
 
@@ -170,7 +194,7 @@ class EventsPart:
         return self.ctx.settings.host if self.ctx is not None else "127.0.0.1"
 
     def _bind_port(self, port: int) -> int:
-        mapped = self.port_map.get(port, port)
+        mapped = self.port_map.get(port, 0 if self.auto_ports else port)
         if mapped == 0:
             mapped = self.port_map[port] = free_port()
         return mapped

@@ -187,3 +187,39 @@ def test_events_are_listed_by_the_api_routes(runtime: Runtime) -> None:
     assert "ping" in ignored.json()["items"][0]["status"]["message"]
     assert one.json()["spec"]["data"]["body"]["X-GitHub-Delivery"] == "api-1"
     assert missing.status_code == 404
+
+
+def test_port_clash_is_reported_and_ports_can_be_remapped_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from sluicegate.eventing import EventsPart
+
+    ctx = make_context(tmp_path / "home")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        monkeypatch.setenv("SLUICE_EVENTS_PORTS", f"12000={busy},12001=0,12002=0")
+        part = EventsPart(relay=False)
+        part.start(ctx)
+        try:
+            status = part.status()
+            assert any(f"127.0.0.1:{busy}" in p for p in status["problems"])
+            assert set(status["eventsources"]) == {
+                "mlflow/run-finished",
+                "mlflow/model-version-created",
+                "workflow-events",
+            }
+        finally:
+            part.stop()
+    monkeypatch.setenv("SLUICE_EVENTS_PORTS", "auto")
+    part = EventsPart(relay=False)
+    part.start(ctx)
+    try:
+        assert not part.status()["problems"]
+        assert ":12000/" not in part.url_of("github", "push")
+    finally:
+        part.stop()
+        ctx.store.close()
