@@ -93,3 +93,19 @@ def test_fuzzed_requests_never_get_a_5xx(
         headers["X-Hub-Signature-256"] = sign(body)
     r = httpx.request(method, runtime.url(*target), content=body, headers=headers, timeout=30)
     assert r.status_code < 500, r.text
+
+
+def test_an_acknowledged_event_is_already_in_the_store_file(runtime: Runtime) -> None:
+    from sluicegate.eventing import EVENT_KIND, event_name
+    from sluicegate.store import Store
+
+    r = post_github(runtime.url("github", "push"), push_payload(), delivery="durable-1")
+    assert r.status_code == 200
+    other = Store(runtime.store.path)  # a second connection, as another process would read it
+    try:
+        doc = other.get(EVENT_KIND, "sluicegate", event_name("github", "push", "durable-1"))
+    finally:
+        other.close()
+    assert doc["spec"]["data"]["body"]["X-GitHub-Delivery"] == "durable-1"
+    assert doc["spec"]["data"]["headers"]["X-Github-Event"] == ["push"]
+    assert doc["spec"]["context"]["source"] == "github" and doc["spec"]["context"]["type"] == "github"
