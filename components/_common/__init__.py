@@ -9,6 +9,7 @@ from components._common._datasets import DATASETS, Dataset, load_dataset, split
 from components._common._metrics import METRICS, classification_metrics
 from components._common._mlflow import check_reachable, connect, mlflow_errors, parse_models_uri, use_experiment
 from components._common._outputs import DEFAULT_OUTPUTS_DIR, write_outputs
+from components._common._threads import native_threads
 
 __all__ = [
     "DATASETS",
@@ -22,6 +23,7 @@ __all__ = [
     "connect",
     "load_dataset",
     "mlflow_errors",
+    "native_threads",
     "parse_models_uri",
     "run_cli",
     "split",

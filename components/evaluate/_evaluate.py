@@ -31,6 +31,7 @@ from components._common import (
     connect,
     load_dataset,
     mlflow_errors,
+    native_threads,
     split,
     use_experiment,
     write_outputs,
@@ -144,7 +145,7 @@ def evaluate(
             "git.repo": (candidate.tags or {}).get("git.repo", ""),
         }
         with mlflow.start_run(run_name=f"evaluate-v{candidate.version}", tags=tags) as run:
-            with tempfile.TemporaryDirectory(prefix="evaluate-") as tmp:
+            with tempfile.TemporaryDirectory(prefix="evaluate-") as tmp, native_threads():
                 cand = _scores(f"models:/{model_name}/{candidate.version}", Path(tmp, "candidate"), X_test, y_test)
                 champ = None
                 if champion is not None and not same:

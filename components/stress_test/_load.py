@@ -66,8 +66,8 @@ async def _run(
         for i in range(total):
             due = start + i / rate
             delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            # behind schedule, still yield once per request so the ones already due get sent
+            await asyncio.sleep(max(0.0, delay))
             tasks.append(asyncio.create_task(_fire(client, url, bodies[i % len(bodies)], due, start, samples)))
         await asyncio.gather(*tasks)
         wall = loop.time() - start

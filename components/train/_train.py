@@ -23,6 +23,7 @@ from components._common import (
     connect,
     load_dataset,
     mlflow_errors,
+    native_threads,
     split,
     use_experiment,
     write_outputs,
@@ -126,9 +127,10 @@ def train(
         with mlflow.start_run(run_name=f"train-{git_revision[:8] or 'local'}", tags=tags) as run:
             mlflow.log_params(params.flat())
             estimator = build_estimator(params.model, params.seed)
-            estimator.fit(X_train, y_train)
-            proba = estimator.predict_proba(X_test) if hasattr(estimator, "predict_proba") else None
-            metrics = classification_metrics(y_test, estimator.predict(X_test), proba)
+            with native_threads():
+                estimator.fit(X_train, y_train)
+                proba = estimator.predict_proba(X_test) if hasattr(estimator, "predict_proba") else None
+                metrics = classification_metrics(y_test, estimator.predict(X_test), proba)
             mlflow.log_metrics(metrics)
             info = _log_model(estimator, params, X_train)
             version_tags = {**lineage, "dataset": params.dataset, "run_id": run.info.run_id}
