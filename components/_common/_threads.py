@@ -18,7 +18,7 @@ __all__ = ["native_threads"]
 @contextmanager
 def native_threads() -> Iterator[int]:
     """Limit native thread pools to `OMP_NUM_THREADS` (default 1) inside the block; yields the limit."""
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     raw = os.environ.get("OMP_NUM_THREADS", "")
     limit = int(raw) if raw.isdigit() and int(raw) > 0 else 1
