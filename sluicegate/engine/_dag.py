@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sluicegate.engine._expand import expand
 from sluicegate.engine._expr import ExprError, evaluate_bool, evaluate_when
+from sluicegate.engine._hooks import run_hooks
 from sluicegate.engine._nodes import FULFILLED
 from sluicegate.engine._scope import aggregate_scope, node_scope, resolve_outputs
 from sluicegate.engine._steps import _inputs_scope, _resolve_artifacts, continues_on
@@ -91,7 +92,7 @@ def execute_dag(
     op: Operation, name: str, display: str, tmpl: dict[str, Any], tctx: TemplateContext, boundary: str
 ) -> Node:
     """Advance a DAG template node."""
-    node = op.nodes.get(name) or op._new_node(name, display, "DAG", tmpl, boundary, "Running")
+    node = op.nodes.get(name) or op.new_node(name, display, "DAG", tmpl, boundary, "Running")
     if tmpl.get("parallelism"):
         op.parallelism[node["id"]] = int(tmpl["parallelism"])
     dag = tmpl.get("dag") or {}
@@ -169,8 +170,8 @@ def _execute_task(
     node_name = f"{dag_name}.{task_name}"
     existing = op.nodes.get(node_name)
     if existing is not None and existing.get("phase") in FULFILLED:
-        op.run_hooks(
-            existing, task, tctx, {**scope, f"tasks.{task_name}.status": existing.get("phase", "")}, dag_node["id"]
+        run_hooks(
+            op, existing, task, tctx, {**scope, f"tasks.{task_name}.status": existing.get("phase", "")}, dag_node["id"]
         )
         return
     expression, deps = logic
@@ -272,7 +273,7 @@ def _run_one(
     if child.get("transient"):
         return None
     base = str(task["name"]).split("(")[0]
-    op.run_hooks(child, task, tctx, {**step_scope, f"tasks.{base}.status": child.get("phase", "")}, boundary)
+    run_hooks(op, child, task, tctx, {**step_scope, f"tasks.{base}.status": child.get("phase", "")}, boundary)
     return child
 
 

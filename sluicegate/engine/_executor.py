@@ -215,6 +215,11 @@ class Executor:
 
                 self._finish(run_resource(self.store, job, self._stopping))
                 return
+            if job.kind == "http":
+                from sluicegate.engine._http import run_http
+
+                self._finish(run_http(job, self.secrets))
+                return
             request = self._prepare(job)
         except SluiceError as e:
             self._finish(Result(job.key, "Error", e.message))

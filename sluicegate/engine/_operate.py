@@ -12,30 +12,25 @@ import copy
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from sluicegate.engine import _dag, _steps
 from sluicegate.engine._executor import Job, Result
-from sluicegate.engine._expr import ExprError, evaluate_bool
+from sluicegate.engine._expr import ExprError
+from sluicegate.engine._hooks import exit_handlers, failures, workflow_hooks
 from sluicegate.engine._nodes import FULFILLED, Nodes
-from sluicegate.engine._scope import parse_duration, retry_scope
+from sluicegate.engine._retry import execute_retry
+from sluicegate.engine._scope import epoch, parse_duration
 from sluicegate.engine._spec import TemplateContext, resolve_spec
-from sluicegate.engine._template import expand_scope, substitute
+from sluicegate.engine._template import substitute
 from sluicegate.errors import SluiceError
 from sluicegate.store import Store, utc_now
 
 __all__ = ["Operation"]
 
 Node = dict[str, Any]
-_LEAF = ("container", "script", "resource")
+_LEAF = ("container", "script", "resource", "http")
 _SKIP = ("from", "metrics")
-
-
-def _epoch(ts: str | None) -> float:
-    if not ts:
-        return time.time()
-    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
 
 
 class Operation:
@@ -102,10 +97,11 @@ class Operation:
         if self.halted:
             self._halt_cleanup()
             root = self.nodes.get(self.name) or root
+        hooks_done = workflow_hooks(self)
         self._update_progress()
-        if root.get("phase") not in FULFILLED:
+        if root.get("phase") not in FULFILLED or not hooks_done:
             return
-        if not self._exit_handlers(root):
+        if not exit_handlers(self, root):
             return
         phase = "Succeeded" if root["phase"] in ("Succeeded", "Skipped", "Omitted") else root["phase"]
         message = root.get("message", "") if phase != "Succeeded" else ""
@@ -142,7 +138,7 @@ class Operation:
 
     def _reap_orphans(self) -> None:
         for node in self.nodes.map.values():
-            if node.get("type") != "Pod" or node.get("phase") in FULFILLED:
+            if node.get("type") not in ("Pod", "HTTP") or node.get("phase") in FULFILLED:
                 continue
             if not self.is_active(node["id"]):
                 self.nodes.mark(node, "Error", "pod deleted: the step was running when the controller stopped")
@@ -152,14 +148,14 @@ class Operation:
         deadline = self.spec.get("activeDeadlineSeconds")
         if shutdown in ("Stop", "Terminate"):
             self.halted = f"Stopped with strategy '{shutdown}'"
-        elif deadline is not None and time.time() >= _epoch(self.status.get("startedAt")) + float(deadline):
+        elif deadline is not None and time.time() >= epoch(self.status.get("startedAt")) + float(deadline):
             self.halted = "Step exceeded its deadline"
         elif deadline is not None:
-            self.wake(_epoch(self.status.get("startedAt")) + float(deadline))
+            self.wake(epoch(self.status.get("startedAt")) + float(deadline))
         if not self.halted:
             return
         for node in self.nodes.map.values():
-            if node.get("type") in ("Pod", "Suspend") and node.get("phase") not in FULFILLED:
+            if node.get("type") in ("Pod", "HTTP", "Suspend") and node.get("phase") not in FULFILLED:
                 if self._in_exit_handler(node) and shutdown == "Stop":
                     continue
                 self.kills.append((node["id"], self.halted))
@@ -169,7 +165,9 @@ class Operation:
         return ".onExit" in str(node.get("name", "")) or ".hooks." in str(node.get("name", ""))
 
     def _halt_cleanup(self) -> None:
-        active = [n for n in self.nodes.map.values() if n.get("phase") not in FULFILLED and n.get("type") == "Pod"]
+        active = [
+            n for n in self.nodes.map.values() if n.get("phase") not in FULFILLED and n.get("type") in ("Pod", "HTTP")
+        ]
         if active:
             return
         for node in self.nodes.map.values():
@@ -188,7 +186,7 @@ class Operation:
             "workflow.serviceAccountName": self.spec.get("serviceAccountName", ""),
             "workflow.priority": str(self.spec.get("priority", 0)),
             "workflow.status": self.status.get("phase", "Running"),
-            "workflow.duration": f"{time.time() - _epoch(self.status.get('startedAt')):.6f}",
+            "workflow.duration": f"{time.time() - epoch(self.status.get('startedAt')):.6f}",
         }
         for key in ("labels", "annotations"):
             for k, v in (meta.get(key) or {}).items():
@@ -206,6 +204,7 @@ class Operation:
             params.append({"name": param["name"], "value": value})
         g["workflow.parameters.json"] = json.dumps(params, separators=(",", ":"))
         self.globals = g
+        g["workflow.failures"] = failures(self)
         self._global_outputs()
 
     def config_map_value(self, ref: dict[str, Any]) -> str:
@@ -253,39 +252,6 @@ class Operation:
         done = sum(1 for n in pods if n.get("phase") in FULFILLED)
         self.status["progress"] = f"{done}/{len(pods)}"
 
-    # -- exit handlers ------------------------------------------------------------------------------
-    def failures(self) -> str:
-        """`workflow.failures`: failed and errored pod nodes, as Argo lists them."""
-        failed = [
-            {
-                "displayName": n.get("displayName", ""),
-                "message": n.get("message", ""),
-                "templateName": n.get("templateName", ""),
-                "phase": n.get("phase", ""),
-                "podName": n["id"],
-                "finishedAt": n.get("finishedAt", ""),
-            }
-            for n in self.nodes.map.values()
-            if n.get("phase") in ("Failed", "Error") and n.get("type") == "Pod"
-        ]
-        return json.dumps(failed, separators=(",", ":"))
-
-    def _exit_handlers(self, root: Node) -> bool:
-        if self.spec.get("shutdown") == "Terminate":
-            return True
-        template = self.spec.get("onExit") or ((self.spec.get("hooks") or {}).get("exit") or {}).get("template")
-        if not template:
-            return True
-        phase = "Succeeded" if root["phase"] in ("Succeeded", "Skipped", "Omitted") else root["phase"]
-        self.globals["workflow.status"] = phase
-        self.globals["workflow.failures"] = self.failures()
-        saved, self.block_new = self.block_new, False
-        node = self.execute(
-            f"{self.name}.onExit", {"template": template}, self.root_ctx, self.spec.get("arguments") or {}, "", {}
-        )
-        self.block_new = saved
-        return node.get("phase") in FULFILLED
-
     # -- executeTemplate ----------------------------------------------------------------------------
     def execute(
         self,
@@ -310,8 +276,8 @@ class Operation:
             return self._error_node(name, display, boundary, holder, str(getattr(e, "message", e)))
         strategy = tmpl.get("retryStrategy") or (self.spec.get("retryStrategy") if self._is_leaf(tmpl) else None)
         if strategy:
-            return self._execute_retry(name, display, tmpl, sub_ctx, boundary, strategy, holder)
-        return self._dispatch(name, display, tmpl, sub_ctx, boundary, holder)
+            return execute_retry(self, name, display, tmpl, sub_ctx, boundary, strategy, holder)
+        return self.dispatch(name, display, tmpl, sub_ctx, boundary, holder)
 
     def _is_leaf(self, tmpl: dict[str, Any]) -> bool:
         return any(k in tmpl for k in _LEAF)
@@ -369,7 +335,7 @@ class Operation:
                     scope[f"outputs.{section}.{out['name']}.path"] = path
         return dict(substitute(tmpl, scope, skip=_SKIP))
 
-    def _dispatch(
+    def dispatch(
         self,
         name: str,
         display: str,
@@ -384,11 +350,11 @@ class Operation:
             return _dag.execute_dag(self, name, display, tmpl, tctx, boundary)
         if "suspend" in tmpl:
             return self._execute_suspend(name, display, tmpl, boundary)
-        if "container" in tmpl or "script" in tmpl or "resource" in tmpl:
+        if any(k in tmpl for k in _LEAF):
             return self._execute_leaf(name, display, tmpl, boundary, holder)
         return self._error_node(name, display, boundary, holder, f"Template '{tmpl.get('name')}' missing specification")
 
-    def _new_node(self, name: str, display: str, type_: str, tmpl: dict[str, Any], boundary: str, phase: str) -> Node:
+    def new_node(self, name: str, display: str, type_: str, tmpl: dict[str, Any], boundary: str, phase: str) -> Node:
         node = self.nodes.create(name, type_, phase, display=display, template=tmpl.get("name"), boundary=boundary)
         inputs = {k: v for k, v in (tmpl.get("inputs") or {}).items() if v}
         if inputs:
@@ -409,9 +375,9 @@ class Operation:
             tmpl = dict(substitute(tmpl, self.scope(local), strict=True, skip=("outputs", "metrics", "from")))
         except ExprError as e:
             return self._error_node(name, display, boundary, holder, str(e))
-        node = self._new_node(name, display, "Pod", tmpl, boundary, "Running")
+        kind = "resource" if "resource" in tmpl else "http" if "http" in tmpl else "pod"
+        node = self.new_node(name, display, "HTTP" if kind == "http" else "Pod", tmpl, boundary, "Running")
         deadline = self._leaf_deadline(tmpl)
-        kind = "resource" if "resource" in tmpl else "pod"
         uid = str(self.wf["metadata"].get("uid", ""))
         job = Job(self.namespace, self.name, uid, node["id"], name, tmpl, kind, deadline)
         job.volumes = self._volumes(tmpl)
@@ -470,10 +436,10 @@ class Operation:
     def _execute_suspend(self, name: str, display: str, tmpl: dict[str, Any], boundary: str) -> Node:
         node = self.nodes.get(name)
         if node is None:
-            node = self._new_node(name, display, "Suspend", tmpl, boundary, "Running")
+            node = self.new_node(name, display, "Suspend", tmpl, boundary, "Running")
         duration = (tmpl.get("suspend") or {}).get("duration")
         if duration not in (None, ""):
-            end = _epoch(node.get("startedAt")) + parse_duration(duration)
+            end = epoch(node.get("startedAt")) + parse_duration(duration)
             if time.time() >= end:
                 self._suspend_outputs(node, tmpl)
                 self.nodes.mark(node, "Succeeded")
@@ -496,130 +462,3 @@ class Operation:
                 )
         if params:
             node.setdefault("outputs", {})["parameters"] = params
-
-    # -- retries ------------------------------------------------------------------------------------
-    def _execute_retry(
-        self,
-        name: str,
-        display: str,
-        tmpl: dict[str, Any],
-        tctx: TemplateContext,
-        boundary: str,
-        strategy: dict[str, Any],
-        holder: dict[str, Any],
-    ) -> Node:
-        parent = self.nodes.get(name)
-        if parent is None:
-            parent = self._new_node(name, display, "Retry", tmpl, boundary, "Running")
-        kids = [self.nodes.by_id(c) for c in parent.get("children") or []]
-        children = [k for k in kids if k is not None]
-        last = children[-1] if children else None
-        if last is not None and last.get("phase") not in FULFILLED:
-            child = self._dispatch(
-                last["name"], last["displayName"], self._attempt(tmpl, children[:-1]), tctx, boundary, holder
-            )
-            if child.get("phase") in FULFILLED:
-                return self._execute_retry(name, display, tmpl, tctx, boundary, strategy, holder)
-            return parent
-        if last is not None:
-            decision = self._retry_decision(children, strategy)
-            if decision[0] == "wait":
-                self.wake(float(decision[1]))
-                return parent
-            if decision[0] != "retry":
-                phase, message = decision
-                if phase == "Succeeded":
-                    parent["outputs"] = copy.deepcopy(last.get("outputs") or {})
-                    if not parent["outputs"]:
-                        parent.pop("outputs")
-                return self.nodes.mark(parent, phase, message)
-            parent.pop("message", None)
-        attempt = len(children)
-        child_name = f"{name}({attempt})"
-        child = self._dispatch(
-            child_name, f"{display}({attempt})", self._attempt(tmpl, children), tctx, boundary, holder
-        )
-        if child.get("transient"):
-            return parent
-        self.nodes.add_child(parent, child)
-        child.setdefault("nodeFlag", {})["retried"] = True
-        if child.get("phase") in FULFILLED:
-            return self._execute_retry(name, display, tmpl, tctx, boundary, strategy, holder)
-        return parent
-
-    def _attempt(self, tmpl: dict[str, Any], previous: list[Node]) -> dict[str, Any]:
-        scope = self.scope(retry_scope(previous))
-        return dict(substitute(tmpl, scope))
-
-    def _retry_decision(self, children: list[Node], strategy: dict[str, Any]) -> tuple[str, Any]:
-        """`("retry", "")`, `("wait", until)` for a backoff, or the parent's final `(phase, message)`."""
-        last = children[-1]
-        phase = str(last.get("phase"))
-        if phase in ("Succeeded", "Skipped", "Omitted"):
-            return "Succeeded", ""
-        if self.halted:
-            return phase, self.halted
-        policy = strategy.get("retryPolicy") or ("Always" if strategy.get("expression") else "OnFailure")
-        retry_failed = policy in ("Always", "OnFailure", "OnTransientError")
-        retry_error = policy in ("Always", "OnError", "OnTransientError")
-        if (phase == "Failed" and not retry_failed) or (phase == "Error" and not retry_error):
-            return phase, last.get("message", "")
-        limit = strategy.get("limit")
-        if limit is not None and len(children) > int(str(substitute(str(limit), self.globals))):
-            return phase, "No more retries left"
-        if strategy.get("expression"):
-            env = expand_scope(self.scope(retry_scope(children, for_expression=True)))
-            try:
-                go_on = evaluate_bool(str(strategy["expression"]), env)
-            except ExprError as e:
-                return "Error", f"retryStrategy.expression: {e}"
-            if not go_on:
-                return phase, "retryStrategy.expression evaluated to false"
-        backoff = strategy.get("backoff") or {}
-        if backoff.get("duration"):
-            base = parse_duration(backoff["duration"])
-            factor = float(backoff.get("factor") or 1)
-            wait = base * (factor ** (len(children) - 1)) if factor > 0 else base
-            if backoff.get("cap"):
-                wait = min(wait, parse_duration(backoff["cap"]))
-            if backoff.get("maxDuration"):
-                max_end = _epoch(children[0].get("startedAt")) + parse_duration(backoff["maxDuration"])
-                if time.time() + wait > max_end:
-                    return phase, "Backoff would exceed max duration limit"
-            until = _epoch(last.get("finishedAt")) + wait
-            if until > time.time():
-                return "wait", until
-        return "retry", ""
-
-    # -- hooks used by steps and dag ----------------------------------------------------------------
-    def run_hooks(
-        self, child: Node, holder: dict[str, Any], tctx: TemplateContext, scope: dict[str, Any], boundary: str
-    ) -> bool:
-        """Run a step/task's `onExit`/`hooks` for a fulfilled child; True when they are all fulfilled."""
-        hooks = dict(holder.get("hooks") or {})
-        if holder.get("onExit"):
-            hooks["exit"] = {"template": holder["onExit"]}
-        done = True
-        for hook_name, hook in hooks.items():
-            if hook_name == "exit":
-                if child.get("phase") not in FULFILLED:
-                    continue
-                node_name = f"{child['name']}.onExit"
-            else:
-                node_name = f"{child['name']}.hooks.{hook_name}"
-                if self.nodes.get(node_name) is None:
-                    try:
-                        fire = evaluate_bool(str(hook.get("expression", "false")), expand_scope(scope))
-                    except ExprError:
-                        fire = False
-                    if not fire:
-                        continue
-            hook_holder = {k: v for k, v in hook.items() if k in ("template", "templateRef", "inline")}
-            node = self.execute(
-                node_name, hook_holder, tctx, substitute(hook.get("arguments") or {}, scope), boundary, {}
-            )
-            if not node.get("transient"):
-                self.nodes.add_child(child, node)
-            if node.get("phase") not in FULFILLED:
-                done = False
-        return done

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import copy
 import json
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from sluicegate.engine._expr import ExprError, evaluate
 from sluicegate.engine._funcs import to_str
 from sluicegate.engine._template import expand_scope, substitute_str
 
-__all__ = ["aggregate_scope", "node_scope", "parse_duration", "resolve_outputs", "retry_scope"]
+__all__ = ["aggregate_scope", "epoch", "node_scope", "parse_duration", "resolve_outputs", "retry_scope"]
 
 
 def node_scope(prefix: str, node: dict[str, Any]) -> dict[str, Any]:
@@ -173,3 +175,10 @@ def parse_duration(text: Any) -> float:
     if num:
         raise ExprError(f"invalid duration {raw!r} (missing unit)")
     return total
+
+
+def epoch(ts: str | None) -> float:
+    """Epoch seconds of an RFC 3339 `Z` timestamp (now when empty)."""
+    if not ts:
+        return time.time()
+    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()

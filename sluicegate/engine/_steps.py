@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sluicegate.engine._expand import expand
 from sluicegate.engine._expr import ExprError, evaluate_when
+from sluicegate.engine._hooks import run_hooks
 from sluicegate.engine._nodes import FULFILLED
 from sluicegate.engine._scope import aggregate_scope, node_scope, resolve_outputs
 from sluicegate.engine._template import substitute, substitute_str
@@ -35,7 +36,7 @@ def execute_steps(
     op: Operation, name: str, display: str, tmpl: dict[str, Any], tctx: TemplateContext, boundary: str
 ) -> Node:
     """Advance a steps template node."""
-    node = op.nodes.get(name) or op._new_node(name, display, "Steps", tmpl, boundary, "Running")
+    node = op.nodes.get(name) or op.new_node(name, display, "Steps", tmpl, boundary, "Running")
     if tmpl.get("parallelism"):
         op.parallelism[node["id"]] = int(tmpl["parallelism"])
     scope = op.scope({k: v for k, v in _inputs_scope(tmpl).items()})
@@ -174,11 +175,11 @@ def _execute_group(
         op.nodes.add_child(sg, child)
         if child.get("phase") in FULFILLED:
             hook_scope = {**step_scope, f"steps.{step['name']}.status": child.get("phase", "")}
-            if not op.run_hooks(child, step, tctx, hook_scope, boundary):
+            if not run_hooks(op, child, step, tctx, hook_scope, boundary):
                 pending = True
         elif step.get("hooks"):
-            op.run_hooks(
-                child, step, tctx, {**step_scope, f"steps.{step['name']}.status": child.get("phase", "")}, boundary
+            run_hooks(
+                op, child, step, tctx, {**step_scope, f"steps.{step['name']}.status": child.get("phase", "")}, boundary
             )
         children.append((step, child))
     if pending or any(c.get("phase") not in FULFILLED for _, c in children):

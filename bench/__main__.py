@@ -1,0 +1,95 @@
+"""Run every benchmark (`bench/bench_*.py`, each module's `main()`) and write `bench/RESULTS.md`.
+
+Run: `make bench` or `.venv/bin/python -m bench [name ...]` (e.g. `python -m bench engine`). Each benchmark
+prints markdown with its own ratios against a peer measured in the same run; this collects what they print,
+section by section, with the machine and date, and records a benchmark that fails instead of stopping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import os
+import platform
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+HERE = Path(__file__).resolve().parent
+
+
+class _Tee(io.TextIOBase):
+    """Writes to the terminal and keeps a copy."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.buffer_text = io.StringIO()
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        self.out.write(text)
+        self.out.flush()
+        return self.buffer_text.write(text)
+
+
+def _load(path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(names: list[str]) -> str:
+    """Run the selected benchmarks (all when `names` is empty); returns the markdown report."""
+    if str(HERE.parent) not in sys.path:
+        sys.path.insert(0, str(HERE.parent))
+    paths = sorted(HERE.glob("bench_*.py"))
+    if names:
+        paths = [p for p in paths if any(n in p.stem for n in names)]
+    sections = []
+    for path in paths:
+        print(f"\n=== {path.stem} ===", flush=True)
+        tee = _Tee(sys.stdout)
+        start = time.perf_counter()
+        saved_argv = sys.argv
+        sys.argv = [str(path)]
+        try:
+            with contextlib.redirect_stdout(tee):
+                _load(path).main()
+            status = f"ran in {time.perf_counter() - start:.0f} s"
+        except BaseException as e:  # a broken benchmark is reported, the others still run
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            status = f"FAILED after {time.perf_counter() - start:.0f} s: {type(e).__name__}: {e}"
+            traceback.print_exc()
+        finally:
+            sys.argv = saved_argv
+        sections.append(f"# `{path.name}` ({status})\n\n{tee.buffer_text.getvalue().strip()}\n")
+    head = (
+        "# Benchmark results\n\n"
+        f"Written by `python -m bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}. "
+        "Every ratio compares against a peer measured in the same run on the same machine.\n"
+    )
+    return head + "\n" + "\n".join(sections)
+
+
+def main() -> None:
+    """Run benchmarks named on the command line (default: all) and write bench/RESULTS.md."""
+    names = sys.argv[1:]
+    report = run(names)
+    target = HERE / "RESULTS.md"
+    if names and target.exists():
+        print(f"(partial run: not overwriting {target}; printed above)")
+        return
+    target.write_text(report)
+    print(f"\nwrote {target}")
+
+
+if __name__ == "__main__":
+    main()
