@@ -1,6 +1,6 @@
 """Load-generator benchmark: coordinated omission. Our open-loop stress-test vs closed-loop generators.
 
-Run: `.venv/bin/python bench/bench_stress.py [--duration 5] [--rps 50]`.
+Run: `.venv/bin/python bench/bench_stress.py [--duration 10] [--rps 20]`.
 A test server (its own process) answers at once except that it stalls for the second [2, 3) of every
 5 s (a GC pause, a lock, a noisy neighbour): requests that arrive then wait until the stall ends. A
 request arriving at a random time is delayed in 20% of cases, so the true p95 is ~750 ms and p99 ~950 ms.
@@ -106,8 +106,8 @@ def run_wrk(base: str, duration: float, body: bytes) -> dict[str, float] | None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per generator (multiple of 5)")
-    parser.add_argument("--rps", type=float, default=50.0)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per generator (multiple of 5)")
+    parser.add_argument("--rps", type=float, default=20.0)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from components.stress_test import payloads, stress_test
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
             _pct(closed, 95),
             _pct(closed, 99),
             max(closed),
-        ),  # fmt: skip
+        ),
     ]
     if wrk is not None:
         rows.append(("wrk -c1 (closed loop)", int(wrk["n"]), wrk["p50"], wrk["p95"], wrk["p99"], wrk["max"]))
