@@ -34,12 +34,16 @@ def run_sluice(home: Path, *args: str, timeout: float = 180) -> subprocess.Compl
 LEFT_OUT = ("events",)
 
 
-def without_args() -> list[str]:
-    """`--without NAME` for each part of LEFT_OUT that the registry has."""
+def left_out() -> frozenset[str]:
+    """The parts of LEFT_OUT that the registry has."""
     from sluicegate.stack import stack_parts
 
-    names = {p.name for p in stack_parts()}
-    return [arg for name in LEFT_OUT if name in names for arg in ("--without", name)]
+    return frozenset(p.name for p in stack_parts()) & frozenset(LEFT_OUT)
+
+
+def without_args() -> list[str]:
+    """`--without NAME` for each part of `left_out()`."""
+    return [arg for name in sorted(left_out()) for arg in ("--without", name)]
 
 
 @dataclass

@@ -15,6 +15,7 @@ from sluicegate.config import Settings
 from sluicegate.errors import ServiceError
 from sluicegate.stack import Stack, StackContext, stack_parts
 from sluicegate.stack._mlflow import MlflowPart
+from tests.stack.conftest import left_out
 
 TEMPLATE = """\
 apiVersion: argoproj.io/v1alpha1
@@ -55,7 +56,7 @@ def test_stack_start_writes_state_and_applies_manifests(tmp_path: Path, mlflow_s
     manifests.mkdir()
     (manifests / "hello.yaml").write_text(TEMPLATE)
     home = tmp_path / "home"
-    with Stack(_settings(home, mlflow_server), manifests=manifests) as stack:
+    with Stack(_settings(home, mlflow_server), manifests=manifests, without=left_out()) as stack:
         endpoints = json.loads((home / "endpoints.json").read_text())
         token = (home / "token").read_text().strip()
         assert endpoints["mlflow"] == mlflow_server
@@ -70,7 +71,7 @@ def test_stack_start_writes_state_and_applies_manifests(tmp_path: Path, mlflow_s
         assert (home / "logs").is_dir() and (home / "artifacts").is_dir()
     assert not (home / "endpoints.json").exists()
     assert not (home / "stack.pid").exists()
-    with Stack(_settings(home, mlflow_server), manifests=manifests) as again:
+    with Stack(_settings(home, mlflow_server), manifests=manifests, without=left_out()) as again:
         assert again.applied == [("WorkflowTemplate/hello", "unchanged")]
         assert again.token == token  # the token survives restarts
 
@@ -94,6 +95,6 @@ def test_stack_invalid_manifest_fails_start_with_file_and_field(tmp_path: Path, 
     manifests = tmp_path / "manifests"
     manifests.mkdir()
     (manifests / "bad.yaml").write_text(TEMPLATE.replace("entrypoint: main", "entrypoint: nope"))
-    stack = Stack(_settings(tmp_path / "home", mlflow_server), manifests=manifests)
+    stack = Stack(_settings(tmp_path / "home", mlflow_server), manifests=manifests, without=left_out())
     with pytest.raises(Exception, match=r"bad\.yaml#0.*spec\.entrypoint"):
         stack.start()
