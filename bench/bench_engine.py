@@ -13,6 +13,8 @@ local `run` and KFP's `kfp.local` SubprocessRunner. Prints a markdown table and 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import statistics
 import subprocess
@@ -74,6 +76,11 @@ def run_ours(repeats: int) -> dict[str, Any]:
 
 # -- KFP local SubprocessRunner -------------------------------------------------------------------------
 def run_kfp(repeats: int) -> dict[str, Any] | None:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return _run_kfp(repeats)  # kfp.local prints every task's executor log
+
+
+def _run_kfp(repeats: int) -> dict[str, Any] | None:
     try:
         from kfp import dsl, local
     except ImportError:

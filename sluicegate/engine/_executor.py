@@ -76,6 +76,7 @@ class _Running:
     stdout: Path
     pid: int | None = None
     killed: str | None = None
+    stages: list[dict[str, Any]] = field(default_factory=list)  # containerSet containers still to run
     started: float = field(default_factory=time.time)
 
 
@@ -220,7 +221,12 @@ class Executor:
 
                 self._finish(run_http(job, self.secrets))
                 return
-            request = self._prepare(job)
+            if "containerSet" in job.template:
+                run = self._running[job.key]
+                run.stages = _container_order(job.template)
+                request = self._prepare(job, run.stages.pop(0))
+            else:
+                request = self._prepare(job)
         except SluiceError as e:
             self._finish(Result(job.key, "Error", e.message))
             return
@@ -235,9 +241,12 @@ class Executor:
             return
         self._sock.sendall(data)
 
-    def _prepare(self, job: Job) -> dict[str, Any]:
+    def _prepare(self, job: Job, stage: dict[str, Any] | None = None, first: bool = True) -> dict[str, Any]:
         tmpl = job.template
-        spec = dict(tmpl.get("script") or tmpl.get("container") or {})
+        spec = dict(stage or tmpl.get("script") or tmpl.get("container") or {})
+        if stage is not None:
+            shared = (tmpl.get("containerSet") or {}).get("volumeMounts") or []
+            spec["volumeMounts"] = [*shared, *(stage.get("volumeMounts") or [])]
         image = str(spec.get("image", ""))
         runtime = runtime_for(image, self.home)
         run = self._running[job.key]
@@ -252,7 +261,7 @@ class Executor:
             if len(parts) >= 2:
                 mapper.host("/" + parts[0]).mkdir(parents=True, exist_ok=True)
         binds = self._mounts(job, spec, mapper)
-        for art in (tmpl.get("inputs") or {}).get("artifacts") or []:
+        for art in (tmpl.get("inputs") or {}).get("artifacts") or [] if first else []:
             if art.get("path"):
                 _artifacts.load(self.repo, art, mapper.host(str(art["path"])))
         argv = [mapper.rewrite(str(a)) for a in [*(spec.get("command") or []), *(spec.get("args") or [])]]
@@ -284,7 +293,9 @@ class Executor:
             "cwd": cwd,
             "tmp": str(run.tmp) if self.private_tmp else None,
             "binds": binds,
-            "stdout": str(run.stdout),
+            "stdout": str(
+                run.stdout if stage is None or stage.get("name") == "main" else run.tmp.parent / "stdout.other"
+            ),
             "log": str(log),
         }
 
@@ -378,7 +389,22 @@ class Executor:
             if killed:
                 self.kill(run.job.key, killed, grace=0)
             return
+        if run.stages and int(event["code"]) == 0 and not run.killed:
+            self._pool.submit(self._next_stage, run)
+            return
         self._pool.submit(self._collect, run, int(event["code"]), event.get("error"))
+
+    def _next_stage(self, run: _Running) -> None:
+        """Start the next container of a containerSet (they run one after another, in dependency order)."""
+        try:
+            request = self._prepare(run.job, run.stages.pop(0), first=False)
+        except SluiceError as e:
+            self._finish(Result(run.job.key, "Error", e.message))
+            return
+        with self._lock:
+            self._by_request[request["id"]] = run.job.key
+        if self._sock is not None:
+            self._sock.sendall(json.dumps(request).encode() + b"\n")
 
     def _collect(self, run: _Running, code: int, error: str | None) -> None:
         job = run.job
@@ -415,6 +441,21 @@ class Executor:
                 self.kill(key, "Pod was active on the node longer than the specified deadline", grace=2)
 
 
+def _container_order(tmpl: dict[str, Any]) -> list[dict[str, Any]]:
+    """A containerSet's containers in an order that respects their `dependencies`."""
+    containers = {str(c["name"]): c for c in (tmpl.get("containerSet") or {}).get("containers") or []}
+    ordered: list[dict[str, Any]] = []
+    done: set[str] = set()
+    while len(done) < len(containers):
+        ready = [n for n, c in containers.items() if n not in done and set(c.get("dependencies") or []) <= done]
+        if not ready:
+            raise SluiceError("containerSet dependencies form a cycle", where=f"template {tmpl.get('name')!r}")
+        for name in ready:
+            done.add(name)
+            ordered.append(containers[name])
+    return ordered
+
+
 def _declared_paths(tmpl: dict[str, Any]) -> list[str]:
     paths: list[str] = []
     for section in ("inputs", "outputs"):
@@ -426,7 +467,10 @@ def _declared_paths(tmpl: dict[str, Any]) -> list[str]:
             if path:
                 paths.append(str(path))
     spec = tmpl.get("script") or tmpl.get("container") or {}
-    for mount in spec.get("volumeMounts") or []:
+    mounts = list(spec.get("volumeMounts") or []) + list((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
+    for container in (tmpl.get("containerSet") or {}).get("containers") or []:
+        mounts += container.get("volumeMounts") or []
+    for mount in mounts:
         paths.append(str(mount.get("mountPath", "")))
     if spec.get("workingDir"):
         paths.append(str(spec["workingDir"]))

@@ -29,7 +29,7 @@ from sluicegate.store import Store, utc_now
 __all__ = ["Operation"]
 
 Node = dict[str, Any]
-_LEAF = ("container", "script", "resource", "http")
+_LEAF = ("container", "script", "resource", "http", "containerSet")
 _SKIP = ("from", "metrics")
 
 

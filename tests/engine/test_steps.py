@@ -146,3 +146,31 @@ def test_script_template_python_and_shell(engine: LocalEngine) -> None:
     nodes = nodes_by_display(done)
     assert nodes["py"]["outputs"]["result"] == "True 42"
     assert nodes["shell"]["outputs"]["result"] == "42"
+
+
+def test_container_set_runs_in_dependency_order_with_main_result(engine: LocalEngine) -> None:
+    group = {
+        "name": "group",
+        "containerSet": {
+            "volumeMounts": [{"name": "w", "mountPath": "/workspace"}],
+            "containers": [
+                {
+                    "name": "main",
+                    "image": "alpine",
+                    "command": ["sh", "-c", "cat /workspace/a /workspace/b"],
+                    "dependencies": ["b"],
+                },
+                {"name": "a", "image": "alpine", "command": ["sh", "-c", "echo A > /workspace/a"]},
+                {
+                    "name": "b",
+                    "image": "python:3",
+                    "command": ["python", "-c", "open('/workspace/b', 'w').write('B')"],
+                    "dependencies": ["a"],
+                },
+            ],
+        },
+        "volumes": [{"name": "w", "emptyDir": {}}],
+    }
+    done = engine.wait(engine.submit(workflow("group", group)))
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    assert done["status"]["nodes"][done["metadata"]["name"]]["outputs"]["result"] == "A\nB"
