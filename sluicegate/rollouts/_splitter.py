@@ -10,6 +10,7 @@ answer carries `X-Sluice-Backend: stable|canary`.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import random
 import socket
 import threading
@@ -82,7 +83,13 @@ class Splitter:
         deadline = time.monotonic() + timeout
         while backend.in_flight > 0 and time.monotonic() < deadline:
             time.sleep(0.02)
-        asyncio.run_coroutine_threadsafe(self._close_idle(backend), self._loop).result(5)
+        if self._loop.is_closed() or not self._loop.is_running():
+            return  # the splitter is stopped: its connections went with it
+        future = asyncio.run_coroutine_threadsafe(self._close_idle(backend), self._loop)
+        try:
+            future.result(5)
+        except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
+            future.cancel()
 
     def stop(self) -> None:
         """Stop listening and end the loop."""
