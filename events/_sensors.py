@@ -199,6 +199,18 @@ def train_on_push(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
     return _sensor("train-on-push", [dep], [submit, announce], _SUBMIT_RULES)
 
 
+def _evaluate(
+    cfg: SensorsConfig, name: str, dep: str, model_key: str, version_key: str
+) -> tuple[Trigger, dict[str, Any]]:
+    """Submit evaluate-and-deploy for the model version an event names."""
+    params = {
+        "model-name": _param(dep, "", key=model_key),
+        "model-version": _param(dep, "", key=version_key),
+        "mlflow-tracking-uri": _param(dep, "", key="body.tracking_uri"),
+    }
+    return _submit(name, dep, cfg.evaluate_template, params, f"mlflow-{dep}")
+
+
 def evaluate_on_mlflow(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
     """Sensor `evaluate-on-mlflow`: model versions and tagged runs from outside our pipeline get evaluated."""
     cfg = cfg or SensorsConfig()
@@ -225,28 +237,8 @@ def evaluate_on_mlflow(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]
             ]
         ),
     )
-    on_version = _submit(
-        "evaluate-new-version",
-        "version-created",
-        cfg.evaluate_template,
-        {
-            "model-name": _param("version-created", "", key="body.name"),
-            "model-version": _param("version-created", "", key="body.version"),
-            "mlflow-tracking-uri": _param("version-created", "", key="body.tracking_uri"),
-        },
-        "mlflow-model-version",
-    )
-    on_run = _submit(
-        "evaluate-tagged-run",
-        "run-finished",
-        cfg.evaluate_template,
-        {
-            "model-name": _param("run-finished", "", key="body.model_name"),
-            "model-version": _param("run-finished", "", key="body.model_version"),
-            "mlflow-tracking-uri": _param("run-finished", "", key="body.tracking_uri"),
-        },
-        "mlflow-run",
-    )
+    on_version = _evaluate(cfg, "evaluate-new-version", "version-created", "body.name", "body.version")
+    on_run = _evaluate(cfg, "evaluate-tagged-run", "run-finished", "body.model_name", "body.model_version")
     return _sensor("evaluate-on-mlflow", [version, run], [on_version, on_run], _SUBMIT_RULES)
 
 
