@@ -3,8 +3,11 @@
 Called by `workflows.model_pipeline` and `workflows.evaluate_and_deploy`, which name it in `onExit`.
 It runs a stock Python image (no components, so it works even when the components image is the thing
 that broke) and reads everything from environment variables, so no workflow value is ever pasted into
-the script's source. With `notify-url` set it also POSTs the record there (e.g. a webhook EventSource
-that announces outcomes); a failed POST is a warning, not a failed exit handler.
+the script's source. When the workflow names an MLflow server and a model, the record also carries the
+model version the workflow registered (found by its `argo.workflow` tag) or judged, the evaluate
+decision, the training run's metrics and a link to it. With `notify-url` set it also POSTs the record
+there (e.g. a webhook EventSource that announces outcomes). A failed lookup or POST is a warning, never
+a failed exit handler.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ SOURCE = """\
 import json
 import os
 import sys
+import urllib.parse
 import urllib.request
 
 env = os.environ
@@ -40,14 +44,45 @@ try:
     failures = json.loads(raw) or []
 except ValueError:
     failures = [{"message": raw}]
+params = {k[2:].lower().replace("_", "-"): v for k, v in sorted(env.items()) if k.startswith("P_")}
 record = {
     "workflow": env.get("WORKFLOW_NAME", ""),
     "namespace": env.get("WORKFLOW_NAMESPACE", ""),
     "status": env.get("WORKFLOW_STATUS", ""),
     "duration": env.get("WORKFLOW_DURATION", ""),
     "failures": failures,
-    "parameters": {k[2:].lower().replace("_", "-"): v for k, v in sorted(env.items()) if k.startswith("P_")},
+    "parameters": params,
 }
+
+
+def mlflow(uri, path, **query):
+    url = uri.rstrip("/") + "/api/2.0/mlflow/" + path + "?" + urllib.parse.urlencode(query)
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+# The model version this workflow produced or judged, its decision, metrics and run, from MLflow.
+uri, model = params.get("mlflow-tracking-uri", ""), params.get("model-name", "")
+if uri and model:
+    try:
+        if params.get("model-version"):
+            found = [mlflow(uri, "model-versions/get", name=model, version=params["model-version"])["model_version"]]
+        else:
+            query = f"name='{model}' and tags.`argo.workflow`='{record['workflow']}'"
+            found = mlflow(uri, "model-versions/search", filter=query).get("model_versions", [])
+        if found:
+            version = max(found, key=lambda v: int(v["version"]))
+            tags = {t["key"]: t["value"] for t in version.get("tags", [])}
+            params.setdefault("model-version", version["version"])
+            record["decision"] = tags.get("evaluate.decision", "")
+            if version.get("run_id"):
+                run = mlflow(uri, "runs/get", run_id=version["run_id"])["run"]
+                record["metrics"] = {m["key"]: m["value"] for m in run["data"].get("metrics", [])}
+                experiment = run["info"]["experiment_id"]
+                record["run_url"] = f"{uri.rstrip('/')}/#/experiments/{experiment}/runs/{version['run_id']}"
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"warning: could not read the model version from MLflow at {uri}: {e}", file=sys.stderr)
+
 body = json.dumps(record, sort_keys=True)
 print(body)
 url = env.get("NOTIFY_URL", "")

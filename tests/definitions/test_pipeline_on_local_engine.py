@@ -122,6 +122,8 @@ def test_model_pipeline_trains_promotes_and_patches_the_rollout(
     records = [json.loads(b) for b in received if b.startswith(b"{") and b"workflow" in b]
     assert [r["status"] for r in records] == ["Succeeded"]
     assert records[0]["parameters"]["git-revision"] == repo[1]
+    assert records[0]["parameters"]["model-version"] == version
+    assert records[0]["decision"] == "promote" and records[0]["metrics"]
 
     # The Rollout controller marks the promoted version champion; evaluating it again must reject it,
     # which skips build and leaves stress-test and deploy out, and the workflow still succeeds.

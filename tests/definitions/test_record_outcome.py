@@ -68,3 +68,49 @@ def test_record_outcome_warns_but_succeeds_when_notify_url_is_down() -> None:
     out = _run(source, {"WORKFLOW_STATUS": "Succeeded", "NOTIFY_URL": "http://127.0.0.1:9/nowhere"})
     assert out.returncode == 0
     assert "could not POST" in out.stderr
+
+
+def _version_made_by(mlflow_server: str, model: str, workflow: str) -> tuple[str, str]:
+    """A run with a metric and a model version tagged like the train component tags them; (version, run id)."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(mlflow_server)
+    experiment = client.create_experiment(f"{model}-experiment")
+    run = client.create_run(experiment)
+    client.log_metric(run.info.run_id, "f1", 0.93)
+    client.set_terminated(run.info.run_id)
+    client.create_registered_model(model)
+    version = client.create_model_version(
+        model, f"{run.info.artifact_uri}/model", run_id=run.info.run_id, tags={"argo.workflow": workflow}
+    )
+    client.set_model_version_tag(model, version.version, "evaluate.decision", "promote")
+    return version.version, run.info.run_id
+
+
+def test_record_outcome_adds_the_model_version_the_workflow_made(mlflow_server: str) -> None:
+    source, _ = _script()
+    version, run_id = _version_made_by(mlflow_server, "record-outcome-model", "model-pipeline-rec01")
+    out = _run(
+        source,
+        {
+            "WORKFLOW_NAME": "model-pipeline-rec01",
+            "WORKFLOW_STATUS": "Succeeded",
+            "P_MODEL_NAME": "record-outcome-model",
+            "P_MLFLOW_TRACKING_URI": mlflow_server,
+        },
+    )
+    assert out.returncode == 0, out.stderr
+    record = json.loads(out.stdout)
+    assert record["parameters"]["model-version"] == version
+    assert record["decision"] == "promote"
+    assert record["metrics"] == {"f1": 0.93}
+    assert record["run_url"].endswith(f"/runs/{run_id}")
+
+
+def test_record_outcome_warns_when_mlflow_is_down() -> None:
+    source, _ = _script()
+    env = {"WORKFLOW_STATUS": "Failed", "P_MODEL_NAME": "m", "P_MLFLOW_TRACKING_URI": "http://127.0.0.1:9"}
+    out = _run(source, env)
+    assert out.returncode == 0
+    assert json.loads(out.stdout)["status"] == "Failed"
+    assert "could not read the model version from MLflow" in out.stderr
