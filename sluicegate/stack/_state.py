@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PidFile", "alive", "ensure_token", "write_private"]
+__all__ = ["PidFile", "alive", "ensure_token", "start_time", "write_private"]
 
 
 def write_private(path: Path, text: str) -> None:
@@ -41,16 +41,39 @@ def ensure_token(path: Path) -> str:
     return token
 
 
-def alive(pid: int) -> bool:
-    """Whether `pid` runs and is a Sluicegate process (guards against a recycled pid)."""
+def start_time(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot (`/proc/PID/stat` field 22); None if it is gone.
+
+    A pid and its start time together name one process: a recycled pid has another start time.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    except OSError:
+        return None
+    if not fields or fields[0] == "Z":  # a zombie has exited
+        return None
+    return int(fields[19])
+
+
+def alive(pid: int, started: int | None = None) -> bool:
+    """Whether `pid` is the process we recorded: same start time when given, else a Sluicegate command line."""
+    now = start_time(pid)
+    if now is None:
+        return False
+    if started is not None:
+        return now == started
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-        return False
     return b"sluice" in cmdline or b"mlflow" in cmdline or b"uvicorn" in cmdline
+
+
+def _entry(raw: Any) -> tuple[int, int | None]:
+    """A recorded process: `[pid, start time]` (or a bare pid, from older pid files)."""
+    if isinstance(raw, list) and len(raw) == 2:
+        return int(raw[0]), (None if raw[1] is None else int(raw[1]))
+    return int(raw), None
 
 
 def _kill_group(pgid: int, sig: int) -> None:
@@ -77,19 +100,29 @@ class PidFile:
         return data if isinstance(data, dict) else None
 
     def write(self, pid: int, groups: list[int]) -> None:
-        """Record the supervisor `pid` and service process `groups`."""
-        write_private(self.path, json.dumps({"pid": pid, "groups": groups}))
+        """Record the supervisor `pid` and service process `groups`, each with its start time."""
+        data = {
+            "pid": pid,
+            "started": start_time(pid),
+            "groups": [[g, start_time(g)] for g in groups],
+        }
+        write_private(self.path, json.dumps(data))
 
     def running(self) -> int | None:
         """The pid of a live supervisor recorded here, else None."""
         data = self.read()
         pid = int(data.get("pid", 0)) if data else 0
-        return pid if pid and pid != os.getpid() and alive(pid) else None
+        started = data.get("started") if data else None
+        return pid if pid and pid != os.getpid() and alive(pid, started) else None
+
+    def groups(self) -> list[int]:
+        """The recorded service process groups that still run."""
+        data = self.read() or {}
+        return [pid for pid, started in map(_entry, data.get("groups", [])) if alive(pid, started)]
 
     def clean_leftovers(self) -> list[int]:
         """After a crashed supervisor: SIGKILL the recorded service groups; remove the file. Returns them."""
-        data = self.read() or {}
-        groups = [int(g) for g in data.get("groups", []) if alive(int(g))]
+        groups = self.groups()
         for pgid in groups:
             _kill_group(pgid, signal.SIGKILL)
         self.path.unlink(missing_ok=True)
@@ -104,11 +137,12 @@ class PidFile:
         if pid is None:
             self.clean_leftovers()
             return False
+        started = start_time(pid)
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while alive(pid) and time.monotonic() < deadline:
+        while alive(pid, started) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if alive(pid):
+        if alive(pid, started):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(OSError):

@@ -6,6 +6,7 @@ or (without one) ends Error with a message. Nothing is left Running.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import tempfile
@@ -61,10 +62,12 @@ def test_kill_9_mid_workflow_then_up_again_completes(tmp_path: Path, outside_tmp
         without = _pipeline(svc, outside_tmp / "b", retry=False)
         poll(lambda: _lines(outside_tmp / "a" / "slow-started") and _lines(outside_tmp / "b" / "slow-started"))
 
+        services = json.loads((home / "stack.pid").read_text())["groups"]  # e.g. Prometheus
         os.kill(stack.pid, signal.SIGKILL)
         poll(lambda: not alive(stack.pid), timeout=10)
         restarted: Running = start_detached(home, mlflow_server)
         assert restarted.pid != stack.pid
+        assert not [pid for pid, started in services if alive(pid, started)]  # the crashed stack's services
         svc = WorkflowsService(host=restarted.url, token=restarted.token, namespace=NS)
 
         def finished(name: str):

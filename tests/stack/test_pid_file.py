@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
-from sluicegate.stack._state import PidFile, alive
+from sluicegate.stack._state import PidFile, alive, start_time
 from tests.stack.conftest import poll
 
 
@@ -34,12 +35,20 @@ def test_clean_leftovers_kills_the_groups_of_a_crashed_supervisor(tmp_path: Path
                 proc.wait()
 
 
-def test_pid_of_an_unrelated_process_is_not_taken_for_a_stack(tmp_path: Path) -> None:
+def test_recycled_pids_are_never_signalled(tmp_path: Path) -> None:
     stranger = subprocess.Popen(["sleep", "60"], start_new_session=True)
     try:
         pidfile = PidFile(tmp_path / "stack.pid")
-        pidfile.write(stranger.pid, [stranger.pid])
-        assert not alive(stranger.pid)
+        started = start_time(stranger.pid)
+        assert started is not None and alive(stranger.pid, started)
+        # the recorded process had another start time: the pid was reused by `sleep`
+        pidfile.path.write_text(
+            json.dumps({"pid": stranger.pid, "started": started - 1, "groups": [[stranger.pid, 1]]})
+        )
+        assert pidfile.running() is None
+        assert pidfile.clean_leftovers() == []
+        # an older pid file without start times: only Sluicegate command lines count
+        pidfile.path.write_text(json.dumps({"pid": stranger.pid, "groups": [stranger.pid]}))
         assert pidfile.running() is None
         assert pidfile.clean_leftovers() == []
         assert stranger.poll() is None  # never signalled

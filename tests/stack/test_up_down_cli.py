@@ -40,7 +40,7 @@ def test_up_detach_starts_mlflow_and_api_then_down_stops_everything(home: Path) 
     assert "api" in up.stdout and endpoints["api"] in up.stdout
     pids = json.loads((home / "stack.pid").read_text())
     assert pids["pid"] == endpoints["pid"] and pids["groups"]  # the MLflow server (and others) it started
-    assert all(alive(g) for g in pids["groups"])
+    assert all(alive(*g) for g in pids["groups"])
     assert httpx.get(f"{endpoints['mlflow']}/health", timeout=5).status_code == 200
     status = sluice(home, "status")
     assert status.returncode == 0, status.stderr
@@ -49,7 +49,7 @@ def test_up_detach_starts_mlflow_and_api_then_down_stops_everything(home: Path) 
     assert again.returncode == 1 and "already running" in again.stderr
     down = sluice(home, "down")
     assert down.returncode == 0 and "stopped" in down.stdout
-    assert not alive(endpoints["pid"]) and not any(alive(g) for g in pids["groups"])
+    assert not alive(endpoints["pid"]) and not any(alive(*g) for g in pids["groups"])
     assert not (home / "endpoints.json").exists()
     assert "no stack was running" in sluice(home, "down").stdout
     assert sluice(home, "status").returncode == 1
