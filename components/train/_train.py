@@ -113,13 +113,11 @@ def train(
     data = load_dataset(params.dataset)
     X_train, X_test, y_train, y_test = split(data, params.seed, params.test_size)
     lineage = {"git.repo": git_repo, "git.revision": git_revision, "argo.workflow": workflow}
-    tags = {
-        **lineage,
-        "mlflow.source.git.commit": git_revision,
-        "mlflow.source.git.repoURL": git_repo,
-        "sluicegate.model-name": model_name,
-        "sluicegate.step": "train",
-    }
+    tags = {**lineage, "sluicegate.model-name": model_name, "sluicegate.step": "train"}
+    if git_revision:  # MLflow's own lineage tags, shown in its UI; left to MLflow's detection otherwise
+        tags["mlflow.source.git.commit"] = git_revision
+    if git_repo:
+        tags["mlflow.source.git.repoURL"] = git_repo
     if params.fault is not None:
         tags["sluicegate.fault"] = params.fault.model_dump_json()
     with mlflow_errors(tracking_uri):
@@ -148,6 +146,13 @@ def train(
                 if outputs_dir is not None:
                     write_outputs(outputs_dir, result.outputs())
             except BaseException:
-                client.delete_model_version(model_name, version.version)
+                _unregister(client, model_name, str(version.version))
                 raise
     return result
+
+
+def _unregister(client: Any, name: str, version: str) -> None:
+    """Delete the version just registered, and the registered model too when that left it empty."""
+    client.delete_model_version(name, version)
+    if not client.search_model_versions(f"name='{name}'"):
+        client.delete_registered_model(name)

@@ -52,6 +52,7 @@ def test_train_failure_after_registration_leaves_run_failed_and_no_version(
         train(load_params(None), model_name=model_name, tracking_uri=mlflow_server, outputs_dir=blocker / "out")
     client = MlflowClient(mlflow_server)
     assert client.search_model_versions(f"name='{model_name}'") == []
+    assert client.search_registered_models(f"name='{model_name}'") == []
     experiment = client.get_experiment_by_name(model_name)
     runs = client.search_runs([experiment.experiment_id])
     assert [r.info.status for r in runs] == ["FAILED"]
