@@ -21,6 +21,7 @@ __all__ = [
     "Container",
     "Metric",
     "ObjectMeta",
+    "PodSpec",
     "PodTemplate",
     "Resource",
     "Rollout",
