@@ -42,6 +42,11 @@ def _print_endpoints(endpoints: dict[str, Any], home: Path) -> None:
         if key not in ("pid", "home"):
             _console.print(f"  [bold]{key}[/]: {value if isinstance(value, str) else json.dumps(value)}")
     _console.print(f"  [bold]token[/]: {home / 'token'}")
+    token_file = home / "token"
+    if "ui" in endpoints and "api" in endpoints and token_file.exists():
+        # the UI signs in with the API token; a link carrying it saves pasting (as Jupyter does)
+        link = f"{str(endpoints['api']).rstrip('/')}/ui/login?token={token_file.read_text().strip()}"
+        _console.print(f"  open the UI: {link}", soft_wrap=True)
 
 
 def up(

@@ -58,6 +58,10 @@ def test_up_detach_starts_mlflow_and_api_then_down_stops_everything(home: Path) 
 def test_apply_and_secret_against_a_detached_stack(home: Path, mlflow_server: str) -> None:
     up = sluice(home, "up", "--detach", "--port", "0", "--mlflow-tracking-uri", mlflow_server, *without_args())
     assert up.returncode == 0, up.stderr + up.stdout
+    links = [line.split("open the UI: ", 1)[1].strip() for line in up.stdout.splitlines() if "open the UI: " in line]
+    assert len(links) == 1
+    signed_in = httpx.get(links[0], follow_redirects=False, timeout=10)
+    assert signed_in.status_code == 303 and signed_in.cookies
     manifests = home.parent / "m"
     manifests.mkdir()
     (manifests / "t.yaml").write_text(TEMPLATE)
