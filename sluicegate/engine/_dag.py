@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sluicegate.engine._expand import expand
 from sluicegate.engine._expr import ExprError, evaluate_bool, evaluate_when
 from sluicegate.engine._hooks import run_hooks
-from sluicegate.engine._nodes import FULFILLED
+from sluicegate.engine._nodes import FULFILLED, settled
 from sluicegate.engine._scope import aggregate_scope, node_scope, resolve_outputs
 from sluicegate.engine._steps import _inputs_scope, _resolve_artifacts, continues_on
 from sluicegate.engine._template import substitute, substitute_str
@@ -74,7 +74,7 @@ def _results(op: Operation, node: Node) -> dict[str, bool]:
         "Errored": phase == "Error",
         "Skipped": phase == "Skipped",
         "Omitted": phase == "Omitted",
-        "Daemoned": False,
+        "Daemoned": bool(node.get("daemoned")) and phase != "Pending",
         "AnySucceeded": any(p == "Succeeded" for p in kid_phases),
         "AllFailed": bool(kid_phases) and all(p == "Failed" for p in kid_phases),
     }
@@ -178,7 +178,7 @@ def _execute_task(
     dep_nodes = []
     for dep in deps:
         dep_node = op.nodes.get(f"{dag_name}.{dep}")
-        if dep_node is None or dep_node.get("phase") not in FULFILLED or not _hooks_done(op, dep_node):
+        if dep_node is None or not settled(dep_node) or not _hooks_done(op, dep_node):
             return
         dep_nodes.append(dep_node)
     boundary = dag_node["id"]
@@ -245,6 +245,7 @@ def _run_one(
     boundary: str,
     display: str,
 ) -> Node | None:
+    local = {**local, "tasks.name": display}
     step_scope = {**scope, **local}
     existing = op.nodes.get(node_name)
     if existing is None and task.get("when"):
@@ -269,7 +270,7 @@ def _run_one(
         node = existing or op.nodes.create(node_name, "Skipped", "Error", display=display, boundary=boundary)
         return op.nodes.mark(node, "Error", str(e))
     holder = {k: v for k, v in task.items() if k in ("template", "templateRef", "inline")}
-    child = op.execute(node_name, holder, tctx, args, boundary, {**local, "tasks.name": display}, display=display)
+    child = op.execute(node_name, holder, tctx, args, boundary, local, display=display)
     if child.get("transient"):
         return None
     base = str(task["name"]).split("(")[0]
@@ -355,8 +356,10 @@ def _assess(
             return memo[task_name]
         node = op.nodes.get(f"{dag_name}.{task_name}")
         result: str | None
-        if node is None or node.get("phase") not in FULFILLED or not _hooks_done(op, node):
+        if node is None or not settled(node) or not _hooks_done(op, node):
             result = None
+        elif node.get("daemoned") and node.get("phase") not in FULFILLED:
+            result = "Succeeded"
         elif node.get("phase") in ("Succeeded", "Failed", "Error"):
             result = str(node["phase"])
         else:

@@ -19,11 +19,17 @@ __all__ = [
     "fnv32a",
     "item_label",
     "node_id",
+    "settled",
 ]
 
 FULFILLED = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
 COMPLETED = frozenset({"Succeeded", "Failed", "Error"})
 Node = dict[str, Any]
+
+
+def settled(node: dict[str, Any]) -> bool:
+    """Fulfilled, or a daemon that is up: its siblings may proceed (Argo's `Fulfilled() || IsDaemoned()`)."""
+    return node.get("phase") in FULFILLED or bool(node.get("daemoned"))
 
 
 def fnv32a(text: str) -> int:

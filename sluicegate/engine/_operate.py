@@ -12,6 +12,7 @@ import copy
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from sluicegate.engine import _dag, _steps
@@ -98,6 +99,7 @@ class Operation:
             self._halt_cleanup()
             root = self.nodes.get(self.name) or root
         hooks_done = workflow_hooks(self)
+        self._stop_daemons()
         self._update_progress()
         if root.get("phase") not in FULFILLED or not hooks_done:
             return
@@ -128,6 +130,7 @@ class Operation:
             node = self.nodes.by_id(result.key[2])
             if node is None or node.get("phase") in FULFILLED:
                 continue
+            node.pop("daemoned", None)
             outputs = copy.deepcopy(result.outputs)
             if node.get("outputs"):
                 outputs = {**node["outputs"], **outputs}
@@ -161,6 +164,19 @@ class Operation:
                 self.kills.append((node["id"], self.halted))
                 self.nodes.mark(node, "Failed", self.halted)
 
+    def _stop_daemons(self) -> None:
+        """Kill daemon steps whose scope (the steps/DAG node around them) has finished; they end Succeeded."""
+        for node in self.nodes.map.values():
+            if not node.get("daemoned") or node.get("phase") in FULFILLED:
+                continue
+            scope = (
+                self.nodes.by_id(node.get("boundaryID", "")) if node.get("boundaryID") else self.nodes.get(self.name)
+            )
+            if scope is None or scope.get("phase") in FULFILLED or scope is node:
+                self.kills.append((node["id"], "daemon stopped: its scope finished"))
+                node.pop("daemoned", None)
+                self.nodes.mark(node, "Succeeded")
+
     def _in_exit_handler(self, node: Node) -> bool:
         return ".onExit" in str(node.get("name", "")) or ".hooks." in str(node.get("name", ""))
 
@@ -188,10 +204,20 @@ class Operation:
             "workflow.status": self.status.get("phase", "Running"),
             "workflow.duration": f"{time.time() - epoch(self.status.get('startedAt')):.6f}",
         }
+        created = str(meta.get("creationTimestamp") or utc_now())
+        stamp = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        g["workflow.creationTimestamp.RFC3339"] = created
+        g["workflow.creationTimestamp.s"] = str(int(stamp.timestamp()))
+        for char in "aAbBcCdDeFgGhHIjklmMnprRStTuUVwWxXyYzZ":  # Argo's strftime forms
+            g[f"workflow.creationTimestamp.{char}"] = stamp.strftime("%" + char)
+        scheduled = (meta.get("annotations") or {}).get("workflows.argoproj.io/scheduled-time")
+        if scheduled:
+            g["workflow.scheduledTime"] = scheduled
         for key in ("labels", "annotations"):
             for k, v in (meta.get(key) or {}).items():
                 g[f"workflow.{key}.{k}"] = v
             g[f"workflow.{key}.json"] = json.dumps(meta.get(key) or {}, separators=(",", ":"))
+            g[f"workflow.{key}"] = g[f"workflow.{key}.json"]
         params = []
         for param in (self.spec.get("arguments") or {}).get("parameters") or []:
             value = param.get("value", param.get("default"))
@@ -203,6 +229,7 @@ class Operation:
             g[f"workflow.parameters.{param['name']}"] = value
             params.append({"name": param["name"], "value": value})
         g["workflow.parameters.json"] = json.dumps(params, separators=(",", ":"))
+        g["workflow.parameters"] = g["workflow.parameters.json"]
         self.globals = g
         g["workflow.failures"] = failures(self)
         self._global_outputs()
@@ -377,6 +404,11 @@ class Operation:
             return self._error_node(name, display, boundary, holder, str(e))
         kind = "resource" if "resource" in tmpl else "http" if "http" in tmpl else "pod"
         node = self.new_node(name, display, "HTTP" if kind == "http" else "Pod", tmpl, boundary, "Running")
+        if kind == "pod":
+            node["hostNodeName"] = "localhost"
+            node["podIP"] = "127.0.0.1"  # steps share the host's network
+            if tmpl.get("daemon"):
+                node["daemoned"] = True
         deadline = self._leaf_deadline(tmpl)
         uid = str(self.wf["metadata"].get("uid", ""))
         job = Job(self.namespace, self.name, uid, node["id"], name, tmpl, kind, deadline)

@@ -29,6 +29,10 @@ def node_scope(prefix: str, node: dict[str, Any]) -> dict[str, Any]:
         f"{prefix}.startedAt": node.get("startedAt", ""),
         f"{prefix}.finishedAt": node.get("finishedAt", ""),
     }
+    if node.get("podIP"):
+        scope[f"{prefix}.ip"] = node["podIP"]
+    if node.get("hostNodeName"):
+        scope[f"{prefix}.hostNodeName"] = node["hostNodeName"]
     outputs = node.get("outputs") or {}
     if "exitCode" in outputs:
         scope[f"{prefix}.exitCode"] = outputs["exitCode"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sluicegate.engine._expand import expand
 from sluicegate.engine._expr import ExprError, evaluate_when
 from sluicegate.engine._hooks import run_hooks
-from sluicegate.engine._nodes import FULFILLED
+from sluicegate.engine._nodes import FULFILLED, settled
 from sluicegate.engine._scope import aggregate_scope, node_scope, resolve_outputs
 from sluicegate.engine._template import substitute, substitute_str
 
@@ -129,7 +129,7 @@ def _execute_group(
     children: list[tuple[dict[str, Any], Node]] = []
     for step, item_step in expanded:
         child_name = f"{sg['name']}.{item_step['name']}"
-        local = dict(item_step.get("_scope") or {})
+        local = {**(item_step.get("_scope") or {}), "steps.name": item_step["name"]}
         step_scope = {**scope, **local}
         child = op.nodes.get(child_name)
         if child is None:
@@ -167,7 +167,6 @@ def _execute_group(
             children.append((step, child))
             continue
         holder = {k: v for k, v in item_step.items() if k in ("template", "templateRef", "inline")}
-        local["steps.name"] = item_step["name"]
         child = op.execute(child_name, holder, tctx, args, boundary, local, display=item_step["name"])
         if child.get("transient"):
             pending = True
@@ -182,7 +181,7 @@ def _execute_group(
                 op, child, step, tctx, {**step_scope, f"steps.{step['name']}.status": child.get("phase", "")}, boundary
             )
         children.append((step, child))
-    if pending or any(c.get("phase") not in FULFILLED for _, c in children):
+    if pending or any(not settled(c) for _, c in children):
         return sg
     for step, child in children:
         if child.get("phase") in ("Failed", "Error") and not continues_on(step, child["phase"]):

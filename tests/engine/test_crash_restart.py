@@ -65,7 +65,7 @@ def _workflow(retry: bool) -> dict[str, Any]:
     }
 
 
-def _wait(store: Store, name: str, check: Any, timeout: float = 40) -> dict[str, Any]:
+def _wait(store: Store, name: str, check: Any, timeout: float = 90) -> dict[str, Any]:
     end = time.time() + timeout
     while time.time() < end:
         doc = store.get("Workflow", "argo", name)

@@ -174,3 +174,59 @@ def test_container_set_runs_in_dependency_order_with_main_result(engine: LocalEn
     done = engine.wait(engine.submit(workflow("group", group)))
     assert done["status"]["phase"] == "Succeeded", done["status"]
     assert done["status"]["nodes"][done["metadata"]["name"]]["outputs"]["result"] == "A\nB"
+
+
+def test_daemon_step_serves_later_steps_and_stops_with_its_scope(engine: LocalEngine) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = {
+        "name": "server",
+        "daemon": True,
+        "container": {
+            "image": "python:3",
+            "command": ["python", "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        },
+    }
+    client_src = (
+        "import time, urllib.request\n"
+        "for _ in range(100):\n"
+        "    try:\n"
+        f"        print(urllib.request.urlopen('http://{{{{inputs.parameters.ip}}}}:{port}/').status); break\n"
+        "    except OSError:\n"
+        "        time.sleep(0.1)\n"
+    )
+    client = {
+        "name": "client",
+        "inputs": {"parameters": [{"name": "ip"}]},
+        "script": {"image": "python:3", "command": ["python"], "source": client_src},
+    }
+    main = {
+        "name": "main",
+        "steps": [
+            [{"name": "svc", "template": "server"}],
+            [
+                {
+                    "name": "get",
+                    "template": "client",
+                    "arguments": {"parameters": [{"name": "ip", "value": "{{steps.svc.ip}}"}]},
+                }
+            ],
+        ],
+    }
+    done = engine.wait(engine.submit(workflow("main", main, server, client)))
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    nodes = nodes_by_display(done)
+    assert nodes["get"]["outputs"]["result"] == "200"
+    assert nodes["svc"]["phase"] == "Succeeded" and "daemoned" not in nodes["svc"]
+    import time
+
+    for _ in range(100):  # the daemon is stopped with its scope (killed right after the status is written)
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the daemon step is still serving")
