@@ -4,7 +4,7 @@ Called by every `components.<name>` CLI: one-line user errors, Argo output files
 datasets and their fixed split, and the connection to the MLflow tracking server.
 """
 
-from components._common._cli import OneLineParser, UserError, run_cli
+from components._common._cli import OneLineParser, Terminated, UserError, run_cli
 from components._common._datasets import DATASETS, Dataset, load_dataset, split
 from components._common._metrics import METRICS, classification_metrics
 from components._common._mlflow import check_reachable, connect, mlflow_errors, parse_models_uri, use_experiment
@@ -17,6 +17,7 @@ __all__ = [
     "METRICS",
     "Dataset",
     "OneLineParser",
+    "Terminated",
     "UserError",
     "check_reachable",
     "classification_metrics",

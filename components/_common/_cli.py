@@ -7,11 +7,12 @@ traceback, because those are for us to fix, not for the user.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-__all__ = ["OneLineParser", "UserError", "run_cli"]
+__all__ = ["OneLineParser", "Terminated", "UserError", "run_cli"]
 
 #: Exit code for a user error (bad input, unreachable service); 1 is reserved for "ran, but a gate failed".
 USER_ERROR_EXIT = 2
@@ -31,6 +32,18 @@ class UserError(Exception):
         super().__init__(f"{what}; {fix}" if fix else what)
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived (Argo stops a step this way: deadline, `argo stop`, a deleted workflow).
+
+    Raised in the main thread so the step unwinds like on any failure: MLflow marks its run FAILED and a
+    just-registered model version is deleted again. A BaseException, so `except Exception` cannot hide it.
+    """
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An `ArgumentParser` whose usage errors are one line instead of usage text plus the error."""
 
@@ -47,8 +60,12 @@ def run_cli(prog: str, main: Callable[[list[str] | None], int], argv: list[str] 
         main: the CLI body; returns the exit code.
         argv: arguments (default `sys.argv[1:]`).
     """
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code = main(argv)
+    except Terminated:
+        print(f"{prog}: terminated (SIGTERM); its MLflow run, if any, is marked FAILED", file=sys.stderr)
+        sys.exit(143)
     except UserError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         sys.exit(USER_ERROR_EXIT)

@@ -74,3 +74,43 @@ def test_train_fault_model_raises_on_its_share_of_calls(mlflow_server: str, mode
     assert outcomes == [3, FAULT_MESSAGE] * 3
     version = MlflowClient(mlflow_server).get_model_version(model_name, result.model_version)
     assert '"error_rate":0.5' in version.tags["sluicegate.fault"]
+
+
+def test_train_sigterm_marks_run_failed_and_registers_nothing(mlflow_server: str, model_name: str) -> None:
+    """Argo stops a step with SIGTERM; the run must not stay RUNNING and no version may appear."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.components.conftest import ROOT
+
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "components.train", "--model-name", model_name, "--tracking-uri", mlflow_server,
+            "--dataset", "digits", "--set", "model.type=random_forest", "--set", "model.n_estimators=2000",
+            "--outputs-dir", "/nonexistent/never-written",
+        ],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    client = MlflowClient(mlflow_server)
+    try:
+        running = []
+        for _ in range(600):  # wait (up to ~60 s) until the run exists; the 2000-tree fit then keeps it busy
+            experiment = client.get_experiment_by_name(model_name)
+            running = client.search_runs([experiment.experiment_id]) if experiment else []
+            if running or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert running, proc.communicate()[1]
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143, stderr
+    assert (
+        stderr.strip().splitlines()[-1]
+        == "components.train: terminated (SIGTERM); its MLflow run, if any, is marked FAILED"
+    )
+    assert client.get_run(running[0].info.run_id).info.status == "FAILED"
+    assert client.search_model_versions(f"name='{model_name}'") == []
