@@ -76,6 +76,19 @@ def _store(request: Request) -> Store:
     return store
 
 
+def _parameters(raw: Any) -> dict[str, str]:
+    """`["k=v", ...]` (SubmitOpts.parameters) as a dict; ManifestError naming the bad entry."""
+    out: dict[str, str] = {}
+    for i, item in enumerate(raw or []):
+        if not isinstance(item, str) or "=" not in item:
+            raise ManifestError(
+                f"{item!r} is not NAME=VALUE", where=f"submitOptions.parameters[{i}]", fix='write "name=value"'
+            )
+        key, value = item.split("=", 1)
+        out[key] = value
+    return out
+
+
 def _from_cron(cron: Doc, opts: Doc) -> Doc:
     """A Workflow from a CronWorkflow's `spec.workflowSpec`, as `argo submit --from cronwf/NAME` makes it."""
     meta = cron["metadata"]
@@ -88,10 +101,9 @@ def _from_cron(cron: Doc, opts: Doc) -> Doc:
         "metadata": {"generateName": f"{meta['name']}-", "namespace": meta["namespace"], "labels": labels},
         "spec": spec,
     }
-    params = [p.split("=", 1) for p in opts.get("parameters") or []]
-    if params:
+    given = _parameters(opts.get("parameters"))
+    if given:
         args = spec.setdefault("arguments", {})
-        given = {k: v for k, v in params}
         old = [p for p in args.get("parameters") or [] if p.get("name") not in given]
         args["parameters"] = old + [{"name": k, "value": v} for k, v in given.items()]
     return wf
@@ -103,6 +115,8 @@ def submit(request: Request, body: Doc) -> Response:
     store = _store(request)
     kind, name = str(body.get("resourceKind") or ""), str(body.get("resourceName") or "")
     opts = body.get("submitOptions") or {}
+    if not isinstance(opts, dict) or not isinstance(opts.get("parameters") or [], list):
+        raise ManifestError("submitOptions must be an object with a list of parameters", where="submitOptions")
     if not name:
         raise ManifestError("resourceName is required", where="resourceName", fix="name the template to submit")
     if kind.lower() in _TEMPLATE_KINDS | _CLUSTER_KINDS:
@@ -133,6 +147,9 @@ def _action(name: str) -> Handler:
         store.get("Workflow", ns, wf)  # 404 before the engine is involved
         fn = _engine("actions", name)
         selector = body.get("nodeFieldSelector") or None
+        for key in ("message", "nodeFieldSelector"):
+            if not isinstance(body.get(key) or "", str):
+                raise ManifestError(f"{key} must be a string, not {body[key]!r:.40}", where=key)
         if name == "stop":
             fn(store, ns, wf, body.get("message") or "")
         elif name == "resume":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +22,22 @@ ROUTES = [
     ("PUT", f"/api/v1/workflow-templates/{NS}/fuzz", "template"),
     ("POST", f"/api/v1/cron-workflows/{NS}", "cronWorkflow"),
     ("POST", f"/api/v1/workflows/{NS}/submit", "submitOptions"),
+    ("POST", f"/api/v1/workflows/{NS}/submit", "resourceName"),
+    ("PUT", f"/api/v1/workflows/{NS}/fuzz-wf/stop", "message"),
     ("POST", f"/api/v1/sluice/objects/Sensor/{NS}", None),
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def targets(api) -> None:
+    template = {
+        "metadata": {"name": "fuzz-target"},
+        "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "alpine"}}]},
+    }
+    with api.client() as c:
+        assert c.post(f"/api/v1/workflow-templates/{NS}", json={"template": template}).status_code == 200
+        wf = {**template, "metadata": {"name": "fuzz-wf"}}
+        assert c.post(f"/api/v1/workflows/{NS}", json={"workflow": wf}).status_code == 200
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -30,6 +45,8 @@ ROUTES = [
 def test_random_documents_never_get_5xx(api, route, doc) -> None:
     method, path, key = route
     body = doc if key is None else {key: doc}
+    if key in ("submitOptions", "resourceName"):  # reach past the first checks: a real template to submit
+        body = {"resourceKind": "WorkflowTemplate", "resourceName": "fuzz-target", "submitOptions": {}, **body}
     with api.client() as c:
         resp = c.request(method, path, json=body)
     assert resp.status_code < 500, resp.text
