@@ -28,6 +28,7 @@ class Sample:
     latency: float  # seconds from the scheduled time to the response (or the failure)
     status: int | None  # HTTP status, None when no response arrived
     error: str = ""  # exception type for transport failures, e.g. ReadTimeout
+    version: str = ""  # the `X-Model-Version` answer header (components.serve sets it), when present
 
     @property
     def ok(self) -> bool:
@@ -41,14 +42,15 @@ async def _fire(client: httpx.AsyncClient, url: str, body: bytes, due: float, st
     loop = asyncio.get_running_loop()
     lag = loop.time() - due
     status: int | None = None
-    error = ""
+    error = version = ""
     try:
         response = await client.post(url, content=body, headers={"content-type": "application/json"})
         await response.aread()
         status = response.status_code
+        version = response.headers.get("x-model-version", "")
     except httpx.HTTPError as e:
         error = type(e).__name__
-    out.append(Sample(due - start, max(0.0, lag), loop.time() - due, status, error))
+    out.append(Sample(due - start, max(0.0, lag), loop.time() - due, status, error, version))
 
 
 async def _run(

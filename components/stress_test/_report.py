@@ -25,7 +25,7 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
 
 
 def summarize(samples: Sequence[Sample], target_rps: float, duration: float, wall: float) -> dict[str, Any]:
-    """The report: rates, latency percentiles (ms), error rate, status counts, generator lag."""
+    """The report: rates, latency percentiles (ms), error rate, status counts, generator lag, versions."""
     latencies = sorted(s.latency * 1000.0 for s in samples)
     errors = sum(1 for s in samples if not s.ok)
     outcomes = Counter(str(s.status) if s.status is not None else s.error or "error" for s in samples)
@@ -44,6 +44,8 @@ def summarize(samples: Sequence[Sample], target_rps: float, duration: float, wal
         "max_ms": latencies[-1] if latencies else 0.0,
         "max_send_lag_ms": max((s.send_lag for s in samples), default=0.0) * 1000.0,
         "outcomes": dict(sorted(outcomes.items())),
+        # during a canary, which model versions answered (from the X-Model-Version header)
+        "answered_by": dict(sorted(Counter(s.version for s in samples if s.version).items())),
     }
 
 

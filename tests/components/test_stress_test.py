@@ -43,6 +43,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(answer)))
+        self.send_header("x-model-version", "7")
         self.end_headers()
         self.wfile.write(answer)
 
@@ -70,7 +71,7 @@ def test_stress_test_healthy_service_passes_gates(server: str, tmp_path: Path) -
     assert result.passed
     report = json.loads((tmp_path / "report").read_text())
     assert report["requests"] == 50 and report["outcomes"] == {"200": 50} and report["error_rate"] == 0.0
-    assert report["url"] == f"{server}/ok/invocations"
+    assert report["url"] == f"{server}/ok/invocations" and report["answered_by"] == {"7": 50}
     assert 0 < report["p50_ms"] <= report["p95_ms"] <= report["p99_ms"] <= report["max_ms"]
     body = _Handler.bodies[0]["dataframe_split"]
     assert body["columns"] == list(load_dataset("breast_cancer").X.columns) and len(body["data"]) == 1
