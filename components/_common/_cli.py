@@ -1,7 +1,8 @@
 """The error contract of every component CLI: a user error is ONE line on stderr and exit code 2.
 
-Called by the `__main__` module of each component. Bugs (anything that is not a `UserError`) keep their
-traceback, because those are for us to fix, not for the user.
+Called by the `__main__` module of each component. Exit codes: 0 done; 1 ran but a gate was missed
+(stress-test); 2 user error (bad input, unreachable MLflow, unknown model version); 130 Ctrl-C; 143
+SIGTERM. Bugs (anything that is not a `UserError`) keep their traceback: those are for us to fix.
 """
 
 from __future__ import annotations
