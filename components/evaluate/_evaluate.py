@@ -100,6 +100,29 @@ def _holdout(client: MlflowClient, version: Any, dataset: str) -> tuple[str, int
         raise UserError(f"run {version.run_id} has a malformed seed or test_size param ({e})") from e
 
 
+def _run_tags(model_name: str, candidate: Any, champion: Any | None, workflow: str) -> dict[str, str]:
+    lineage = candidate.tags or {}
+    return {
+        "sluicegate.step": "evaluate",
+        "sluicegate.model-name": model_name,
+        "sluicegate.candidate-version": str(candidate.version),
+        "sluicegate.champion-version": str(champion.version) if champion else "",
+        "argo.workflow": workflow,
+        "git.revision": lineage.get("git.revision", ""),
+        "git.repo": lineage.get("git.repo", ""),
+    }
+
+
+def _log_comparison(c: Comparison) -> None:
+    """Metrics `candidate.*` / `champion.*`, tag `sluicegate.decision`, and the report, into the active run."""
+    mlflow.log_metrics({f"candidate.{k}": v for k, v in c.candidate.items()})
+    if c.champion is not None:
+        mlflow.log_metrics({f"champion.{k}": v for k, v in c.champion.items()})
+    mlflow.set_tag("sluicegate.decision", c.decision)
+    mlflow.log_text(render_markdown(c), "evaluation/report.md")
+    mlflow.log_text(render_html(c), "evaluation/report.html")
+
+
 def evaluate(
     *,
     model_name: str,
@@ -135,15 +158,7 @@ def evaluate(
         _, X_test, _, y_test = split(load_dataset(dataset), seed, test_size)
         same = champion is not None and str(champion.version) == str(candidate.version)
         use_experiment(model_name)
-        tags = {
-            "sluicegate.step": "evaluate",
-            "sluicegate.model-name": model_name,
-            "sluicegate.candidate-version": str(candidate.version),
-            "sluicegate.champion-version": str(champion.version) if champion else "",
-            "argo.workflow": workflow,
-            "git.revision": (candidate.tags or {}).get("git.revision", ""),
-            "git.repo": (candidate.tags or {}).get("git.repo", ""),
-        }
+        tags = _run_tags(model_name, candidate, champion, workflow)
         with mlflow.start_run(run_name=f"evaluate-v{candidate.version}", tags=tags) as run:
             with tempfile.TemporaryDirectory(prefix="evaluate-") as tmp, native_threads():
                 cand = _scores(f"models:/{model_name}/{candidate.version}", Path(tmp, "candidate"), X_test, y_test)
@@ -156,23 +171,19 @@ def evaluate(
             decision, reason = decide(cand[metric], champ_score, min_improvement, same_version=same)
             mlflow.log_params({"dataset": dataset, "seed": seed, "test_size": test_size, "metric": metric})
             mlflow.log_param("min_improvement", min_improvement)
-            mlflow.log_metrics({f"candidate.{k}": v for k, v in cand.items()})
-            if champ is not None:
-                mlflow.log_metrics({f"champion.{k}": v for k, v in champ.items()})
-            mlflow.set_tag("sluicegate.decision", decision)
-            comparison = Comparison(
-                model_name=model_name,
-                candidate_version=str(candidate.version),
-                champion_version=str(champion.version) if champion else None,
-                metric=metric,
-                candidate=cand,
-                champion=champ,
-                decision=decision,
-                reason=reason,
-                holdout=f"{dataset}, seed {seed}, test_size {test_size}, {len(y_test)} rows",
+            _log_comparison(
+                Comparison(
+                    model_name=model_name,
+                    candidate_version=str(candidate.version),
+                    champion_version=str(champion.version) if champion else None,
+                    metric=metric,
+                    candidate=cand,
+                    champion=champ,
+                    decision=decision,
+                    reason=reason,
+                    holdout=f"{dataset}, seed {seed}, test_size {test_size}, {len(y_test)} rows",
+                )
             )
-            mlflow.log_text(render_markdown(comparison), "evaluation/report.md")
-            mlflow.log_text(render_html(comparison), "evaluation/report.html")
             result = EvaluationResult(
                 decision=decision,
                 reason=reason,
