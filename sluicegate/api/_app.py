@@ -26,6 +26,7 @@ from sluicegate.api._http import BearerAuth, error_response, sluice_error_handle
 from sluicegate.api._logs import workflow_logs
 from sluicegate.api._objects import meta_routes, object_routes
 from sluicegate.api._resources import ArgoKind
+from sluicegate.api._watch import watch_workflows
 from sluicegate.api._workflows import CRON_WORKFLOWS, WORKFLOWS, workflow_routes
 from sluicegate.errors import ServiceError, SluiceError
 from sluicegate.stack._part import Part, StackContext
@@ -61,6 +62,8 @@ def create_app(
     routes: list[BaseRoute] = [*meta_routes(), *workflow_routes()]
     routes.append(Route("/api/v1/workflows/{namespace}/{name}/log", workflow_logs, methods=["GET"]))
     routes.append(Route("/api/v1/workflows/{namespace}/{name}/{podName}/log", workflow_logs, methods=["GET"]))
+    routes.append(Route("/api/v1/workflow-events/{namespace}", watch_workflows, methods=["GET"]))
+    routes.append(Route("/api/v1/workflow-events/", watch_workflows, methods=["GET"]))
     routes += WORKFLOWS.routes()
     for kind in _KINDS:
         routes += kind.routes()
