@@ -163,6 +163,8 @@ class AnalysisRunner:
                 self._stop.wait(wait)
         except SluiceError as e:
             self._finish(ns, name, "Error", e.message)
+        except Exception as e:  # a malformed metric must end its run, not leave it Running forever
+            self._finish(ns, name, "Error", f"{type(e).__name__}: {e}")
 
     def _tick(self, run: Doc) -> float | None:
         """Take every due measurement; returns seconds until the next one (None when the run is finished)."""

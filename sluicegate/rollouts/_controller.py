@@ -15,6 +15,7 @@ import json
 import re
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,10 +109,20 @@ class RolloutController:
     def _loop(self) -> None:
         since = self.store.head()
         while not self._stop.is_set():
-            changes = self.store.wait(since, 0.25)
-            if changes:
-                since = changes[-1].seq
-            self.tick()
+            try:
+                changes = self.store.wait(since, 0.25)
+                if changes:
+                    since = changes[-1].seq
+                self.tick()
+            except Exception:
+                self._log(f"controller tick: {traceback.format_exc()}")
+                self._stop.wait(1.0)
+
+    def _log(self, text: str) -> None:
+        log = self.home / "logs" / "rollouts" / "controller.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a") as f:
+            f.write(text.rstrip() + "\n")
 
     def tick(self) -> None:
         """Reconcile every Rollout once and start runners for pending AnalysisRuns."""
@@ -125,6 +136,9 @@ class RolloutController:
             except SluiceError as e:
                 self.errors["/".join(key)] = e.message
                 self._set_message(rollout, e.message)
+            except Exception as e:  # one broken Rollout must not stop the others
+                self.errors["/".join(key)] = f"{type(e).__name__}: {e}"
+                self._log(f"reconcile {'/'.join(key)}: {traceback.format_exc()}")
         for key in [k for k in self._runtimes if k not in seen]:
             rt = self._runtimes.pop(key)
             rt.splitter.stop()

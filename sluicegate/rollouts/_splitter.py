@@ -132,6 +132,8 @@ class Splitter:
                 except asyncio.LimitOverrunError:
                     await _reply(writer, 431, b"request header too large")
                     return
+                if b"\r\nexpect: 100-continue" in head.lower():
+                    writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 try:
                     body, keep = await _read_body(reader, head)
                 except _BadRequest as e:
@@ -251,7 +253,7 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
         await reader.readexactly(2)
 
 
-_HOP = (b"connection:", b"transfer-encoding:", b"keep-alive:", b"content-length:")
+_HOP = (b"connection:", b"transfer-encoding:", b"keep-alive:", b"content-length:", b"expect:")
 
 
 def _reframe(head: bytes, body_length: int, *extra: bytes) -> bytes:

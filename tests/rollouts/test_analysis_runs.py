@@ -179,3 +179,9 @@ def test_parse_duration_forms() -> None:
     with pytest.raises(Exception, match="duration"):
         parse_duration("soon")
     assert sys.executable  # the job provider maps `python` to this interpreter
+
+
+def test_analysis_malformed_metric_ends_in_error(tmp_path: Path) -> None:
+    run = _run(tmp_path, [{"name": "no-provider"}])
+    assert run["status"]["phase"] == "Error"
+    assert "provider" in run["status"]["message"]

@@ -129,3 +129,16 @@ def test_splitter_chunked_and_malformed_requests(pair: tuple[Splitter, Backend, 
         s.sendall(b"POST /x HTTP/1.1\r\nhost: a\r\ncontent-length: nope\r\n\r\n")
         assert s.recv(100).startswith(b"HTTP/1.1 400")
     assert httpx.post(splitter.url + "/x", content=b"ok").text == "stable:ok"
+
+
+def test_splitter_expect_100_continue(pair: tuple[Splitter, Backend, Backend]) -> None:
+    splitter, stable, _ = pair
+    splitter.set_route(stable, None, 0)
+    with socket.create_connection(("127.0.0.1", splitter.port)) as s:
+        s.sendall(b"POST /x HTTP/1.1\r\nhost: a\r\nexpect: 100-continue\r\ncontent-length: 2\r\n\r\n")
+        assert s.recv(100).startswith(b"HTTP/1.1 100 Continue")
+        s.sendall(b"hi")
+        answer = b""
+        while not answer.endswith(b"stable:hi"):
+            answer += s.recv(1000)
+        assert answer.startswith(b"HTTP/1.1 200")
