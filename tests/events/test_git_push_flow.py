@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+import sluicegate.eventing
 from tests.events.conftest import GITHUB_SECRET, Runtime, post_github, push_payload, wait_processed
 
-HOOK = Path(__file__).parent / "hooks" / "post_receive.py"
+HOOK = Path(sluicegate.eventing.__file__).parent / "post_receive.py"
 ENV = {
     **os.environ,
     "GIT_AUTHOR_NAME": "Ada",

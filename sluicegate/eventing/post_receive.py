@@ -1,7 +1,8 @@
 """A git `post-receive` hook that posts GitHub-format, signed `push` webhooks for every updated ref.
 
-Installed by the events tests (and usable by hand) into a bare repository as `hooks/post-receive`, with
-a Python shebang. Configuration is read from the bare repository's git config:
+Installed by `sluice demo` and the events tests (and usable by hand) into a bare repository as
+`hooks/post-receive`, with a Python shebang; it uses only the standard library, so it runs with any Python.
+Configuration is read from the bare repository's git config:
 `sluice.webhookUrl` (the github EventSource URL) and `sluice.webhookSecret` (the HMAC secret).
 For each `<old> <new> <ref>` line on stdin it computes the pushed commits (`old..new`, or the new
 branch's history when the ref was created) and their added/modified/removed files, then POSTs the payload
@@ -20,14 +21,18 @@ import urllib.error
 import urllib.request
 import uuid
 
+__all__ = ["commit_of", "git", "main", "payload", "post"]
+
 ZERO = "0" * 40
 
 
 def git(*args: str) -> str:
+    """Run git in the repository the hook runs in; its stdout."""
     return subprocess.run(["git", *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
 def commit_of(sha: str) -> dict[str, object]:
+    """A commit as GitHub's push payload lists it: id, message, author, added/modified/removed paths."""
     added: list[str] = []
     modified: list[str] = []
     removed: list[str] = []
@@ -55,6 +60,7 @@ def commit_of(sha: str) -> dict[str, object]:
 
 
 def payload(old: str, new: str, ref: str) -> dict[str, object]:
+    """GitHub's `push` payload for one updated ref."""
     deleted, created = new == ZERO, old == ZERO
     if deleted:
         shas: list[str] = []
@@ -90,6 +96,7 @@ def payload(old: str, new: str, ref: str) -> dict[str, object]:
 
 
 def post(url: str, secret: str, body: bytes) -> str:
+    """POST one signed delivery; the status line and body that came back."""
     headers = {
         "Content-Type": "application/json",
         "X-GitHub-Event": "push",
@@ -106,6 +113,7 @@ def post(url: str, secret: str, body: bytes) -> str:
 
 
 def main() -> int:
+    """Post one webhook per `<old> <new> <ref>` line on stdin."""
     url = git("config", "--get", "sluice.webhookUrl")
     secret = git("config", "--get", "sluice.webhookSecret")
     for line in sys.stdin:
