@@ -4,6 +4,10 @@ ENDPOINTS = {
     "mlflow": "http://127.0.0.1:5000",
     "services": {"breast-cancer": "http://127.0.0.1:40123"},
     "serviceBackends": {"breast-cancer-canary": "http://127.0.0.1:40200/"},
+    "eventsources": {
+        "workflow-events": "http://127.0.0.1:12002/workflow-outcome",
+        "mlflow/run-finished": "http://127.0.0.1:12001/x",
+    },
 }
 
 
@@ -27,3 +31,10 @@ def test_unknown_services_and_other_hosts_are_left_alone() -> None:
 def test_a_longer_host_is_not_a_service_prefix_match() -> None:
     services = service_map(ENDPOINTS)
     assert resolve("http://mlflow.sluicegate.svcx:5000", services) == "http://mlflow.sluicegate.svcx:5000"
+
+
+def test_eventsource_services_resolve_to_their_port() -> None:
+    services = service_map(ENDPOINTS)
+    url = "http://workflow-events-eventsource-svc.sluicegate.svc:12002/workflow-outcome"
+    assert resolve(url, services) == "http://127.0.0.1:12002/workflow-outcome"
+    assert resolve("http://mlflow-eventsource-svc.sluicegate.svc:12001/x", services) == "http://127.0.0.1:12001/x"
