@@ -12,10 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-
-from sluicegate.backends import ClusterBackend, connect, load_manifests
 
 __all__ = ["register"]
 
@@ -38,6 +34,12 @@ def deploy(
     ] = None,
 ) -> None:
     """Apply the rendered manifests to a cluster and print what changed."""
+    from rich.console import Console
+    from rich.table import Table
+
+    # imported here: the kubernetes client takes most of a second to import, which every other command skips
+    from sluicegate.backends import ClusterBackend, connect, load_manifests
+
     documents = load_manifests(manifests)
     backend = ClusterBackend(connect(context, kubeconfig), context)
     results = backend.apply(documents, namespace=namespace, dry_run=dry_run)

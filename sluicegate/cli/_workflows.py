@@ -6,21 +6,14 @@ with `--server URL --token T` (the same Hera client code either way).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from hera.workflows.models import Workflow
-from rich.console import Console
-from rich.table import Table
 
-from sluicegate.backends import (
-    ArgoServer,
-    Backend,
-    ClusterBackend,
-    LocalBackend,
-    created_at,
-    parse_parameters,
-)
+if TYPE_CHECKING:  # the backends pull in Hera and the kubernetes client: imported when a command runs
+    from hera.workflows.models import Workflow
+
+    from sluicegate.backends import Backend
 
 __all__ = ["register", "workflow_backend"]
 
@@ -36,6 +29,8 @@ Namespace = Annotated[str, typer.Option("--namespace", "-n", help="Namespace of 
 
 def workflow_backend(server: str | None, token: str, namespace: str) -> Backend:
     """The local stack's backend, or a bare Argo Server's when `server` is given."""
+    from sluicegate.backends import ArgoServer, ClusterBackend, LocalBackend
+
     if server:
         return ClusterBackend(None, "", ArgoServer(server, token, namespace))
     return LocalBackend.from_settings(namespace=namespace)
@@ -58,6 +53,8 @@ def submit(
     namespace: Namespace = "sluicegate",
 ) -> None:
     """Submit a Workflow from a WorkflowTemplate; print its name (and, with --wait, its progress)."""
+    from sluicegate.backends import parse_parameters
+
     backend = workflow_backend(server, token, namespace)
     wf = backend.submit(template, parse_parameters(parameter or []), namespace)
     name = str(wf.metadata.name)
@@ -80,6 +77,11 @@ def list_(
     selector: Annotated[str | None, typer.Option("--selector", "-l", help="Label selector.")] = None,
 ) -> None:
     """List the Workflows of a namespace, newest first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sluicegate.backends import created_at
+
     items = workflow_backend(server, token, namespace).list(namespace, selector)
     table = Table("NAME", "STATUS", "PROGRESS", "CREATED", box=None)
     for wf in items:
@@ -94,6 +96,9 @@ def get(
     namespace: Namespace = "sluicegate",
 ) -> None:
     """Show one Workflow: phase, progress and every step."""
+    from rich.console import Console
+    from rich.table import Table
+
     wf = workflow_backend(server, token, namespace).get(name, namespace)
     console = Console(width=200)
     console.print(f"Name:      {wf.metadata.name}\nNamespace: {wf.metadata.namespace}\nStatus:    {_phase(wf)}")
