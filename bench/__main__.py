@@ -44,14 +44,14 @@ def _load(path: Path) -> Any:
     return module
 
 
-def run(names: list[str]) -> str:
-    """Run the selected benchmarks (all when `names` is empty); returns the markdown report."""
+def run(names: list[str]) -> dict[str, str]:
+    """Run the selected benchmarks (all when `names` is empty); returns their report sections by file name."""
     if str(HERE.parent) not in sys.path:
         sys.path.insert(0, str(HERE.parent))
     paths = sorted(HERE.glob("bench_*.py"))
     if names:
         paths = [p for p in paths if any(n in p.stem for n in names)]
-    sections = []
+    sections: dict[str, str] = {}
     for path in paths:
         print(f"\n=== {path.stem} ===", flush=True)
         tee = _Tee(sys.stdout)
@@ -69,25 +69,37 @@ def run(names: list[str]) -> str:
             traceback.print_exc()
         finally:
             sys.argv = saved_argv
-        sections.append(f"# `{path.name}` ({status})\n\n{tee.buffer_text.getvalue().strip()}\n")
-    head = (
-        "# Benchmark results\n\n"
-        f"Written by `python -m bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}. "
-        "Every ratio compares against a peer measured in the same run on the same machine.\n"
-    )
-    return head + "\n" + "\n".join(sections)
+        when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        sections[path.name] = f"# `{path.name}` ({status}, {when})\n\n{tee.buffer_text.getvalue().strip()}\n"
+    return sections
+
+
+def _previous(target: Path) -> dict[str, str]:
+    """Sections of an existing RESULTS.md, by benchmark file name."""
+    if not target.exists():
+        return {}
+    found: dict[str, str] = {}
+    current: str | None = None
+    for line in target.read_text().splitlines(keepends=True):
+        if line.startswith("# `bench_"):
+            current = line.split("`")[1]
+            found[current] = ""
+        if current is not None:
+            found[current] += line
+    return found
 
 
 def main() -> None:
-    """Run benchmarks named on the command line (default: all) and write bench/RESULTS.md."""
-    names = sys.argv[1:]
-    report = run(names)
+    """Run benchmarks named on the command line (default: all) and update their sections of bench/RESULTS.md."""
     target = HERE / "RESULTS.md"
-    if names and target.exists():
-        print(f"(partial run: not overwriting {target}; printed above)")
-        return
-    target.write_text(report)
+    sections = {**_previous(target), **run(sys.argv[1:])}
+    head = (
+        "# Benchmark results\n\n"
+        f"Written by `python -m bench`; {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}. Every ratio compares against a peer measured in the same run on "
+        "the same machine; each section says when it ran.\n"
+    )
+    target.write_text(head + "\n" + "\n".join(sections[k].rstrip() + "\n" for k in sorted(sections)))
     print(f"\nwrote {target}")
 
 

@@ -29,6 +29,7 @@ from sluicegate.engine import _artifacts
 from sluicegate.engine._images import runtime_for
 from sluicegate.engine._zygote import private_tmp_supported
 from sluicegate.errors import SluiceError
+from sluicegate.localdns import resolve, services_of_home
 from sluicegate.store import Store, utc_now
 
 __all__ = ["Executor", "Job", "Result"]
@@ -77,6 +78,7 @@ class _Running:
     pid: int | None = None
     killed: str | None = None
     stages: list[dict[str, Any]] = field(default_factory=list)  # containerSet containers still to run
+    launcher: int = -1  # generation of the zygote the request went to
     started: float = field(default_factory=time.time)
 
 
@@ -106,11 +108,17 @@ class Executor:
         self._sock: socket.socket | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
+        self._send_lock = threading.Lock()
+        self._generation = 0
         self.private_tmp = private_tmp_supported() and os.environ.get("SLUICE_PRIVATE_TMP", "1") != "0"
 
     # -- life cycle ---------------------------------------------------------------------------------
     def start(self) -> None:
         """Start the zygote and the deadline watcher."""
+        self._spawn_zygote()
+        threading.Thread(target=self._watch_deadlines, name="sluice-deadlines", daemon=True).start()
+
+    def _spawn_zygote(self) -> None:
         parent, child = socket.socketpair()
         self._proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("_zygote.py")), str(child.fileno()), *_WARM],
@@ -119,8 +127,26 @@ class Executor:
         )
         child.close()
         self._sock = parent
-        threading.Thread(target=self._read_zygote, name="sluice-zygote", daemon=True).start()
-        threading.Thread(target=self._watch_deadlines, name="sluice-deadlines", daemon=True).start()
+        self._generation += 1
+        args = (parent, self._generation)
+        threading.Thread(target=self._read_zygote, args=args, name="sluice-zygote", daemon=True).start()
+
+    def _send(self, request: dict[str, Any]) -> int:
+        """Send one launch request; restarts the zygote once if it has died."""
+        data = json.dumps(request).encode() + b"\n"
+        with self._send_lock:
+            for attempt in (1, 2):
+                if self._sock is None:
+                    raise SluiceError("the step launcher is not running", fix="restart the stack")
+                try:
+                    self._sock.sendall(data)
+                    return self._generation
+                except OSError:
+                    if attempt == 2 or self._stopping.is_set():
+                        raise
+                    self._sock.close()
+                    self._spawn_zygote()
+        raise SluiceError("the step launcher is not running", fix="restart the stack")
 
     def stop(self) -> None:
         """Kill running steps and the zygote."""
@@ -176,7 +202,11 @@ class Executor:
                 return
             node_dir = self.home / "run" / job.namespace / job.workflow / job.node_id
             self._running[job.key] = _Running(job, node_dir / "tmp", node_dir / "stdout")
-        self._pool.submit(self._start, job)
+        if job.kind in ("resource", "http"):
+            # these may wait a long time for a condition: never let them hold a launcher thread
+            threading.Thread(target=self._start, args=(job,), name=f"sluice-{job.kind}", daemon=True).start()
+        else:
+            self._pool.submit(self._start, job)
 
     def kill(self, key: Key, message: str, grace: float = 5.0) -> None:
         """Stop a running job; its result becomes Failed with `message`."""
@@ -235,11 +265,10 @@ class Executor:
             return
         with self._lock:
             self._by_request[request["id"]] = job.key
-        data = json.dumps(request).encode() + b"\n"
-        if self._sock is None:
-            self._finish(Result(job.key, "Error", "the step launcher is not running"))
-            return
-        self._sock.sendall(data)
+        try:
+            self._running[job.key].launcher = self._send(request)
+        except (OSError, SluiceError) as e:
+            self._finish(Result(job.key, "Error", f"failed to start: {e}"))
 
     def _prepare(self, job: Job, stage: dict[str, Any] | None = None, first: bool = True) -> dict[str, Any]:
         tmpl = job.template
@@ -268,7 +297,7 @@ class Executor:
         if "script" in tmpl:
             script = run.tmp / ".argo" / "script"
             script.parent.mkdir(parents=True, exist_ok=True)
-            script.write_text(mapper.rewrite(str(spec.get("source", ""))))
+            script.write_text(resolve(mapper.rewrite(str(spec.get("source", ""))), services_of_home(self.home)))
             script.chmod(0o755)
             argv = argv or (["python"] if runtime == "python" else ["sh"])
             argv.append(mapper.container(str(script)))
@@ -279,6 +308,9 @@ class Executor:
                 fix="set container.command: the local engine cannot read an image's entrypoint",
             )
         env = self._env(job, spec, mapper)
+        services = services_of_home(self.home)  # cluster Service URLs -> this stack's addresses (no cluster DNS)
+        argv = [resolve(a, services) for a in argv]
+        env = {k: resolve(v, services) for k, v in env.items()}
         mode = "python" if runtime == "python" and Path(argv[0]).name.startswith("python") else "exec"
         working = spec.get("workingDir")
         cwd = mapper.container(str(working) if working else "/tmp/.root")
@@ -359,20 +391,30 @@ class Executor:
         field_path = (source.get("fieldRef") or {}).get("fieldPath", "")
         return {"metadata.name": job.node_id, "metadata.namespace": job.namespace}.get(field_path, "")
 
-    def _read_zygote(self) -> None:
+    def _read_zygote(self, sock: socket.socket, generation: int) -> None:
         buf = b""
-        sock = self._sock
-        while sock is not None:
+        while True:
             try:
                 chunk = sock.recv(65536)
             except OSError:
                 chunk = b""
             if not chunk:
+                if not self._stopping.is_set():
+                    self._launcher_died(generation)
                 return
             buf += chunk
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
                 self._on_event(json.loads(line))
+
+    def _launcher_died(self, generation: int) -> None:
+        """The zygote went away: its steps cannot report; fail them (their retryStrategy applies)."""
+        with self._lock:
+            lost = [r for r in self._running.values() if r.launcher == generation and r.job.kind == "pod"]
+        for run in lost:
+            if run.pid is not None:
+                self._force_kill(run.pid)
+            self._finish(Result(run.job.key, "Error", "the step launcher stopped while the step was running"))
 
     def _on_event(self, event: dict[str, Any]) -> None:
         with self._lock:
@@ -403,8 +445,10 @@ class Executor:
             return
         with self._lock:
             self._by_request[request["id"]] = run.job.key
-        if self._sock is not None:
-            self._sock.sendall(json.dumps(request).encode() + b"\n")
+        try:
+            run.launcher = self._send(request)
+        except (OSError, SluiceError) as e:
+            self._finish(Result(run.job.key, "Error", f"failed to start: {e}"))
 
     def _collect(self, run: _Running, code: int, error: str | None) -> None:
         job = run.job

@@ -118,3 +118,31 @@ def test_controller_kill_9_then_restart_finishes_workflow(tmp_path: Path, retry:
         assert done["status"]["phase"] == "Failed"
         assert nodes["b"]["phase"] == "Error"
         assert "controller stopped" in nodes["b"]["message"]
+
+
+def test_launcher_killed_fails_running_step_and_is_restarted(tmp_path: Path) -> None:
+    from sluicegate.engine.testing import LocalEngine
+
+    slow = {
+        "name": "slow",
+        "retryStrategy": {"limit": 1, "retryPolicy": "OnError"},
+        "container": {"image": "busybox", "command": ["sh", "-c", "[ {{retries}} -gt 0 ] || sleep 60"]},
+    }
+    with LocalEngine(tmp_path) as engine:
+        doc = engine.submit({"metadata": {"name": "zygote-crash"}, "spec": {"entrypoint": "slow", "templates": [slow]}})
+        _wait(
+            engine.store,
+            "zygote-crash",
+            lambda d: any(
+                n["type"] == "Pod" and n["phase"] == "Running" for n in d["status"].get("nodes", {}).values()
+            ),
+        )
+        executor = engine.controller._executor
+        assert executor is not None and executor._proc is not None
+        executor._proc.kill()  # the zygote dies; the step it started cannot report any more
+        done = engine.wait(doc, timeout=60)
+    nodes = {n["displayName"]: n for n in done["status"]["nodes"].values()}
+    assert nodes["zygote-crash(0)"]["phase"] == "Error"
+    assert nodes["zygote-crash(0)"]["message"] == "the step launcher stopped while the step was running"
+    assert nodes["zygote-crash(1)"]["phase"] == "Succeeded"  # launched through a new zygote
+    assert done["status"]["phase"] == "Succeeded"
