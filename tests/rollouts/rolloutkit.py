@@ -31,7 +31,9 @@ class Stack:
         self.controllers.append(c)
         return c
 
-    def apply(self, name: str, first_uri: str, steps: list[dict[str, Any]] | None = None) -> None:
+    def apply(
+        self, name: str, first_uri: str, steps: list[dict[str, Any]] | None = None, background: dict | None = None
+    ) -> None:
         svc = rollouts.ModelService(name, replicas=1, pause="2s", interval="2s", count=2, window="4s")
         for doc in rollouts.manifests([svc]):
             if doc["kind"] == "Rollout":
@@ -40,6 +42,8 @@ class Stack:
                 canary = doc["spec"]["strategy"]["canary"]
                 if steps is not None:
                     canary["steps"] = steps
+                if background is not None:
+                    canary["analysis"] = background
                 for step in canary["steps"]:
                     if "analysis" in step:
                         step["analysis"]["args"] += [
@@ -99,4 +103,6 @@ class Load:
                 time.sleep(0.01)
 
     def reset_recent(self) -> None:
+        """Forget what was seen so far, once requests sent before now have come back."""
+        time.sleep(1.0)
         self.recent = []
