@@ -24,16 +24,24 @@ _MERGED_KEYS = ("arguments",)
 class TemplateContext:
     """Templates visible from one place: the workflow's own, or those of a referenced WorkflowTemplate."""
 
-    def __init__(self, store: Store, namespace: str, templates: list[dict[str, Any]], scope: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        namespace: str,
+        templates: list[dict[str, Any]],
+        scope: str,
+        defaults: dict[str, Any] | None = None,
+    ) -> None:
         self.store = store
         self.namespace = namespace
         self.templates = {t["name"]: t for t in templates if t.get("name")}
         self.scope = scope
+        self.defaults = defaults or {}
 
     def resolve(self, holder: dict[str, Any]) -> tuple[dict[str, Any], TemplateContext]:
         """The template a step/task/entry refers to, and the context its own references resolve in."""
         if holder.get("inline"):
-            return copy.deepcopy(holder["inline"]), self
+            return _with_defaults(copy.deepcopy(holder["inline"]), self.defaults), self
         ref = holder.get("templateRef")
         if ref:
             kind = "ClusterWorkflowTemplate" if ref.get("clusterScope") else "WorkflowTemplate"
@@ -45,7 +53,8 @@ class TemplateContext:
                     where=f"templateRef in namespace {self.namespace!r}",
                     fix="create the WorkflowTemplate first (sluice apply)",
                 )
-            ctx = TemplateContext(self.store, self.namespace, (doc.get("spec") or {}).get("templates") or [], kind)
+            templates = (doc.get("spec") or {}).get("templates") or []
+            ctx = TemplateContext(self.store, self.namespace, templates, kind, self.defaults)
             return ctx._named(str(ref.get("template")), f"{kind}/{ref.get('name')}"), ctx
         return self._named(str(holder.get("template", "")), self.scope), self
 
@@ -53,7 +62,28 @@ class TemplateContext:
         tmpl = self.templates.get(name)
         if tmpl is None:
             raise ManifestError(f"template {name!r} not found", where=where, fix="check the template name")
-        return copy.deepcopy(tmpl)
+        return _with_defaults(copy.deepcopy(tmpl), self.defaults)
+
+
+def _with_defaults(tmpl: dict[str, Any], defaults: Any) -> dict[str, Any]:
+    """`spec.templateDefaults` under a template; the template's own fields win and maps merge.
+
+    A default `container`/`script` section applies only to templates of that kind.
+    """
+    if not isinstance(defaults, dict) or not defaults:
+        return tmpl
+    merged = _merge(defaults, tmpl)
+    for kind in ("container", "script"):
+        if kind not in tmpl:
+            merged.pop(kind, None)
+    return merged
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
 
 
 def _merge_arguments(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -106,5 +136,6 @@ def resolve_spec(wf: dict[str, Any], store: Store) -> tuple[dict[str, Any], Temp
             where=f"Workflow {wf['metadata'].get('name')}",
             fix="set spec.entrypoint to a template name",
         )
-    ctx = TemplateContext(store, namespace, spec.get("templates") or [], f"Workflow/{wf['metadata'].get('name')}")
+    scope = f"Workflow/{wf['metadata'].get('name')}"
+    ctx = TemplateContext(store, namespace, spec.get("templates") or [], scope, spec.get("templateDefaults"))
     return spec, ctx

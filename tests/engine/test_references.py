@@ -155,3 +155,11 @@ def test_resource_patch_waits_for_observed_generation_then_condition(engine: Loc
         if expected == "Succeeded":
             node = done["status"]["nodes"][done["metadata"]["name"]]
             assert node["outputs"]["parameters"] == [{"name": "uri", "value": "models:/m/2"}]
+
+
+def test_template_defaults_apply_under_each_template(engine: LocalEngine) -> None:
+    t = {"name": "t", "container": {"image": "busybox", "command": ["sh", "-c", "echo $WHO"]}}
+    defaults = {"timeout": "30s", "container": {"env": [{"name": "WHO", "value": "defaults"}]}}
+    done = engine.wait(engine.submit(workflow("t", t, templateDefaults=defaults)))
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    assert done["status"]["nodes"][done["metadata"]["name"]]["outputs"]["result"] == "defaults"
