@@ -17,6 +17,7 @@ from kubernetes import config as _k8s_config
 from kubernetes import dynamic as _dynamic
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.dynamic import exceptions as dyn_errors
+from urllib3 import Retry
 from urllib3.exceptions import HTTPError as Urllib3Error
 
 from sluicegate.backends._argo import ArgoServer, ViaArgoServer
@@ -63,7 +64,8 @@ def connect(context: str | None, kubeconfig: str | None = None, timeout: float =
         k8s_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=cfg)
     except (ConfigException, OSError) as e:
         raise ConfigError(f"context {name!r} is unusable ({e})", where="--context", fix="repair the kubeconfig") from e
-    cfg.retries = 0  # one refused connection is the answer; urllib3's default retries only delay it
+    # One refused connection is the answer (urllib3's default retries only delay it); redirects still follow.
+    cfg.retries = Retry(total=3, connect=0, read=0, redirect=3)
     api = k8s.ApiClient(cfg)
     _guard(name, cfg.host, lambda: k8s.VersionApi(api).get_code(_request_timeout=timeout))
     return api
