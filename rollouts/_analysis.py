@@ -55,52 +55,43 @@ _COMMON_ARGS = [
 _HAS = "len(result) > 0 && !isNaN(result[0])"
 
 
-def _success_rate() -> AnalysisTemplate:
-    ok = f'sum(rate(sluicegate_model_requests_total{{{_SELECT},code!~"5.."}}[{{{{args.window}}}}]))'
-    total = f"sum(rate(sluicegate_model_requests_total{{{_SELECT}}}[{{{{args.window}}}}]))"
+def _prometheus(
+    name: str, query: str, threshold: AnalysisArg, good: str, bad: str, failure_limit: int
+) -> AnalysisTemplate:
+    """A Prometheus metric measured `count` times every `interval` once a `window` of canary traffic exists."""
+    arg = f"asFloat(args.{threshold.name})"
     return AnalysisTemplate(
-        metadata=_meta(SUCCESS_RATE),
+        metadata=_meta(name),
         spec=AnalysisTemplateSpec(
-            args=[*_COMMON_ARGS, AnalysisArg(name="minSuccessRate", value="0.99")],
+            args=[*_COMMON_ARGS, threshold],
             metrics=[
                 Metric(
-                    name=SUCCESS_RATE,
+                    name=name,
                     interval="{{args.interval}}",
                     initial_delay="{{args.window}}",
                     count="{{args.count}}",
-                    success_condition=f"{_HAS} && result[0] >= asFloat(args.minSuccessRate)",
-                    failure_condition=f"{_HAS} && result[0] < asFloat(args.minSuccessRate)",
-                    failure_limit=0,
-                    inconclusive_limit=1,
-                    provider={"prometheus": {"address": PROMETHEUS_ADDRESS, "query": f"{ok} / {total}", "timeout": 10}},
-                )
-            ],
-        ),
-    )
-
-
-def _latency() -> AnalysisTemplate:
-    buckets = f"sluicegate_model_request_duration_seconds_bucket{{{_SELECT}}}"
-    query = f"histogram_quantile(0.99, sum by (le) (rate({buckets}[{{{{args.window}}}}]))) * 1000"
-    return AnalysisTemplate(
-        metadata=_meta(LATENCY),
-        spec=AnalysisTemplateSpec(
-            args=[*_COMMON_ARGS, AnalysisArg(name="maxP99Ms", value="250")],
-            metrics=[
-                Metric(
-                    name=LATENCY,
-                    interval="{{args.interval}}",
-                    initial_delay="{{args.window}}",
-                    count="{{args.count}}",
-                    success_condition=f"{_HAS} && result[0] <= asFloat(args.maxP99Ms)",
-                    failure_condition=f"{_HAS} && result[0] > asFloat(args.maxP99Ms)",
-                    failure_limit=1,
+                    success_condition=f"{_HAS} && result[0] {good} {arg}",
+                    failure_condition=f"{_HAS} && result[0] {bad} {arg}",
+                    failure_limit=failure_limit,
                     inconclusive_limit=1,
                     provider={"prometheus": {"address": PROMETHEUS_ADDRESS, "query": query, "timeout": 10}},
                 )
             ],
         ),
     )
+
+
+def _success_rate() -> AnalysisTemplate:
+    ok = f'sum(rate(sluicegate_model_requests_total{{{_SELECT},code!~"5.."}}[{{{{args.window}}}}]))'
+    total = f"sum(rate(sluicegate_model_requests_total{{{_SELECT}}}[{{{{args.window}}}}]))"
+    threshold = AnalysisArg(name="minSuccessRate", value="0.99")
+    return _prometheus(SUCCESS_RATE, f"{ok} / {total}", threshold, ">=", "<", failure_limit=0)
+
+
+def _latency() -> AnalysisTemplate:
+    buckets = f"sluicegate_model_request_duration_seconds_bucket{{{_SELECT}}}"
+    query = f"histogram_quantile(0.99, sum by (le) (rate({buckets}[{{{{args.window}}}}]))) * 1000"
+    return _prometheus(LATENCY, query, AnalysisArg(name="maxP99Ms", value="250"), "<=", ">", failure_limit=1)
 
 
 def _smoke() -> AnalysisTemplate:
