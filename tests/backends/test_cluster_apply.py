@@ -7,6 +7,8 @@ against a real cluster in test_on_cluster.py.
 
 import hashlib
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -93,3 +95,24 @@ def test_a_kind_the_cluster_does_not_serve_says_to_install_argo(kube):
     doc = {"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g", "namespace": "sluicegate"}}
     with pytest.raises(ManifestError, match=r"does not serve example.com/v1 Gadget.*infra/terraform"):
         backend.apply([doc])
+
+
+def test_cli_deploy_dry_run_then_deploy_prints_what_changed(kube, tmp_path):
+    api, _ = kube
+    env = {**os.environ, "KUBECONFIG": str(tmp_path / "config")}
+
+    def deploy(*extra: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "sluicegate", "deploy", "--context", "fake", *extra]
+        return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
+    count = len(load_manifests(REPO / "manifests"))
+    dry = deploy("--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert f"{count} objects: {count} created, 0 configured, 0 unchanged (server dry run)" in dry.stdout
+    assert api.objects == {}
+    real = deploy()
+    assert real.returncode == 0, real.stderr
+    assert "WorkflowTemplate" in real.stdout and "model-pipeline" in real.stdout
+    assert len(api.objects) == count
+    again = deploy()
+    assert f"{count} objects: 0 created, 0 configured, {count} unchanged" in again.stdout
