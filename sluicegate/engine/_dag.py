@@ -95,6 +95,8 @@ def execute_dag(
     node = op.nodes.get(name) or op.new_node(name, display, "DAG", tmpl, boundary, "Running")
     if tmpl.get("parallelism"):
         op.parallelism[node["id"]] = int(tmpl["parallelism"])
+    if tmpl.get("failFast"):
+        op.fail_fast.add(node["id"])
     dag = tmpl.get("dag") or {}
     tasks = {t["name"]: t for t in dag.get("tasks") or []}
     logic = {t: depends_logic(task, tasks) for t, task in tasks.items()}
@@ -119,6 +121,7 @@ def execute_dag(
             break
     phase = _assess(op, name, tasks, logic, targets)
     if phase == "Running":
+        op.fail_fast_done(node)
         return node
     outbound = [
         o for t in targets if (n := op.nodes.get(f"{name}.{t}")) is not None for o in op.nodes.outbound(n["id"])

@@ -63,6 +63,7 @@ class Operation:
         self.block_new = False
         self.spec: dict[str, Any] = {}
         self.parallelism: dict[str, int] = {}
+        self.fail_fast: set[str] = set()
         self.root_ctx: TemplateContext | None = None
 
     # -- helpers used by _steps/_dag ------------------------------------------------------------------
@@ -445,6 +446,8 @@ class Operation:
         if limit and len(running) >= int(limit):
             return False
         node = self.nodes.by_id(boundary) if boundary else None
+        if node is not None and node["id"] in self.fail_fast and self.unsuccessful_children(node["id"]):
+            return False
         while node is not None:
             own = self.parallelism.get(node["id"], 0)
             if own:
@@ -452,6 +455,23 @@ class Operation:
                 if len(inside) >= int(own):
                     return False
             node = self.nodes.by_id(node.get("boundaryID", "")) if node.get("boundaryID") else None
+        return True
+
+    def unsuccessful_children(self, boundary: str) -> bool:
+        """Whether a Failed/Error pod ran inside `boundary` (for a template's `failFast`)."""
+        return any(
+            n.get("phase") in ("Failed", "Error") and n.get("type") == "Pod" and self._within(n, boundary)
+            for n in self.nodes.map.values()
+        )
+
+    def fail_fast_done(self, node: Node) -> bool:
+        """Apply a steps/DAG template's `failFast`: True when it has just failed its node."""
+        if node["id"] not in self.fail_fast or not self.unsuccessful_children(node["id"]):
+            return False
+        running = [n for n in self.nodes.map.values() if n.get("type") == "Pod" and n.get("phase") not in FULFILLED]
+        if any(self._within(n, node["id"]) for n in running):
+            return False
+        self.nodes.mark(node, "Failed", "template has failed or errored children and failFast enabled")
         return True
 
     def _within(self, node: Node, boundary: str) -> bool:

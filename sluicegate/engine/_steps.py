@@ -39,6 +39,8 @@ def execute_steps(
     node = op.nodes.get(name) or op.new_node(name, display, "Steps", tmpl, boundary, "Running")
     if tmpl.get("parallelism"):
         op.parallelism[node["id"]] = int(tmpl["parallelism"])
+    if tmpl.get("failFast"):
+        op.fail_fast.add(node["id"])
     scope = op.scope({k: v for k, v in _inputs_scope(tmpl).items()})
     groups = tmpl.get("steps") or []
     for i, group in enumerate(groups):
@@ -61,6 +63,8 @@ def execute_steps(
                         op.nodes.add_child(op.nodes.by_id(out) or out, sg)
         sg = _execute_group(op, group, sg, scope, tctx, node["id"])
         if sg.get("phase") not in FULFILLED:
+            if op.fail_fast_done(node):
+                op.nodes.mark(sg, "Failed", node.get("message", ""))
             return node
         if sg.get("phase") in ("Failed", "Error"):
             _set_outbound(op, node, sg)

@@ -95,3 +95,24 @@ def test_with_param_not_a_list_errors(engine: LocalEngine) -> None:
     assert done["status"]["phase"] in ("Failed", "Error")
     messages = [n.get("message", "") for n in done["status"]["nodes"].values()]
     assert any("withParam value could not be parsed as a JSON list" in m for m in messages)
+
+
+def test_template_fail_fast_stops_starting_items_after_a_failure(engine: LocalEngine) -> None:
+    t = {
+        "name": "t",
+        "inputs": {"parameters": [{"name": "n"}]},
+        "container": {"image": "busybox", "command": ["sh", "-c", "[ {{inputs.parameters.n}} -ne 0 ]"]},
+    }
+    step = {
+        "name": "s",
+        "template": "t",
+        "withSequence": {"count": "5"},
+        "arguments": {"parameters": [{"name": "n", "value": "{{item}}"}]},
+    }
+    main = {"name": "main", "parallelism": 1, "failFast": True, "steps": [[step]]}
+    done = engine.wait(engine.submit(workflow("main", main, t)))
+    assert done["status"]["phase"] == "Failed"
+    root = done["status"]["nodes"][done["metadata"]["name"]]
+    assert root["message"] == "template has failed or errored children and failFast enabled"
+    pods = [n for n in done["status"]["nodes"].values() if n["type"] == "Pod"]
+    assert len(pods) == 1  # item 0 failed, items 1-4 never started
