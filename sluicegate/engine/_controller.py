@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import traceback
 from typing import Any
 
 from starlette.routing import BaseRoute
@@ -132,7 +131,12 @@ class WorkflowController:
             with self._lock:
                 dirty, self._dirty = self._dirty, set()
             for key in sorted(dirty):
-                self._reconcile(*key)
+                try:
+                    self._reconcile(*key)
+                except Exception:  # e.g. the database stayed locked: try again shortly, keep the loop alive
+                    log.exception("reconcile of %s/%s failed; retrying", *key)
+                    with self._lock:
+                        self._timers[key] = time.time() + 1.0
             if now >= next_cron and self._cron is not None:
                 try:
                     self._cron.tick()
@@ -162,7 +166,7 @@ class WorkflowController:
                 log.exception("reconcile of %s/%s failed", namespace, name)
                 status = doc.setdefault("status", {})
                 status["phase"] = "Error"
-                status["message"] = f"internal error in the local engine: {e}: {traceback.format_exc(limit=3)}"
+                status["message"] = f"internal error in the local engine: {type(e).__name__}: {e} (see the stack log)"
             return doc
 
         try:
