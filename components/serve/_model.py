@@ -180,9 +180,7 @@ class LoadedModel:
         if not np.isfinite(matrix).all():
             raise InputError("input contains NaN or infinite values", 422)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return self.sklearn.predict(matrix)
+            return self.sklearn.predict(matrix)  # warnings were silenced once at load (see _attach_sklearn)
         except Exception as e:
             raise ModelFailure(f"model failed: {type(e).__name__}: {e}") from e
 
@@ -345,6 +343,13 @@ def _attach_sklearn(model: LoadedModel, path: Path) -> None:
     model.n_features = len(model.columns) if model.columns else getattr(est, "n_features_in_", None)
     model.classes = [c.item() if hasattr(c, "item") else c for c in getattr(est, "classes_", [])][:64]
     model.sklearn = est
+    # The fast path checks finiteness itself and passes plain arrays to an estimator fitted on a DataFrame:
+    # skip sklearn's second finiteness scan, and its per-call feature-name warning (per-request
+    # `warnings.catch_warnings()` costs more than the prediction of a small linear model).
+    import sklearn
+
+    sklearn.set_config(assume_finite=True)
+    warnings.filterwarnings("ignore", message="X does not have valid feature names")
 
 
 def _type_names(schema: Any) -> list[str]:
