@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -27,6 +26,7 @@ from typing import Any
 
 from sluicegate.engine import _artifacts
 from sluicegate.engine._images import runtime_for
+from sluicegate.engine._podfs import PathMapper, collect_outputs, container_order, declared_paths
 from sluicegate.engine._zygote import private_tmp_supported
 from sluicegate.errors import SluiceError
 from sluicegate.localdns import resolve, services_of_home
@@ -253,7 +253,7 @@ class Executor:
                 return
             if "containerSet" in job.template:
                 run = self._running[job.key]
-                run.stages = _container_order(job.template)
+                run.stages = container_order(job.template)
                 request = self._prepare(job, run.stages.pop(0))
             else:
                 request = self._prepare(job)
@@ -282,8 +282,8 @@ class Executor:
         run.tmp.mkdir(parents=True, exist_ok=True)
         log = self.home / "logs" / job.namespace / job.workflow / f"{job.node_id}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        paths = _declared_paths(tmpl)
-        mapper = _PathMapper(run.tmp, paths, self.private_tmp)
+        paths = declared_paths(tmpl)
+        mapper = PathMapper(run.tmp, paths, self.private_tmp)
         mapper.host("/tmp/.root").mkdir(parents=True, exist_ok=True)
         for path in paths:  # top-level folders an image would have (/mnt of /mnt/out/x)
             parts = [p for p in path.split("/") if p]
@@ -331,7 +331,7 @@ class Executor:
             "log": str(log),
         }
 
-    def _mounts(self, job: Job, spec: dict[str, Any], mapper: _PathMapper) -> list[list[str]]:
+    def _mounts(self, job: Job, spec: dict[str, Any], mapper: PathMapper) -> list[list[str]]:
         """Host folders for the step's volumeMounts: bind mounts (private /tmp) or symlinks (fallback)."""
         binds: list[list[str]] = []
         run_dir = self.home / "run" / job.namespace / job.workflow
@@ -361,7 +361,7 @@ class Executor:
                 dest.symlink_to(src, target_is_directory=True)
         return binds
 
-    def _env(self, job: Job, spec: dict[str, Any], mapper: _PathMapper) -> dict[str, str]:
+    def _env(self, job: Job, spec: dict[str, Any], mapper: PathMapper) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME", "TZ", "SSL_CERT_FILE")}
         env.update(
             {
@@ -464,9 +464,9 @@ class Executor:
         if error or code != 0:
             self._finish(Result(job.key, "Failed", error or f"Error (exit code {code})", outputs))
             return
-        mapper = _PathMapper(run.tmp, _declared_paths(job.template), self.private_tmp)
+        mapper = PathMapper(run.tmp, declared_paths(job.template), self.private_tmp)
         try:
-            params, arts = _collect_outputs(job, mapper, self.repo)
+            params, arts = collect_outputs(job, mapper, self.repo)
         except SluiceError as e:
             self._finish(Result(job.key, "Error", e.message, outputs))
             return
@@ -483,109 +483,3 @@ class Executor:
                 late = [k for k, r in self._running.items() if r.job.deadline and now > r.job.deadline and not r.killed]
             for key in late:
                 self.kill(key, "Pod was active on the node longer than the specified deadline", grace=2)
-
-
-def _container_order(tmpl: dict[str, Any]) -> list[dict[str, Any]]:
-    """A containerSet's containers in an order that respects their `dependencies`."""
-    containers = {str(c["name"]): c for c in (tmpl.get("containerSet") or {}).get("containers") or []}
-    ordered: list[dict[str, Any]] = []
-    done: set[str] = set()
-    while len(done) < len(containers):
-        ready = [n for n, c in containers.items() if n not in done and set(c.get("dependencies") or []) <= done]
-        if not ready:
-            raise SluiceError("containerSet dependencies form a cycle", where=f"template {tmpl.get('name')!r}")
-        for name in ready:
-            done.add(name)
-            ordered.append(containers[name])
-    return ordered
-
-
-def _declared_paths(tmpl: dict[str, Any]) -> list[str]:
-    paths: list[str] = []
-    for section in ("inputs", "outputs"):
-        for art in (tmpl.get(section) or {}).get("artifacts") or []:
-            if art.get("path"):
-                paths.append(str(art["path"]))
-        for param in (tmpl.get(section) or {}).get("parameters") or []:
-            path = (param.get("valueFrom") or {}).get("path")
-            if path:
-                paths.append(str(path))
-    spec = tmpl.get("script") or tmpl.get("container") or {}
-    mounts = list(spec.get("volumeMounts") or []) + list((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
-    for container in (tmpl.get("containerSet") or {}).get("containers") or []:
-        mounts += container.get("volumeMounts") or []
-    for mount in mounts:
-        paths.append(str(mount.get("mountPath", "")))
-    if spec.get("workingDir"):
-        paths.append(str(spec["workingDir"]))
-    return [p for p in paths if p.startswith("/") and not (p == "/tmp" or p.startswith("/tmp/"))]
-
-
-class _PathMapper:
-    """Maps container paths to the step's private folder; paths outside /tmp move under /tmp/.root."""
-
-    def __init__(self, tmp: Path, outside: list[str], private: bool) -> None:
-        self.tmp = tmp
-        self.private = private
-        roots = sorted({_root_of(p) for p in outside if p not in ("/", "")}, key=len, reverse=True)
-        self._outside = re.compile("|".join(re.escape(r) + r"(?=/|\b|$)" for r in roots)) if roots else None
-
-    def container(self, path: str) -> str:
-        """The path as the step's process sees it."""
-        if path == str(self.tmp) or path.startswith(str(self.tmp) + "/"):
-            return "/tmp" + path[len(str(self.tmp)) :] if self.private else path
-        if path == "/tmp" or path.startswith("/tmp/"):
-            return path if self.private else str(self.tmp) + path[4:]
-        return self.container("/tmp/.root" + path)
-
-    def host(self, path: str) -> Path:
-        """Where a container path lives on this machine."""
-        if path == "/tmp" or path.startswith("/tmp/"):
-            return Path(str(self.tmp) + path[4:])
-        return Path(str(self.tmp) + "/.root" + path)
-
-    def rewrite(self, text: str) -> str:
-        """Rewrite declared non-/tmp paths (and /tmp itself without a private mount) inside a string."""
-        if self._outside is not None:
-            text = self._outside.sub(lambda m: "/tmp/.root" + m.group(0), text)
-        if not self.private:
-            text = re.sub(r"(?<![\w./-])/tmp(?=/|\b|$)", str(self.tmp), text)
-        return text
-
-
-def _root_of(path: str) -> str:
-    parts = [p for p in path.split("/") if p]
-    return "/" + parts[0] if parts else "/"
-
-
-def _collect_outputs(job: Job, mapper: _PathMapper, repo: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    outputs = job.template.get("outputs") or {}
-    params: list[dict[str, Any]] = []
-    for param in outputs.get("parameters") or []:
-        source = param.get("valueFrom") or {}
-        out = {k: v for k, v in param.items() if k in ("name", "globalName", "valueFrom", "description")}
-        if "path" in source:
-            host = mapper.host(str(source["path"]))
-            if host.is_file():
-                out["value"] = host.read_text(errors="replace").rstrip("\n")
-            elif "default" in source:
-                out["value"] = str(source["default"])
-            else:
-                raise SluiceError(
-                    f"output parameter {param['name']!r}: open {source['path']}: no such file or directory",
-                    where=f"template {job.template.get('name')!r}",
-                    fix="write the file in the step, or give valueFrom.default",
-                )
-        elif "value" in param:
-            out["value"] = str(param["value"])
-        params.append(out)
-    arts: list[dict[str, Any]] = []
-    for art in outputs.get("artifacts") or []:
-        if not art.get("path"):
-            continue
-        record = _artifacts.save(
-            repo, f"{job.namespace}/{job.workflow}/{job.node_id}", art, mapper.host(str(art["path"]))
-        )
-        if record is not None:
-            arts.append(record)
-    return params, arts
