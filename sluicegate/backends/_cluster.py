@@ -30,8 +30,8 @@ __all__ = ["FIELD_MANAGER", "ClusterBackend", "connect", "same_object"]
 FIELD_MANAGER = "sluicegate"
 _T = TypeVar("_T")
 # The kubernetes package ships no complete type information; these names are used as untyped on purpose.
-k8s_config: Any = _k8s_config
-DynamicClient: Any = _dynamic.DynamicClient
+_kubeconfig: Any = _k8s_config
+_DynamicClient: Any = _dynamic.DynamicClient
 _VOLATILE_METADATA = frozenset({"managedFields", "resourceVersion", "generation", "creationTimestamp", "uid"})
 
 
@@ -44,7 +44,7 @@ def connect(context: str | None, kubeconfig: str | None = None, timeout: float =
         timeout: seconds to wait for the API server's first answer.
     """
     try:
-        contexts, current = k8s_config.list_kube_config_contexts(config_file=kubeconfig)
+        contexts, current = _kubeconfig.list_kube_config_contexts(config_file=kubeconfig)
     except (ConfigException, OSError) as e:
         raise ConfigError(
             f"no usable kubeconfig ({e})",
@@ -61,7 +61,7 @@ def connect(context: str | None, kubeconfig: str | None = None, timeout: float =
     name = context or str((current or {}).get("name") or "")
     cfg = k8s.Configuration()
     try:
-        k8s_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=cfg)
+        _kubeconfig.load_kube_config(config_file=kubeconfig, context=context, client_configuration=cfg)
     except (ConfigException, OSError) as e:
         raise ConfigError(f"context {name!r} is unusable ({e})", where="--context", fix="repair the kubeconfig") from e
     # One refused connection is the answer (urllib3's default retries only delay it); redirects still follow.
@@ -147,7 +147,7 @@ class ClusterBackend(ViaArgoServer):
         """The discovery-backed dynamic client (created on first use)."""
         if self._dynamic is None:
             api = self.api
-            self._dynamic = self._guard(lambda: DynamicClient(api))
+            self._dynamic = self._guard(lambda: _DynamicClient(api))
         return self._dynamic
 
     def apply(
