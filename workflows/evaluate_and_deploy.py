@@ -15,7 +15,7 @@ from hera.workflows import DAG, Parameter, Resource, Task, WorkflowTemplate
 from hera.workflows import models as m
 
 from workflows import build, evaluate, stress_test
-from workflows._common import NAMESPACE, SERVICE_ACCOUNT, params, pod_security, retry
+from workflows._common import SERVICE_ACCOUNT, params, pod_security, retry
 from workflows._record import NAME as RECORD_OUTCOME
 from workflows._record import record_outcome
 from workflows._step import inputs, workflow_template
@@ -26,7 +26,6 @@ __all__ = [
     "MODEL_URI_ANNOTATION",
     "NAME",
     "PARAMETERS",
-    "SERVICE_URL",
     "template",
 ]
 
@@ -61,11 +60,6 @@ spec:
       annotations:
         {MODEL_URI_ANNOTATION}: "models:/{{{{inputs.parameters.model-name}}}}/{{{{inputs.parameters.model-version}}}}"
 """
-#: `service-url`, or the model's in-cluster canary Service when it is empty.
-SERVICE_URL = (
-    "{{=inputs.parameters['service-url'] != '' ? inputs.parameters['service-url'] : "
-    f"'http://' + inputs.parameters['model-name'] + '-canary.{NAMESPACE}.svc'}}}}"
-)
 # Long enough for the Rollout's canary steps and analysis to finish.
 DEPLOY_DEADLINE_SECONDS = 3600
 # Every step's deadline once, plus slack for scheduling and retries.
@@ -130,7 +124,8 @@ def _dag() -> DAG:
             template_ref=m.TemplateRef(name=stress_test.NAME, template=stress_test.NAME),
             depends="build.Succeeded",
             arguments={
-                "service-url": SERVICE_URL,
+                "service-url": "{{inputs.parameters.service-url}}",
+                "model-uri": "models:/{{inputs.parameters.model-name}}/{{inputs.parameters.model-version}}",
                 "target-rps": "{{inputs.parameters.target-rps}}",
                 "duration-seconds": "{{inputs.parameters.stress-duration-seconds}}",
                 "p99-latency-ms": "{{inputs.parameters.p99-latency-ms}}",

@@ -1,4 +1,8 @@
-"""WorkflowTemplate `stress-test`: open-loop load against a model service URL, gated on p99 and errors.
+"""WorkflowTemplate `stress-test`: open-loop load against a model, gated on p99 latency and errors.
+
+With `model-uri` (and no `service-url`) the step serves that model version itself, next to the load
+generator, so the candidate is measured before any traffic reaches it; with `service-url` it loads a
+running service instead.
 
 Called by `workflows.manifests()`; `evaluate-and-deploy` reaches its step through `templateRef`
 stress-test/stress-test. The step exits non-zero when a gate is missed, which fails the pipeline
@@ -9,16 +13,15 @@ from __future__ import annotations
 
 from hera.workflows import WorkflowTemplate
 
-from workflows._common import DEFAULTS, NAMESPACE, Sizing, params
+from workflows._common import DEFAULTS, Sizing, params
 from workflows._step import ComponentStep
 
-__all__ = ["CANARY_URL", "NAME", "OUTPUTS", "PARAMETERS", "STEP", "template"]
+__all__ = ["NAME", "OUTPUTS", "PARAMETERS", "STEP", "template"]
 
 NAME = "stress-test"
-#: Standalone, the step hits the default model's canary; pipelines always pass the URL they want.
-CANARY_URL = f"http://{DEFAULTS['model-name']}-canary.{NAMESPACE}.svc"
 PARAMETERS = (
-    ("service-url", CANARY_URL),
+    ("model-uri", f"models:/{DEFAULTS['model-name']}@challenger"),
+    ("service-url", ""),
     ("target-rps", DEFAULTS["target-rps"]),
     ("duration-seconds", DEFAULTS["stress-duration-seconds"]),
     *params("p99-latency-ms", "max-error-rate", "dataset", "mlflow-tracking-uri"),
@@ -36,6 +39,7 @@ SIZING = Sizing(
 )
 ARGS = [
     "--url={{inputs.parameters.service-url}}",
+    "--model-uri={{inputs.parameters.model-uri}}",
     "--rps={{inputs.parameters.target-rps}}",
     "--duration={{inputs.parameters.duration-seconds}}",
     "--p99-latency-ms={{inputs.parameters.p99-latency-ms}}",

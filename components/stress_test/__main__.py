@@ -6,10 +6,12 @@ held; 1 a gate was missed (one line on stderr says which); 2 bad input or an unr
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 from components._common import DATASETS, DEFAULT_OUTPUTS_DIR, OneLineParser, run_cli
+from components.stress_test._local_server import ServeFailed, served
 from components.stress_test._stress import DEFAULT_EXPERIMENT, stress_test
 
 PROG = "components.stress_test"
@@ -18,7 +20,10 @@ PROG = "components.stress_test"
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run the load, print the summary; returns the exit code."""
     parser = OneLineParser(prog=PROG, description="Open-loop load test of a model service, with gates.")
-    parser.add_argument("--url", required=True, help="model service base URL (requests go to URL/invocations)")
+    parser.add_argument("--url", default="", help="model service base URL (requests go to URL/invocations)")
+    parser.add_argument(
+        "--model-uri", default="", help="when --url is empty: serve this model here (components.serve) and load it"
+    )
     parser.add_argument("--rps", type=float, required=True, help="fixed arrival rate, requests per second")
     parser.add_argument("--duration", type=float, required=True, help="seconds of load")
     parser.add_argument("--p99-latency-ms", type=float, required=True, help="gate: p99 latency at most this")
@@ -33,8 +38,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--experiment", default=DEFAULT_EXPERIMENT, help="experiment of a new run")
     parser.add_argument("--outputs-dir", type=Path, default=DEFAULT_OUTPUTS_DIR, help="where Argo reads outputs")
     args = parser.parse_args(argv)
+    if not args.url and not args.model_uri:
+        parser.error("give --url (a running service) or --model-uri (serve that model here and load it)")
+    if args.url:
+        return _run(args, args.url)
+    try:
+        with served(args.model_uri, args.tracking_uri or None) as url:
+            print(f"serving {args.model_uri} at {url} for the stress test")
+            return _run(args, url)
+    except ServeFailed as e:
+        print(f"{PROG}: {e}; check that the model URI exists and the tracking URI is right", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, url: str) -> int:
     result = stress_test(
-        url=args.url,
+        url=url,
         rps=args.rps,
         duration=args.duration,
         p99_latency_ms=args.p99_latency_ms,
