@@ -14,7 +14,9 @@ model fails must show up as 5xx for the analysis).
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -278,6 +280,7 @@ def load(uri: str, tracking_uri: str | None = None) -> LoadedModel:
     if uri.startswith("models:/"):
         info = _registry_info(uri)
         local = Path(tempfile.mkdtemp(prefix="sluice-serve-"))
+        atexit.register(shutil.rmtree, local, True)
         path = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(local)))
     else:
         path = Path(uri.removeprefix("file://"))

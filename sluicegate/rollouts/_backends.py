@@ -7,6 +7,7 @@ Called by `_controller`: one `ModelProcess` (`python -m components.serve`) per m
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import threading
@@ -43,9 +44,10 @@ class ModelProcess:
         self.log = log
         argv = [sys.executable, "-m", "components.serve", "--model-uri", model_uri]
         argv += ["--host", "127.0.0.1", "--port", str(self.port)]
+        self._metrics_dir = tempfile.mkdtemp(prefix="sluice-metrics-")
         env = {
             "MLFLOW_TRACKING_URI": tracking_uri,
-            "SLUICE_SERVE_METRICS_DIR": tempfile.mkdtemp(prefix="sluice-metrics-"),
+            "SLUICE_SERVE_METRICS_DIR": self._metrics_dir,
             "PYTHONUNBUFFERED": "1",
         }
         self.proc = ManagedProcess(argv, log, env=env)
@@ -71,8 +73,9 @@ class ModelProcess:
         return self.state
 
     def stop(self) -> None:
-        """Stop the process (SIGTERM, then SIGKILL)."""
+        """Stop the process (SIGTERM, then SIGKILL) and remove its metrics files."""
         self.proc.stop(grace=10)
+        shutil.rmtree(self._metrics_dir, ignore_errors=True)
 
 
 def _name_version(model_uri: str, version: str) -> tuple[str, str] | None:
