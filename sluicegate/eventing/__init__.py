@@ -9,7 +9,7 @@ from sluicegate.eventing._controller import SensorController, conditions_hold
 from sluicegate.eventing._expr import ExprError, evaluate
 from sluicegate.eventing._filters import filter_event
 from sluicegate.eventing._gotemplate import TemplateError, render
-from sluicegate.eventing._journal import EVENT_KIND, event_name, list_events, record_event
+from sluicegate.eventing._journal import EVENT_KIND, event_name, list_events, prune_events, record_event
 from sluicegate.eventing._params import apply_parameters, resolve_parameter
 from sluicegate.eventing._part import RELAY_SECRET, EventsPart
 from sluicegate.eventing._paths import MISSING, get_path, set_path
@@ -38,6 +38,7 @@ __all__ = [
     "filter_event",
     "get_path",
     "list_events",
+    "prune_events",
     "record_event",
     "render",
     "resolve_parameter",

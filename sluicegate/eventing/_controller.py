@@ -27,7 +27,14 @@ from pydantic import ValidationError
 from sluicegate.errors import SluiceError
 from sluicegate.eventing._expr import ExprError, evaluate
 from sluicegate.eventing._filters import filter_event
-from sluicegate.eventing._journal import EVENT_KIND, LABEL_EVENT, LABEL_SOURCE, precise_now, set_outcome
+from sluicegate.eventing._journal import (
+    EVENT_KIND,
+    LABEL_EVENT,
+    LABEL_SOURCE,
+    precise_now,
+    prune_events,
+    set_outcome,
+)
 from sluicegate.eventing._model import SensorSpec, Trigger
 from sluicegate.eventing._params import EventView, apply_parameters
 from sluicegate.eventing._triggers import TriggerFailed, TriggerRunner
@@ -65,10 +72,22 @@ class SensorController:
         store: the object store (events, sensors, workflows).
         runner: executes trigger templates.
         sleep: how to wait between trigger retries (tests pass a fast one).
+        keep_events: how many events the journal keeps (oldest processed ones are deleted beyond it, as the
+            EventBus stream drops old messages).
+        prune_every: seconds between journal prunes.
     """
 
-    def __init__(self, store: Store, runner: TriggerRunner, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        store: Store,
+        runner: TriggerRunner,
+        sleep: Callable[[float], None] = time.sleep,
+        keep_events: int = 10_000,
+        prune_every: float = 60.0,
+    ) -> None:
         self.store = store
+        self.keep_events = keep_events
+        self.prune_every = prune_every
         self.runner = runner
         self.sleep = sleep
         self.counts: Counter[str] = Counter()
@@ -96,7 +115,11 @@ class SensorController:
         for doc in sorted(self.store.list(EVENT_KIND), key=lambda d: str(d["status"].get("receivedAt", ""))):
             if (doc.get("status") or {}).get("phase") == "Pending":
                 self._safe(doc)
+        next_prune = time.monotonic()
         while not self._stop.is_set():
+            if time.monotonic() >= next_prune:
+                self.counts["pruned"] += prune_events(self.store, self.keep_events)
+                next_prune = time.monotonic() + self.prune_every
             for change in self.store.wait(since, 0.5, kinds=(EVENT_KIND,)):
                 since = max(since, change.seq)
                 if change.type != "ADDED":

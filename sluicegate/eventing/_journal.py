@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sluicegate.errors import ConflictError
+from sluicegate.errors import ConflictError, NotFoundError
 from sluicegate.store import Store
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "event_name",
     "list_events",
     "precise_now",
+    "prune_events",
     "record_event",
     "set_outcome",
 ]
@@ -103,3 +104,22 @@ def list_events(
         docs = [d for d in docs if (d.get("status") or {}).get("phase") == phase]
     docs.sort(key=lambda d: str((d.get("status") or {}).get("receivedAt", "")), reverse=True)
     return docs[:limit] if limit else docs
+
+
+def prune_events(store: Store, keep: int) -> int:
+    """Delete the oldest processed events beyond the newest `keep` (Pending ones stay); how many went."""
+    docs = store.list(EVENT_KIND)
+    if len(docs) <= keep:
+        return 0
+    docs.sort(key=lambda d: str((d.get("status") or {}).get("receivedAt", "")))
+    removed = 0
+    for doc in docs[: len(docs) - keep]:
+        if (doc.get("status") or {}).get("phase") == "Pending":
+            continue
+        meta = doc["metadata"]
+        try:
+            store.delete(EVENT_KIND, meta["namespace"], meta["name"])
+            removed += 1
+        except NotFoundError:
+            pass
+    return removed

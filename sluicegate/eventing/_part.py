@@ -37,6 +37,17 @@ __all__ = ["RELAY_SECRET", "EventsPart"]
 RELAY_SECRET = ("mlflow-webhook", "secret")
 _RELAY_ENV = "SLUICE_RELAY_SECRET"
 _PORTS_ENV = "SLUICE_EVENTS_PORTS"
+_KEEP_ENV = "SLUICE_EVENTS_KEEP"
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{raw!r} is not a number", where=name, fix="set a whole number, e.g. 10000") from None
 
 
 def _ports_from_env() -> dict[int, int]:
@@ -91,7 +102,8 @@ class EventsPart:
         """Serve EventSources, start the controller and (if MLflow is known) the relay."""
         self.ctx = ctx
         self._stop.clear()
-        self.controller = SensorController(ctx.store, TriggerRunner(ctx.store, ctx.secrets))
+        keep = _int_env(_KEEP_ENV, 10_000)
+        self.controller = SensorController(ctx.store, TriggerRunner(ctx.store, ctx.secrets), keep_events=keep)
         self.receiver = Receiver(ctx.store, ctx.secrets, lambda doc: None)
         self.reconcile()
         self.controller.start()

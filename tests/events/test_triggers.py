@@ -223,3 +223,22 @@ def test_port_clash_is_reported_and_ports_can_be_remapped_from_the_environment(
     finally:
         part.stop()
         ctx.store.close()
+
+
+def test_journal_keeps_the_newest_processed_events(tmp_path: Path) -> None:
+    from sluicegate.eventing import prune_events
+    from sluicegate.eventing._journal import set_outcome
+
+    ctx = make_context(tmp_path / "home")
+    store = ctx.store
+    ctx_ = {"id": "1", "source": "workflow-events", "subject": "outcome", "type": "webhook"}
+    names = []
+    for i in range(6):
+        doc, _ = record_event(store, "sluicegate", "workflow-events", "outcome", f"e{i}", ctx_, {"body": {}})
+        names.append(doc["metadata"]["name"])
+    for name in names[1:]:
+        set_outcome(store, "sluicegate", name, phase="Ignored")
+    assert prune_events(store, keep=3) == 2  # the oldest is still Pending and stays
+    left = {d["metadata"]["name"] for d in store.list(EVENT_KIND)}
+    assert left == {names[0], *names[3:]}
+    store.close()
