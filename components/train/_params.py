@@ -93,6 +93,7 @@ class FaultParams(_Strict):
 
     error_rate: float = Field(0.0, ge=0, le=1, description="share of prediction calls that raise")
     latency_ms: float = Field(0.0, ge=0, le=60_000, description="added to every prediction call")
+    after_seconds: float = Field(0.0, ge=0, le=86_400, description="seconds after loading before the fault starts")
 
 
 class TrainParams(_Strict):

@@ -72,7 +72,7 @@ def _log_model(estimator: Any, params: TrainParams, X_train: Any) -> Any:
             pip_requirements=_requirements(),
             serialization_format="cloudpickle",
         )
-    fault = FaultyModel(estimator, params.fault.error_rate, params.fault.latency_ms)
+    fault = FaultyModel(estimator, params.fault.error_rate, params.fault.latency_ms, params.fault.after_seconds)
     return mlflow.pyfunc.log_model(
         name="model",
         python_model=fault,
