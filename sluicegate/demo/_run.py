@@ -52,9 +52,12 @@ def _summary(console: Console, results: list[PushResult], tally: TrafficTally | 
         table.add_row(
             r.sha[:10], r.workflow, r.phase, r.run_id[:12], f"v{r.version}" if r.version else "", r.rollout,
             f"v{r.champion}" if r.champion else "", f"{r.seconds:.0f}s",
-            "[green]yes[/]" if r.ok else "[red]no: " + "; ".join(r.problems) + "[/]",
+            "[green]yes[/]" if r.ok else "[red]no[/]",
         )  # fmt: skip
     console.print(table)
+    for r in results:
+        for problem in r.problems:
+            console.print(f"  [red]{r.sha[:10]}: {problem}[/]")
     if tally is not None:
         versions = ", ".join(f"v{v}: {n}" for v, n in sorted(tally.by_version.items()))
         colour = "green" if tally.failed == 0 else "red"
