@@ -242,3 +242,33 @@ def test_journal_keeps_the_newest_processed_events(tmp_path: Path) -> None:
     left = {d["metadata"]["name"] for d in store.list(EVENT_KIND)}
     assert left == {names[0], *names[3:]}
     store.close()
+
+
+def test_pipeline_exit_handler_record_reaches_slack(
+    runtime: Runtime, recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from workflows._record import SOURCE
+
+    monkeypatch.setenv("SLUICE_SLACK_API_URL", recorder.url + "/api")
+    runtime.ctx.secrets.set("slack-bot", "token", "xoxb-test")
+    env = {
+        **os.environ,
+        "WORKFLOW_NAME": "model-pipeline-q7w8e",
+        "WORKFLOW_NAMESPACE": "sluicegate",
+        "WORKFLOW_STATUS": "Failed",
+        "WORKFLOW_FAILURES": '[{"displayName": "train", "message": "boom"}]',
+        "NOTIFY_URL": runtime.url("workflow-events", "outcome"),
+        "P_GIT_REVISION": "feedfacecafebeef",
+        "P_MODEL_NAME": "wine",
+        "P_MLFLOW_TRACKING_URI": "http://127.0.0.1:5000",
+    }
+    subprocess.run([sys.executable, "-c", SOURCE], env=env, check=True, capture_output=True, timeout=60)
+    wait_processed(runtime)
+    [msg] = recorder.json_bodies()
+    assert msg["text"] == "model-pipeline-q7w8e: Failed"
+    text = json.dumps(msg["blocks"])
+    assert "feedfacecafe" in text and "wine" in text and "http://127.0.0.1:5000" in text
