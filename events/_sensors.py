@@ -258,7 +258,12 @@ OUTCOME_BLOCKS = "".join(
         ',{"type":"mrkdwn","text":{{ printf "*%s*\\n%v" $k $v | toJson }}}',
         "{{ end }}]},",
         '{"type":"section","text":{"type":"mrkdwn","text":{{ printf "MLflow run: %s"',
-        f' (.Input.body.run_url | default (index {_P} "mlflow-tracking-uri") | default "-") | toJson }}}}}}}}]',
+        f' (.Input.body.run_url | default (index {_P} "mlflow-tracking-uri") | default "-") | toJson }}}}}}}}',
+        # failed steps (Argo's workflow.failures), at most 10: a context block's element limit
+        '{{ if .Input.body.failures }},{"type":"context","elements":[',
+        "{{ range $i, $f := .Input.body.failures }}{{ if lt $i 10 }}{{ if $i }},{{ end }}",
+        '{"type":"mrkdwn","text":{{ printf "*%s* failed: %s" ($f.displayName | default "step")',
+        ' ($f.message | default "") | trunc 300 | toJson }}}{{ end }}{{ end }}]}{{ end }}]',
     ]
 )
 

@@ -272,3 +272,4 @@ def test_pipeline_exit_handler_record_reaches_slack(
     assert msg["text"] == "model-pipeline-q7w8e: Failed"
     text = json.dumps(msg["blocks"])
     assert "feedfacecafe" in text and "wine" in text and "http://127.0.0.1:5000" in text
+    assert msg["blocks"][-1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": "*train* failed: boom"}]}
