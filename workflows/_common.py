@@ -78,7 +78,8 @@ DEFAULTS: dict[str, str | None] = {
     "target-rps": "20",
     "stress-duration-seconds": "30",
     "build-target": "cluster",
-    # Empty means the model's in-cluster canary Service, `http://<model-name>-canary.sluicegate.svc`.
+    # Empty means the stress-test step serves the candidate version itself and loads that; set it to load a
+    # running service instead (e.g. `http://<model-name>-canary.sluicegate.svc`).
     "service-url": "",
     # Where the exit handler POSTs its record: the in-cluster `workflow-events` EventSource, whose Sensor
     # announces outcomes. Empty means print only.

@@ -29,12 +29,13 @@ PARAMETERS = (
 OUTPUTS = ("report",)
 # A missed gate is a failure, not an error, so it is never retried; a lost pod is retried once.
 RETRIES = 1
+# Room for the load generator plus, without service-url, the model server and its downloaded model.
 SIZING = Sizing(
     cpu_request="500m",
-    cpu_limit="1",
-    memory_request="256Mi",
-    memory_limit="1Gi",
-    scratch="256Mi",
+    cpu_limit="2",
+    memory_request="512Mi",
+    memory_limit="2Gi",
+    scratch="1Gi",
     deadline_seconds=900,
 )
 ARGS = [
