@@ -139,15 +139,21 @@ class Relay:
             return 409, f"rejected: delivery {delivery} was already processed (replay)"
         try:
             payload = json.loads(body)
-            entity, action = payload["entity"], payload["action"]
+            entity, action = str(payload["entity"]), str(payload["action"])
             data = payload.get("data") or {}
-        except (ValueError, KeyError, TypeError) as e:
+            if not isinstance(data, dict):
+                raise TypeError(f"data is a {type(data).__name__}, not an object")
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
             return 400, f"malformed webhook payload: {e}"
         if (entity, action) != ("model_version", "created"):
             self.state.mark_delivery(delivery, time.time())
             return 200, f"ignored: {entity}.{action} is not relayed"
+        name, version = str(data.get("name") or ""), str(data.get("version") or "")
+        if not name or not version:
+            self.state.mark_delivery(delivery, time.time())
+            return 400, "malformed webhook payload: model_version.created without name and version"
         try:
-            event = self._version_event(str(data.get("name", "")), str(data.get("version", "")), data)
+            event = self._version_event(name, version, data)
             self.emit(event)
         except (MlflowError, RuntimeError) as e:
             self.last_error = str(e)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mlflow.tracking import MlflowClient
 
 from components.relay import Relay, RelayConfig, SignatureError, sign, verify
@@ -124,3 +126,37 @@ def test_finished_runs_are_announced_once_and_none_missed_across_a_restart(
         relay.stop()
     assert sorted(announced()) == sorted(mine)  # each exactly once
     assert old not in {json.loads(r["body"])["run_id"] for r in recorder.requests}
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    payload=st.one_of(
+        _json,
+        st.fixed_dictionaries(
+            {"entity": st.sampled_from(["model_version", "x"]), "action": st.sampled_from(["created", "y"])},
+            optional={"data": _json},
+        ),
+    ),
+    signed=st.booleans(),
+)
+def test_fuzzed_signed_deliveries_never_crash_the_relay(tmp_path: Path, payload: object, signed: bool) -> None:
+    relay = Relay(RelayConfig(mlflow="http://127.0.0.1:9", sink="http://127.0.0.1:9/mlflow", state=tmp_path / "s.json",
+                              secret=SECRET))  # fmt: skip
+    try:
+        body = json.dumps(payload).encode()
+        delivery, stamp = str(uuid.uuid4()), str(int(time.time()))
+        headers = {"x-mlflow-delivery-id": delivery, "x-mlflow-timestamp": stamp}
+        if signed:
+            headers["x-mlflow-signature"] = sign(SECRET, delivery, stamp, body)
+        status, _ = relay.handle_webhook(headers, body)
+        assert status in ((200, 400, 502) if signed else (401,))
+    finally:
+        relay._server.server_close()
+        relay.mlflow.close()
