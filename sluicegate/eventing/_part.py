@@ -16,6 +16,7 @@ import threading
 from collections import defaultdict
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
@@ -273,12 +274,14 @@ class EventsPart:
             limit = int(q.get("limit", "200"))
         except ValueError:
             return JSONResponse({"code": 3, "message": f"limit {q.get('limit')!r} is not a number"}, 400)
-        items = list_events(self._store(), q.get("namespace") or None, q.get("source", ""), q.get("phase", ""), limit)
+        items = await run_in_threadpool(
+            list_events, self._store(), q.get("namespace") or None, q.get("source", ""), q.get("phase", ""), limit
+        )
         return JSONResponse({"items": items})
 
     async def _get_route(self, request: Request) -> JSONResponse:
         ns, name = request.path_params["namespace"], request.path_params["name"]
-        doc = self._store().try_get(EVENT_KIND, ns, name)
+        doc = await run_in_threadpool(self._store().try_get, EVENT_KIND, ns, name)
         if doc is None:
             return JSONResponse({"code": 5, "message": f'Event "{name}" not found'}, 404)
         return JSONResponse(doc)
