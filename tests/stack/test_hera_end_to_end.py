@@ -11,6 +11,7 @@ import argo_workflows
 import httpx
 import pytest
 from argo_workflows.api import workflow_service_api
+from hera.exceptions import NotFound
 from hera.workflows import (
     DAG,
     Container,
@@ -33,6 +34,7 @@ from hera.workflows.models import (
     WorkflowTerminateRequest,
 )
 
+from sluicegate.stack._state import start_time
 from tests.stack.conftest import Running, poll
 
 pytest.importorskip("sluicegate.engine")
@@ -191,3 +193,16 @@ def test_official_client_reads_a_finished_workflow_with_nodes(detached_stack: Ru
     assert got.status.phase == "Succeeded"
     assert {n.display_name for n in got.status.nodes.values()} >= {"one", "two"}
     assert name in [i.metadata.name for i in listed.items]
+
+
+def test_hera_delete_of_a_running_workflow_stops_its_steps(detached_stack: Running, outside_tmp: Path) -> None:
+    svc = _svc(detached_stack)
+    pid_file = outside_tmp / "pid"
+    with Workflow(generate_name="doomed-", namespace=NS, entrypoint="main", workflows_service=svc) as w:
+        Container(name="main", image="alpine:3.20", command=["sh", "-c", f"echo $$ > {pid_file}; exec sleep 120"])
+    name = w.create().metadata.name
+    pid = int(poll(lambda: pid_file.exists() and pid_file.read_text().strip()))
+    svc.delete_workflow(name)
+    poll(lambda: start_time(pid) is None)  # gone (or a zombie): the step was killed
+    with pytest.raises(NotFound):
+        svc.get_workflow(name)
