@@ -126,3 +126,57 @@ def test_submit_missing_template_is_404(api) -> None:
     with api.client() as c:
         resp = c.post(f"/api/v1/workflows/{NS}/submit", json={"resourceKind": "WorkflowTemplate", "resourceName": "x"})
     assert resp.status_code == 404
+
+
+def _spec() -> dict:
+    return {
+        "entrypoint": "main",
+        "arguments": {"parameters": [{"name": "msg", "value": "default"}]},
+        "templates": [{"name": "main", "container": {"image": "alpine:3.20", "command": ["echo"]}}],
+    }
+
+
+def test_submit_from_cron_workflow_labels_and_overrides_parameters(api) -> None:
+    cron = {"metadata": {"name": "hourly"}, "spec": {"schedules": ["0 * * * *"], "workflowSpec": _spec()}}
+    with api.client() as c:
+        assert c.post(f"/api/v1/cron-workflows/{NS}", json={"cronWorkflow": cron}).status_code == 200
+        resp = c.post(
+            f"/api/v1/workflows/{NS}/submit",
+            json={"resourceKind": "cronwf", "resourceName": "hourly", "submitOptions": {"parameters": ["msg=now"]}},
+        )
+    wf = resp.json()
+    assert resp.status_code == 200, resp.text
+    assert wf["metadata"]["name"].startswith("hourly-")
+    assert wf["metadata"]["labels"]["workflows.argoproj.io/cron-workflow"] == "hourly"
+    assert wf["spec"]["arguments"]["parameters"] == [{"name": "msg", "value": "now"}]
+    assert wf["status"]["phase"] == "Running"
+
+
+def test_submit_from_cluster_template_refers_to_it_cluster_scoped(api) -> None:
+    template = {"metadata": {"name": "shared-tmpl"}, "spec": _spec()}
+    with api.client() as c:
+        assert c.post("/api/v1/cluster-workflow-templates", json={"template": template}).status_code == 200
+        resp = c.post(
+            f"/api/v1/workflows/{NS}/submit",
+            json={"resourceKind": "ClusterWorkflowTemplate", "resourceName": "shared-tmpl"},
+        )
+        dry = c.post(
+            f"/api/v1/workflows/{NS}/submit",
+            json={"resourceKind": "cwftmpl", "resourceName": "shared-tmpl", "submitOptions": {"dryRun": True}},
+        )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["spec"]["workflowTemplateRef"] == {"name": "shared-tmpl", "clusterScope": True}
+    assert dry.status_code == 200
+    assert api.store.try_get("Workflow", NS, dry.json()["metadata"].get("name") or "-") is None
+
+
+def test_submit_with_malformed_parameters_is_400(api) -> None:
+    cron = {"metadata": {"name": "daily"}, "spec": {"schedules": ["0 0 * * *"], "workflowSpec": _spec()}}
+    with api.client() as c:
+        assert c.post(f"/api/v1/cron-workflows/{NS}", json={"cronWorkflow": cron}).status_code == 200
+        resp = c.post(
+            f"/api/v1/workflows/{NS}/submit",
+            json={"resourceKind": "CronWorkflow", "resourceName": "daily", "submitOptions": {"parameters": ["x"]}},
+        )
+    assert resp.status_code == 400
+    assert "submitOptions.parameters[0]" in resp.json()["message"]
