@@ -29,6 +29,8 @@ from sluicegate.store import Store
 
 __all__ = ["Answer", "Receiver", "canonical_header"]
 
+_SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -125,7 +127,8 @@ class Receiver:
         return None
 
     def _store(self, ep: Endpoint, headers: Mapping[str, str], payload: Any) -> Answer:
-        multi = {canonical_header(k): [v] for k, v in headers.items()}
+        # the journal is readable through the API and UI: never keep credentials in it
+        multi = {canonical_header(k): ["<redacted>" if k in _SECRET_HEADERS else v] for k, v in headers.items()}
         phase, message = "Pending", ""
         if ep.type == "github":
             if not isinstance(payload, dict):

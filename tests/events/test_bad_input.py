@@ -109,3 +109,12 @@ def test_an_acknowledged_event_is_already_in_the_store_file(runtime: Runtime) ->
     assert doc["spec"]["data"]["body"]["X-GitHub-Delivery"] == "durable-1"
     assert doc["spec"]["data"]["headers"]["X-Github-Event"] == ["push"]
     assert doc["spec"]["context"]["source"] == "github" and doc["spec"]["context"]["type"] == "github"
+
+
+def test_credentials_in_headers_are_not_journaled(runtime: Runtime) -> None:
+    hook = runtime.url("workflow-events", "outcome")
+    r = httpx.post(hook, json={"status": "Succeeded"}, headers={"Authorization": "Bearer hunter2", "ce-id": "cred-1"})
+    assert r.status_code == 200
+    [event] = runtime.store.list("Event")
+    assert event["spec"]["data"]["header"]["Authorization"] == ["<redacted>"]
+    assert "hunter2" not in json.dumps(event)
