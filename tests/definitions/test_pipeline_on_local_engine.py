@@ -25,18 +25,8 @@ pytest.importorskip("sluicegate.engine.testing")
 from sluicegate.engine.testing import LocalEngine  # noqa: E402
 
 
-def _templates(keep_tmp_mount: bool) -> list[dict[str, Any]]:
-    docs = [copy.deepcopy(d) for d in workflows.manifests() if d["kind"] == "WorkflowTemplate"]
-    if not keep_tmp_mount:
-        # The engine already gives every step a private /tmp. It does not yet treat a volume mounted at /tmp
-        # as that private /tmp (it hides the step's working folder and inputs), so this test drops the mount;
-        # `test_engine_runs_a_step_with_an_empty_dir_at_tmp` tracks the difference.
-        for doc in docs:
-            for template in doc["spec"]["templates"]:
-                for body in (template.get("container"), template.get("script")):
-                    if body is not None:
-                        body.pop("volumeMounts", None)
-    return docs
+def _templates() -> list[dict[str, Any]]:
+    return [copy.deepcopy(d) for d in workflows.manifests() if d["kind"] == "WorkflowTemplate"]
 
 
 @pytest.fixture
@@ -56,7 +46,7 @@ def repo(tmp_path: Path) -> tuple[str, str]:
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[LocalEngine]:
     with LocalEngine(tmp_path / "home") as eng:
-        for doc in _templates(keep_tmp_mount=False):
+        for doc in _templates():
             eng.store.apply(doc)
         eng.store.apply(
             {
@@ -140,25 +130,30 @@ def test_model_pipeline_trains_promotes_and_patches_the_rollout(
     assert phases["stress-test"] == phases["deploy"] == "Omitted"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the local engine hides a step's private /tmp under a volume mounted at /tmp (exit 127, cwd missing); "
-    "remove this mark once the engine treats an emptyDir at /tmp as the private /tmp",
-)
 def test_engine_runs_a_step_with_an_empty_dir_at_tmp(tmp_path: Path) -> None:
-    (pipeline,) = [d for d in _templates(keep_tmp_mount=True) if d["metadata"]["name"] == "model-pipeline"]
+    # The read-only root filesystem needs the emptyDir at /tmp; the engine's private /tmp must stay usable.
+    (pipeline,) = [d for d in _templates() if d["metadata"]["name"] == "model-pipeline"]
     record = next(t for t in pipeline["spec"]["templates"] if t["name"] == "record-outcome")
+    assert record["script"]["volumeMounts"] == [{"mountPath": "/tmp", "name": "tmp"}]
     del record["retryStrategy"]  # fail fast: the point is the first attempt
+    arguments = copy.deepcopy(pipeline["spec"]["arguments"])
+    for p in arguments["parameters"]:
+        if p["name"] in ("notify-url", "mlflow-tracking-uri"):
+            p["value"] = ""
     with LocalEngine(tmp_path / "home") as eng:
         wf = eng.submit(
             {
                 "metadata": {"generateName": "tmp-mount-", "namespace": "sluicegate"},
                 "spec": {
                     "entrypoint": "record-outcome",
-                    "arguments": {"parameters": [{"name": "notify-url", "value": ""}]},
+                    "arguments": arguments,
                     "templates": [record],
                 },
             }
         )
         done = eng.wait(wf, timeout=60)
+        (node,) = [n for n in done["status"]["nodes"].values() if n["type"] == "Pod"]
+        log = (eng.home / "logs" / "sluicegate" / done["metadata"]["name"] / f"{node['id']}.log").read_text()
     assert done["status"]["phase"] == "Succeeded", done["status"].get("message")
+    record = json.loads(log.splitlines()[0])  # run as the entrypoint, not as an exit handler: still Running
+    assert record["workflow"] == done["metadata"]["name"] and record["status"] == "Running"
