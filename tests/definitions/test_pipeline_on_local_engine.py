@@ -17,12 +17,10 @@ from typing import Any
 import pytest
 
 import workflows
+from sluicegate.engine.testing import LocalEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "engine-e2e"
-
-pytest.importorskip("sluicegate.engine.testing")
-from sluicegate.engine.testing import LocalEngine  # noqa: E402
 
 
 def _templates() -> list[dict[str, Any]]:

@@ -316,10 +316,8 @@ def _sensor_docs() -> list[tuple[str, Any]]:
 
 def test_lint_checks_the_workflows_sensors_submit() -> None:
     docs = copy.deepcopy(_sensor_docs())
-    sensors = [d for _, d in docs if d["kind"] == "Sensor" and d["metadata"]["name"] == "evaluate-on-mlflow"]
-    if not sensors:
-        pytest.skip("the events definitions have no evaluate-on-mlflow Sensor")
-    resource = sensors[0]["spec"]["triggers"][0]["template"]["argoWorkflow"]["source"]["resource"]
+    (sensor,) = [d for _, d in docs if d["kind"] == "Sensor" and d["metadata"]["name"] == "evaluate-on-mlflow"]
+    resource = sensor["spec"]["triggers"][0]["template"]["argoWorkflow"]["source"]["resource"]
     resource["spec"]["arguments"]["parameters"][0]["name"] = "model"
     resource["spec"]["workflowTemplateRef"]["name"] = "evaluate-and-deploy"
     line = _one(lint_documents(docs))
