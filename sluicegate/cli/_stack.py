@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from sluicegate.config import Settings, load_endpoints, settings
 from sluicegate.errors import ManifestError, ServiceError
 from sluicegate.secrets import SecretStore
 from sluicegate.stack import Stack, detach, down, load_manifests, run_foreground, status_table
+from sluicegate.store import utc_now
 
 __all__ = ["register"]
 
@@ -83,8 +85,18 @@ def up(
         _console.print("stop it with `sluice down`")
         return
     stack = Stack(cfg, manifests=manifests, without=frozenset(without or []))
-    if no_view:
-        run_foreground(stack, on_tick=lambda s: None, tick=1.0)
+    if no_view:  # the detached child: a plain log of what happened, in SLUICE_HOME/stack.log
+        announced: list[bool] = []
+
+        def log_start(s: Stack) -> None:
+            if not announced:
+                announced.append(True)
+                print(f"{utc_now()} started pid {os.getpid()}: {json.dumps(s.endpoints)}", flush=True)
+                for name, result in s.applied:
+                    print(f"{utc_now()} applied {name} {result}", flush=True)
+
+        run_foreground(stack, on_tick=log_start, tick=1.0)
+        print(f"{utc_now()} stopped", flush=True)
         return
     live = Live(status_table({}), console=_console, refresh_per_second=2, transient=False)
 
