@@ -12,7 +12,7 @@ import pytest
 
 from sluicegate.api import ApiServer
 from sluicegate.config import Settings
-from sluicegate.errors import ServiceError
+from sluicegate.errors import ConfigError, ServiceError
 from sluicegate.stack import Stack, StackContext, stack_parts
 from sluicegate.stack._mlflow import MlflowPart
 from tests.stack.conftest import left_out
@@ -98,3 +98,13 @@ def test_stack_invalid_manifest_fails_start_with_file_and_field(tmp_path: Path, 
     stack = Stack(_settings(tmp_path / "home", mlflow_server), manifests=manifests, without=left_out())
     with pytest.raises(Exception, match=r"bad\.yaml#0.*spec\.entrypoint"):
         stack.start()
+
+
+def test_stack_without_leaves_out_optional_parts_only(tmp_path: Path, mlflow_server: str) -> None:
+    optional = [p.name for p in stack_parts() if p.name not in ("mlflow", "api")]
+    assert optional, "the registry has optional parts"
+    with Stack(_settings(tmp_path / "home", mlflow_server), without=frozenset({optional[-1]})) as stack:
+        assert optional[-1] not in stack.status()
+        assert set(stack.status()) >= {"mlflow", "api"}
+    with pytest.raises(ConfigError, match="--without"):
+        Stack(_settings(tmp_path / "home", mlflow_server), without=frozenset({"api"}))
