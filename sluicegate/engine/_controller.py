@@ -18,6 +18,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from sluicegate.engine import _memo as memo
 from sluicegate.engine._cron import CronScheduler
 from sluicegate.engine._executor import Executor
 from sluicegate.engine._operate import Operation
@@ -177,6 +178,8 @@ class WorkflowController:
         if not holder:
             return
         op = holder[-1]
+        for cache, key, node_id, outputs in op.cache_writes:
+            memo.write(store, namespace, cache, key, node_id, outputs)
         for job in op.launches:
             executor.launch(job)
         for node_id, message in op.kills:

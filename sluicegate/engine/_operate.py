@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sluicegate.engine import _dag, _steps
+from sluicegate.engine import _memo as memo
 from sluicegate.engine._executor import Job, Result
 from sluicegate.engine._expr import ExprError
 from sluicegate.engine._hooks import exit_handlers, failures, workflow_hooks
@@ -64,6 +65,7 @@ class Operation:
         self.spec: dict[str, Any] = {}
         self.parallelism: dict[str, int] = {}
         self.fail_fast: set[str] = set()
+        self.cache_writes: list[tuple[str, str, str, dict[str, Any]]] = []  # (configMap, key, nodeID, outputs)
         self.root_ctx: TemplateContext | None = None
 
     # -- helpers used by _steps/_dag ------------------------------------------------------------------
@@ -139,6 +141,10 @@ class Operation:
                 node["outputs"] = outputs
             self.nodes.mark(node, result.phase, result.message)
             node["finishedAt"] = result.finished_at
+            memo_status = node.get("memoizationStatus") or {}
+            if result.phase == "Succeeded" and memo_status and not memo_status.get("hit"):
+                entry = (memo_status["cacheName"], memo_status["key"], node["id"], node.get("outputs") or {})
+                self.cache_writes.append(entry)
 
     def _reap_orphans(self) -> None:
         for node in self.nodes.map.values():
@@ -403,8 +409,21 @@ class Operation:
             tmpl = dict(substitute(tmpl, self.scope(local), strict=True, skip=("outputs", "metrics", "from")))
         except ExprError as e:
             return self._error_node(name, display, boundary, holder, str(e))
+        memoize = tmpl.get("memoize")
+        if memoize:
+            status = {"hit": False, "key": str(memoize.get("key", "")), "cacheName": memo.cache_name(memoize)}
+            pending = [w for w in self.cache_writes if (w[0], w[1]) == (status["cacheName"], status["key"])]
+            entry = {"outputs": pending[-1][3]} if pending else memo.lookup(self.store, self.namespace, memoize)
+            if entry is not None:
+                node = self.new_node(name, display, "Pod", tmpl, boundary, "Succeeded")
+                node["memoizationStatus"] = {**status, "hit": True}
+                if entry.get("outputs"):
+                    node["outputs"] = entry["outputs"]
+                return node
         kind = "resource" if "resource" in tmpl else "http" if "http" in tmpl else "pod"
         node = self.new_node(name, display, "HTTP" if kind == "http" else "Pod", tmpl, boundary, "Running")
+        if memoize:
+            node["memoizationStatus"] = status
         if kind == "pod":
             node["hostNodeName"] = "localhost"
             node["podIP"] = "127.0.0.1"  # steps share the host's network

@@ -117,3 +117,34 @@ def test_git_input_artifact_at_revision(engine: LocalEngine, tmp_path: Path) -> 
     done = engine.wait(engine.submit(workflow("t", t)))
     assert done["status"]["phase"] == "Succeeded", done["status"]
     assert done["status"]["nodes"][done["metadata"]["name"]]["outputs"]["result"] == "first"
+
+
+def test_memoize_reuses_outputs_from_the_configmap_cache(engine: LocalEngine) -> None:
+    gen = {
+        "name": "gen",
+        "inputs": {"parameters": [{"name": "k"}]},
+        "memoize": {
+            "key": "gen-{{inputs.parameters.k}}",
+            "maxAge": "1h",
+            "cache": {"configMap": {"name": "memo-cache"}},
+        },
+        "script": {"image": "python:3", "command": ["python"], "source": "import uuid\nprint(uuid.uuid4())"},
+    }
+    arg = {"parameters": [{"name": "k", "value": "same"}]}
+    main = {
+        "name": "main",
+        "steps": [
+            [{"name": "first", "template": "gen", "arguments": arg}],
+            [{"name": "second", "template": "gen", "arguments": arg}],
+        ],
+    }
+    done = engine.wait(engine.submit(workflow("main", main, gen)))
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    nodes = nodes_by_display(done)
+    assert nodes["first"]["memoizationStatus"] == {"hit": False, "key": "gen-same", "cacheName": "memo-cache"}
+    assert nodes["second"]["memoizationStatus"]["hit"] is True
+    assert nodes["second"]["outputs"]["result"] == nodes["first"]["outputs"]["result"]
+    again = engine.wait(engine.submit(workflow("main", main, gen)))  # a later workflow hits the stored cache
+    assert nodes_by_display(again)["first"]["outputs"]["result"] == nodes["first"]["outputs"]["result"]
+    cache = engine.store.get("ConfigMap", done["metadata"]["namespace"], "memo-cache")
+    assert "gen-same" in cache["data"]
