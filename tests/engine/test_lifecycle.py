@@ -118,3 +118,24 @@ def test_resubmit_creates_a_new_workflow(engine: LocalEngine) -> None:
     assert new["metadata"]["name"] != doc["metadata"]["name"]
     assert new["metadata"]["labels"]["workflows.argoproj.io/resubmitted-from-workflow"] == doc["metadata"]["name"]
     assert engine.wait(new)["status"]["phase"] == "Succeeded"
+
+
+def test_deleting_a_running_workflow_kills_its_steps(engine: LocalEngine) -> None:
+    import os
+
+    slow = sh("slow", "echo $$ > /mnt/v/pid; exec sleep 60")
+    slow["container"]["volumeMounts"] = [{"name": "v", "mountPath": "/mnt/v"}]
+    doc = engine.submit(workflow("slow", slow, volumeClaimTemplates=[{"metadata": {"name": "v"}}]))
+    meta = doc["metadata"]
+    pid_file = engine.home / "run" / meta["namespace"] / meta["name"] / "volumes" / "v" / "pid"
+    _wait_for(engine, doc, lambda d: pid_file.exists() and pid_file.read_text().strip() != "")
+    pid = int(pid_file.read_text())
+    engine.store.delete("Workflow", meta["namespace"], meta["name"])
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the step of the deleted workflow is still running")
