@@ -29,6 +29,19 @@ def run_sluice(home: Path, *args: str, timeout: float = 180) -> subprocess.Compl
     )
 
 
+#: A small valid WorkflowTemplate manifest for apply tests.
+TEMPLATE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: hello, namespace: sluicegate}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: alpine:3.20, command: [echo, hi]}
+"""
+
+
 #: Parts these tests leave out (`sluice up --without`). None now: with no EventSources applied, the events
 #: part binds no fixed ports, so stacks of concurrent tests do not clash. Add a name here if a part ever
 #: needs something a test machine cannot give every stack at once.

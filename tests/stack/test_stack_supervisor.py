@@ -15,18 +15,7 @@ from sluicegate.config import Settings
 from sluicegate.errors import ConfigError, ServiceError
 from sluicegate.stack import Stack, StackContext, stack_parts
 from sluicegate.stack._mlflow import MlflowPart
-from tests.stack.conftest import left_out
-
-TEMPLATE = """\
-apiVersion: argoproj.io/v1alpha1
-kind: WorkflowTemplate
-metadata: {name: hello, namespace: sluicegate}
-spec:
-  entrypoint: main
-  templates:
-  - name: main
-    container: {image: alpine:3.20, command: [echo, hi]}
-"""
+from tests.stack.conftest import TEMPLATE, left_out
 
 
 class Broken:

@@ -11,19 +11,8 @@ import httpx
 import pytest
 
 from sluicegate.stack._state import alive
+from tests.stack.conftest import TEMPLATE, without_args
 from tests.stack.conftest import run_sluice as sluice
-from tests.stack.conftest import without_args
-
-TEMPLATE = """\
-apiVersion: argoproj.io/v1alpha1
-kind: WorkflowTemplate
-metadata: {name: hello, namespace: sluicegate}
-spec:
-  entrypoint: main
-  templates:
-  - name: main
-    container: {image: alpine:3.20, command: [echo, hi]}
-"""
 
 
 @pytest.fixture
