@@ -91,8 +91,15 @@ def run_demo(cfg: Settings, timeout: float = 900.0, rps: float = 20.0) -> int:
     started = time.monotonic()
     try:
         for i, push in enumerate(PUSHES):
-            results.append(run_push(client, project, push, console, timeout))
-            if i == 0 and results[0].ok:
+            try:
+                results.append(run_push(client, project, push, console, timeout))
+            except ServiceError as e:  # a timeout: record it, show what happened so far
+                results.append(PushResult(push, problems=[e.message]))
+            for problem in results[-1].problems:
+                console.print(f"  [red]{problem}[/]")
+            if not results[-1].ok:
+                break  # later pushes build on this one's outcome
+            if i == 0:
 
                 def service_url() -> str | None:
                     return load_endpoints(cfg).services.get(MODEL)

@@ -110,6 +110,11 @@ def run_push(client: StackClient, project: Any, push: Push, console: Console, ti
     result.run_id, result.version = _output(wf, "run-id"), _output(wf, "model-version")
     colour = "green" if result.phase == "Succeeded" else "red"
     console.print(f"  workflow {result.phase and f'[{colour}]{result.phase}[/]'} model version {result.version or '?'}")
+    if push.expect_rollout in ("full", "promoted") and result.phase == "Succeeded":
+        # the rollout controller moves the alias once the Rollout is Healthy; give it a moment
+        deadline = time.monotonic() + 30
+        while champion(client.endpoints.mlflow) != result.version and time.monotonic() < deadline:
+            time.sleep(0.5)
     rollout = client.object("Rollout", NAMESPACE, MODEL) or {}
     ro_status = rollout.get("status") or {}
     result.stable = _stable_version(rollout)
