@@ -26,9 +26,15 @@ demo: install ## the whole loop on this machine: sluice up, then git push -> pip
 	$(BIN)/sluice up --detach
 	$(BIN)/sluice demo
 
-bench: install ## every benchmark, side by side with its peers; writes bench/RESULTS.md
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+bench: install .venv-bench/.installed ## every benchmark, side by side with its peers; writes bench/RESULTS.md
 	$(BIN)/python -m bench
+
+# The peers (Metaflow, KFP) in their own venv: KFP pins kubernetes<31, which the project cannot share.
+.venv-bench/.installed: Makefile
+	@test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet --upgrade pip
+	.venv-bench/bin/python -m pip install --quiet 'metaflow>=2.19,<3' 'kfp>=2.17,<3'
+	@touch $@
 
 lint: install ## ruff + mypy (strict) + import layering
 	$(BIN)/ruff check .

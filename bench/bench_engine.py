@@ -1,7 +1,9 @@
 """Workflow engine benchmark: per-step overhead and submit-to-first-step latency, ours against peers.
 
-Run: `.venv/bin/python bench/bench_engine.py [--repeats 20]` (peers come with the `bench` extra:
-`.venv/bin/pip install metaflow kfp`). Measured in the same run, on the same no-op work (a Python step that
+Run: `.venv/bin/python bench/bench_engine.py [--repeats 20]`. The peers live in their own venv,
+`.venv-bench` (made by `make bench`; another with SLUICE_BENCH_PYTHON), because KFP pins `kubernetes<31`,
+which the project cannot share; each peer runs there as `bench_engine.py --peer NAME` and prints JSON.
+Measured in the same run, on the same no-op work (a Python step that
 prints one line, no package installs):
 - 20-step chain: wall time / 20 = per-step overhead;
 - 50-way fan-out: wall time / 50;
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import statistics
 import subprocess
@@ -27,6 +30,22 @@ from typing import Any
 
 CHAIN = 20
 FANOUT = 50
+ROOT = Path(__file__).resolve().parent.parent
+PEER_PYTHON = os.environ.get("SLUICE_BENCH_PYTHON", str(ROOT / ".venv-bench" / "bin" / "python"))
+
+
+def run_peer(name: str, repeats: int) -> dict[str, Any] | None:
+    """Run one peer in the peers' venv (`--peer NAME`); None when that venv or the peer is missing."""
+    if not Path(PEER_PYTHON).exists():
+        return None
+    done = subprocess.run(
+        [PEER_PYTHON, __file__, "--peer", name, "--repeats", str(repeats)], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        print(f"{name} failed: {done.stderr.strip()[-500:]}", file=sys.stderr)
+        return None
+    result: dict[str, Any] | None = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 # -- ours ---------------------------------------------------------------------------------------------
@@ -207,11 +226,15 @@ def _pct(values: list[float], q: float) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--peer", choices=["kfp-local", "metaflow"], help="run one peer here and print JSON")
     args = parser.parse_args(argv)
+    if args.peer:
+        print(json.dumps({"kfp-local": run_kfp, "metaflow": run_metaflow}[args.peer](args.repeats)))
+        return
     rows = {
         "sluicegate": run_ours(args.repeats),
-        "kfp-local": run_kfp(args.repeats),
-        "metaflow": run_metaflow(args.repeats),
+        "kfp-local": run_peer("kfp-local", args.repeats),
+        "metaflow": run_peer("metaflow", args.repeats),
     }
     print(f"## Workflow engine: {CHAIN}-step chain, {FANOUT}-way fan-out, submit-to-first-step (2 cores)\n")
     print("| engine | per step, chain (ms) | per step, fan-out (ms) | first step p50 (ms) | first step p99 (ms) |")
