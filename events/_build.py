@@ -7,7 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from hera.events.models.io.k8s.api.core.v1 import SecretKeySelector
+from hera.events.models import Template
+from hera.events.models.github.com.argoproj.argo_events.pkg.apis.events.v1alpha1 import (
+    Container as EventsContainer,
+)
+from hera.events.models.io.k8s.api.core.v1 import (
+    Capabilities,
+    PodSecurityContext,
+    ResourceRequirements,
+    SeccompProfile,
+    SecretKeySelector,
+    SecurityContext,
+)
+from hera.events.models.io.k8s.apimachinery.pkg.api.resource import Quantity
 from hera.events.models.io.k8s.apimachinery.pkg.apis.meta.v1 import ObjectMeta
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +29,7 @@ __all__ = [
     "PolicyRule",
     "dump",
     "meta",
+    "pod_template",
     "rbac_for_sensor",
     "secret",
 ]
@@ -30,6 +43,30 @@ _LABELS = {"app.kubernetes.io/part-of": "sluicegate", "app.kubernetes.io/compone
 def meta(name: str, **labels: str) -> ObjectMeta:
     """Metadata of one of our documents: name, namespace, the project labels."""
     return ObjectMeta(name=name, namespace=NAMESPACE, labels={**_LABELS, **labels})
+
+
+def pod_template(service_account: str | None = None) -> Template:
+    """The pod the Argo Events controller runs for a Sensor or EventSource.
+
+    Non-root, read-only root filesystem, no privilege escalation, requests and limits sized for a webhook
+    server or a trigger loop.
+    """
+    container = EventsContainer(
+        resources=ResourceRequirements(
+            requests={"cpu": Quantity("50m"), "memory": Quantity("64Mi")},
+            limits={"cpu": Quantity("500m"), "memory": Quantity("256Mi")},
+        ),
+        security_context=SecurityContext(
+            run_as_non_root=True,
+            read_only_root_filesystem=True,
+            allow_privilege_escalation=False,
+            capabilities=Capabilities(drop=["ALL"]),
+        ),
+    )
+    pod = PodSecurityContext(
+        run_as_non_root=True, run_as_user=10001, seccomp_profile=SeccompProfile(type="RuntimeDefault")
+    )
+    return Template(service_account_name=service_account, container=container, security_context=pod)
 
 
 def secret(name: str, key: str) -> SecretKeySelector:

@@ -1,4 +1,6 @@
-"""The MLflow relay on a cluster: Deployment (one replica, state on a volume), Service, PersistentVolumeClaim.
+"""The MLflow relay on a cluster: Deployment, Service, PersistentVolumeClaim and NetworkPolicy.
+
+One replica, with its watermark on the volume.
 
 Called by `events.manifests()`. The relay needs no Kubernetes API access, so its pod mounts no token.
 It reads the webhook secret from Secret `mlflow-webhook` (key `secret`), registers MLflow's registry
@@ -22,6 +24,8 @@ _IMAGE_ENV = "SLUICE_COMPONENTS_IMAGE"
 _DEFAULT_IMAGE = "ghcr.io/sluicegate/components:0.1.0"
 _MLFLOW = f"http://mlflow.{NAMESPACE}.svc:5000"
 _STATE_DIR = "/var/lib/relay"
+_SECRET_DIR = "/etc/relay-secret"
+_UID = 10001  # the components image's user
 
 
 def _meta(name: str) -> dict[str, Any]:
@@ -35,7 +39,7 @@ def _container(mlflow: str) -> dict[str, Any]:
         "--listen-host", "0.0.0.0",
         "--listen-port", str(RELAY_PORT),
         "--state", f"{_STATE_DIR}/state.json",
-        "--secret-env", "RELAY_WEBHOOK_SECRET",
+        "--secret-file", f"{_SECRET_DIR}/secret",
         "--register-webhook",
         "--public-url", f"http://{RELAY_NAME}.{NAMESPACE}.svc:{RELAY_PORT}/webhook",
     ]  # fmt: skip
@@ -45,12 +49,7 @@ def _container(mlflow: str) -> dict[str, Any]:
         "image": os.environ.get(_IMAGE_ENV, _DEFAULT_IMAGE),
         "command": ["python", "-m", "components.relay"],
         "args": args,
-        "env": [
-            {
-                "name": "RELAY_WEBHOOK_SECRET",
-                "valueFrom": {"secretKeyRef": {"name": "mlflow-webhook", "key": "secret"}},
-            }
-        ],
+        "imagePullPolicy": "Always",
         "ports": [{"name": "http", "containerPort": RELAY_PORT}],
         "readinessProbe": probe,
         "livenessProbe": probe,
@@ -59,20 +58,29 @@ def _container(mlflow: str) -> dict[str, Any]:
             "allowPrivilegeEscalation": False,
             "readOnlyRootFilesystem": True,
             "runAsNonRoot": True,
-            "runAsUser": 1000,
+            "runAsUser": _UID,
             "capabilities": {"drop": ["ALL"]},
         },
-        "volumeMounts": [{"name": "state", "mountPath": _STATE_DIR}, {"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": [
+            {"name": "state", "mountPath": _STATE_DIR},
+            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "webhook-secret", "mountPath": _SECRET_DIR, "readOnly": True},  # a file, not an env var
+        ],
     }
 
 
 def relay_manifests(mlflow: str = _MLFLOW) -> list[dict[str, Any]]:
-    """Deployment, Service and PersistentVolumeClaim of the relay."""
+    """Deployment, Service, PersistentVolumeClaim and NetworkPolicy of the relay."""
     labels = {"app.kubernetes.io/name": RELAY_NAME}
+    deployment_meta = _meta(RELAY_NAME)
+    deployment_meta["annotations"] = {
+        "checkov.io/skip1": "CKV_K8S_43=the image is built by CI from this commit; the deploy pipeline pins its "
+        "digest (kustomize edit set image) so the source keeps a tag",
+    }
     deployment = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _meta(RELAY_NAME),
+        "metadata": deployment_meta,
         "spec": {
             "replicas": 1,  # one writer of the watermark
             "strategy": {"type": "Recreate"},
@@ -81,11 +89,15 @@ def relay_manifests(mlflow: str = _MLFLOW) -> list[dict[str, Any]]:
                 "metadata": {"labels": labels},
                 "spec": {
                     "automountServiceAccountToken": False,
-                    "securityContext": {"fsGroup": 1000, "seccompProfile": {"type": "RuntimeDefault"}},
+                    "securityContext": {"fsGroup": _UID, "seccompProfile": {"type": "RuntimeDefault"}},
                     "containers": [_container(mlflow)],
                     "volumes": [
                         {"name": "state", "persistentVolumeClaim": {"claimName": f"{RELAY_NAME}-state"}},
                         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+                        {
+                            "name": "webhook-secret",
+                            "secret": {"secretName": "mlflow-webhook", "defaultMode": 0o400},
+                        },
                     ],
                 },
             },
@@ -103,4 +115,15 @@ def relay_manifests(mlflow: str = _MLFLOW) -> list[dict[str, Any]]:
         "metadata": _meta(f"{RELAY_NAME}-state"),
         "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "64Mi"}}},
     }
-    return [deployment, service, claim]
+    # Only pods of this namespace (MLflow's webhook deliveries) may reach the relay.
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _meta(RELAY_NAME),
+        "spec": {
+            "podSelector": {"matchLabels": labels},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"podSelector": {}}], "ports": [{"protocol": "TCP", "port": RELAY_PORT}]}],
+        },
+    }
+    return [deployment, service, claim, policy]

@@ -22,7 +22,6 @@ from hera.events.models import (
     Sensor,
     SensorSpec,
     SlackTrigger,
-    Template,
     Trigger,
     TriggerParameter,
     TriggerParameterSource,
@@ -30,7 +29,7 @@ from hera.events.models import (
 )
 from pydantic import BaseModel, ConfigDict
 
-from events._build import NAMESPACE, PolicyRule, dump, meta, rbac_for_sensor, secret
+from events._build import NAMESPACE, PolicyRule, dump, meta, pod_template, rbac_for_sensor, secret
 
 __all__ = [
     "SLACK_SECRET",
@@ -127,9 +126,7 @@ def _sensor(
 ) -> list[Any]:
     sa, rbac = rbac_for_sensor(name, rules)
     plain = [t[0] if isinstance(t, tuple) else t for t in triggers]
-    spec = SensorSpec(
-        event_bus_name="default", template=Template(service_account_name=sa), dependencies=deps, triggers=plain
-    )
+    spec = SensorSpec(event_bus_name="default", template=pod_template(sa), dependencies=deps, triggers=plain)
     doc = dump(Sensor(metadata=meta(name), spec=spec), "Sensor")
     _finish_triggers(doc, [t[1] if isinstance(t, tuple) else None for t in triggers])
     return [*rbac, doc]

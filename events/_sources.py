@@ -19,7 +19,7 @@ from hera.events.models import (
 from hera.events.models.io.k8s.api.core.v1 import ServicePort
 from pydantic import BaseModel, ConfigDict
 
-from events._build import NAMESPACE, dump, meta, secret
+from events._build import NAMESPACE, dump, meta, pod_template, secret
 
 __all__ = [
     "GITHUB_PORT",
@@ -90,7 +90,8 @@ def github_source(cfg: GithubConfig | None = None) -> dict[str, Any]:
         delete_hook_on_finish=register or None,
     )
     es = EventSource(
-        metadata=meta("github"), spec=EventSourceSpec(service=_service(GITHUB_PORT), github={"push": push})
+        metadata=meta("github"),
+        spec=EventSourceSpec(service=_service(GITHUB_PORT), template=pod_template(), github={"push": push}),
     )
     return dump(es, "EventSource")
 
@@ -105,7 +106,10 @@ def mlflow_source() -> dict[str, Any]:
         )
         for name in MLFLOW_EVENTS
     }
-    es = EventSource(metadata=meta("mlflow"), spec=EventSourceSpec(service=_service(MLFLOW_PORT), webhook=webhook))
+    es = EventSource(
+        metadata=meta("mlflow"),
+        spec=EventSourceSpec(service=_service(MLFLOW_PORT), template=pod_template(), webhook=webhook),
+    )
     return _flatten_webhook(dump(es, "EventSource"))
 
 
@@ -115,7 +119,8 @@ def workflow_events_source() -> dict[str, Any]:
         "outcome": WebhookEventSource(webhook_context=_hook("workflow-events", OUTCOME_PORT, "/workflow-outcome"))
     }
     es = EventSource(
-        metadata=meta("workflow-events"), spec=EventSourceSpec(service=_service(OUTCOME_PORT), webhook=webhook)
+        metadata=meta("workflow-events"),
+        spec=EventSourceSpec(service=_service(OUTCOME_PORT), template=pod_template(), webhook=webhook),
     )
     return _flatten_webhook(dump(es, "EventSource"))
 

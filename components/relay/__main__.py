@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--listen-port", type=int, default=8090)
     p.add_argument("--state", type=Path, required=True, help="JSON file for the watermark and seen deliveries")
     p.add_argument("--secret-env", default="MLFLOW_WEBHOOK_SECRET", help="env var holding the webhook secret")
+    p.add_argument("--secret-file", type=Path, default=None, help="file holding the webhook secret (wins over env)")
     p.add_argument("--poll-interval", type=float, default=2.0)
     p.add_argument("--window", type=float, default=300.0, help="accepted webhook timestamp skew, seconds")
     p.add_argument("--register-webhook", action="store_true", help="create/update the MLflow webhook at start")
@@ -36,9 +37,17 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s relay %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll request is noise
-    secret = os.environ.get(args.secret_env, "")
+    if args.secret_file is not None:
+        try:
+            secret = args.secret_file.read_text().strip()
+        except OSError as e:
+            print(f"error: cannot read the webhook secret from {args.secret_file}: {e.strerror}", file=sys.stderr)
+            return 2
+    else:
+        secret = os.environ.get(args.secret_env, "")
     if not secret:
-        print(f"error: environment variable {args.secret_env} (the webhook secret) is empty; set it", file=sys.stderr)
+        where = args.secret_file or f"environment variable {args.secret_env}"
+        print(f"error: {where} (the webhook secret) is empty; set it", file=sys.stderr)
         return 2
     cfg = RelayConfig(
         mlflow=args.mlflow,

@@ -115,7 +115,11 @@ def test_relay_deployment_posts_to_the_mlflow_event_source_and_keeps_its_state()
     [container] = pod["containers"]
     args = container["args"]
     assert args[args.index("--sink") + 1] == "http://mlflow-eventsource-svc.sluicegate.svc:12001/mlflow"
-    assert container["env"][0]["valueFrom"]["secretKeyRef"] == {"name": "mlflow-webhook", "key": "secret"}
+    secret_file = args[args.index("--secret-file") + 1]
+    [mount] = [m for m in container["volumeMounts"] if secret_file.startswith(m["mountPath"] + "/")]
+    [volume] = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    assert volume["secret"]["secretName"] == "mlflow-webhook" and secret_file.endswith("/secret")
+    assert "env" not in container  # the secret is a mounted file, never an environment variable
     assert pod["automountServiceAccountToken"] is False
     claim = pod["volumes"][0]["persistentVolumeClaim"]["claimName"]
     assert claim in _by_kind(DOCS, "PersistentVolumeClaim")

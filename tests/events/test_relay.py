@@ -160,3 +160,17 @@ def test_fuzzed_signed_deliveries_never_crash_the_relay(tmp_path: Path, payload:
     finally:
         relay._server.server_close()
         relay.mlflow.close()
+
+
+def test_relay_reads_its_secret_from_a_file_and_names_a_missing_one(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    missing = tmp_path / "nope"
+    done = subprocess.run(
+        [sys.executable, "-m", "components.relay", "--mlflow", "http://127.0.0.1:9", "--sink", "http://127.0.0.1:9/x",
+         "--state", str(tmp_path / "s.json"), "--secret-file", str(missing)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert f"cannot read the webhook secret from {missing}" in done.stderr

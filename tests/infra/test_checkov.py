@@ -15,28 +15,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 
-# Findings in definitions other people own (events/: Sensors, EventSources, the MLflow relay Deployment),
-# reported to them in the cluster-path report; listed so that CI stays green while they are fixed, and
-# any NEW finding still fails. Remove entries as they are fixed. Format: (check id, resource).
-KNOWN = (
-    {
-        (check, f"{kind}.sluicegate.{name}")
-        for check in ("CKV_SLUICE_1", "CKV_SLUICE_2", "CKV_SLUICE_3")
-        for kind, name in (
-            ("Sensor", "train-on-push"),
-            ("Sensor", "evaluate-on-mlflow"),
-            ("Sensor", "notify-outcome"),
-            ("EventSource", "github"),
-            ("EventSource", "mlflow"),
-            ("EventSource", "workflow-events"),
-        )
-    }
-    | {
-        (check, "Deployment.sluicegate.mlflow-relay")
-        for check in ("CKV_K8S_15", "CKV_K8S_35", "CKV_K8S_40", "CKV_K8S_43")
-    }
-    | {("CKV2_K8S_6", "Pod.sluicegate.mlflow-relay.app.kubernetes.io/name-mlflow-relay")}
-)
+# Findings we accept, with the reason next to each. None today: a new finding fails this test; fix the
+# definition or skip it inline (a `checkov.io/skipN` annotation or `#checkov:skip=`) with a reason.
+KNOWN: set[tuple[str, str]] = set()  # (check id, resource)
 
 
 def _checkov(framework: list[str], directory: str) -> list[dict]:
