@@ -3,8 +3,10 @@
 Called by the rollout controller (`_controller`), which sets the route (`set_route`) and drains old backends
 (`drain`) before stopping their processes. Each request reads the route once (a single immutable tuple
 swapped atomically), so a weight change never splits a request. Connections to backends are pooled and kept
-alive; a request on a pooled connection the backend had already closed is retried once on a new one. Every
-answer carries `X-Sluice-Backend: stable|canary`.
+alive; a request on a pooled connection the backend had already closed is retried once on a new one. A scoring
+request the canary answers with a 5xx is retried once on stable (as a mesh retry policy would), so users see
+no failure while the canary's metrics still count the error. Every answer carries
+`X-Sluice-Backend: stable|canary` (`stable; retried-from=canary` after such a retry).
 """
 
 from __future__ import annotations
@@ -150,6 +152,10 @@ class Splitter:
                     await _reply(writer, 503, f"Rollout {self.name} has no ready backend yet".encode())
                     continue
                 answer = await self._forward(backend, head, body, role)
+                if role == b"canary" and route.stable is not None and _server_error(answer) and _retryable(head):
+                    # Scoring is a pure function of the request, so a canary's 5xx is retried once on stable:
+                    # users see no failure, while the canary's own metrics keep the error for the analysis.
+                    answer = await self._forward(route.stable, head, body, b"stable; retried-from=canary")
                 writer.write(answer)
                 await writer.drain()
                 if not keep:
@@ -190,6 +196,18 @@ class Splitter:
             return _response(502, b"backend closed the connection")
         finally:
             backend.in_flight -= 1
+
+
+def _server_error(answer: bytes) -> bool:
+    """Whether a framed response has a 5xx status."""
+    return answer[9:10] == b"5"  # b"HTTP/1.1 5xx ..."
+
+
+def _retryable(head: bytes) -> bool:
+    """Requests safe to send twice: scoring (`POST /invocations`) and reads."""
+    method, _, rest = head.partition(b" ")
+    path = rest.split(b" ", 1)[0].split(b"?", 1)[0]
+    return method in (b"GET", b"HEAD") or (method == b"POST" and path == b"/invocations")
 
 
 def _bind(port: int) -> socket.socket:

@@ -47,7 +47,7 @@ def test_rollout_first_goes_full_then_better_version_promoted_with_no_failed_req
         time.sleep(0.2)
 
 
-def test_rollout_faulty_canary_aborted_traffic_back_to_stable(stack: Stack) -> None:
+def test_rollout_faulty_canary_aborted_traffic_back_to_stable_with_no_failed_request(stack: Stack) -> None:
     name = "flow-abort"
     good = register(stack.mlflow, name)
     bad = register(stack.mlflow, name, error_rate=0.5)
@@ -68,7 +68,8 @@ def test_rollout_faulty_canary_aborted_traffic_back_to_stable(stack: Stack) -> N
     assert "success-rate" in status["message"]
     assert status["stableModel"] == f"models:/{name}/{good}"
     assert load.recent and {c for c, _ in load.recent} == {200} and {v for _, v in load.recent} == {good}
-    assert load.codes[500] > 0  # the canary did fail some requests before analysis caught it
+    # the canary failed requests (its metrics made the analysis fail), but each was retried on stable
+    assert set(load.codes) == {200}, load.codes
     run = stack.store.list("AnalysisRun", NS, {"rollout": name})[0]
     assert run["status"]["phase"] == "Failed"
     deadline = time.monotonic() + 10

@@ -142,3 +142,45 @@ def test_splitter_expect_100_continue(pair: tuple[Splitter, Backend, Backend]) -
         while not answer.endswith(b"stable:hi"):
             answer += s.recv(1000)
         assert answer.startswith(b"HTTP/1.1 200")
+
+
+def _failing_backend() -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        seen = 0
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", "0")))
+            Handler.seen += 1
+            self.send_response(500)
+            self.send_header("content-length", "14")
+            self.end_headers()
+            self.wfile.write(b"injected fault")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.handler = Handler  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_canary_5xx_on_scoring_is_retried_on_stable() -> None:
+    good, bad = _backend("stable"), _failing_backend()
+    splitter = Splitter("retry")
+    try:
+        splitter.set_route(
+            Backend("127.0.0.1", good.server_address[1]), Backend("127.0.0.1", bad.server_address[1]), 100
+        )
+        r = httpx.post(splitter.url + "/invocations", content=b"7")
+        assert r.status_code == 200 and r.text == "stable:7"
+        assert r.headers["x-sluice-backend"] == "stable; retried-from=canary"
+        assert bad.handler.seen == 1  # the canary did get the request: its metrics count the failure
+        other = httpx.post(splitter.url + "/admin", content=b"7")  # not scoring: not retried
+        assert other.status_code == 500 and other.headers["x-sluice-backend"] == "canary"
+    finally:
+        splitter.stop()
+        good.shutdown()
+        bad.shutdown()
