@@ -23,7 +23,7 @@ test: install checkov-install ## the test suite (CI runs this)
 	$(BIN)/python -m pytest -q
 
 demo: install ## the whole loop on this machine: sluice up, then git push -> pipeline -> canary
-	$(BIN)/sluice up --detach
+	@$(BIN)/sluice status >/dev/null 2>&1 || $(BIN)/sluice up --detach
 	$(BIN)/sluice demo
 
 bench: install .venv-bench/.installed ## every benchmark, side by side with its peers; writes bench/RESULTS.md

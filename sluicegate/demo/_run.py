@@ -11,9 +11,9 @@ from rich.table import Table
 from sluicegate.config import Endpoints, Settings, load_endpoints
 from sluicegate.demo._client import StackClient, wait_for
 from sluicegate.demo._project import DemoProject
-from sluicegate.demo._scenario import MODEL, Push, PushResult, run_push
+from sluicegate.demo._scenario import MODEL, Push, PushResult, champion, run_push
 from sluicegate.demo._traffic import SteadyTraffic, TrafficTally
-from sluicegate.errors import ServiceError
+from sluicegate.errors import ConfigError, ServiceError
 from sluicegate.secrets import SecretStore
 from sluicegate.services import read_messages
 
@@ -81,6 +81,13 @@ def run_demo(cfg: Settings, timeout: float = 900.0, rps: float = 20.0) -> int:
     if not github:
         raise ServiceError(
             "the stack serves no `github` EventSource", where="endpoints.json", fix="`sluice up` with manifests/"
+        )
+    if champion(endpoints.mlflow):
+        raise ConfigError(
+            f"model {MODEL!r} already has a champion in this stack's MLflow, so the demo's first push would not go "
+            "straight to production",
+            where=str(cfg.home),
+            fix="run the demo on a fresh stack: `sluice down`, remove SLUICE_HOME, then `make demo`",
         )
     secret = _ensure_secrets(cfg, endpoints)
     project = DemoProject(cfg.home / "demo", github, secret)

@@ -18,7 +18,7 @@ from rich.console import Console
 
 from sluicegate.demo._client import TERMINAL, StackClient, wait_for
 
-__all__ = ["Push", "PushResult", "run_push"]
+__all__ = ["Push", "PushResult", "champion", "run_push"]
 
 NAMESPACE = "sluicegate"
 MODEL = "breast-cancer"
