@@ -51,8 +51,29 @@ def _enter_private_tmp(folder: str, binds: list[list[str]]) -> None:
     for src, dest in binds:  # volumes first, inside the folder that becomes /tmp
         if libc.mount(src.encode(), dest.encode(), None, _MS_BIND, None) != 0:
             raise OSError(ctypes.get_errno(), f"bind-mounting volume {src} at {dest} failed")
+    for keep in _kept_under_tmp():  # the interpreter and the project, when they live under /tmp themselves
+        dest = folder + keep[len("/tmp") :]
+        os.makedirs(dest, exist_ok=True)
+        if libc.mount(keep.encode(), dest.encode(), None, _MS_BIND, None) != 0:
+            raise OSError(ctypes.get_errno(), f"bind-mounting {keep} into the private /tmp failed")
     if libc.mount(folder.encode(), b"/tmp", None, _MS_BIND | _MS_REC, None) != 0:
         raise OSError(ctypes.get_errno(), f"bind-mounting {folder} over /tmp failed")
+
+
+def _kept_under_tmp() -> list[str]:
+    """Folders under /tmp a step still needs behind its private /tmp: the Python environment, the project.
+
+    A checkout or virtualenv under /tmp (CI machines often clone there) would otherwise vanish inside the
+    step, and `python -m components.train` would not find its code.
+    """
+    project = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    candidates = {os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix, project, *sys.path) if p}
+    under = sorted(p for p in candidates if p.startswith("/tmp/") and os.path.isdir(p))
+    kept: list[str] = []
+    for path in under:  # parents first: a folder inside one already kept comes with it
+        if not any(path == k or path.startswith(k + "/") for k in kept):
+            kept.append(path)
+    return kept
 
 
 def private_tmp_supported() -> bool:
