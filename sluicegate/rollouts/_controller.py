@@ -72,6 +72,8 @@ class RolloutController:
         self.on_service = on_service
         self.analysis = AnalysisRunner(store, Providers(prometheus_url, self.resolve, home))
         self._runtimes: dict[tuple[str, str], _Runtime] = {}
+        self._retiring: set[ModelProcess] = set()  # draining before they stop; stop() must not orphan them
+        self._retiring_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._ports_file = home / "rollouts" / "splitter-ports.json"
@@ -97,6 +99,10 @@ class RolloutController:
             for proc in rt.procs.values():
                 proc.stop()
         self._runtimes.clear()
+        with self._retiring_lock:
+            retiring, self._retiring = list(self._retiring), set()
+        for proc in retiring:
+            proc.stop()
 
     def services(self) -> dict[str, str]:
         """Rollout name -> URL of its traffic splitter."""
@@ -229,9 +235,15 @@ class RolloutController:
             threading.Thread(target=self._retire, args=(rt, proc), name="retire", daemon=True).start()
 
     def _retire(self, rt: _Runtime, proc: ModelProcess) -> None:
-        time.sleep(0.5)  # requests that read the old route just before the swap are now counted in flight
-        rt.splitter.drain(proc.backend)
-        proc.stop()
+        with self._retiring_lock:
+            self._retiring.add(proc)
+        try:
+            time.sleep(0.5)  # requests that read the old route just before the swap are now counted in flight
+            rt.splitter.drain(proc.backend)
+        finally:
+            proc.stop()
+            with self._retiring_lock:
+                self._retiring.discard(proc)
 
     def _set_message(self, rollout: Doc, message: str) -> None:
         def write(doc: Doc) -> Doc:
