@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sys
 import time
 
 from rich.console import Console
@@ -75,7 +76,7 @@ def _summary(console: Console, results: list[PushResult], tally: TrafficTally | 
 
 def run_demo(cfg: Settings, timeout: float = 900.0, rps: float = 20.0) -> int:
     """Run the three pushes against the running stack; returns the exit code."""
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=160)  # a log file gets the whole table
     endpoints = load_endpoints(cfg)
     github = endpoints.eventsources.get("github")
     if not github:

@@ -120,7 +120,7 @@ class Pages:
         runs = []
         for n in nodes:
             for p in (n.get("outputs") or {}).get("parameters") or []:
-                if p.get("name") == "run-id" and p.get("value"):
+                if p.get("name") == "run-id" and p.get("value") and all(r["id"] != p["value"] for r in runs):
                     runs.append(
                         {"id": p["value"], "node": n.get("displayName", ""), "url": self._mlflow_run_url(p["value"])}
                     )
