@@ -117,7 +117,7 @@ class Pages:
         nodes = sorted(
             (status.get("nodes") or {}).values(), key=lambda n: (n.get("startedAt") or "~", n.get("name", ""))
         )
-        runs = []
+        runs: list[dict[str, str]] = []
         for n in nodes:
             for p in (n.get("outputs") or {}).get("parameters") or []:
                 if p.get("name") == "run-id" and p.get("value") and all(r["id"] != p["value"] for r in runs):
