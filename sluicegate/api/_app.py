@@ -7,14 +7,10 @@ stack part (`sluicegate.stack._parts`) that binds 127.0.0.1, mounts every other 
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -28,7 +24,8 @@ from sluicegate.api._objects import meta_routes, object_routes
 from sluicegate.api._resources import ArgoKind
 from sluicegate.api._watch import watch_workflows
 from sluicegate.api._workflows import CRON_WORKFLOWS, WORKFLOWS, workflow_routes
-from sluicegate.errors import ServiceError, SluiceError
+from sluicegate.errors import SluiceError
+from sluicegate.services._asgi import ThreadedServer
 from sluicegate.stack._part import Part, StackContext
 from sluicegate.store import Store
 
@@ -97,8 +94,7 @@ class ApiServer:
 
     def __init__(self) -> None:
         self._parts: list[Part] = []
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ThreadedServer | None = None
         self.url = ""
 
     def attach(self, parts: Sequence[Part]) -> None:
@@ -118,38 +114,20 @@ class ApiServer:
         """Bind, serve in a thread, return `{"api": URL}` once the server accepts connections."""
         routes = [r for p in self._parts for r in p.routes()]
         app = create_app(ctx.store, ctx.token, ctx.settings.home, routes, self._status)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((ctx.settings.host, ctx.settings.api_port))
-        except OSError as e:
-            sock.close()
-            raise ServiceError(
-                f"cannot bind {ctx.settings.host}:{ctx.settings.api_port}: {e.strerror}",
-                where="api",
-                fix="stop what uses the port (`sluice down`?) or pick another with --port / SLUICE_API_PORT",
-            ) from e
-        sock.listen(128)
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, name="api", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise ServiceError("the API server did not start", where=f"127.0.0.1:{port}", fix="see the stack log")
-            time.sleep(0.02)
+        self._server = ThreadedServer(app, "api", lifespan="off", timeout_graceful_shutdown=2)
+        port = self._server.start(
+            ctx.settings.host,
+            ctx.settings.api_port,
+            fix="stop what uses the port (`sluice down`?) or pick another with --port / SLUICE_API_PORT",
+        )
         self.url = f"http://{ctx.settings.host}:{port}"
         return {"api": self.url}
 
     def stop(self) -> None:
         """Stop serving (open log streams get two seconds)."""
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(10)
-        self._server = self._thread = None
+            self._server.stop()
+        self._server = None
 
     def status(self) -> dict[str, Any]:
         """`{"healthy", "url"}`."""

@@ -3,8 +3,17 @@
 Called by `sluice up`, by tests that need a real server, and by `sluice demo`.
 """
 
+from sluicegate.services._asgi import ThreadedServer
 from sluicegate.services._mlflow import MlflowServer
 from sluicegate.services._process import ManagedProcess, free_port, wait_http
 from sluicegate.services._slack_sink import SlackSinkPart, read_messages
 
-__all__ = ["ManagedProcess", "MlflowServer", "SlackSinkPart", "free_port", "read_messages", "wait_http"]
+__all__ = [
+    "ManagedProcess",
+    "MlflowServer",
+    "SlackSinkPart",
+    "ThreadedServer",
+    "free_port",
+    "read_messages",
+    "wait_http",
+]

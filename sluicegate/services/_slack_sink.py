@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from sluicegate.services._process import free_port
+from sluicegate.services._asgi import ThreadedServer
 from sluicegate.stack._part import StackContext
 
 __all__ = ["SlackSinkPart", "read_messages"]
@@ -43,8 +42,7 @@ class SlackSinkPart:
     name = "slack-sink"
 
     def __init__(self) -> None:
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ThreadedServer | None = None
         self._file: Path | None = None
         self._lock = threading.Lock()
         self._count = 0
@@ -87,14 +85,8 @@ class SlackSinkPart:
             Route("/chat.postMessage", self._post_message, methods=["POST"]),
             Route("/auth.test", self._auth_test, methods=["POST", "GET"]),
         ]
-        port = free_port()
-        config = uvicorn.Config(Starlette(routes=routes), host="127.0.0.1", port=port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="slack-sink", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
+        self._server = ThreadedServer(Starlette(routes=routes), "slack-sink")
+        port = self._server.start("127.0.0.1", 0)
         self._url = f"http://127.0.0.1:{port}"
         os.environ["SLUICE_SLACK_API_URL"] = self._url
         return {"slack": self._url}
@@ -102,12 +94,10 @@ class SlackSinkPart:
     def stop(self) -> None:
         """Stop the sink."""
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(5)
+            self._server.stop()
         if self._url and os.environ.get("SLUICE_SLACK_API_URL") == self._url:
             del os.environ["SLUICE_SLACK_API_URL"]
-        self._server = self._thread = None
+        self._server = None
 
     def status(self) -> dict[str, Any]:
         """Where the sink listens and how many messages it recorded."""
