@@ -21,7 +21,8 @@ PHASE_COLOURS = {
     "Omitted": "#c7cdd4",
 }
 
-_SHOWN = {"Pod", "Suspend", "Skipped", "Container", "HTTP", "Plugin", "DAG", "Steps"}  # Retry: its attempts stand for it
+# Retry nodes are left out: their attempts stand for them.
+_SHOWN = {"Pod", "Suspend", "Skipped", "Container", "HTTP", "Plugin", "DAG", "Steps"}
 _W, _H, _GAP_X, _GAP_Y = 190, 44, 60, 18
 
 
