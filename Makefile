@@ -4,17 +4,30 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system test demo bench lint render clean checkov-install checkov
+.PHONY: install lock system test demo bench lint render clean checkov-install checkov
 
-install: $(STAMP) ## create .venv with the project (editable) and dev tools; quick when nothing changed
+install: $(STAMP) ## create .venv with the locked dependencies, the project (editable) and dev tools; quick when nothing changed
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every runtime and dev package (pyproject keeps the ranges users get); uv installs it.
+LOCK       := requirements.lock
+UV_VERSION := $(shell sed -n 's/^uv==//p' $(LOCK))
+
+$(STAMP): pyproject.toml $(LOCK)
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 (apt-get install python3.11-venv)"; exit 1; }
+	@echo "install [1/4] virtualenv $(VENV)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "install [2/4] uv $(UV_VERSION) into $(VENV)"
+	@$(BIN)/uv --version 2>/dev/null | grep -qF ' $(UV_VERSION)' || $(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	@echo "install [3/4] the locked packages ($(LOCK)) and sluicegate, editable"
+	@$(BIN)/uv pip sync --quiet --python $(BIN)/python $(LOCK)
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@echo "install [4/4] system packages"
 	@$(MAKE) --no-print-directory system
 	@touch $(STAMP)
+	@echo "install done: $(VENV)"
+
+lock: ## re-resolve requirements.lock from pyproject's ranges (upgrades everything: make lock UPGRADE=--upgrade)
+	@$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 $(UPGRADE) -o $(LOCK)
 
 system: ## Debian packages the local stack uses (prometheus, git); skipped with a hint when not root
 	@bash scripts/install-system-packages.sh
@@ -45,16 +58,17 @@ lint: install ## ruff + mypy (strict) + import layering
 render: install ## regenerate manifests/ from the definitions
 	$(BIN)/sluice render --out manifests
 
-# checkov has its own venv: its pins conflict with ours. Installing it takes ~25 s from a warm pip cache.
+# checkov has its own venv: its pins conflict with ours. uv installs it in seconds from a warm cache.
 CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV    := .venv-checkov
 CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
 checkov-install: $(CHECKOV_STAMP) ## checkov in .venv-checkov (tests/infra/test_checkov.py runs it)
 
-$(CHECKOV_STAMP):
+$(CHECKOV_STAMP): $(STAMP)
+	@echo "checkov $(CHECKOV_VERSION) into $(CHECKOV_VENV)"
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	@$(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python 'checkov==$(CHECKOV_VERSION)'
 	@touch $(CHECKOV_STAMP)
 
 checkov: checkov-install ## checkov on infra/terraform, the rendered manifests, docker/ and .github/

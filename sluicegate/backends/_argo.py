@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-import requests  # type: ignore[import-untyped]  # no stubs in our dev deps; used only for the session below
+import requests  # used only for the session below
 from hera import exceptions as hera_errors
 from hera.workflows import WorkflowsService
 from hera.workflows.models import SubmitOpts, Workflow, WorkflowSubmitRequest
