@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	@echo "install [1/4] virtualenv $(VENV)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "install [2/4] uv $(UV_VERSION) into $(VENV)"
-	@$(BIN)/uv --version 2>/dev/null | grep -qF ' $(UV_VERSION)' || $(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	@$(BIN)/uv --version 2>/dev/null | grep -qF ' $(UV_VERSION)' || $(BIN)/python -m pip install --quiet --quiet 'uv==$(UV_VERSION)'
 	@echo "install [3/4] the locked packages ($(LOCK)) and sluicegate, editable"
 	@$(BIN)/uv pip sync --quiet --python $(BIN)/python $(LOCK)
 	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
