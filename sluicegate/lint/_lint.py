@@ -19,6 +19,7 @@ from typing import Any
 from sluicegate.lint._calls import Index, check_call
 from sluicegate.lint._graph import check_dag, check_steps
 from sluicegate.lint._load import load_paths
+from sluicegate.lint._project import lint_projects
 from sluicegate.lint._refs import refs
 from sluicegate.lint._schema import MODELS, validate
 from sluicegate.lint._types import LintError, field_path
@@ -305,5 +306,7 @@ def lint_documents(docs: Sequence[tuple[str, Any]]) -> list[LintError]:
 
 def lint_paths(paths: Iterable[Path | str]) -> tuple[int, list[LintError]]:
     """Lint the YAML files and directories in `paths`; returns how many documents were read, and the errors."""
+    paths = list(paths)
     docs, errors = load_paths(paths)
-    return len(docs), errors + lint_documents(docs)
+    projects, project_errors = lint_projects(paths)
+    return len(docs) + projects, errors + project_errors + lint_documents(docs)

@@ -10,6 +10,7 @@ PACKAGES = [
     "components.evaluate",
     "components.build",
     "components.stress_test",
+    "components.project",
 ]
 
 
