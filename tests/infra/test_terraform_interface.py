@@ -1,7 +1,10 @@
 """The Terraform house rules (STYLE.md rule 15), checked by parsing every file with python-hcl2."""
 
 import json
+import os
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -84,6 +87,7 @@ def test_helm_charts_are_pinned_and_values_come_from_templates():
         "argo_events",
         "argo_rollouts",
         "argo_cd",
+        "argocd_apps",
         "mlflow",
         "kube_prometheus_stack",
         "ingress_nginx",
@@ -118,3 +122,40 @@ def test_team_split_binds_admin_inside_the_namespace_only():
     bindings = [b["kubernetes_role_binding_v1"] for b in teams["resource"] if "kubernetes_role_binding_v1" in b]
     [admin] = [body for b in bindings for name, body in b.items() if name == "team_admin"]
     assert admin["role_ref"][0]["name"] == "admin"
+
+
+def test_terraform_fmt_is_clean():
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.fail("terraform is not installed: the infrastructure tests run `terraform fmt` itself")
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
+    done = subprocess.run(
+        [terraform, "fmt", "-check", "-recursive", "-diff", str(TERRAFORM)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, f"run `terraform fmt -recursive infra/terraform`:\n{done.stdout}"
+
+
+# Labels of the Argo Rollouts controller's metrics: namespaceNameLabels (namespace, name) plus the extras in
+# argo-rollouts v1.9.0 controller/metrics/prommetrics.go (the chart 2.41.0's appVersion).
+ROLLOUTS_METRIC_LABELS = {
+    "rollout_info": {"namespace", "name", "strategy", "traffic_router", "phase"},
+    "analysis_run_info": {"namespace", "name", "phase"},
+}
+
+
+def test_dashboard_filters_controller_metrics_only_on_labels_they_have():
+    dashboard = json.loads((TERRAFORM / "modules" / "argo-stack" / "dashboards" / "model-services.json").read_text())
+    seen = set()
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            for metric, selector in re.findall(r"\b([a-z_]+)\{([^}]*)\}", target["expr"]):
+                if metric in ROLLOUTS_METRIC_LABELS:
+                    seen.add(metric)
+                    labels = set(re.findall(r"(\w+)\s*(?:=~|!~|!=|=)", selector))
+                    extra = labels - ROLLOUTS_METRIC_LABELS[metric]
+                    assert not extra, f"panel {panel['title']!r}: {metric} has no label {extra}"
+    assert seen == set(ROLLOUTS_METRIC_LABELS)

@@ -56,6 +56,12 @@ module "eks" {
     kube-proxy             = {}
     vpc-cni                = { before_compute = true, configuration_values = jsonencode({ enableNetworkPolicy = "true" }) }
     eks-pod-identity-agent = {}
+    # Volume claims (the MLflow relay's state) need a CSI provisioner and a default StorageClass; EKS
+    # has neither without this add-on. Its defaultStorageClass option creates an encrypted gp3 one.
+    aws-ebs-csi-driver = {
+      service_account_role_arn = module.ebs_csi_irsa.iam_role_arn
+      configuration_values     = jsonencode({ defaultStorageClass = { enabled = true } })
+    }
   }
 
   vpc_id                   = module.vpc.vpc_id

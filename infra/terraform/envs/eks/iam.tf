@@ -53,6 +53,23 @@ module "irsa" {
   }
 }
 
+# The EBS CSI driver's controller creates and attaches volumes; AWS's managed policy through IRSA.
+module "ebs_csi_irsa" {
+  #checkov:skip=CKV_TF_1:Registry module pinned to an exact version, and .terraform.lock.hcl pins the providers; registry versions are immutable.
+  source  = "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts-eks"
+  version = "5.58.0"
+
+  role_name             = "${var.name}-ebs-csi"
+  attach_ebs_csi_policy = true
+
+  oidc_providers = {
+    main = {
+      provider_arn               = module.eks.oidc_provider_arn
+      namespace_service_accounts = ["kube-system:ebs-csi-controller-sa"]
+    }
+  }
+}
+
 resource "aws_iam_role" "pipeline" {
   name = "${var.name}-pipeline"
   assume_role_policy = jsonencode({

@@ -46,7 +46,7 @@ resource "helm_release" "argo_workflows" {
     team_namespaces          = local.team_namespaces
     workflow_service_account = var.pipeline_service_account
     steps_selector           = var.node_pools.steps_selector
-    controller_annotations   = local.annotations_for["argo_workflows"]
+    argo_annotations         = local.annotations_for["argo_workflows"]
     host                     = local.hosts.argo
     ingress_class            = var.ingress.class_name
   })]
@@ -89,6 +89,9 @@ resource "helm_release" "mlflow" {
     db_name                     = var.mlflow_database.name
     db_secret                   = kubernetes_secret_v1.mlflow_database.metadata[0].name
     service_account_annotations = local.annotations_for["mlflow"]
+    namespace                   = local.namespaces.mlflow
+    team_namespaces             = local.team_namespaces
+    image_tag                   = var.mlflow_server_version
     host                        = local.hosts.mlflow
     ingress_class               = var.ingress.class_name
   })]
@@ -102,6 +105,27 @@ resource "helm_release" "argo_cd" {
   chart      = "argo-cd"
   version    = var.chart_versions.argo_cd
   values = [templatefile("${path.module}/values/argo-cd.yaml.tftpl", {
+    host          = local.hosts.cd
+    ingress_class = var.ingress.class_name
+  })]
+  depends_on = [
+    helm_release.argo_workflows,
+    helm_release.argo_events,
+    helm_release.argo_rollouts,
+    helm_release.mlflow,
+    kubernetes_role_binding_v1.team_admin,
+  ]
+}
+
+# The root Application, in a release of its own: the argo-cd chart installs the Application CRD as an
+# ordinary template, so an Application in that same release fails on first install (argo-helm #1938).
+resource "helm_release" "argocd_apps" {
+  name       = "argocd-apps"
+  namespace  = kubernetes_namespace_v1.platform["cd"].metadata[0].name
+  repository = "https://argoproj.github.io/argo-helm"
+  chart      = "argocd-apps"
+  version    = var.chart_versions.argocd_apps
+  values = [templatefile("${path.module}/values/argocd-apps.yaml.tftpl", {
     namespace = local.namespaces.cd
     repo_url  = var.gitops.repo_url
     revision  = var.gitops.revision
@@ -117,14 +141,6 @@ resource "helm_release" "argo_cd" {
     team_destinations = [
       for name in local.team_namespaces : { server = "https://kubernetes.default.svc", namespace = name }
     ]
-    host          = local.hosts.cd
-    ingress_class = var.ingress.class_name
   })]
-  depends_on = [
-    helm_release.argo_workflows,
-    helm_release.argo_events,
-    helm_release.argo_rollouts,
-    helm_release.mlflow,
-    kubernetes_role_binding_v1.team_admin,
-  ]
+  depends_on = [helm_release.argo_cd]
 }

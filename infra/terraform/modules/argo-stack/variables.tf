@@ -95,6 +95,7 @@ variable "chart_versions" {
     argo_events           = optional(string, "2.4.22")
     argo_rollouts         = optional(string, "2.41.0")
     argo_cd               = optional(string, "10.1.1")
+    argocd_apps           = optional(string, "2.0.5")
     mlflow                = optional(string, "1.11.5")
     kube_prometheus_stack = optional(string, "88.5.3")
     ingress_nginx         = optional(string, "4.15.1")
@@ -104,5 +105,16 @@ variable "chart_versions" {
   validation {
     condition     = alltrue([for v in values(var.chart_versions) : can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", v))])
     error_message = "Chart versions must be exact (MAJOR.MINOR.PATCH), never ranges."
+  }
+}
+
+variable "mlflow_server_version" {
+  description = "Tag of the MLflow server image (burakince/mlflow, the chart's image). The chart's own default, 3.15.1, is older than the client the pipeline steps use (pyproject.toml: mlflow>=3.17,<3.19); keep this inside that range."
+  type        = string
+  default     = "3.17.2"
+
+  validation {
+    condition     = can(regex("^3\\.(17|18)\\.[0-9]+$", var.mlflow_server_version))
+    error_message = "mlflow_server_version must be 3.17.x or 3.18.x, the range of the MLflow client in pyproject.toml."
   }
 }
