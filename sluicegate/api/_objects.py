@@ -25,7 +25,7 @@ from sluicegate import __version__
 from sluicegate.api._http import json_response, threaded
 from sluicegate.api._resources import list_body
 from sluicegate.api._selectors import label_matcher
-from sluicegate.api._validate import validate
+from sluicegate.api._validate import known_templates, lint
 from sluicegate.api._workflows import accept
 from sluicegate.errors import ManifestError
 from sluicegate.store import Store
@@ -112,8 +112,8 @@ def apply_document(store: Store, doc: dict[str, Any]) -> tuple[dict[str, Any], s
     meta = doc.get("metadata")
     if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):
         raise ManifestError("metadata.name is required", where=f"{kind}: metadata.name", fix="name the object")
-    validate(kind, doc)
     name, ns = meta.get("name"), str(meta.get("namespace") or "")
+    lint(kind, doc, known_templates(store, ns))
     if not name or store.try_get(kind, ns, name) is None:
         return (accept(store, doc) if kind == "Workflow" else store.create(doc)), "created"
     return store.apply(doc)

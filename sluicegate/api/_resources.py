@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from sluicegate.api._http import json_response, threaded
 from sluicegate.api._selectors import label_matcher
-from sluicegate.api._validate import lint, validate
+from sluicegate.api._validate import known_templates, lint
 from sluicegate.errors import ConflictError, ManifestError
 from sluicegate.store import Store
 
@@ -121,7 +121,7 @@ class ArgoKind:
     def create(self, request: Request, body: Doc) -> Response:
         """`POST .../{namespace}`: validate, then store (409 when the name is taken)."""
         doc = self._doc(body, request)
-        validate(self.kind, doc)
+        self._check(request, doc)
         if _dry_run(body):
             return json_response(doc)
         store = _store(request)
@@ -132,10 +132,12 @@ class ArgoKind:
     def lint(self, request: Request, body: Doc) -> Response:
         """`POST .../{namespace}/lint`: the document back when valid, 400 with the field path when not."""
         doc = self._doc(body, request)
-        store = _store(request)
-        known = store.list("WorkflowTemplate", doc["metadata"]["namespace"] or None)
-        lint(self.kind, doc, known + store.list("ClusterWorkflowTemplate"))
+        self._check(request, doc)
         return json_response(doc)
+
+    def _check(self, request: Request, doc: Doc) -> None:
+        """The checks of `sluice lint` against the stored templates: 400 naming every problem."""
+        lint(self.kind, doc, known_templates(_store(request), doc["metadata"].get("namespace") or ""))
 
     def get(self, request: Request, body: Doc) -> Response:
         """`GET .../{namespace}/{name}`: the object or 404."""
@@ -146,7 +148,7 @@ class ArgoKind:
         doc = self._doc(body, request)
         name = request.path_params["name"]
         doc["metadata"]["name"] = name
-        validate(self.kind, doc)
+        self._check(request, doc)
         given = str(doc["metadata"].get("resourceVersion") or "")
 
         def replace(old: Doc) -> Doc:

@@ -6,15 +6,15 @@ field path (`spec.templates[0].container.command: Input should be a valid list`)
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pydantic
 from hera.workflows import models
 
 from sluicegate.errors import ManifestError
+from sluicegate.store import Store
 
-__all__ = ["ARGO_MODELS", "field_path", "lint", "validate"]
+__all__ = ["ARGO_MODELS", "field_path", "known_templates", "lint", "problems", "validate"]
 
 #: The Argo kinds this API validates with Hera's generated models.
 ARGO_MODELS: dict[str, type[pydantic.BaseModel]] = {
@@ -86,8 +86,13 @@ def _check_entrypoint(kind: str, doc: dict[str, Any], spec: dict[str, Any], at: 
         )
 
 
-def lint(kind: str, doc: dict[str, Any], known: list[dict[str, Any]] | None = None) -> None:
-    """Validate, then run the project's linter (`sluicegate.lint.lint_documents`) when it is installed.
+def known_templates(store: Store, namespace: str) -> list[dict[str, Any]]:
+    """The WorkflowTemplates of `namespace` (all when empty) and every ClusterWorkflowTemplate."""
+    return [*store.list("WorkflowTemplate", namespace or None), *store.list("ClusterWorkflowTemplate")]
+
+
+def problems(kind: str, doc: dict[str, Any], known: list[dict[str, Any]] | None = None) -> list[str]:
+    """Every problem `sluice lint` finds in `doc`, one line each (`path: what; fix`).
 
     Args:
         kind: the Argo kind.
@@ -95,27 +100,34 @@ def lint(kind: str, doc: dict[str, Any], known: list[dict[str, Any]] | None = No
         known: stored (Cluster)WorkflowTemplates that template references may resolve to; problems of
             these are not reported.
     """
-    validate(kind, doc)
-    try:
-        linter = importlib.import_module("sluicegate.lint")
-    except ImportError:
-        return
-    lint_documents = getattr(linter, "lint_documents", None)
-    if lint_documents is None:
-        return
+    from sluicegate.lint import lint_documents  # the linter pulls in its schema models: loaded on first use
+
     label = "request"
     full = {"apiVersion": "argoproj.io/v1alpha1", **doc, "kind": kind}
     name = full["metadata"].get("name")
     others = [
         ("store", d) for d in known or [] if not (d.get("kind") == kind and d["metadata"].get("name") == name and name)
     ]
-    problems = [p for p in lint_documents([(label, full), *others]) if getattr(p, "file", label) == label]
-    if problems:
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        path = getattr(first, "path", "")
-        raise ManifestError(
-            f"{getattr(first, 'message', first)}{more}",
-            where=f"{_label(kind, doc)}: {path}" if path else _label(kind, doc),
-            fix=str(getattr(first, "fix", "")),
-        )
+    # A reference to a template not stored (yet) is left to the controller: `sluice apply` of a folder sends
+    # its documents in file order, and a missing workflowTemplateRef of a Workflow is a 400 of its own.
+    found = [p for p in lint_documents([(label, full), *others]) if p.file == label and "linted set" not in p.message]
+    return [f"{p.path}: {p.message}; {p.fix}" if p.path else f"{p.message}; {p.fix}" for p in found]
+
+
+def lint(kind: str, doc: dict[str, Any], known: list[dict[str, Any]] | None = None) -> None:
+    """Validate, then run the same checks as `sluice lint`; ManifestError (400) naming every problem.
+
+    Argo rejects an invalid template when it is created; this does the same with the project's linter,
+    which checks more (unknown fields, DAG cycles, undeclared parameters) and names every problem, one a
+    line, instead of the first.
+
+    Args:
+        kind: the Argo kind.
+        doc: the document to lint.
+        known: stored (Cluster)WorkflowTemplates that template references may resolve to.
+    """
+    found = problems(kind, doc, known) if kind in ARGO_MODELS and isinstance(doc.get("metadata"), dict) else []
+    if found:
+        # One problem a line, each with the object and field path; the CLI prints them as they come.
+        raise ManifestError("\n".join(f"{_label(kind, doc)}: {line}" for line in found))
+    validate(kind, doc)

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from sluicegate.api._http import Handler, json_response, threaded
 from sluicegate.api._resources import API_VERSION, ArgoKind
-from sluicegate.api._validate import validate
+from sluicegate.api._validate import known_templates, lint
 from sluicegate.errors import ManifestError, ServiceError
 from sluicegate.store import Store, utc_now
 
@@ -134,7 +134,7 @@ def submit(request: Request, body: Doc) -> Response:
             fix="use WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow",
         )
     wf.setdefault("metadata", {})["namespace"] = ns
-    validate("Workflow", wf)
+    lint("Workflow", wf, known_templates(store, ns))
     if opts.get("dryRun") or opts.get("serverDryRun"):
         return json_response(wf)
     return json_response(accept(store, wf))

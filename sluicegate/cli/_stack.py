@@ -170,6 +170,11 @@ def apply(paths: Annotated[list[Path], typer.Argument(help="YAML files or folder
                     message = resp.json().get("message", resp.text)
                 except ValueError:
                     message = resp.text
+                lines = str(message).splitlines()
+                if len(lines) > 1:  # the API names every problem, one a line
+                    for line in lines:
+                        typer.echo(f"error: {where}: {line}", err=True)
+                    message = f"{len(lines)} problems (above); nothing was applied from this document"
                 raise ManifestError(f"rejected (HTTP {resp.status_code}): {message}", where=where)
             body = resp.json()
             name = body["object"]["metadata"]["name"]

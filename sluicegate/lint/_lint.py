@@ -11,6 +11,7 @@ calls pass every required input and nothing undeclared. Other kinds are skipped.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,18 +169,26 @@ def _entry_errors(d: _Doc, by_name: dict[str, Any], index: Index) -> tuple[list[
                             f"add {{name: {p.get('name')}, value: ...}}",
                         )
                     )
-            for name in sorted(set(_names((spec.get("arguments") or {}).get("parameters"))) - set(_names(target_args))):
+            known = _names(target_args)
+            for name in sorted(set(_names((spec.get("arguments") or {}).get("parameters"))) - set(known)):
+                close = difflib.get_close_matches(name, known, n=1)
                 errors.append(
                     d.error(
                         "arguments.parameters",
                         f"passes {name!r}, which WorkflowTemplate {ref.get('name')!r} does not declare",
-                        "remove it or fix its name (Argo would accept it and nothing would read it)",
+                        f"did you mean `{close[0]}`?"
+                        if close
+                        else f"remove it or use one of: {', '.join(known) or '(none declared)'}",
                     )
                 )
             declared |= set(_names(target_args))
     elif d.kind != "WorkflowTemplate" and d.kind != "ClusterWorkflowTemplate" and not spec.get("entrypoint"):
         errors.append(
-            d.error("", "has neither entrypoint nor workflowTemplateRef", "set entrypoint to one of its templates")
+            d.error(
+                "entrypoint",
+                "is required (there is no workflowTemplateRef either)",
+                f"set it to one of its templates: {', '.join(sorted(by_name)) or '(none)'}",
+            )
         )
     for field in ("entrypoint", "onExit"):
         called = spec.get(field)
