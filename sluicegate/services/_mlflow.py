@@ -65,6 +65,9 @@ class MlflowServer:
             "MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS": "true",
             "MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY": _fernet_key(self.home),
             "MLFLOW_WEBHOOK_CACHE_TTL": "1",
+            # MLflow's job runner (huey consumers for GenAI jobs) adds ~10 processes and ~1.5 GB per server;
+            # nothing in Sluicegate submits MLflow jobs.
+            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
         }
         self._proc = ManagedProcess(argv, self.home / "mlflow.log", env=env, cwd=self.home)
         wait_http(f"{self.url}/health", timeout, self._proc.proc, self._proc.log)
