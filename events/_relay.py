@@ -4,7 +4,8 @@ One replica, with its watermark on the volume.
 
 Called by `events.manifests()`. The relay needs no Kubernetes API access, so its pod mounts no token.
 It reads the webhook secret from Secret `mlflow-webhook` (key `secret`), registers MLflow's registry
-webhook pointing at its Service, and posts CloudEvents to the `mlflow` EventSource's Service.
+webhook pointing at its Service, and posts CloudEvents to the `mlflow` EventSource's Service with the
+bearer token of Secret `mlflow-events-auth` (the EventSource's `authSecret`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 from typing import Any
 
 from events._build import NAMESPACE, meta
-from events._sources import MLFLOW_PORT, service_url
+from events._sources import MLFLOW_AUTH_SECRET, MLFLOW_PORT, service_url
 
 __all__ = ["RELAY_NAME", "RELAY_PORT", "relay_manifests"]
 
@@ -25,6 +26,7 @@ _DEFAULT_IMAGE = "ghcr.io/sluicegate/components:0.1.0"
 _MLFLOW = f"http://mlflow.{NAMESPACE}.svc:5000"
 _STATE_DIR = "/var/lib/relay"
 _SECRET_DIR = "/etc/relay-secret"
+_TOKEN_DIR = "/etc/relay-sink-token"
 _UID = 10001  # the components image's user
 
 
@@ -40,6 +42,7 @@ def _container(mlflow: str) -> dict[str, Any]:
         "--listen-port", str(RELAY_PORT),
         "--state", f"{_STATE_DIR}/state.json",
         "--secret-file", f"{_SECRET_DIR}/secret",
+        "--sink-token-file", f"{_TOKEN_DIR}/{MLFLOW_AUTH_SECRET[1]}",
         "--register-webhook",
         "--public-url", f"http://{RELAY_NAME}.{NAMESPACE}.svc:{RELAY_PORT}/webhook",
     ]  # fmt: skip
@@ -65,6 +68,7 @@ def _container(mlflow: str) -> dict[str, Any]:
             {"name": "state", "mountPath": _STATE_DIR},
             {"name": "tmp", "mountPath": "/tmp"},
             {"name": "webhook-secret", "mountPath": _SECRET_DIR, "readOnly": True},  # a file, not an env var
+            {"name": "sink-token", "mountPath": _TOKEN_DIR, "readOnly": True},
         ],
     }
 
@@ -97,6 +101,10 @@ def relay_manifests(mlflow: str = _MLFLOW) -> list[dict[str, Any]]:
                         {
                             "name": "webhook-secret",
                             "secret": {"secretName": "mlflow-webhook", "defaultMode": 0o400},
+                        },
+                        {
+                            "name": "sink-token",
+                            "secret": {"secretName": MLFLOW_AUTH_SECRET[0], "defaultMode": 0o400},
                         },
                     ],
                 },

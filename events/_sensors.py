@@ -199,26 +199,37 @@ def train_on_push(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
 def _evaluate(
     cfg: SensorsConfig, name: str, dep: str, model_key: str, version_key: str
 ) -> tuple[Trigger, dict[str, Any]]:
-    """Submit evaluate-and-deploy for the model version an event names."""
+    """Submit evaluate-and-deploy for the model version an event names.
+
+    Only the model's name and version come from the event. Where the model is loaded from (the template's
+    `mlflow-tracking-uri`, the project's MLflow service) is pinned by the template, so an event naming
+    another MLflow server can never make a step load and run that server's code.
+    """
     params = {
         "model-name": _param(dep, "", key=model_key),
         "model-version": _param(dep, "", key=version_key),
-        "mlflow-tracking-uri": _param(dep, "", key="body.tracking_uri"),
     }
     return _submit(name, dep, cfg.evaluate_template, params, f"mlflow-{dep}")
 
 
 def evaluate_on_mlflow(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
-    """Sensor `evaluate-on-mlflow`: model versions and tagged runs from outside our pipeline get evaluated."""
+    """Sensor `evaluate-on-mlflow`: a model from outside our pipeline is evaluated only when asked for.
+
+    The request is the run tag `sluicegate.evaluate=true`, set by a caller MLflow authenticated. A version
+    registered while its tagged run ran is evaluated when the run finishes; one registered after the run
+    finished, when it is created. Untagged versions start nothing (registering is not deploying).
+    """
     cfg = cfg or SensorsConfig()
-    not_ours = DataFilter(path="body.produced_by_pipeline", type="bool", value=["false"])
+    asked = [
+        DataFilter(path="body.produced_by_pipeline", type="bool", value=["false"]),
+        DataFilter(path="body.evaluate_tagged", type="bool", value=["true"]),
+    ]
     version = EventDependency(
         name="version-created",
         event_source_name="mlflow",
         event_name="model-version-created",
-        # a version from a run tagged for evaluation is evaluated when that run finishes instead
         filters=EventDependencyFilter(
-            data=[not_ours, DataFilter(path="body.evaluate_tagged", type="bool", value=["false"])]
+            data=[*asked, DataFilter(path="body.registered_after_run", type="bool", value=["true"])]
         ),
     )
     run = EventDependency(
@@ -227,10 +238,10 @@ def evaluate_on_mlflow(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]
         event_name="run-finished",
         filters=EventDependencyFilter(
             data=[
-                not_ours,
-                DataFilter(path="body.evaluate_tagged", type="bool", value=["true"]),
+                *asked,
                 DataFilter(path="body.status", type="string", value=["^FINISHED$"]),
                 DataFilter(path="body.model_version", type="string", value=["^[0-9]+$"]),
+                DataFilter(path="body.registered_during_run", type="bool", value=["true"]),
             ]
         ),
     )

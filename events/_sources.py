@@ -1,6 +1,9 @@
 """The EventSources: `github` (push webhooks), `mlflow` (CloudEvents from the relay), `workflow-events`.
 
 Called by `events.manifests()`. Ports and endpoints here are what the local event runtime serves too.
+Every EventSource authenticates its sender: `github` by GitHub's HMAC signature (`webhookSecret`), `mlflow`
+and `workflow-events` by Argo Events' `authSecret` (`Authorization: Bearer <token>`), whose tokens only
+the relay and the pipelines' exit handler hold.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from events._build import NAMESPACE, dump, meta, pod_template, secret
 
 __all__ = [
     "GITHUB_PORT",
+    "MLFLOW_AUTH_SECRET",
     "MLFLOW_EVENTS",
     "MLFLOW_PORT",
+    "OUTCOME_AUTH_SECRET",
     "OUTCOME_PORT",
     "GithubConfig",
     "event_sources",
@@ -41,6 +46,10 @@ OUTCOME_PORT = 12002
 #: Event names of the `mlflow` EventSource, each at `/mlflow/<name>`.
 MLFLOW_EVENTS = ("run-finished", "model-version-created")
 _MAX_PAYLOAD = 25 * 1024 * 1024  # GitHub's own webhook payload cap
+#: Secret (name, key) with the bearer token of the `mlflow` EventSource; the relay sends it.
+MLFLOW_AUTH_SECRET = ("mlflow-events-auth", "token")
+#: Secret (name, key) with the bearer token of the `workflow-events` EventSource; the exit handler sends it.
+OUTCOME_AUTH_SECRET = ("workflow-events-auth", "token")
 
 
 class GithubConfig(BaseModel):
@@ -63,7 +72,7 @@ def service_url(source: str, port: int) -> str:
     return f"http://{source}-eventsource-svc.{NAMESPACE}.svc:{port}"
 
 
-def _hook(source: str, port: int, endpoint: str, url: str = "") -> WebhookContext:
+def _hook(source: str, port: int, endpoint: str, url: str = "", auth: tuple[str, str] | None = None) -> WebhookContext:
     # `url` is required by the schema; only hook-registering sources (GitHub with a token) use it.
     return WebhookContext(
         port=str(port),
@@ -71,6 +80,7 @@ def _hook(source: str, port: int, endpoint: str, url: str = "") -> WebhookContex
         method="POST",
         url=url or service_url(source, port),
         max_payload_size=str(_MAX_PAYLOAD),
+        auth_secret=secret(*auth) if auth else None,
     )
 
 
@@ -97,10 +107,13 @@ def github_source(cfg: GithubConfig | None = None) -> dict[str, Any]:
 
 
 def mlflow_source() -> dict[str, Any]:
-    """EventSource `mlflow`: CloudEvents (HTTP binary mode) posted by the relay at :12001/mlflow/<event>."""
+    """EventSource `mlflow`: CloudEvents (HTTP binary mode) posted by the relay at :12001/mlflow/<event>.
+
+    Only the relay holds the bearer token of Secret `mlflow-events-auth`.
+    """
     webhook = {
         name: WebhookEventSource(
-            webhook_context=_hook("mlflow", MLFLOW_PORT, f"/mlflow/{name}").model_copy(
+            webhook_context=_hook("mlflow", MLFLOW_PORT, f"/mlflow/{name}", auth=MLFLOW_AUTH_SECRET).model_copy(
                 update={"metadata": {"source": "mlflow"}}
             )
         )
@@ -114,10 +127,12 @@ def mlflow_source() -> dict[str, Any]:
 
 
 def workflow_events_source() -> dict[str, Any]:
-    """EventSource `workflow-events`: outcome records posted by the pipelines' exit handler."""
-    webhook = {
-        "outcome": WebhookEventSource(webhook_context=_hook("workflow-events", OUTCOME_PORT, "/workflow-outcome"))
-    }
+    """EventSource `workflow-events`: outcome records posted by the pipelines' exit handler.
+
+    Only the exit handler holds the bearer token of Secret `workflow-events-auth`.
+    """
+    ctx = _hook("workflow-events", OUTCOME_PORT, "/workflow-outcome", auth=OUTCOME_AUTH_SECRET)
+    webhook = {"outcome": WebhookEventSource(webhook_context=ctx)}
     es = EventSource(
         metadata=meta("workflow-events"),
         spec=EventSourceSpec(service=_service(OUTCOME_PORT), template=pod_template(), webhook=webhook),

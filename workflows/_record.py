@@ -6,21 +6,25 @@ that broke) and reads everything from environment variables, so no workflow valu
 the script's source. When the workflow names an MLflow server and a model, the record also carries the
 model version the workflow registered (found by its `argo.workflow` tag) or judged, the evaluate
 decision, the training run's metrics and a link to it. With `notify-url` set it also POSTs the record
-there (e.g. a webhook EventSource that announces outcomes). A failed lookup or POST is a warning, never
-a failed exit handler.
+there (e.g. a webhook EventSource that announces outcomes), with the bearer token of Secret
+`workflow-events-auth` (that EventSource's `authSecret`) when the Secret exists. A failed lookup or POST is
+a warning, never a failed exit handler.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hera.workflows import Env, Script
+from hera.workflows import Env, Script, SecretEnv
 
 from workflows._common import RECORD_IMAGE, SERVICE_ACCOUNT, Sizing, container_security, pod_security, retry, tmp_volume
 
-__all__ = ["NAME", "SOURCE", "record_outcome"]
+__all__ = ["NAME", "NOTIFY_TOKEN_SECRET", "SOURCE", "record_outcome"]
 
 NAME = "record-outcome"
+#: Secret (name, key) of the `workflow-events` EventSource's bearer token; repeated from `events` because
+#: the workflow definitions do not import the events definitions.
+NOTIFY_TOKEN_SECRET = ("workflow-events-auth", "token")
 SIZING = Sizing(
     cpu_request="50m",
     cpu_limit="200m",
@@ -87,7 +91,10 @@ body = json.dumps(record, sort_keys=True)
 print(body)
 url = env.get("NOTIFY_URL", "")
 if url:
-    request = urllib.request.Request(url, data=body.encode(), headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if env.get("NOTIFY_TOKEN"):
+        headers["Authorization"] = "Bearer " + env["NOTIFY_TOKEN"]
+    request = urllib.request.Request(url, data=body.encode(), headers=headers)
     try:
         urllib.request.urlopen(request, timeout=10).close()
     except OSError as e:
@@ -107,6 +114,10 @@ def record_outcome(parameters: Sequence[str]) -> Script:
         Env(name="WORKFLOW_FAILURES", value="{{workflow.failures}}"),
         Env(name="WORKFLOW_DURATION", value="{{workflow.duration}}"),
         Env(name="NOTIFY_URL", value="{{workflow.parameters.notify-url}}"),
+        # optional: a namespace without the Secret still records outcomes (the POST is then refused, a warning)
+        SecretEnv(
+            name="NOTIFY_TOKEN", secret_name=NOTIFY_TOKEN_SECRET[0], secret_key=NOTIFY_TOKEN_SECRET[1], optional=True
+        ),
         Env(name="PYTHONDONTWRITEBYTECODE", value="1"),
         *(Env(name="P_" + p.upper().replace("-", "_"), value=f"{{{{workflow.parameters.{p}}}}}") for p in parameters),
     ]

@@ -14,6 +14,21 @@ from components.relay._mlflow import MlflowError
 from components.relay._relay import Relay, RelayConfig
 
 
+def _read_secret(path: Path | None, env: str, what: str) -> str:
+    """The value from the file (a Secret volume) or the environment; "" after printing why it is missing."""
+    if path is not None:
+        try:
+            value = path.read_text().strip()
+        except OSError as e:
+            print(f"error: cannot read {what} from {path}: {e.strerror}", file=sys.stderr)
+            return ""
+    else:
+        value = os.environ.get(env, "").strip()
+    if not value:
+        print(f"error: {path or f'environment variable {env}'} ({what}) is empty; set it", file=sys.stderr)
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, start the relay, wait for a signal."""
     p = argparse.ArgumentParser(prog="python -m components.relay", description=__doc__)
@@ -24,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--state", type=Path, required=True, help="JSON file for the watermark and seen deliveries")
     p.add_argument("--secret-env", default="MLFLOW_WEBHOOK_SECRET", help="env var holding the webhook secret")
     p.add_argument("--secret-file", type=Path, default=None, help="file holding the webhook secret (wins over env)")
+    p.add_argument(
+        "--sink-token-env", default="SINK_TOKEN", help="env var holding the EventSource's bearer token (authSecret)"
+    )
+    p.add_argument("--sink-token-file", type=Path, default=None, help="file holding that token (wins over env)")
     p.add_argument("--poll-interval", type=float, default=2.0)
     p.add_argument("--window", type=float, default=300.0, help="accepted webhook timestamp skew, seconds")
     p.add_argument("--register-webhook", action="store_true", help="create/update the MLflow webhook at start")
@@ -37,23 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s relay %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll request is noise
-    if args.secret_file is not None:
-        try:
-            secret = args.secret_file.read_text().strip()
-        except OSError as e:
-            print(f"error: cannot read the webhook secret from {args.secret_file}: {e.strerror}", file=sys.stderr)
-            return 2
-    else:
-        secret = os.environ.get(args.secret_env, "")
-    if not secret:
-        where = args.secret_file or f"environment variable {args.secret_env}"
-        print(f"error: {where} (the webhook secret) is empty; set it", file=sys.stderr)
+    secret = _read_secret(args.secret_file, args.secret_env, "the webhook secret")
+    sink_token = _read_secret(args.sink_token_file, args.sink_token_env, "the EventSource's bearer token")
+    if not secret or not sink_token:
         return 2
     cfg = RelayConfig(
         mlflow=args.mlflow,
         sink=args.sink,
         state=args.state,
         secret=secret,
+        sink_token=sink_token,
         host=args.listen_host,
         port=args.listen_port,
         poll_interval=args.poll_interval,

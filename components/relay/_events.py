@@ -1,11 +1,16 @@
 """The CloudEvents the relay emits, built from MLflow objects, with the fields the Sensors filter on.
 
 Called by the relay. `produced_by_pipeline` is true when the run carries the `argo.workflow` tag (set by
-our training step); `evaluate_tagged` when it carries `sluicegate.evaluate=true` (e.g. a notebook run).
+our training step); `evaluate_tagged` when it carries `sluicegate.evaluate=true` (e.g. a notebook run: the
+explicit request, set by a caller MLflow authenticated, to evaluate and deploy its model). A tagged run's
+model version is announced for evaluation exactly once: by `run-finished` when it was registered while the
+run ran (`registered_during_run`), by `model-version-created` when it was registered after the run finished
+(`registered_after_run`).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,10 +51,17 @@ def _flags(tags: dict[str, str]) -> dict[str, bool]:
     }
 
 
+def _created_ms(version: dict[str, Any]) -> int:
+    # MLflow's webhook payload may lack the timestamp; the webhook is sent as the version is created
+    return int(version.get("creation_timestamp") or time.time() * 1000)
+
+
 def model_version_event(version: dict[str, Any], run: dict[str, Any] | None, tracking_uri: str) -> RelayEvent:
     """`model-version-created` for a registered model version."""
     name, number = str(version.get("name", "")), str(version.get("version", ""))
     run_tags = tags_of(run)
+    info = (run or {}).get("info") or {}
+    end = int(info.get("end_time") or 0)
     data = {
         "name": name,
         "version": number,
@@ -59,6 +71,8 @@ def model_version_event(version: dict[str, Any], run: dict[str, Any] | None, tra
         "run_tags": run_tags,
         "workflow": run_tags.get(PIPELINE_TAG, ""),
         "tracking_uri": tracking_uri,
+        "run_status": str(info.get("status") or ""),
+        "registered_after_run": info.get("status") == "FINISHED" and 0 < end < _created_ms(version),
         **_flags(run_tags),
     }
     return RelayEvent(
@@ -88,6 +102,7 @@ def run_finished_event(run: dict[str, Any], versions: list[dict[str, Any]], trac
         "params": {str(p["key"]): str(p.get("value", "")) for p in data_.get("params") or []},
         "model_name": str(newest.get("name", "")) if newest else "",
         "model_version": str(newest.get("version", "")) if newest else "",
+        "registered_during_run": bool(newest) and _created_ms(newest or {}) <= int(info.get("end_time") or 0),
         "workflow": tags.get(PIPELINE_TAG, ""),
         "tracking_uri": tracking_uri,
         **_flags(tags),

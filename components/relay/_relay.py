@@ -40,6 +40,7 @@ class RelayConfig:
     sink: str  # base URL of the `mlflow` EventSource: <sink>/<event-name>
     state: Path
     secret: str
+    sink_token: str = ""  # bearer token of the `mlflow` EventSource (its authSecret)
     host: str = "127.0.0.1"
     port: int = 0
     poll_interval: float = 2.0
@@ -111,8 +112,11 @@ class Relay:
         )
         msg = to_binary_event(ce)
         url = f"{self.cfg.sink.rstrip('/')}/{event.event}"
+        headers = dict(msg.headers)
+        if self.cfg.sink_token:
+            headers["Authorization"] = f"Bearer {self.cfg.sink_token}"
         try:
-            r = self._http.post(url, headers=msg.headers, content=msg.body)
+            r = self._http.post(url, headers=headers, content=msg.body)
         except httpx.HTTPError as e:
             raise RuntimeError(f"POST {url}: {type(e).__name__}: {e}") from e
         if r.status_code >= 300:

@@ -28,7 +28,7 @@ from sluicegate.engine import _artifacts
 from sluicegate.engine._images import runtime_for
 from sluicegate.engine._podfs import PathMapper, collect_outputs, container_order, declared_paths
 from sluicegate.engine._zygote import private_tmp_supported
-from sluicegate.errors import SluiceError
+from sluicegate.errors import NotFoundError, SluiceError
 from sluicegate.localdns import resolve, services_of_home
 from sluicegate.store import Store, utc_now
 
@@ -378,16 +378,23 @@ class Executor:
         if not self.private_tmp:
             env["TMPDIR"] = str(mapper.tmp)
         for var in spec.get("env") or []:
-            env[str(var["name"])] = mapper.rewrite(self._env_value(job, var))
+            value = self._env_value(job, var)
+            if value is not None:
+                env[str(var["name"])] = mapper.rewrite(value)
         return env
 
-    def _env_value(self, job: Job, var: dict[str, Any]) -> str:
+    def _env_value(self, job: Job, var: dict[str, Any]) -> str | None:
         if "value" in var:
             return str(var["value"])
         source = var.get("valueFrom") or {}
         if "secretKeyRef" in source and self.secrets is not None:
             ref = source["secretKeyRef"]
-            return self.secrets(str(ref["name"]), str(ref["key"]))
+            try:
+                return self.secrets(str(ref["name"]), str(ref["key"]))
+            except NotFoundError:
+                if ref.get("optional") is True:  # Kubernetes leaves the variable of a missing optional key unset
+                    return None
+                raise
         field_path = (source.get("fieldRef") or {}).get("fieldPath", "")
         return {"metadata.name": job.node_id, "metadata.namespace": job.namespace}.get(field_path, "")
 

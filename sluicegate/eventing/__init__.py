@@ -11,7 +11,7 @@ from sluicegate.eventing._filters import filter_event
 from sluicegate.eventing._gotemplate import TemplateError, render
 from sluicegate.eventing._journal import EVENT_KIND, event_name, list_events, prune_events, record_event
 from sluicegate.eventing._params import apply_parameters, resolve_parameter
-from sluicegate.eventing._part import RELAY_SECRET, EventsPart
+from sluicegate.eventing._part import MLFLOW_AUTH_SECRET, OUTCOME_AUTH_SECRET, RELAY_SECRET, EventsPart
 from sluicegate.eventing._paths import MISSING, get_path, set_path
 from sluicegate.eventing._receive import Answer, Receiver
 from sluicegate.eventing._sources import Endpoint, endpoints_of
@@ -20,6 +20,8 @@ from sluicegate.eventing._triggers import TriggerFailed, TriggerRunner, slack_ap
 __all__ = [
     "EVENT_KIND",
     "MISSING",
+    "MLFLOW_AUTH_SECRET",
+    "OUTCOME_AUTH_SECRET",
     "RELAY_SECRET",
     "Answer",
     "Endpoint",

@@ -32,13 +32,27 @@ from sluicegate.services import ManagedProcess, free_port, wait_http
 from sluicegate.stack import StackContext
 from sluicegate.store import Store
 
-__all__ = ["RELAY_SECRET", "EventsPart"]
+__all__ = ["MLFLOW_AUTH_SECRET", "OUTCOME_AUTH_SECRET", "RELAY_SECRET", "EventsPart"]
 
 #: The MLflow webhook secret shared by MLflow and the relay (generated when missing).
 RELAY_SECRET = ("mlflow-webhook", "secret")
+#: The `mlflow` EventSource's `authSecret`: the relay's bearer token (generated when missing).
+MLFLOW_AUTH_SECRET = ("mlflow-events-auth", "token")
+#: The `workflow-events` EventSource's `authSecret`: the exit handler's bearer token (generated when missing).
+OUTCOME_AUTH_SECRET = ("workflow-events-auth", "token")
 _RELAY_ENV = "SLUICE_RELAY_SECRET"
+_SINK_TOKEN_ENV = "SLUICE_RELAY_SINK_TOKEN"
 _PORTS_ENV = "SLUICE_EVENTS_PORTS"
 _KEEP_ENV = "SLUICE_EVENTS_KEEP"
+
+
+def _ensure_secret(ctx: StackContext, name: str, key: str) -> str:
+    """The Secret's value, generated (random, URL-safe) and stored when missing."""
+    value = ctx.secrets.try_get(name, key)
+    if not value:
+        value = pysecrets.token_urlsafe(32)
+        ctx.secrets.set(name, key, value)
+    return value
 
 
 def _int_env(name: str, default: int) -> int:
@@ -103,6 +117,8 @@ class EventsPart:
         """Serve EventSources, start the controller and (if MLflow is known) the relay."""
         self.ctx = ctx
         self._stop.clear()
+        for name, key in (RELAY_SECRET, MLFLOW_AUTH_SECRET, OUTCOME_AUTH_SECRET):
+            _ensure_secret(ctx, name, key)
         keep = _int_env(_KEEP_ENV, 10_000)
         self.controller = SensorController(ctx.store, TriggerRunner(ctx.store, ctx.secrets), keep_events=keep)
         self.receiver = Receiver(ctx.store, ctx.secrets, lambda doc: None)
@@ -244,10 +260,8 @@ class EventsPart:
 
     # -- relay -------------------------------------------------------------------------------------
     def _start_relay(self, ctx: StackContext) -> str:
-        secret = ctx.secrets.try_get(*RELAY_SECRET)
-        if not secret:
-            secret = pysecrets.token_urlsafe(32)
-            ctx.secrets.set(*RELAY_SECRET, secret)
+        secret = _ensure_secret(ctx, *RELAY_SECRET)
+        sink_token = _ensure_secret(ctx, *MLFLOW_AUTH_SECRET)
         sink = self.url_of("mlflow", "run-finished").rsplit("/", 1)[0]
         port = free_port()
         home = ctx.settings.home
@@ -259,10 +273,13 @@ class EventsPart:
             "--listen-port", str(port),
             "--state", str(home / "events" / "relay-state.json"),
             "--secret-env", _RELAY_ENV,
+            "--sink-token-env", _SINK_TOKEN_ENV,
             "--poll-interval", str(self.relay_poll_interval),
             "--register-webhook",
         ]  # fmt: skip
-        self.relay = ManagedProcess(argv, home / "logs" / "relay.log", env={_RELAY_ENV: secret})
+        self.relay = ManagedProcess(
+            argv, home / "logs" / "relay.log", env={_RELAY_ENV: secret, _SINK_TOKEN_ENV: sink_token}
+        )
         self.relay_url = f"http://{self._host()}:{port}/webhook"
         wait_http(f"http://{self._host()}:{port}/health", 60, self.relay.proc, self.relay.log)
         return self.relay_url

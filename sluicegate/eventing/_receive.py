@@ -2,10 +2,13 @@
 
 Called by the HTTP servers of `_server` for every request on an EventSource endpoint. The event is stored
 in the journal (durably) before the caller answers 200. Answers, in order of checks:
-405 wrong method · 413 body over the limit · 401 bad bearer token (webhook `authSecret`) ·
+401 bad bearer token (`authSecret`, checked first and before the body is read, as Argo Events does:
+`Invalid Authorization Header` without `Bearer `, `Invalid Auth token` for a wrong one; 500 `Error
+loading auth token` when the Secret is missing) · 405 wrong method · 413 body over the limit ·
 403 missing or wrong GitHub signature (nothing stored) · 400 malformed body · 200 `success` (stored),
 `duplicate` (replayed delivery, nothing new) or `ignored` (an event type the source does not want;
-stored as Ignored).
+stored as Ignored). A journaled `Authorization` header reads `*** Masked Auth Secret ***`, as Argo
+Events masks it.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from sluicegate.store import Store
 
 __all__ = ["Answer", "Receiver", "canonical_header"]
 
-_SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+_SECRET_HEADERS = frozenset({"cookie", "proxy-authorization"})
+_MASKED_AUTH = "*** Masked Auth Secret ***"  # what Argo Events writes over the Authorization header
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,9 @@ class Receiver:
 
     def handle(self, ep: Endpoint, method: str, headers: Mapping[str, str], body: bytes) -> Answer:
         """Process one request; `headers` keys must be lower-case."""
+        denied = self.bearer(ep, headers)
+        if denied is not None:
+            return denied
         if method.upper() != ep.method:
             self._count("rejected")
             return Answer(405, f"method {method} not allowed; this endpoint takes {ep.method}")
@@ -111,24 +118,40 @@ class Receiver:
             return Answer(400, f"malformed body: {e}")
         return self._store(ep, headers, payload)
 
+    def bearer(self, ep: Endpoint, headers: Mapping[str, str]) -> Answer | None:
+        """Argo Events' `authSecret` check (None: allowed); the servers call it before reading the body."""
+        if ep.auth_secret is None:
+            return None
+        token = self.secrets.try_get(*ep.auth_secret)
+        if token is None:
+            self._count("rejected")
+            return Answer(500, "Error loading auth token")
+        token = token.removesuffix("\n")  # as Argo Events reads a Secret file written by an editor
+        given = headers.get("authorization", "")
+        if not given.startswith("Bearer "):
+            self._count("rejected")
+            return Answer(401, "Invalid Authorization Header")
+        if not hmac.compare_digest(given[len("Bearer ") :].encode(), token.encode()):
+            self._count("rejected")
+            return Answer(401, "Invalid Auth token")
+        return None
+
     def _authorize(self, ep: Endpoint, headers: Mapping[str, str], body: bytes) -> Answer | None:
+        if ep.type != "github" or ep.secret is None:
+            return None
         try:
-            if ep.type == "github" and ep.secret is not None:
-                secret = self.secrets.get(*ep.secret)
-                if not _signature_ok(secret, body, headers):
-                    return Answer(403, "missing or invalid X-Hub-Signature-256")
-            if ep.auth_secret is not None:
-                token = self.secrets.get(*ep.auth_secret)
-                given = headers.get("authorization", "")
-                if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-                    return Answer(401, "invalid Authorization header; expected Bearer <token>")
+            secret = self.secrets.get(*ep.secret)
         except NotFoundError as e:
             return Answer(503, f"{ep.where}: {e.message}")
+        if not _signature_ok(secret, body, headers):
+            return Answer(403, "missing or invalid X-Hub-Signature-256")
         return None
 
     def _store(self, ep: Endpoint, headers: Mapping[str, str], payload: Any) -> Answer:
         # the journal is readable through the API and UI: never keep credentials in it
         multi = {canonical_header(k): ["<redacted>" if k in _SECRET_HEADERS else v] for k, v in headers.items()}
+        if headers.get("authorization"):
+            multi["Authorization"] = [_MASKED_AUTH]
         phase, message = "Pending", ""
         if ep.type == "github":
             if not isinstance(payload, dict):

@@ -45,6 +45,11 @@ class _Handler(BaseHTTPRequestHandler):
         if ep is None:
             self._answer(Answer(404, f"no event source endpoint at {path}"), close=True)
             return
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        denied = self.server.receiver.bearer(ep, headers)  # before reading any body, as Argo Events
+        if denied is not None:
+            self._answer(denied, close=True)
+            return
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
@@ -54,7 +59,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(Answer(413, f"request too large: {length} bytes, the limit is {ep.max_body}"), close=True)
             return
         body = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
         try:
             answer = self.server.receiver.handle(ep, self.command, headers, body)
         except Exception as e:  # the journal failed: say so, never claim success (Argo's 500)

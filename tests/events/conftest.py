@@ -22,6 +22,14 @@ from sluicegate.stack import StackContext
 from sluicegate.store import Store
 
 GITHUB_SECRET = "s3cret-for-tests"
+#: Bearer tokens of the `mlflow` and `workflow-events` EventSources (their authSecrets) in these tests.
+MLFLOW_TOKEN = "relay-token-for-tests"
+OUTCOME_TOKEN = "exit-handler-token-for-tests"
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header an authSecret-protected EventSource wants."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 @dataclass
@@ -113,6 +121,8 @@ def make_context(home: Path, endpoints: dict[str, Any] | None = None) -> StackCo
     store = Store(home / "store.db")
     secrets = SecretStore(home)
     secrets.set("github-webhook", "secret", GITHUB_SECRET)
+    secrets.set(*events.MLFLOW_AUTH_SECRET, MLFLOW_TOKEN)
+    secrets.set(*events.OUTCOME_AUTH_SECRET, OUTCOME_TOKEN)
     for doc in events.manifests():
         if doc["kind"] in ("EventSource", "Sensor", "EventBus"):
             store.apply(doc)

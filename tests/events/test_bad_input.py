@@ -8,7 +8,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.events.conftest import Runtime, post_github, push_payload, sign
+from tests.events.conftest import OUTCOME_TOKEN, Runtime, bearer, post_github, push_payload, sign
 
 
 def _events(rt: Runtime) -> int:
@@ -33,7 +33,7 @@ def test_wrong_method_unknown_path_and_malformed_json_are_refused(runtime: Runti
     r = httpx.post(url, content=not_object, headers={"X-Hub-Signature-256": sign(not_object), "X-GitHub-Event": "push"})
     assert r.status_code == 400
     hook = runtime.url("workflow-events", "outcome")
-    assert httpx.post(hook, content=b"not json").status_code == 400
+    assert httpx.post(hook, content=b"not json", headers=bearer(OUTCOME_TOKEN)).status_code == 400
     assert _events(runtime) == 0
 
 
@@ -113,8 +113,10 @@ def test_an_acknowledged_event_is_already_in_the_store_file(runtime: Runtime) ->
 
 def test_credentials_in_headers_are_not_journaled(runtime: Runtime) -> None:
     hook = runtime.url("workflow-events", "outcome")
-    r = httpx.post(hook, json={"status": "Succeeded"}, headers={"Authorization": "Bearer hunter2", "ce-id": "cred-1"})
+    headers = {**bearer(OUTCOME_TOKEN), "Cookie": "session=hunter2", "ce-id": "cred-1"}
+    r = httpx.post(hook, json={"status": "Succeeded"}, headers=headers)
     assert r.status_code == 200
     [event] = runtime.store.list("Event")
-    assert event["spec"]["data"]["header"]["Authorization"] == ["<redacted>"]
-    assert "hunter2" not in json.dumps(event)
+    assert event["spec"]["data"]["header"]["Authorization"] == ["*** Masked Auth Secret ***"]  # as Argo Events
+    assert event["spec"]["data"]["header"]["Cookie"] == ["<redacted>"]
+    assert "hunter2" not in json.dumps(event) and OUTCOME_TOKEN not in json.dumps(event)

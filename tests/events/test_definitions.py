@@ -126,3 +126,59 @@ def test_relay_deployment_posts_to_the_mlflow_event_source_and_keeps_its_state()
     assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate"
     service = _by_kind(DOCS, "Service")["mlflow-relay"]
     assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+
+
+def test_every_event_source_that_starts_work_authenticates_its_sender() -> None:
+    for name, source in SOURCES.items():
+        for event, hook in (source["spec"].get("webhook") or {}).items():
+            assert hook.get("authSecret", {}).get("key"), f"{name}/{event} accepts unauthenticated events"
+        for event, push in (source["spec"].get("github") or {}).items():
+            assert push.get("webhookSecret"), f"{name}/{event} accepts unsigned pushes"
+    assert SOURCES["mlflow"]["spec"]["webhook"]["run-finished"]["authSecret"] == {
+        "name": "mlflow-events-auth",
+        "key": "token",
+    }
+    assert SOURCES["workflow-events"]["spec"]["webhook"]["outcome"]["authSecret"]["name"] == "workflow-events-auth"
+
+
+def test_only_the_relay_and_the_exit_handler_hold_the_event_source_tokens() -> None:
+    [relay] = [d for d in DOCS if d["kind"] == "Deployment"]
+    pod = relay["spec"]["template"]["spec"]
+    args = pod["containers"][0]["args"]
+    token_file = args[args.index("--sink-token-file") + 1]
+    mounted = {v["name"]: v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
+    mount = next(m for m in pod["containers"][0]["volumeMounts"] if token_file.startswith(m["mountPath"]))
+    assert mounted[mount["name"]] == "mlflow-events-auth" and token_file.endswith("/token")
+    handlers = [
+        t
+        for doc in workflows.manifests()
+        for t in (doc.get("spec") or {}).get("templates") or []
+        if t["name"] == "record-outcome"
+    ]
+    assert handlers
+    for t in handlers:
+        ref = {e["name"]: e for e in t["script"]["env"]}["NOTIFY_TOKEN"]["valueFrom"]["secretKeyRef"]
+        assert (ref["name"], ref["key"], ref["optional"]) == ("workflow-events-auth", "token", True)
+
+
+def test_a_network_policy_fronts_each_event_source() -> None:
+    policies = {
+        d["spec"]["podSelector"]["matchLabels"].get("eventsource-name"): d for d in DOCS if d["kind"] == "NetworkPolicy"
+    }
+    assert set(SOURCES) <= set(policies)
+    [mlflow_rule] = policies["mlflow"]["spec"]["ingress"]
+    assert mlflow_rule["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "mlflow-relay"}}}]
+    assert mlflow_rule["ports"] == [{"protocol": "TCP", "port": 12001}]
+    [outcome_rule] = policies["workflow-events"]["spec"]["ingress"]
+    [peer] = outcome_rule["from"]
+    assert peer["podSelector"]["matchExpressions"][0]["key"] == "workflows.argoproj.io/workflow"
+    [github_rule] = policies["github"]["spec"]["ingress"]
+    assert github_rule["ports"] == [{"protocol": "TCP", "port": 12000}]
+
+
+def test_event_data_never_chooses_the_mlflow_server() -> None:
+    for trigger in SENSORS["evaluate-on-mlflow"]["spec"]["triggers"]:
+        params = trigger["template"]["argoWorkflow"]["parameters"]
+        assert all("tracking_uri" not in (p["src"].get("dataKey") or "") for p in params)
+        wf = trigger["template"]["argoWorkflow"]["source"]["resource"]
+        assert "mlflow-tracking-uri" not in {p["name"] for p in wf["spec"]["arguments"]["parameters"]}

@@ -1,4 +1,4 @@
-"""A real MLflow server, its registry webhook, the relay and the runtime: outside models get evaluated."""
+"""A real MLflow server, its registry webhook, the relay and the runtime: outside models are evaluated on request."""
 
 from __future__ import annotations
 
@@ -53,14 +53,26 @@ def _version(client: MlflowClient, name: str, tags: dict[str, str], finish: bool
     return run, mv
 
 
-def test_model_version_from_outside_the_pipeline_starts_evaluate_and_deploy(live: Runtime, mlflow_server: str) -> None:
+def _events_of(rt: Runtime, name: str, run_id: str) -> list[dict[str, Any]]:
+    return [
+        e
+        for e in rt.store.list("Event")
+        if e["spec"]["data"]["body"].get("name") == name or e["spec"]["data"]["body"].get("run_id") == run_id
+    ]
+
+
+def test_an_untagged_model_version_from_outside_the_pipeline_starts_nothing(live: Runtime, mlflow_server: str) -> None:
     client = MlflowClient(mlflow_server)
     name = f"notebook-{uuid.uuid4().hex[:8]}"
-    _version(client, name, tags={"mlflow.source.type": "NOTEBOOK"})
-    found = wait_for(lambda: evaluations(live, name), what="an evaluate-and-deploy workflow")
-    assert found == [{"model-name": name, "model-version": "1", "mlflow-tracking-uri": mlflow_server}]
-    time.sleep(1.0)  # the run-finished event of the same run must not add a second evaluation
-    assert len(evaluations(live, name)) == 1
+    run, _ = _version(client, name, tags={"mlflow.source.type": "NOTEBOOK"})
+
+    def seen() -> list[dict[str, Any]] | None:
+        got = _events_of(live, name, run.info.run_id)
+        return got if len(got) >= 2 and all(e["status"]["phase"] != "Pending" for e in got) else None
+
+    got = wait_for(seen, what="both events judged")
+    assert {e["status"]["phase"] for e in got} == {"Ignored"}  # registering is not a request to deploy
+    assert evaluations(live, name) == []
 
 
 def test_run_tagged_for_evaluation_starts_evaluate_and_deploy_when_it_finishes(
@@ -76,7 +88,26 @@ def test_run_tagged_for_evaluation_starts_evaluate_and_deploy_when_it_finishes(
     assert evaluations(live, name) == []  # waits for the run to finish
     client.set_terminated(run.info.run_id, "FINISHED")
     found = wait_for(lambda: evaluations(live, name), what="an evaluate-and-deploy workflow")
-    assert found == [{"model-name": name, "model-version": "1", "mlflow-tracking-uri": mlflow_server}]
+    # where the model is loaded from is the template's own MLflow, never a value from the event
+    assert found == [{"model-name": name, "model-version": "1"}]
+    time.sleep(1.0)
+    assert len(evaluations(live, name)) == 1
+
+
+def test_version_registered_after_its_tagged_run_finished_is_evaluated_once(live: Runtime, mlflow_server: str) -> None:
+    client = MlflowClient(mlflow_server)
+    name = f"late-{uuid.uuid4().hex[:8]}"
+    client.create_registered_model(name)
+    run = client.create_run(
+        client.get_experiment_by_name("Default").experiment_id, tags={"sluicegate.evaluate": "true"}
+    )
+    client.set_terminated(run.info.run_id, "FINISHED")
+    time.sleep(0.05)
+    client.create_model_version(name, source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)
+    found = wait_for(lambda: evaluations(live, name), what="an evaluate-and-deploy workflow")
+    assert found == [{"model-name": name, "model-version": "1"}]
+    time.sleep(1.5)  # the run-finished event (polled) must not add a second evaluation
+    assert len(evaluations(live, name)) == 1
 
 
 def test_versions_and_runs_of_our_own_pipeline_start_nothing(live: Runtime, mlflow_server: str) -> None:
@@ -85,12 +116,7 @@ def test_versions_and_runs_of_our_own_pipeline_start_nothing(live: Runtime, mlfl
     run, _ = _version(client, name, tags={"argo.workflow": "model-pipeline-abcde", "sluicegate.evaluate": "true"})
 
     def ours() -> list[dict[str, Any]]:
-        return [
-            e
-            for e in live.store.list("Event")
-            if e["spec"]["data"]["body"].get("name") == name
-            or e["spec"]["data"]["body"].get("run_id") == run.info.run_id
-        ]
+        return _events_of(live, name, run.info.run_id)
 
     got = wait_for(lambda: [e for e in ours() if e["status"]["phase"] != "Pending"] if len(ours()) >= 2 else None)
     assert {e["metadata"]["labels"]["events.argoproj.io/event-name"] for e in got} == {

@@ -17,10 +17,11 @@ from components.relay import Relay, RelayConfig, SignatureError, sign, verify
 from tests.events.conftest import Recorder, wait_for
 
 SECRET = "relay-secret"
+SINK_TOKEN = "eventsource-token"
 
 
 def _relay(mlflow: str, sink: str, state: Path) -> Relay:
-    cfg = RelayConfig(mlflow=mlflow, sink=sink, state=state, secret=SECRET, poll_interval=0.2)
+    cfg = RelayConfig(mlflow=mlflow, sink=sink, state=state, secret=SECRET, sink_token=SINK_TOKEN, poll_interval=0.2)
     relay = Relay(cfg)
     relay.start()
     return relay
@@ -84,6 +85,7 @@ def test_webhook_deliveries_are_verified_relayed_once_and_replays_refused(
     assert headers["ce-specversion"] == "1.0"
     assert headers["ce-id"] == f"model-version-created.{name}.1"
     assert headers["ce-type"] == "io.sluicegate.mlflow.model_version.created"
+    assert headers["authorization"] == f"Bearer {SINK_TOKEN}"  # the mlflow EventSource's authSecret
     data = json.loads(versions[0]["body"])
     assert data["run_id"] == run.info.run_id  # looked up: the webhook said null
     assert data["run_tags"]["team"] == "ml"

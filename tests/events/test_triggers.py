@@ -10,7 +10,16 @@ import httpx
 import pytest
 
 from sluicegate.eventing import EVENT_KIND, SensorController, TriggerRunner, conditions_hold, record_event
-from tests.events.conftest import Recorder, Runtime, make_context, post_github, push_payload, wait_processed
+from tests.events.conftest import (
+    OUTCOME_TOKEN,
+    Recorder,
+    Runtime,
+    bearer,
+    make_context,
+    post_github,
+    push_payload,
+    wait_processed,
+)
 
 
 def _sensor(name: str, deps: list[dict[str, Any]], triggers: list[dict[str, Any]]) -> dict[str, Any]:
@@ -31,7 +40,7 @@ def _dep(name: str, event: str = "outcome", **filters: Any) -> dict[str, Any]:
 
 def _outcome(rt: Runtime, body: dict[str, Any], ce_id: str | None = None) -> httpx.Response:
     headers = {"ce-id": ce_id} if ce_id else {}
-    return httpx.post(rt.url("workflow-events", "outcome"), json=body, headers=headers)
+    return httpx.post(rt.url("workflow-events", "outcome"), json=body, headers={**headers, **bearer(OUTCOME_TOKEN)})
 
 
 def test_slack_outcome_message_is_posted_with_block_kit(
@@ -262,6 +271,7 @@ def test_pipeline_exit_handler_record_reaches_slack(
         "WORKFLOW_STATUS": "Failed",
         "WORKFLOW_FAILURES": '[{"displayName": "train", "message": "boom"}]',
         "NOTIFY_URL": runtime.url("workflow-events", "outcome"),
+        "NOTIFY_TOKEN": OUTCOME_TOKEN,
         "P_GIT_REVISION": "feedfacecafebeef",
         "P_MODEL_NAME": "wine",
         "P_MLFLOW_TRACKING_URI": "http://127.0.0.1:5000",
