@@ -12,7 +12,7 @@ import workflows
 def _script() -> tuple[str, dict[str, str]]:
     doc = next(d for d in workflows.manifests() if d["metadata"]["name"] == "model-pipeline")
     template = next(t for t in doc["spec"]["templates"] if t["name"] == doc["spec"]["onExit"])
-    env = {e["name"]: e["value"] for e in template["script"]["env"]}
+    env = {e["name"]: e["value"] for e in template["script"]["env"] if "value" in e}  # not the secretKeyRefs
     return template["script"]["source"], env
 
 
