@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,10 +45,13 @@ class LocalApi:
     store: Store
 
 
-def _stack(home: Path, with_controller: bool) -> Iterator[LocalApi]:
+def local_stack_parts(home: Path, with_controller: bool, routes_of: Sequence[Part] = ()) -> Iterator[LocalApi]:
+    """The API (with the routes of `routes_of`, which are not started) and optionally the workflow controller."""
     store = Store(home / "store.db")
     ctx = StackContext(Settings(home=home, api_port=0), store, SecretStore(home), token="backend-token-1")
-    parts: list[Part] = [ApiServer()]
+    api = ApiServer()
+    api.attach(routes_of)
+    parts: list[Part] = [api]
     if with_controller:
         from sluicegate.engine import WorkflowController
 
@@ -69,10 +72,10 @@ def _stack(home: Path, with_controller: bool) -> Iterator[LocalApi]:
 @pytest.fixture(scope="module")
 def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
     """The local stack's real Argo-compatible API on a free port, with the endpoints.json and token it writes."""
-    yield from _stack(tmp_path_factory.mktemp("backend-home"), with_controller=False)
+    yield from local_stack_parts(tmp_path_factory.mktemp("backend-home"), with_controller=False)
 
 
 @pytest.fixture(scope="module")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
     """The API plus the real workflow controller (the parts of `sluice up` that run workflows; no MLflow)."""
-    yield from _stack(tmp_path_factory.mktemp("stack-home"), with_controller=True)
+    yield from local_stack_parts(tmp_path_factory.mktemp("stack-home"), with_controller=True)

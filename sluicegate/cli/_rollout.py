@@ -7,6 +7,7 @@ the `rollouts` part) with the URL from SLUICE_HOME/endpoints.json and the bearer
 from __future__ import annotations
 
 import json
+import time
 from typing import Annotated, Any
 
 import httpx
@@ -18,6 +19,9 @@ from sluicegate.errors import ConflictError, NotFoundError, ServiceError, Sluice
 __all__ = ["register"]
 
 rollout_app = typer.Typer(help="Canary rollouts of model services (like kubectl argo rollouts).", no_args_is_help=True)
+
+#: How long `promote` waits for the controller to act on it before printing the state.
+_SETTLE_SECONDS = 10.0
 
 Namespace = Annotated[str, typer.Option("--namespace", "-n", help="Namespace of the Rollout.")]
 Name = Annotated[str, typer.Argument(help="The Rollout (= the model service), e.g. breast-cancer.")]
@@ -64,6 +68,8 @@ def _print(summary: dict[str, Any], output: str) -> None:
         f"Revision:   {summary.get('revision', 0)}",
         f"URL:        {summary.get('url') or '-'}",
     ]
+    if summary.get("waitingOn"):
+        lines.append(f"Waiting:    {summary['waitingOn']}")
     typer.echo("\n".join(lines))
 
 
@@ -88,7 +94,8 @@ def list_(namespace: Namespace = "sluicegate") -> None:
     """List the Rollouts with their phase and models."""
     for item in _call("GET", f"/{namespace}").get("items", []):
         canary = f" -> {item['canaryModel']} ({item['weight']}%)" if item.get("canaryModel") else ""
-        typer.echo(f"{item['name']:24} {item['phase']:12} {item.get('stableModel') or '-'}{canary}")
+        waiting = f"  ({item['waitingOn']})" if item.get("waitingOn") else ""
+        typer.echo(f"{item['name']:24} {item['phase']:12} {item.get('stableModel') or '-'}{canary}{waiting}")
 
 
 @rollout_app.command("promote")
@@ -98,7 +105,13 @@ def promote(
     full: Annotated[bool, typer.Option("--full", help="Skip every remaining step and analysis.")] = False,
 ) -> None:
     """Resume a paused canary (or skip its current step); --full promotes it at once."""
-    _print(_call("POST", f"/{namespace}/{name}/promote", {"full": full}), "text")
+    after = _call("POST", f"/{namespace}/{name}/promote", {"full": full})
+    # The action clears the pause; the controller then moves the Rollout on. Show the state it moved to.
+    deadline = time.monotonic() + _SETTLE_SECONDS
+    while after.get("phase") == "Paused" and not after.get("paused") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        after = _call("GET", f"/{namespace}/{name}")
+    _print(after, "text")
 
 
 @rollout_app.command("abort")

@@ -6,16 +6,20 @@ with `--server URL --token T` (the same Hera client code either way).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import time
+from typing import TYPE_CHECKING, Annotated, Any
 
+import httpx
 import typer
+
+from sluicegate.cli._waits import RolloutReason, failure_report, waiting_on
 
 if TYPE_CHECKING:  # the backends pull in Hera and the kubernetes client: imported when a command runs
     from hera.workflows.models import Workflow
 
     from sluicegate.backends import Backend
 
-__all__ = ["register", "workflow_backend"]
+__all__ = ["follow", "register", "rollout_reason", "workflow_backend"]
 
 Server = Annotated[
     str | None,
@@ -44,6 +48,31 @@ def _progress(wf: Workflow) -> str:
     return str(wf.status.progress or "") if wf.status else ""
 
 
+def _doc(wf: Workflow) -> dict[str, Any]:
+    """The Workflow as Argo's JSON (what `sluicegate.cli._waits` reads)."""
+    doc: dict[str, Any] = wf.model_dump(by_alias=True, exclude_none=True, mode="json")
+    return doc
+
+
+def rollout_reason(backend: Backend) -> RolloutReason | None:
+    """Ask the local stack's rollout API why a Rollout is not Healthy; None for a bare Argo Server."""
+    from sluicegate.backends import LocalBackend
+
+    if not isinstance(backend, LocalBackend):
+        return None
+    argo = backend.argo
+
+    def ask(namespace: str, name: str) -> str | None:
+        url = f"{argo.url}api/v1/sluice/rollouts/{namespace}/{name}"
+        try:
+            resp = httpx.get(url, headers={"Authorization": f"Bearer {argo.token}"}, timeout=10)
+            return str(resp.json().get("waitingOn") or "") if resp.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            return None
+
+    return ask
+
+
 def submit(
     template: Annotated[str, typer.Argument(help="The WorkflowTemplate to run, e.g. model-pipeline.")],
     parameter: Annotated[list[str] | None, typer.Option("--parameter", "-p", help="NAME=VALUE, repeatable.")] = None,
@@ -59,14 +88,36 @@ def submit(
     wf = backend.submit(template, parse_parameters(parameter or []), namespace)
     name = str(wf.metadata.name)
     typer.echo(name)
-    if not wait:
-        return
-    last = wf
-    for last in backend.watch(name, namespace):
-        typer.echo(f"{name}  {_phase(last)}  {_progress(last)}".rstrip())
-    if _phase(last) != "Succeeded":
-        message = last.status.message if last.status and last.status.message else ""
-        typer.echo(f"error: {name} ended {_phase(last)}{': ' + message if message else ''}", err=True)
+    if wait:
+        follow(backend, name, namespace)
+
+
+def follow(backend: Backend, name: str, namespace: str, poll: float = 1.0) -> None:
+    """Print the Workflow's progress and what it waits on until it ends; on failure the failed steps and logs."""
+    from sluicegate.backends import FINISHED_PHASES
+
+    reason = rollout_reason(backend)
+    shown: tuple[str, str] | None = None
+    waits: list[str] = []
+    while True:
+        wf = backend.get(name, namespace)
+        state = (_phase(wf), _progress(wf))
+        if state != shown:
+            shown = state
+            typer.echo(f"{name}  {state[0]}  {state[1]}".rstrip())
+        if state[0] in FINISHED_PHASES:
+            break
+        now = waiting_on(_doc(wf), reason)
+        if now != waits:
+            waits = now
+            for line in now:
+                typer.echo(f"  {line}")
+        time.sleep(poll)
+    if state[0] != "Succeeded":
+        for line in failure_report(_doc(wf), backend.logs(name, namespace)):
+            typer.echo(line, err=True)
+        message = wf.status.message if wf.status and wf.status.message else ""
+        typer.echo(f"error: {name} ended {state[0]}{': ' + message if message else ''}", err=True)
         raise typer.Exit(1)
 
 
@@ -99,13 +150,16 @@ def get(
     from rich.console import Console
     from rich.table import Table
 
-    wf = workflow_backend(server, token, namespace).get(name, namespace)
+    backend = workflow_backend(server, token, namespace)
+    wf = backend.get(name, namespace)
     console = Console(width=200)
     console.print(f"Name:      {wf.metadata.name}\nNamespace: {wf.metadata.namespace}\nStatus:    {_phase(wf)}")
     if _progress(wf):
         console.print(f"Progress:  {_progress(wf)}")
     if wf.status and wf.status.message:
         console.print(f"Message:   {wf.status.message}")
+    for line in waiting_on(_doc(wf), rollout_reason(backend)):
+        console.print(f"Waiting:   {line}", markup=False)
     nodes = (wf.status.nodes or {}) if wf.status else {}
     if nodes:
         table = Table("STEP", "TEMPLATE", "TYPE", "PHASE", "MESSAGE", box=None)

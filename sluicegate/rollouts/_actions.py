@@ -13,9 +13,10 @@ from typing import Any
 
 from sluicegate.errors import ConflictError, ManifestError
 from sluicegate.rollouts._canary import MODEL_URI_ANNOTATION
+from sluicegate.rollouts._explain import waiting_on
 from sluicegate.store import Store
 
-__all__ = ["abort", "promote", "retry", "set_model", "summary", "undo"]
+__all__ = ["abort", "current_run", "promote", "retry", "set_model", "summary", "undo"]
 
 Doc = dict[str, Any]
 
@@ -111,8 +112,18 @@ def _status(store: Store, ns: str, name: str, fn: Any) -> Doc:
     return store.mutate("Rollout", ns, name, patch)
 
 
-def summary(rollout: Doc, url: str = "") -> Doc:
-    """What `sluice rollout status -o json` prints."""
+def current_run(rollout: Doc) -> str:
+    """The name of the AnalysisRun the Rollout's canary waits on now (step analysis first), or ""."""
+    canary = (rollout.get("status") or {}).get("canary") or {}
+    for key in ("currentStepAnalysisRunStatus", "currentBackgroundAnalysisRunStatus"):
+        name = (canary.get(key) or {}).get("name")
+        if name:
+            return str(name)
+    return ""
+
+
+def summary(rollout: Doc, url: str = "", run: Doc | None = None) -> Doc:
+    """What `sluice rollout status -o json` prints; `run` is the current AnalysisRun (see `current_run`)."""
     st = rollout.get("status") or {}
     canary = st.get("canary") or {}
     steps = (((rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get("steps") or []
@@ -132,6 +143,7 @@ def summary(rollout: Doc, url: str = "") -> Doc:
         "revision": len(st.get("history") or []),
         "history": st.get("history") or [],
         "analysisRun": (canary.get("currentStepAnalysisRunStatus") or {}).get("name"),
+        "waitingOn": waiting_on(rollout, run),
         "url": url,
         "observedGeneration": st.get("observedGeneration"),
         "generation": rollout["metadata"].get("generation"),

@@ -11,6 +11,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ class ModelProcess:
             "PYTHONUNBUFFERED": "1",
         }
         self.proc = ManagedProcess(argv, log, env=env)
+        self.started = time.monotonic()
 
     def poll(self) -> str:
         """`starting`, `ready` or `failed` (then `error` says why)."""
@@ -71,6 +73,10 @@ class ModelProcess:
             self.version = str(r.json().get("model_version", ""))
             self.state = "ready"
         return self.state
+
+    def age(self) -> float:
+        """Seconds since the process was started."""
+        return time.monotonic() - self.started
 
     def stop(self) -> None:
         """Stop the process (SIGTERM, then SIGKILL) and remove its metrics files."""

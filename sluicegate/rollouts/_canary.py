@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from sluicegate.rollouts._analysis import parse_duration
+from sluicegate.rollouts._explain import FIRST_MODEL, is_missing_model
 from sluicegate.store._objects import utc_now
 
 __all__ = ["MODEL_URI_ANNOTATION", "Tick", "advance", "pod_hash"]
@@ -143,11 +144,16 @@ def _abort(st: Doc, tick: Tick, steps: list[Doc]) -> None:
 def _progress(rollout: Doc, st: Doc, tick: Tick, steps: list[Doc], canary_spec: Doc) -> None:
     uri = str(st["canaryModel"])
     state, error, version = tick.ready(uri)
+    stable = st.get("stableModel")
+    if state == "failed" and not stable and is_missing_model(error):
+        # A fresh stack: the Rollout names a model the pipeline has not registered yet. Not a failure.
+        hint = "run the pipeline that trains it (sluice submit model-pipeline); the Rollout starts serving it then"
+        st.update(phase="Progressing", message=f"{FIRST_MODEL}: {uri} is not registered yet; {hint}")
+        return
     if state == "failed":
         st.update(abort=True, abortReason=f"the model server failed: {error}")
         _abort(st, tick, steps)
         return
-    stable = st.get("stableModel")
     if state == "starting":
         st.update(phase="Progressing", message=f"starting the model server for {uri}")
         return

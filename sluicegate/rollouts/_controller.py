@@ -27,6 +27,7 @@ from sluicegate.errors import ConflictError, SluiceError
 from sluicegate.rollouts._analysis import AnalysisRunner, build_run
 from sluicegate.rollouts._backends import ModelProcess, mark_aborted, mark_champion
 from sluicegate.rollouts._canary import advance, pod_hash
+from sluicegate.rollouts._explain import is_missing_model
 from sluicegate.rollouts._providers import Providers
 from sluicegate.rollouts._splitter import Splitter
 from sluicegate.store import Store
@@ -34,6 +35,8 @@ from sluicegate.store import Store
 __all__ = ["RolloutController"]
 
 Doc = dict[str, Any]
+#: How long a model server whose model is not registered waits before it looks again.
+_RETRY_S = 30.0
 _SVC = re.compile(r"^(?P<svc>[a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.(?P<ns>[a-z0-9-]+))?(\.svc(\.cluster\.local)?)?$")
 
 
@@ -317,6 +320,9 @@ class _Tick:
         proc = self.rt.procs.get(model_uri)
         if proc is not None and proc.state == "failed" and model_uri in self.rt.ever_ready:
             proc.stop()  # it crashed after serving: start it again
+            proc = None
+        elif proc is not None and proc.state == "failed" and is_missing_model(proc.error) and proc.age() > _RETRY_S:
+            proc.stop()  # its model may be registered by now: look again
             proc = None
         if proc is None:
             safe = re.sub(r"[^A-Za-z0-9._-]+", "_", model_uri)

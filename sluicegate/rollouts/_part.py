@@ -23,6 +23,8 @@ from sluicegate.store import Store
 
 __all__ = ["RolloutsPart", "rollout_routes"]
 
+Doc = dict[str, Any]
+
 _BASE = "/api/v1/sluice/rollouts"
 
 
@@ -96,13 +98,15 @@ def rollout_routes(services: Any) -> list[BaseRoute]:
         store: Store = request.app.state.store
         return store
 
+    def summary(store: Store, rollout: Doc, urls: dict[str, str]) -> Doc:
+        run_name = _actions.current_run(rollout)
+        run = store.try_get("AnalysisRun", rollout["metadata"].get("namespace", ""), run_name) if run_name else None
+        return _actions.summary(rollout, urls.get(rollout["metadata"]["name"], ""), run)
+
     async def list_(request: Request) -> Response:
         ns = request.path_params.get("namespace")
-        urls = services()
-        items = [
-            _actions.summary(r, urls.get(r["metadata"]["name"], "")) for r in store_of(request).list("Rollout", ns)
-        ]
-        return JSONResponse({"items": items})
+        urls, store = services(), store_of(request)
+        return JSONResponse({"items": [summary(store, r, urls) for r in store.list("Rollout", ns)]})
 
     async def get(request: Request) -> Response:
         ns, name = request.path_params["namespace"], request.path_params["name"]
@@ -110,7 +114,7 @@ def rollout_routes(services: Any) -> list[BaseRoute]:
             rollout = store_of(request).get("Rollout", ns, name)
         except SluiceError as e:
             return _error(e, 404)
-        return JSONResponse(_actions.summary(rollout, services().get(name, "")))
+        return JSONResponse(summary(store_of(request), rollout, services()))
 
     async def action(request: Request) -> Response:
         ns, name, verb = (request.path_params[k] for k in ("namespace", "name", "action"))
@@ -138,7 +142,7 @@ def rollout_routes(services: Any) -> list[BaseRoute]:
                 )
         except SluiceError as e:
             return _error(e, {"NotFoundError": 404, "ConflictError": 409}.get(type(e).__name__, 400))
-        return JSONResponse(_actions.summary(rollout, services().get(name, "")))
+        return JSONResponse(summary(store, rollout, services()))
 
     return [
         Route(_BASE, list_, methods=["GET"]),

@@ -14,6 +14,7 @@ from sluicegate.api import ApiServer
 from sluicegate.cli import app
 from sluicegate.config import Settings
 from sluicegate.rollouts import RolloutsPart, rollout_routes
+from sluicegate.rollouts._explain import FIRST_MODEL
 from sluicegate.secrets import SecretStore
 from sluicegate.stack import StackContext
 from sluicegate.store import Store
@@ -124,3 +125,42 @@ def test_cli_errors_name_the_problem(home: tuple[Path, Store]) -> None:
     assert code != 0 and "not aborted" in out
     code, out = _sluice("undo", "cli-demo", "--to-revision", "9")
     assert code != 0 and "revision 9 does not exist" in out
+
+
+def test_rollout_without_a_first_model_reads_as_waiting_not_degraded(home: tuple[Path, Store]) -> None:
+    _, store = home
+    message = f"{FIRST_MODEL}: models:/cli-demo/1 is not registered yet; run the pipeline that trains it"
+    status = {"phase": "Progressing", "message": message, "canaryModel": "models:/cli-demo/1"}
+    store.mutate("Rollout", NS, "cli-demo", lambda d: {**d, "status": status})
+    code, out = _sluice("list")
+    assert code == 0, out
+    assert "Degraded" not in out
+    assert "waiting for a first model: models:/cli-demo/1 is not registered yet" in out
+    code, out = _sluice("status", "cli-demo")
+    assert code == 0 and "Waiting:    waiting for a first model" in out
+
+
+def test_rollout_status_explains_an_inconclusive_pause_from_its_analysis_run(home: tuple[Path, Store]) -> None:
+    _, store = home
+    run = "cli-demo-abc-1-2"
+    measured = [{"phase": "Inconclusive", "value": "[NaN]"}]
+    store.create(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AnalysisRun",
+            "metadata": {"name": run, "namespace": NS},
+            "spec": {"metrics": []},
+            "status": {"phase": "Inconclusive", "metricResults": [{"name": "error-rate", "measurements": measured}]},
+        }
+    )
+    status = {
+        "phase": "Paused",
+        "pauseConditions": [{"reason": "InconclusiveAnalysisRun"}],
+        "canary": {"currentStepAnalysisRunStatus": {"name": run}},
+    }
+    store.mutate("Rollout", NS, "cli-demo", lambda d: {**d, "status": status})
+    code, out = _sluice("status", "cli-demo", "-o", "json")
+    assert code == 0, out
+    assert json.loads(out)["waitingOn"] == (
+        "analysis inconclusive, no traffic to canary; send traffic or sluice rollout promote cli-demo"
+    )
