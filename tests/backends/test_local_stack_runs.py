@@ -72,9 +72,10 @@ def test_cli_submit_wait_and_logs(local_stack, templates):
     assert "Status:    Succeeded" in shown.stdout
 
 
-def test_cli_submit_wait_on_a_failing_workflow_exits_1_with_one_line(local_stack, templates):
+def test_cli_submit_wait_on_a_failing_workflow_exits_1_ending_with_one_error_line(local_stack, templates):
     result = _sluice(local_stack.home, "submit", "fail", "--wait")
     assert result.returncode == 1
     name = result.stdout.splitlines()[0]
-    [line] = result.stderr.strip().splitlines()
+    *report, line = result.stderr.strip().splitlines()
     assert line.startswith(f"error: {name} ended Failed")
+    assert report and " Failed: " in report[0]  # the failed step and its message come first
