@@ -17,6 +17,7 @@ from components.train._params import (
     load_params,
     validate_model_name,
 )
+from components.train._revision import resolve_revision
 
 if TYPE_CHECKING:
     from components.train._fault import FAULT_MESSAGE, FaultyModel
@@ -33,6 +34,7 @@ __all__ = [
     "TrainResult",
     "apply_overrides",
     "load_params",
+    "resolve_revision",
     "train",
     "validate_model_name",
 ]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from components._common import DATASETS, DEFAULT_OUTPUTS_DIR, OneLineParser, check_reachable, run_cli
 from components.train._params import load_params, validate_model_name
+from components.train._revision import resolve_revision
 
 PROG = "components.train"
 
@@ -29,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         help="override a params.yaml key (dotted, YAML value), e.g. model.C=0.5; an empty VALUE is ignored",
     )
     parser.add_argument("--git-repo", default="", help="tag git.repo")
-    parser.add_argument("--git-revision", default="", help="tag git.revision")
+    parser.add_argument(
+        "--git-revision", default="", help="tag git.revision (a branch or tag checked out is recorded as its SHA)"
+    )
     parser.add_argument("--workflow", default="", help="tag argo.workflow")
     parser.add_argument("--experiment", default=None, help="MLflow experiment (default: the model name)")
     parser.add_argument("--outputs-dir", type=Path, default=DEFAULT_OUTPUTS_DIR, help="where Argo reads outputs")
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         model_name=args.model_name,
         tracking_uri=args.tracking_uri,
         git_repo=args.git_repo,
-        git_revision=args.git_revision,
+        git_revision=resolve_revision(args.git_revision, args.params_file),
         workflow=args.workflow,
         experiment=args.experiment,
         outputs_dir=args.outputs_dir,
