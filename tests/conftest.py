@@ -29,6 +29,17 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def mlflow_auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    """A real `mlflow server` running MLflow's basic-auth app, as `sluice up` starts it, for the whole session."""
+    server = MlflowServer(tmp_path_factory.mktemp("mlflow-auth"), auth=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def sluice_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty SLUICE_HOME for this test."""

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from hera.workflows import EmptyDirVolume, Parameter, Resources, RetryStrategy
+from hera.workflows import EmptyDirVolume, Parameter, Resources, RetryStrategy, SecretEnv
 from hera.workflows import models as m
 
 __all__ = [
     "COMPONENTS_IMAGE_ENV",
     "DEFAULTS",
     "DEFAULT_COMPONENTS_IMAGE",
+    "MLFLOW_AUTH_SECRET",
     "NAMESPACE",
     "OUTPUTS_DIR",
     "RECORD_IMAGE",
@@ -27,6 +28,7 @@ __all__ = [
     "component_command",
     "components_image",
     "container_security",
+    "mlflow_auth_env",
     "output_parameter",
     "params",
     "pod_security",
@@ -44,6 +46,9 @@ SOURCE_DIR = "/tmp/src"
 OUTPUTS_DIR = "/tmp/outputs"
 #: Image of the exit handler: a stock Python, which the local engine maps to a host Python.
 RECORD_IMAGE = "python:3.12-alpine"
+#: Secret with the MLflow user steps sign in as (keys `username`, `password`); `sluice up` creates it for
+#: its own MLflow. Optional: an MLflow without authentication needs none.
+MLFLOW_AUTH_SECRET = "mlflow-auth"
 
 #: Same variable and default as `sluicegate.config.components_image()`; repeated here because the
 #: definitions must not import the runtime.
@@ -116,6 +121,14 @@ class Sizing:
             memory_request=self.memory_request,
             memory_limit=self.memory_limit,
         )
+
+
+def mlflow_auth_env() -> list[SecretEnv]:
+    """`MLFLOW_TRACKING_USERNAME` / `_PASSWORD` from Secret `mlflow-auth`, as every MLflow client reads them."""
+    return [
+        SecretEnv(name=f"MLFLOW_TRACKING_{key.upper()}", secret_name=MLFLOW_AUTH_SECRET, secret_key=key, optional=True)
+        for key in ("username", "password")
+    ]
 
 
 def component_command(module: str) -> list[str]:

@@ -17,7 +17,16 @@ from collections.abc import Sequence
 
 from hera.workflows import Env, Script, SecretEnv
 
-from workflows._common import RECORD_IMAGE, SERVICE_ACCOUNT, Sizing, container_security, pod_security, retry, tmp_volume
+from workflows._common import (
+    RECORD_IMAGE,
+    SERVICE_ACCOUNT,
+    Sizing,
+    container_security,
+    mlflow_auth_env,
+    pod_security,
+    retry,
+    tmp_volume,
+)
 
 __all__ = ["NAME", "NOTIFY_TOKEN_SECRET", "SOURCE", "record_outcome"]
 
@@ -36,6 +45,7 @@ SIZING = Sizing(
 
 #: The script; `P_<NAME>` variables become the record's `parameters` (`P_MODEL_NAME` -> `model-name`).
 SOURCE = """\
+import base64
 import json
 import os
 import sys
@@ -61,7 +71,11 @@ record = {
 
 def mlflow(uri, path, **query):
     url = uri.rstrip("/") + "/api/2.0/mlflow/" + path + "?" + urllib.parse.urlencode(query)
-    with urllib.request.urlopen(url, timeout=10) as response:
+    request = urllib.request.Request(url)
+    if env.get("MLFLOW_TRACKING_USERNAME"):  # MLflow's basic-auth app
+        user = env["MLFLOW_TRACKING_USERNAME"] + ":" + env.get("MLFLOW_TRACKING_PASSWORD", "")
+        request.add_header("Authorization", "Basic " + base64.b64encode(user.encode()).decode())
+    with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
 
 
@@ -114,6 +128,7 @@ def record_outcome(parameters: Sequence[str]) -> Script:
         Env(name="WORKFLOW_FAILURES", value="{{workflow.failures}}"),
         Env(name="WORKFLOW_DURATION", value="{{workflow.duration}}"),
         Env(name="NOTIFY_URL", value="{{workflow.parameters.notify-url}}"),
+        *mlflow_auth_env(),
         # optional: a namespace without the Secret still records outcomes (the POST is then refused, a warning)
         SecretEnv(
             name="NOTIFY_TOKEN", secret_name=NOTIFY_TOKEN_SECRET[0], secret_key=NOTIFY_TOKEN_SECRET[1], optional=True

@@ -1,10 +1,13 @@
 """The few MLflow REST calls the relay makes (runs, model versions, webhooks), over httpx.
 
 Called by the relay. REST rather than the mlflow client keeps the relay light and its errors explicit.
+It signs in as MLflow's own clients do: `MLFLOW_TRACKING_USERNAME` / `MLFLOW_TRACKING_PASSWORD` (basic
+auth; registry webhooks are an admin's business under MLflow's basic-auth app).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import httpx
@@ -24,11 +27,14 @@ class MlflowRest:
     Args:
         uri: tracking URI (`http://host:port`).
         timeout: seconds per request.
+        auth: (username, password); default from `MLFLOW_TRACKING_USERNAME` / `MLFLOW_TRACKING_PASSWORD`.
     """
 
-    def __init__(self, uri: str, timeout: float = 15.0) -> None:
+    def __init__(self, uri: str, timeout: float = 15.0, auth: tuple[str, str] | None = None) -> None:
         self.uri = uri.rstrip("/")
-        self._http = httpx.Client(base_url=self.uri + "/api/2.0/mlflow", timeout=timeout)
+        user = os.environ.get("MLFLOW_TRACKING_USERNAME", "")
+        auth = auth or ((user, os.environ.get("MLFLOW_TRACKING_PASSWORD", "")) if user else None)
+        self._http = httpx.Client(base_url=self.uri + "/api/2.0/mlflow", timeout=timeout, auth=auth)
 
     def close(self) -> None:
         """Close connections."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 import time
@@ -74,10 +75,20 @@ def _summary(console: Console, results: list[PushResult], tally: TrafficTally | 
             console.print(f"  #{m.get('channel')}: {str(m.get('text', '')).splitlines()[0][:110]}")
 
 
+def _mlflow_sign_in(cfg: Settings) -> None:
+    """Sign this process's MLflow calls in as the stack's steps do (Secret `mlflow-auth`)."""
+    secrets = SecretStore(cfg.home)
+    user = secrets.try_get("mlflow-auth", "username")
+    if user:
+        os.environ["MLFLOW_TRACKING_USERNAME"] = user
+        os.environ["MLFLOW_TRACKING_PASSWORD"] = secrets.try_get("mlflow-auth", "password") or ""
+
+
 def run_demo(cfg: Settings, timeout: float = 900.0, rps: float = 20.0) -> int:
     """Run the three pushes against the running stack; returns the exit code."""
     console = Console() if sys.stdout.isatty() else Console(width=160)  # a log file gets the whole table
     endpoints = load_endpoints(cfg)
+    _mlflow_sign_in(cfg)
     github = endpoints.eventsources.get("github")
     if not github:
         raise ServiceError(
@@ -123,7 +134,8 @@ def run_demo(cfg: Settings, timeout: float = 900.0, rps: float = 20.0) -> int:
     _summary(console, results, tally, cfg)
     console.print(f"demo took {time.monotonic() - started:.0f}s. The stack keeps running for inspection:")
     console.print(f"  UI      {endpoints.extra().get('ui', endpoints.api + '/ui/')}")
-    console.print(f"  MLflow  {endpoints.mlflow}")
+    sign_in = endpoints.extra().get("mlflow_sign_in")
+    console.print(f"  MLflow  {endpoints.mlflow}" + (f"   (sign in: {sign_in})" if sign_in else ""))
     console.print(f"  API     {endpoints.api}   (stop everything with `sluice down`)")
     ok = len(results) == len(PUSHES) and all(r.ok for r in results) and tally is not None and tally.failed == 0
     console.print("[bold green]demo: all three outcomes as expected[/]" if ok else "[bold red]demo: not as expected[/]")

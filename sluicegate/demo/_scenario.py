@@ -9,6 +9,7 @@ while steady synthetic traffic runs from the first promotion to the end and must
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,8 +74,11 @@ def _output(wf: dict[str, Any], name: str) -> str:
 
 
 def champion(mlflow: str) -> str:
-    """The version MLflow's `champion` alias points at ('' when none)."""
-    r = httpx.get(f"{mlflow}/api/2.0/mlflow/registered-models/alias", params={"name": MODEL, "alias": "champion"})
+    """The version MLflow's `champion` alias points at ('' when none); signs in as `MLFLOW_TRACKING_USERNAME`."""
+    user = os.environ.get("MLFLOW_TRACKING_USERNAME", "")
+    auth = (user, os.environ.get("MLFLOW_TRACKING_PASSWORD", "")) if user else None
+    params = {"name": MODEL, "alias": "champion"}
+    r = httpx.get(f"{mlflow}/api/2.0/mlflow/registered-models/alias", params=params, auth=auth)
     return str(r.json()["model_version"]["version"]) if r.status_code == 200 else ""
 
 

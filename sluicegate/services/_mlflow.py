@@ -2,7 +2,10 @@
 
 Used by `sluice up` and by the tests. The webhook settings let MLflow deliver registry webhooks to
 our relay on loopback (see docs/compatibility.md): http scheme allowed, private IPs allowed, and a fixed
-Fernet key so every server worker can decrypt webhook secrets.
+Fernet key so every server worker can decrypt webhook secrets. With `auth=True` it runs MLflow's own
+basic-auth app (`--app-name basic-auth`): every request but `/health` needs the admin user generated into
+`<home>/credentials.json` (mode 0600), its user database is `<home>/basic_auth.db`, anyone else reads
+nothing (`default_permission = NO_PERMISSIONS`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import sys
 from pathlib import Path
 
 from sluicegate.errors import ServiceError
+from sluicegate.services._mlflow_auth import MlflowCredentials, load_or_create
 from sluicegate.services._process import ManagedProcess, free_port, wait_http
 
 __all__ = ["MlflowServer"]
@@ -37,14 +41,35 @@ class MlflowServer:
         home: folder for `mlflow.db` and `artifacts/`.
         port: TCP port (0 picks a free one).
         workers: uvicorn workers.
+        auth: run MLflow's basic-auth app with generated credentials (`credentials`).
     """
 
-    def __init__(self, home: Path, port: int = 0, workers: int = 1) -> None:
+    def __init__(self, home: Path, port: int = 0, workers: int = 1, auth: bool = False) -> None:
         self.home = home.absolute()
         self.port = port or free_port()
         self.workers = workers
         self.url = f"http://127.0.0.1:{self.port}"
+        self.credentials: MlflowCredentials | None = load_or_create(self.home) if auth else None
         self._proc: ManagedProcess | None = None
+
+    def _auth_env(self) -> dict[str, str]:
+        """The auth app's settings: its config file, the admin password, the Flask key."""
+        creds = self.credentials
+        if creds is None:
+            return {}
+        ini = self.home / "basic_auth.ini"
+        ini.write_text(
+            "[mlflow]\n"
+            "default_permission = NO_PERMISSIONS\n"
+            f"database_uri = sqlite:///{self.home / 'basic_auth.db'}\n"
+            f"admin_username = {creds.username}\n"
+            "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
+        )
+        return {
+            "MLFLOW_AUTH_CONFIG_PATH": str(ini),
+            "MLFLOW_AUTH_ADMIN_PASSWORD": creds.password,  # read only while the user database is empty
+            "MLFLOW_FLASK_SERVER_SECRET_KEY": creds.flask_secret,
+        }
 
     def start(self, timeout: float = 120.0) -> str:
         """Start the server and wait until `/health` answers; returns the tracking URI."""
@@ -59,6 +84,7 @@ class MlflowServer:
             "--artifacts-destination", str(self.home / "artifacts"),
             "--host", "127.0.0.1", "--port", str(self.port),
             "--workers", str(self.workers),
+            *(["--app-name", "basic-auth"] if self.credentials else []),
         ]  # fmt: skip
         env = {
             "MLFLOW_WEBHOOK_ALLOWED_SCHEMES": "http,https",
@@ -68,6 +94,7 @@ class MlflowServer:
             # MLflow's job runner (huey consumers for GenAI jobs) adds ~10 processes and ~1.5 GB per server;
             # nothing in Sluicegate submits MLflow jobs.
             "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+            **self._auth_env(),
         }
         self._proc = ManagedProcess(argv, self.home / "mlflow.log", env=env, cwd=self.home)
         wait_http(f"{self.url}/health", timeout, self._proc.proc, self._proc.log)

@@ -1,10 +1,15 @@
 """The `mlflow` part: a real MLflow tracking server under SLUICE_HOME/mlflow, or an existing one.
 
-Registered first in `sluicegate.stack._parts` so every later part can read `ctx.mlflow_url`.
+Registered first in `sluicegate.stack._parts` so every later part can read `ctx.mlflow_url`. The server
+it starts runs MLflow's basic-auth app with an admin user generated into SLUICE_HOME/mlflow/credentials.json
+(mode 0600). The credentials (or, for an existing MLflow, `MLFLOW_TRACKING_USERNAME` / `_PASSWORD` from the
+environment) become the Secret `mlflow-auth` that steps read, and this process's environment, which the
+stack's own MLflow clients (rollout bookkeeping, model servers, the relay) read.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from starlette.routing import BaseRoute
@@ -12,7 +17,11 @@ from starlette.routing import BaseRoute
 from sluicegate.services import MlflowServer
 from sluicegate.stack._part import StackContext
 
-__all__ = ["MlflowPart"]
+__all__ = ["MLFLOW_AUTH_SECRET", "MlflowPart"]
+
+#: Secret (keys `username`, `password`) steps sign in to MLflow with (`workflows` reads the same name).
+MLFLOW_AUTH_SECRET = "mlflow-auth"
+_USER, _PASSWORD = "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"
 
 
 class MlflowPart:
@@ -24,16 +33,29 @@ class MlflowPart:
         self._server: MlflowServer | None = None
         self.url = ""
         self.external = False
+        self.sign_in = ""
 
     def start(self, ctx: StackContext) -> dict[str, Any]:
         """Start (or adopt) the tracking server; returns `{"mlflow": URL}`."""
         given = ctx.settings.mlflow_tracking_uri
         if given:
             self.url, self.external = given.rstrip("/"), True
+            if os.environ.get(_USER):
+                self._share(ctx, os.environ[_USER], os.environ.get(_PASSWORD, ""))
             return {"mlflow": self.url}
-        self._server = MlflowServer(ctx.settings.home / "mlflow", port=ctx.settings.mlflow_port)
+        self._server = MlflowServer(ctx.settings.home / "mlflow", port=ctx.settings.mlflow_port, auth=True)
         self.url = self._server.start()
-        return {"mlflow": self.url}
+        creds = self._server.credentials
+        if creds is None:  # started with auth=True, so never; keeps the type checker honest
+            return {"mlflow": self.url}
+        self._share(ctx, creds.username, creds.password)
+        self.sign_in = f"user {creds.username}, password in {creds.path}"
+        return {"mlflow": self.url, "mlflow_sign_in": self.sign_in}
+
+    def _share(self, ctx: StackContext, username: str, password: str) -> None:
+        ctx.secrets.set(MLFLOW_AUTH_SECRET, "username", username)
+        ctx.secrets.set(MLFLOW_AUTH_SECRET, "password", password)
+        os.environ[_USER], os.environ[_PASSWORD] = username, password
 
     def pids(self) -> list[int]:
         """Process groups this part started (recorded so a later `sluice up` can clean up after `kill -9`)."""
@@ -47,9 +69,9 @@ class MlflowPart:
             self._server = None
 
     def status(self) -> dict[str, Any]:
-        """`{"healthy", "url", "external"}`."""
+        """`{"healthy", "url", "external", "sign_in"}` (`sign_in`: the user and where its password is)."""
         healthy = self.external or bool(self._server and self._server.pid)
-        return {"healthy": healthy, "url": self.url, "external": self.external}
+        return {"healthy": healthy, "url": self.url, "external": self.external, "sign_in": self.sign_in}
 
     def routes(self) -> list[BaseRoute]:
         """None."""

@@ -50,8 +50,9 @@ class Pages:
     def _page(self, request: Request, template: str, http_status: int = 200, **values: Any) -> Response:
         if template != "login.html.j2" and not self._signed_in(request):
             return RedirectResponse(f"/ui/login?next={quote(request.url.path)}", status_code=303)
-        mlflow = str(self._context().endpoints.get("mlflow", ""))
-        html = _env.get_template(template).render(mlflow=mlflow, **values)
+        endpoints = self._context().endpoints
+        mlflow, sign_in = str(endpoints.get("mlflow", "")), str(endpoints.get("mlflow_sign_in", ""))
+        html = _env.get_template(template).render(mlflow=mlflow, mlflow_sign_in=sign_in, **values)
         return HTMLResponse(html, status_code=http_status)
 
     def _mlflow_run_url(self, run_id: str) -> str:
