@@ -387,12 +387,15 @@ class Executor:
         if "value" in var:
             return str(var["value"])
         source = var.get("valueFrom") or {}
-        if "secretKeyRef" in source and self.secrets is not None:
+        if "secretKeyRef" in source:
             ref = source["secretKeyRef"]
+            optional = ref.get("optional") is True  # Kubernetes leaves a missing optional key's variable unset
+            if self.secrets is None:
+                return None if optional else ""
             try:
                 return self.secrets(str(ref["name"]), str(ref["key"]))
             except NotFoundError:
-                if ref.get("optional") is True:  # Kubernetes leaves the variable of a missing optional key unset
+                if optional:
                     return None
                 raise
         field_path = (source.get("fieldRef") or {}).get("fieldPath", "")

@@ -71,7 +71,10 @@ class MlflowPart:
     def status(self) -> dict[str, Any]:
         """`{"healthy", "url", "external", "sign_in"}` (`sign_in`: the user and where its password is)."""
         healthy = self.external or bool(self._server and self._server.pid)
-        return {"healthy": healthy, "url": self.url, "external": self.external, "sign_in": self.sign_in}
+        out: dict[str, Any] = {"healthy": healthy, "url": self.url, "external": self.external}
+        if self.sign_in:
+            out["sign_in"] = self.sign_in
+        return out
 
     def routes(self) -> list[BaseRoute]:
         """None."""

@@ -34,6 +34,16 @@ def test_up_detach_starts_mlflow_and_api_then_down_stops_everything(home: Path) 
     status = sluice(home, "status")
     assert status.returncode == 0, status.stderr
     assert "mlflow" in status.stdout and "healthy" in status.stdout
+    # its MLflow runs with authentication; the generated credentials are private and `status` says where
+    search = f"{endpoints['mlflow']}/api/2.0/mlflow/registered-models/search"
+    assert httpx.get(search, timeout=10).status_code == 401
+    creds = json.loads((home / "mlflow" / "credentials.json").read_text())
+    assert (home / "mlflow" / "credentials.json").stat().st_mode & 0o077 == 0
+    assert httpx.get(search, auth=(creds["username"], creds["password"]), timeout=10).status_code == 200
+    assert "sign_in=user admin" in status.stdout.replace("\n", "")
+    assert endpoints["mlflow_sign_in"].startswith("user admin, password in ")
+    secrets = json.loads((home / "secrets.json").read_text())
+    assert secrets["mlflow-auth"] == {"username": "admin", "password": creds["password"]}  # what steps read
     again = sluice(home, "up", "--detach", "--port", "0", "--mlflow-port", "0", *without_args())
     assert again.returncode == 1 and "already running" in again.stderr
     down = sluice(home, "down")
