@@ -21,6 +21,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain help: rich help labels every flag `<bool>`, which reads like a value to pass
+    rich_markup_mode=None,
 )
 
 

@@ -20,7 +20,9 @@ from sluicegate.store import Store
 
 __all__ = ["register"]
 
-events_app = typer.Typer(name="events", help="Events received by the local EventSources and what they triggered.")
+events_app = typer.Typer(
+    name="events", help="Events received by the local EventSources and what they triggered.", rich_markup_mode=None
+)
 
 
 def _store() -> Store:
@@ -59,6 +61,10 @@ def list_cmd(
         typer.echo(json.dumps(docs, indent=1))
         return
     table = Table("RECEIVED", "NAME", "SOURCE/EVENT", "PHASE", "TRIGGERS", "MESSAGE")
+    # `sluice events show NAME` needs the whole name: the name column never shrinks, the message wraps
+    table.columns[1].no_wrap = True
+    table.columns[1].min_width = max((len(d["metadata"]["name"]) for d in docs), default=4)
+    table.columns[5].overflow = "fold"
     for d in docs:
         labels = d["metadata"].get("labels") or {}
         status = d.get("status") or {}

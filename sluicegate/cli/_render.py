@@ -20,23 +20,36 @@ _STYLE = {"created": "green", "updated": "yellow", "unchanged": "dim", "removed"
 
 def render(
     out: Annotated[Path, typer.Option("--out", help="Directory to write the manifests into.")] = Path("manifests"),
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every manifest, changed or not.")] = False,
 ) -> None:
-    """Write every manifest the project defines, one object per file, into --out."""
+    """Write every manifest the project defines, one object per file, into --out; print what changed."""
+    from collections import Counter
+
     from sluicegate.render import collect, write_manifests
 
     report = write_manifests(out, collect())
-    table = Table(title=f"sluice render -> {out}", show_lines=False)
-    for column in ("kind", "name", "status"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("file", overflow="fold")
-    for f in report.files:
-        table.add_row(f.kind, f.name, f"[{_STYLE[f.status]}]{f.status}[/]", f.path.name)
-    for path in report.removed:
-        table.add_row("", "", "[red]removed[/]", path.name)
     console = Console()
-    console.print(table)
-    changed = sum(f.status != "unchanged" for f in report.files) + len(report.removed)
-    console.print(f"{len(report.files)} manifests in {out}, {changed} changed")
+    if verbose:
+        table = Table(title=f"sluice render -> {out}", show_lines=False)
+        for column in ("kind", "name", "status"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("file", overflow="fold")
+        for f in report.files:
+            table.add_row(f.kind, f.name, f"[{_STYLE[f.status]}]{f.status}[/]", f.path.name)
+        for path in report.removed:
+            table.add_row("", "", "[red]removed[/]", path.name)
+        console.print(table)
+    else:  # only what changed in files that existed before; a first render is one line
+        for f in report.files:
+            if f.status == "updated":
+                console.print(f"[yellow]updated[/] {f.path.name}")
+        for path in report.removed:
+            console.print(f"[red]removed[/] {path.name}")
+    counts = Counter(str(f.status) for f in report.files)
+    console.print(
+        f"{len(report.files)} manifests in {out}: {counts['created']} created, {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged, {len(report.removed)} removed"
+    )
 
 
 def lint(

@@ -18,7 +18,9 @@ from sluicegate.errors import ConflictError, NotFoundError, ServiceError, Sluice
 
 __all__ = ["register"]
 
-rollout_app = typer.Typer(help="Canary rollouts of model services (like kubectl argo rollouts).", no_args_is_help=True)
+rollout_app = typer.Typer(
+    help="Canary rollouts of model services (like kubectl argo rollouts).", no_args_is_help=True, rich_markup_mode=None
+)
 
 #: How long `promote` waits for the controller to act on it before printing the state.
 _SETTLE_SECONDS = 10.0

@@ -197,6 +197,8 @@ def register(app: typer.Typer) -> None:
     app.command("down")(down_cmd)
     app.command("status")(status)
     app.command("apply")(apply)
-    secret = typer.Typer(help="Local Secrets (what secretKeyRefs resolve to).", no_args_is_help=True)
+    secret = typer.Typer(
+        help="Local Secrets (what secretKeyRefs resolve to).", no_args_is_help=True, rich_markup_mode=None
+    )
     secret.command("set")(secret_set)
     app.add_typer(secret, name="secret")

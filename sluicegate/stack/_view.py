@@ -11,13 +11,24 @@ __all__ = ["status_table"]
 _HIDE = {"healthy", "url"}
 
 
+def _text(value: Any) -> str:
+    """A value as people read it: `a=1 b=2` for a mapping, `x, y` for a list, never Python's repr."""
+    if isinstance(value, dict):
+        inner = " ".join(f"{k}={_text(v)}" for k, v in value.items() if v not in (None, "", [], {}))
+        return f"({inner})" if inner else "-"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(_text(v) for v in value) or "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _detail(status: dict[str, Any]) -> str:
     parts = []
     for key, value in status.items():
         if key in _HIDE or value in (None, "", [], {}):
             continue
-        text = value if isinstance(value, str | int | float | bool) else str(value)
-        parts.append(f"{key}={text}")
+        parts.append(f"{key}={_text(value)}")
     text = ", ".join(parts)
     return text if len(text) <= 100 else text[:99] + "…"
 

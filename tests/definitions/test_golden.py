@@ -76,12 +76,20 @@ def test_sluice_render_command_writes_and_summarises(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    out = subprocess.run(
-        [sys.executable, "-m", "sluicegate", "render", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+    command = [sys.executable, "-m", "sluicegate", "render"]
+    env = {**os.environ, "COLUMNS": "400"}
+    out = subprocess.run([*command, "--out", str(tmp_path)], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
-    assert "workflowtemplate-model-pipeline.yaml" in out.stdout
+    written = sorted(tmp_path.glob("*.yaml"))
+    assert out.stdout.strip().splitlines() == [
+        f"{len(written)} manifests in {tmp_path}: {len(written)} created, 0 updated, 0 unchanged, 0 removed"
+    ]
     assert (tmp_path / "cronworkflow-scheduled-retrain.yaml").read_text().startswith(HEADER)
+    (tmp_path / "cronworkflow-scheduled-retrain.yaml").write_text(HEADER + "changed: true\n")
+    (tmp_path / "stale.yaml").write_text(HEADER)
+    again = subprocess.run([*command, "--out", str(tmp_path)], capture_output=True, text=True, env=env)
+    lines = again.stdout.strip().splitlines()
+    assert lines[:2] == ["updated cronworkflow-scheduled-retrain.yaml", "removed stale.yaml"], lines
+    assert lines[2].endswith("1 updated, " + f"{len(written) - 1} unchanged, 1 removed")
+    full = subprocess.run([*command, "--out", str(tmp_path), "-v"], capture_output=True, text=True, env=env)
+    assert "workflowtemplate-model-pipeline.yaml" in full.stdout
