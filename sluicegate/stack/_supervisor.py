@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -91,6 +92,7 @@ class Stack:
                 f"a stack is already running here (pid {other})", where=str(home), fix="run `sluice down` first"
             )
         self.pidfile.clean_leftovers()
+        self._check_ports()
         self.settings.endpoints_file.unlink(missing_ok=True)
         for sub in ("logs", "artifacts"):
             (home / sub).mkdir(exist_ok=True)
@@ -109,6 +111,25 @@ class Stack:
             raise
         self._write_endpoints()
         return self.endpoints
+
+    def _check_ports(self) -> None:
+        """Fail at once when a fixed port is taken, instead of after MLflow's half-minute start."""
+        cfg, names = self.settings, {p.name for p in self.parts}
+        wanted = {"api": ("--port / SLUICE_API_PORT", cfg.api_port)}
+        if cfg.mlflow_tracking_uri is None and "mlflow" in names:
+            wanted["mlflow"] = ("--mlflow-port / SLUICE_MLFLOW_PORT", cfg.mlflow_port)
+        for part, (option, port) in wanted.items():
+            if not port:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                try:
+                    sock.bind((cfg.host, port))
+                except OSError as e:
+                    raise ServiceError(
+                        f"{cfg.host}:{port} is taken ({e.strerror}); the {part} part cannot bind it",
+                        where=f"part {part!r}",
+                        fix=f"stop what uses it (another stack? `sluice down`) or pick another: {option} (0: any)",
+                    ) from e
 
     def _start_part(self, part: Part) -> None:
         assert self._ctx is not None  # set by start()

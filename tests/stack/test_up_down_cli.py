@@ -105,3 +105,15 @@ def test_up_on_a_taken_port_fails_naming_the_port(home: Path, mlflow_server: str
     assert result.returncode == 1
     assert f"127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
     assert not (home / "stack.pid").exists()
+
+
+def test_up_on_a_taken_mlflow_port_fails_before_starting_mlflow(home: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = sluice(home, "up", "--detach", "--port", "0", "--mlflow-port", str(port), *without_args())
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port} is taken" in result.stderr and "--mlflow-port" in result.stderr, result.stderr
+    assert not (home / "mlflow").exists()  # MLflow was never started: the clash is reported up front
+    assert not (home / "stack.pid").exists()
