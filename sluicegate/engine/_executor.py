@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sluicegate.engine import _artifacts
-from sluicegate.engine._images import runtime_for
+from sluicegate.engine._images import ENVS_DIR, env_for, runtime_for
 from sluicegate.engine._podfs import PathMapper, collect_outputs, container_order, declared_paths
 from sluicegate.engine._zygote import private_tmp_supported
 from sluicegate.errors import NotFoundError, SluiceError
@@ -277,7 +277,8 @@ class Executor:
             shared = (tmpl.get("containerSet") or {}).get("volumeMounts") or []
             spec["volumeMounts"] = [*shared, *(stage.get("volumeMounts") or [])]
         image = str(spec.get("image", ""))
-        runtime = runtime_for(image, self.home)
+        project_env = env_for(image, self.home)
+        runtime = "exec" if project_env is not None else runtime_for(image, self.home)
         run = self._running[job.key]
         run.tmp.mkdir(parents=True, exist_ok=True)
         log = self.home / "logs" / job.namespace / job.workflow / f"{job.node_id}.log"
@@ -290,6 +291,10 @@ class Executor:
             if len(parts) >= 2:
                 mapper.host("/" + parts[0]).mkdir(parents=True, exist_ok=True)
         binds = self._mounts(job, spec, mapper)
+        if project_env is not None and self.private_tmp and str(project_env).startswith("/tmp/"):
+            inside = mapper.host(str(project_env))  # an environment under /tmp stays visible at its own path
+            inside.mkdir(parents=True, exist_ok=True)
+            binds.append([str(project_env), str(inside)])
         for art in (tmpl.get("inputs") or {}).get("artifacts") or [] if first else []:
             if art.get("path"):
                 _artifacts.load(self.repo, art, mapper.host(str(art["path"])))
@@ -308,6 +313,9 @@ class Executor:
                 fix="set container.command: the local engine cannot read an image's entrypoint",
             )
         env = self._env(job, spec, mapper)
+        if project_env is not None:  # the model project's own environment, as `source bin/activate` sets it
+            env["VIRTUAL_ENV"] = str(project_env)
+            env["PATH"] = f"{project_env / 'bin'}{os.pathsep}{env.get('PATH', os.defpath)}"
         services = services_of_home(self.home)  # cluster Service URLs -> this stack's addresses (no cluster DNS)
         argv = [resolve(a, services) for a in argv]
         env = {k: resolve(v, services) for k, v in env.items()}
@@ -373,6 +381,7 @@ class Executor:
                 "ARGO_CONTAINER_NAME": "main",
                 "ARGO_TEMPLATE": json.dumps(job.template, separators=(",", ":")),
                 "ARGO_INCLUDE_SCRIPT_OUTPUT": "true",
+                "SLUICE_ENVS_DIR": str(self.home / ENVS_DIR),
             }
         )
         if not self.private_tmp:

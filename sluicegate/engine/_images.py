@@ -5,12 +5,17 @@ Called by `_executor` for every container and script step. Built in: `busybox`, 
 the components image (`sluicegate.config.components_image()`) runs on the project's Python environment.
 More mappings come from `SLUICE_HOME/images.yaml` (`images: {"<glob>": shell|python}`) or the environment
 variable `SLUICE_IMAGE_MAP` (`glob=runtime,glob=runtime`).
+
+A model project's environment, built by the `build-env` step, is named like an image pinned by digest,
+`sluicegate.local/envs/<model>@sha256:<hash>`: `env_for` resolves it to `SLUICE_HOME/envs/<hash>` (the
+`exec` runtime with that environment's `bin` first on PATH), refusing one that is missing or half-built.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from pathlib import Path
 
 import yaml
@@ -18,9 +23,14 @@ import yaml
 from sluicegate.config import components_image
 from sluicegate.errors import ConfigError
 
-__all__ = ["RUNTIMES", "runtime_for"]
+__all__ = ["ENVS_DIR", "ENV_MARKER", "RUNTIMES", "env_for", "runtime_for"]
 
 RUNTIMES = ("shell", "python")
+#: Folder of SLUICE_HOME holding built environments; steps get its path as `SLUICE_ENVS_DIR`.
+ENVS_DIR = "envs"
+#: Written last into a finished environment (components.environment); without it, the folder is not used.
+ENV_MARKER = "sluicegate-env.json"
+_ENV_IMAGE = re.compile(r"^sluicegate\.local/envs/[a-z0-9]([-a-z0-9]*[a-z0-9])?@sha256:([0-9a-f]{64})$")
 
 _BUILTIN = {
     "busybox": "shell",
@@ -57,6 +67,21 @@ def _configured(home: Path | None) -> dict[str, str]:
         glob, _, runtime = pair.partition("=")
         table[glob.strip()] = runtime.strip()
     return table
+
+
+def env_for(image: str, home: Path) -> Path | None:
+    """The environment folder an env image names, None for any other image; ConfigError if not built."""
+    match = _ENV_IMAGE.match(image.strip())
+    if match is None:
+        return None
+    folder = home / ENVS_DIR / match.group(2)
+    if not (folder / ENV_MARKER).is_file():
+        raise ConfigError(
+            f"environment image {image!r} is not built on this stack",
+            where=str(folder),
+            fix="run the build-env step of the model pipeline first (its output `image` names the environment)",
+        )
+    return folder
 
 
 def runtime_for(image: str, home: Path | None = None) -> str:

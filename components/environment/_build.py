@@ -1,0 +1,131 @@
+"""Creating a model project's Python environment with `uv`, once per content hash, safely under concurrency.
+
+Called by `python -m components.environment` (the `build-env` step, local target) and by the benchmark.
+Layout of the environments folder (`SLUICE_HOME/envs` on the local stack)::
+
+    <sha256 hex>/             a finished, relocatable virtual environment (never changed once there)
+    <sha256 hex>/sluicegate-env.json   the spec it was built from, the Python used, the build time
+    <sha256 hex>.lock         held while one build of that hash runs; other builds wait on it
+    .build-<hex>-<random>/    a build in progress; renamed to <hex> only when complete
+
+A half-built environment is therefore never used: the final name appears atomically (rename), and only
+with its marker file inside. A failed build leaves nothing under the final name.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from components._common import UserError
+from components.environment._python import find_python
+from components.project import EnvSpec
+
+__all__ = ["MARKER", "BuiltEnv", "ensure_env", "uv_binary"]
+
+MARKER = "sluicegate-env.json"
+
+
+@dataclass(frozen=True)
+class BuiltEnv:
+    """An environment ready to use: where it is, whether this call built it, and any Python warning."""
+
+    path: Path
+    digest: str
+    built: bool
+    seconds: float
+    python: str
+    warning: str
+
+
+def uv_binary() -> str:
+    """The `uv` executable: the one installed with this package, else the one on PATH."""
+    try:
+        from uv import find_uv_bin
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        found = shutil.which("uv")
+        if found is None:
+            raise UserError("uv is not installed", fix="pip install uv (Sluicegate depends on it)") from None
+        return found
+
+
+def _ready(path: Path) -> bool:
+    return (path / MARKER).is_file()
+
+
+def _read_warning(path: Path) -> tuple[str, str]:
+    data = json.loads((path / MARKER).read_text())
+    return str(data.get("python", "")), str(data.get("warning", ""))
+
+
+def _uv(args: list[str], what: str, spec: EnvSpec) -> None:
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "VIRTUAL_ENV": ""}
+    done = subprocess.run([uv_binary(), *args], capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
+        reason = next((line.strip() for line in lines if "error" in line.lower()), lines[-1] if lines else "")
+        raise UserError(
+            f"{spec.source}: {what} failed: {reason}",
+            fix="check the package names and versions there (uv pip install must resolve them)",
+        )
+
+
+def _build_into(folder: Path, spec: EnvSpec, strict: bool) -> tuple[str, str]:
+    interpreter = find_python(spec.python, strict=strict, where=f"{spec.source} (python)")
+    _uv(["venv", "--quiet", "--relocatable", "--python", interpreter.path, str(folder)], "creating the venv", spec)
+    python = str(folder / "bin" / "python")
+    for lines, what in ((spec.build_dependencies, "build_dependencies"), (spec.dependencies, "dependencies")):
+        args: list[str] = []
+        for line in lines:
+            args += line.split(maxsplit=1) if line.startswith("-") else [line]
+        if args:
+            _uv(["pip", "install", "--quiet", "--python", python, *args], f"installing {what}", spec)
+    marker = {
+        "spec": {"python": spec.python, "build": spec.build_dependencies, "deps": spec.dependencies},
+        "source": spec.source,
+        "python": interpreter.version,
+        "warning": interpreter.warning,
+        "built_at": time.time(),
+    }
+    (folder / MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n")
+    return interpreter.version, interpreter.warning
+
+
+def ensure_env(spec: EnvSpec, envs_dir: Path, *, strict_python: bool = False) -> BuiltEnv:
+    """The environment for `spec` under `envs_dir`, built now if it does not exist yet.
+
+    Concurrent calls for one spec build it once: the others wait for the lock and then reuse it.
+
+    Raises:
+        UserError: the requirements do not resolve, or (strict) the Python version is not installed.
+    """
+    start = time.monotonic()
+    digest = spec.digest()
+    final = envs_dir / digest
+    if _ready(final):
+        python, warning = _read_warning(final)
+        return BuiltEnv(final, digest, False, time.monotonic() - start, python, warning)
+    envs_dir.mkdir(parents=True, exist_ok=True)
+    with open(envs_dir / f"{digest}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _ready(final):  # another build finished while this one waited
+            python, warning = _read_warning(final)
+            return BuiltEnv(final, digest, False, time.monotonic() - start, python, warning)
+        if final.exists():  # leftovers of something that is not a finished environment
+            shutil.rmtree(final)
+        scratch = Path(tempfile.mkdtemp(prefix=f".build-{digest[:12]}-", dir=envs_dir))
+        try:
+            python, warning = _build_into(scratch, spec, strict_python)
+            os.rename(scratch, final)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return BuiltEnv(final, digest, True, time.monotonic() - start, python, warning)
