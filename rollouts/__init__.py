@@ -1,7 +1,8 @@
 """Declarative rollouts definitions of Sluicegate; imported only by `sluice render`.
 
 `manifests()` returns every document this package defines, as plain dicts ready for YAML: the shared
-AnalysisTemplates, then per model service (`MODEL_SERVICES`) its Rollout, stable/canary Services and Ingress.
+AnalysisTemplates, then per model service (`MODEL_SERVICES`, empty by default: the pipeline's deploy step
+applies each model's Rollout, stable/canary Services and Ingress, built by `rollout`/`services`/`ingress`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ __all__ = [
     "ModelService",
     "Resource",
     "Rollout",
+    "ingress",
     "manifests",
+    "rollout",
+    "services",
 ]
 
 

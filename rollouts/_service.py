@@ -41,6 +41,7 @@ class ModelService:
         interval: analysis measurement interval; `count` measurements per analysis step.
         window: Prometheus rate window of the queries.
         host: the Ingress host.
+        model_uri: the model version the pod template names (default: the registry's champion).
     """
 
     name: str
@@ -50,10 +51,13 @@ class ModelService:
     count: int = 3
     window: str = "1m"
     host: str = ""
+    model_uri: str = ""
 
 
-#: The model services of the project; add one line per model.
-MODEL_SERVICES = [ModelService("breast-cancer")]
+#: Model services rendered statically; none by default, because the pipeline's deploy step applies each
+#: model's Rollout, Services and Ingress the first time it deploys that model (see
+#: `workflows.evaluate_and_deploy`). A Rollout rendered here before any model exists would wait Degraded.
+MODEL_SERVICES: list[ModelService] = []
 
 
 def _labels(svc: ModelService) -> dict[str, str]:
@@ -123,7 +127,10 @@ def rollout(svc: ModelService) -> Rollout:
         abort_scale_down_delay_seconds=30,
     )
     template = PodTemplate(
-        metadata={"labels": _labels(svc), "annotations": {MODEL_URI_ANNOTATION: f"models:/{svc.name}@champion"}},
+        metadata={
+            "labels": _labels(svc),
+            "annotations": {MODEL_URI_ANNOTATION: svc.model_uri or f"models:/{svc.name}@champion"},
+        },
         spec=PodSpec(
             containers=[_container(svc)],
             security_context={"runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}},

@@ -7,13 +7,20 @@ submits it on its own for model versions registered outside the pipeline (e.g. f
 The DAG reads only its own inputs (never `workflow.parameters`), so it behaves the same under both
 callers. Build runs only when evaluate decides `promote`; stress-test and deploy depend on
 `.Succeeded` explicitly, because a bare dependency on a Skipped task would still let them run.
+
+Deploy is per model: the model's Services, Ingress and Rollout (as `rollouts` defines them) are applied,
+so the first deployment of a model name creates them and any number of models run side by side.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import yaml
 from hera.workflows import DAG, Parameter, Resource, Task, WorkflowTemplate
 from hera.workflows import models as m
 
+from rollouts import ModelService, ingress, rollout, services
 from workflows import build, evaluate, stress_test
 from workflows._common import SERVICE_ACCOUNT, params, pod_security, retry
 from workflows._record import NAME as RECORD_OUTCOME
@@ -21,11 +28,12 @@ from workflows._record import record_outcome
 from workflows._step import inputs, workflow_template
 
 __all__ = [
-    "DEPLOY_MANIFEST",
     "EXIT_PARAMETERS",
     "MODEL_URI_ANNOTATION",
     "NAME",
     "PARAMETERS",
+    "SERVICE_STEPS",
+    "deploy_manifest",
     "template",
 ]
 
@@ -48,18 +56,35 @@ EXIT_PARAMETERS = params("notify-url")
 
 #: The pod-template annotation of a model's Rollout that names the model version it serves.
 MODEL_URI_ANNOTATION = "sluicegate.io/model-uri"
-#: The deploy step's merge patch: point the Rollout named after the model at the new version.
-DEPLOY_MANIFEST = f"""\
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata:
-  name: "{{{{inputs.parameters.model-name}}}}"
-spec:
-  template:
-    metadata:
-      annotations:
-        {MODEL_URI_ANNOTATION}: "models:/{{{{inputs.parameters.model-name}}}}/{{{{inputs.parameters.model-version}}}}"
-"""
+_MODEL = "{{inputs.parameters.model-name}}"
+#: The model's service, as `rollouts` defines it, with the version to deploy in its pod template.
+_SERVICE = ModelService(name=_MODEL, model_uri=f"models:/{_MODEL}/{{{{inputs.parameters.model-version}}}}")
+
+
+def _yaml(doc: dict[str, Any]) -> str:
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def deploy_manifest() -> str:
+    """The deploy step's manifest: the model's Rollout, naming the new version in its pod template.
+
+    Applied, so the first deployment of a model creates its Rollout; later ones change the pod template's
+    model URI, which starts the canary. Built at render time (the components image is read then).
+    """
+    return _yaml(rollout(_SERVICE).to_dict())
+
+
+#: Resource steps applied before the Rollout, so a model deployed for the first time gets its stable and
+#: canary Services and its Ingress; objects already there and unchanged stay as they are.
+SERVICE_STEPS = ("apply-stable-service", "apply-canary-service", "apply-ingress")
+
+
+def _service_manifests() -> dict[str, str]:
+    stable, canary = services(_SERVICE)
+    docs = (stable.to_dict(), canary.to_dict(), ingress(_SERVICE).to_dict())
+    return {name: _yaml(doc) for name, doc in zip(SERVICE_STEPS, docs, strict=True)}
+
+
 # Long enough for the Rollout's canary steps and analysis to finish.
 DEPLOY_DEADLINE_SECONDS = 3600
 # Every step's deadline once, plus slack for scheduling and retries.
@@ -70,12 +95,24 @@ def _arg(name: str) -> tuple[str, str]:
     return name, f"{{{{inputs.parameters.{name}}}}}"
 
 
+def _apply(name: str, manifest: str) -> Resource:
+    return Resource(
+        name=name,
+        action="apply",
+        manifest=manifest,
+        inputs=[Parameter(name="model-name")],
+        pod_security_context=pod_security(),
+        service_account_name=SERVICE_ACCOUNT,
+        active_deadline_seconds="300",
+        retry_strategy=retry(1),
+    )
+
+
 def _deploy() -> Resource:
     return Resource(
         name="deploy",
-        action="patch",
-        merge_strategy="merge",
-        manifest=DEPLOY_MANIFEST,
+        action="apply",
+        manifest=deploy_manifest(),
         success_condition="status.phase == Healthy",
         failure_condition="status.phase == Degraded",
         inputs=[Parameter(name="model-name"), Parameter(name="model-version")],
@@ -134,10 +171,12 @@ def _dag() -> DAG:
                 "mlflow-tracking-uri": "{{inputs.parameters.mlflow-tracking-uri}}",
             },
         )
+        for name in SERVICE_STEPS:
+            Task(name=name, template=name, depends="stress-test.Succeeded", arguments=dict([_arg("model-name")]))
         Task(
             name="deploy",
             template="deploy",
-            depends="stress-test.Succeeded",
+            depends=" && ".join(f"{name}.Succeeded" for name in SERVICE_STEPS),
             arguments=dict([_arg("model-name"), _arg("model-version")]),
         )
     return dag
@@ -147,6 +186,8 @@ def template() -> WorkflowTemplate:
     """The `evaluate-and-deploy` WorkflowTemplate."""
     with workflow_template(NAME, [*PARAMETERS, *EXIT_PARAMETERS], DEADLINE_SECONDS, on_exit=RECORD_OUTCOME) as w:
         _dag()
+        for name, manifest in _service_manifests().items():
+            _apply(name, manifest)
         _deploy()
         record_outcome(["model-name", "model-version", "mlflow-tracking-uri"])
     return w

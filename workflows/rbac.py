@@ -31,7 +31,10 @@ def manifests() -> list[dict[str, Any]]:
                     "resources": ["workflowtaskresults"],
                     "verbs": ["create", "patch"],
                 },
-                {"apiGroups": ["argoproj.io"], "resources": ["rollouts"], "verbs": ["get", "patch"]},
+                {"apiGroups": ["argoproj.io"], "resources": ["rollouts"], "verbs": ["get", "create", "patch"]},
+                # the deploy step applies a model's Services and Ingress the first time it deploys the model
+                {"apiGroups": [""], "resources": ["services"], "verbs": ["get", "create", "patch"]},
+                {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": ["get", "create", "patch"]},
             ],
         },
         {

@@ -23,8 +23,14 @@ def test_manifests_one_rollout_per_model_service() -> None:
     assert all(d["metadata"]["namespace"] == "sluicegate" for d in docs)
 
 
+def test_manifests_render_no_model_service_by_default() -> None:
+    # the pipeline applies each model's objects when it first deploys the model; a Rollout rendered for a
+    # model that does not exist yet would wait Degraded on a fresh stack or cluster
+    assert {d["kind"] for d in rollouts.manifests()} == {"AnalysisTemplate"}
+
+
 def test_rollout_canary_steps_in_order() -> None:
-    ro = _by_kind(rollouts.manifests(), "Rollout")[0]
+    ro = _by_kind(rollouts.manifests([ModelService("breast-cancer")]), "Rollout")[0]
     steps = ro["spec"]["strategy"]["canary"]["steps"]
     assert [next(iter(s)) for s in steps] == ["setWeight", "analysis", "setWeight", "pause", "analysis"]
     assert [s.get("setWeight") for s in steps if "setWeight" in s] == [10, 50]
@@ -35,7 +41,7 @@ def test_rollout_canary_steps_in_order() -> None:
 
 
 def test_rollout_model_uri_annotation_reaches_container_env() -> None:
-    ro = _by_kind(rollouts.manifests(), "Rollout")[0]
+    ro = _by_kind(rollouts.manifests([ModelService("breast-cancer")]), "Rollout")[0]
     template = ro["spec"]["template"]
     assert template["metadata"]["annotations"][MODEL_URI_ANNOTATION] == "models:/breast-cancer@champion"
     container = template["spec"]["containers"][0]
