@@ -1,8 +1,9 @@
 """Declarative workflow definitions of Sluicegate; imported only by `sluice render` (and its tests).
 
 `manifests()` returns every document this package defines, as plain dicts ready for YAML: the
-WorkflowTemplates `train`, `evaluate`, `build`, `stress-test`, `evaluate-and-deploy` and
-`model-pipeline`, the CronWorkflow `scheduled-retrain`, and the pipeline's ServiceAccount and RBAC.
+WorkflowTemplates `train`, `train-project`, `evaluate`, `build`, `stress-test`, `evaluate-and-deploy`,
+`model-pipeline` and `project-pipeline`, the CronWorkflow `scheduled-retrain`, and the pipeline's
+ServiceAccount and RBAC.
 Building happens inside `manifests()`, never at import, so the components image is read from
 `SLUICE_COMPONENTS_IMAGE` at render time.
 """
@@ -16,10 +17,12 @@ from workflows import (
     evaluate,
     evaluate_and_deploy,
     model_pipeline,
+    project_pipeline,
     rbac,
     scheduled_retrain,
     stress_test,
     train,
+    train_project,
 )
 
 __all__ = ["manifests"]
@@ -29,11 +32,13 @@ def manifests() -> list[dict[str, Any]]:
     """Every document this package defines."""
     templates = [
         train.template(),
+        train_project.template(),
         evaluate.template(),
         build.template(),
         stress_test.template(),
         evaluate_and_deploy.template(),
         model_pipeline.template(),
+        project_pipeline.template(),
         scheduled_retrain.template(),
     ]
     return [t.to_dict() for t in templates] + rbac.manifests()

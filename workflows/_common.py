@@ -77,6 +77,11 @@ DEFAULTS: dict[str, str | None] = {
     "max-depth": "",
     "seed": "",
     "mlflow-tracking-uri": "http://mlflow.sluicegate.svc:5000",
+    # A model project (MLproject + sluicegate.yaml): empty model name and entry point mean sluicegate.yaml's.
+    "project-model-name": "",
+    "entry-point": "",
+    # Where the cluster's Kaniko pushes model projects' environment images (build-target=cluster).
+    "env-registry": "registry.sluicegate.svc:5000/sluicegate",
     "min-improvement": "0.005",
     "p99-latency-ms": "250",
     "max-error-rate": "0.01",

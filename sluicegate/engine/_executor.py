@@ -291,10 +291,14 @@ class Executor:
             if len(parts) >= 2:
                 mapper.host("/" + parts[0]).mkdir(parents=True, exist_ok=True)
         binds = self._mounts(job, spec, mapper)
-        if project_env is not None and self.private_tmp and str(project_env).startswith("/tmp/"):
-            inside = mapper.host(str(project_env))  # an environment under /tmp stays visible at its own path
+        envs = self.home / ENVS_DIR
+        if self.private_tmp and str(envs).startswith("/tmp/"):
+            # SLUICE_HOME under /tmp (tests, CI): the environments stay visible, and build-env's writes land
+            # in the real folder, behind the step's private /tmp
+            envs.mkdir(parents=True, exist_ok=True)
+            inside = mapper.host(str(envs))
             inside.mkdir(parents=True, exist_ok=True)
-            binds.append([str(project_env), str(inside)])
+            binds.append([str(envs), str(inside)])
         for art in (tmpl.get("inputs") or {}).get("artifacts") or [] if first else []:
             if art.get("path"):
                 _artifacts.load(self.repo, art, mapper.host(str(art["path"])))

@@ -44,7 +44,10 @@ def _dropped(original: Any, dumped: Any, path: str = "") -> list[str]:
 
 def test_definitions_render_the_expected_objects() -> None:
     assert sorted(_docs()) == sorted(
-        [("WorkflowTemplate", n) for n in (*STEP_TEMPLATES, "evaluate-and-deploy", "model-pipeline")]
+        [
+            ("WorkflowTemplate", n)
+            for n in (*STEP_TEMPLATES, "evaluate-and-deploy", "model-pipeline", "train-project", "project-pipeline")
+        ]
         + [("CronWorkflow", "scheduled-retrain")]
         + [(k, "sluicegate-pipeline") for k in ("ServiceAccount", "Role", "RoleBinding")]
     )
@@ -77,7 +80,7 @@ def test_pod_template_is_hardened_and_bounded(where: str, template: dict[str, An
     assert pod["runAsNonRoot"] is True and pod["runAsUser"] != 0
     body = template.get("container") or template.get("script")
     if body is None:
-        assert template["resource"]["action"] == "patch"
+        assert template["resource"]["action"] == "apply"
         return
     assert body["securityContext"]["readOnlyRootFilesystem"] is True
     assert body["securityContext"]["allowPrivilegeEscalation"] is False
@@ -141,30 +144,44 @@ def test_model_pipeline_trains_then_reuses_evaluate_and_deploy() -> None:
 def test_evaluate_and_deploy_builds_only_on_promote_and_deploys_last() -> None:
     doc = _docs()["WorkflowTemplate", "evaluate-and-deploy"]
     tasks = {t["name"]: t for t in _template(doc, "evaluate-and-deploy")["dag"]["tasks"]}
-    assert list(tasks) == ["evaluate", "build", "stress-test", "deploy"]
+    applies = ["apply-stable-service", "apply-canary-service", "apply-ingress"]
+    assert list(tasks) == ["evaluate", "build", "stress-test", *applies, "deploy"]
     assert "promote" in tasks["build"]["when"] and "decision" in tasks["build"]["when"]
     # A Skipped build must stop the chain: bare dependencies would let the next task run.
     assert tasks["stress-test"]["depends"] == "build.Succeeded"
-    assert tasks["deploy"]["depends"] == "stress-test.Succeeded"
+    assert all(tasks[a]["depends"] == "stress-test.Succeeded" for a in applies)
+    assert tasks["deploy"]["depends"] == " && ".join(f"{a}.Succeeded" for a in applies)
     names = {p["name"] for p in doc["spec"]["arguments"]["parameters"]}
     assert {"model-name", "model-version", "mlflow-tracking-uri", "dataset", "service-url", *GATES} <= names
     required = [p["name"] for p in doc["spec"]["arguments"]["parameters"] if "value" not in p]
     assert required == ["model-version"]
 
 
-def test_deploy_patches_the_rollout_model_annotation() -> None:
+def test_deploy_applies_the_models_own_rollout_and_services() -> None:
     import yaml
 
-    deploy = _template(_docs()["WorkflowTemplate", "evaluate-and-deploy"], "deploy")["resource"]
-    assert (deploy["action"], deploy["mergeStrategy"]) == ("patch", "merge")
+    doc = _docs()["WorkflowTemplate", "evaluate-and-deploy"]
+    deploy = _template(doc, "deploy")["resource"]
+    assert deploy["action"] == "apply"
     assert deploy["successCondition"] == "status.phase == Healthy"
     assert deploy["failureCondition"] == "status.phase == Degraded"
-    patch = yaml.safe_load(deploy["manifest"])
-    assert patch["kind"] == "Rollout" and patch["metadata"]["name"] == "{{inputs.parameters.model-name}}"
-    annotations = patch["spec"]["template"]["metadata"]["annotations"]
+    rollout = yaml.safe_load(deploy["manifest"])
+    assert rollout["kind"] == "Rollout" and rollout["metadata"]["name"] == "{{inputs.parameters.model-name}}"
+    annotations = rollout["spec"]["template"]["metadata"]["annotations"]
     assert annotations == {
         "sluicegate.io/model-uri": "models:/{{inputs.parameters.model-name}}/{{inputs.parameters.model-version}}"
     }
+    canary = rollout["spec"]["strategy"]["canary"]
+    assert canary["canaryService"] == "{{inputs.parameters.model-name}}-canary"
+    applied = {
+        name: yaml.safe_load(_template(doc, name)["resource"]["manifest"])
+        for name in ("apply-stable-service", "apply-canary-service", "apply-ingress")
+    }
+    assert [(d["kind"], d["metadata"]["name"]) for d in applied.values()] == [
+        ("Service", "{{inputs.parameters.model-name}}-stable"),
+        ("Service", "{{inputs.parameters.model-name}}-canary"),
+        ("Ingress", "{{inputs.parameters.model-name}}"),
+    ]
 
 
 def test_scheduled_retrain_is_v4_cron_on_the_default_branch() -> None:
@@ -177,7 +194,8 @@ def test_scheduled_retrain_is_v4_cron_on_the_default_branch() -> None:
     assert spec["workflowSpec"]["arguments"]["parameters"] == [{"name": "git-revision", "value": "main"}]
 
 
-def test_pipeline_role_grants_only_task_results_and_rollouts() -> None:
+def test_pipeline_role_grants_only_task_results_and_model_services() -> None:
     rules = _docs()["Role", "sluicegate-pipeline"]["rules"]
-    assert {r for rule in rules for r in rule["resources"]} == {"workflowtaskresults", "rollouts"}
-    assert all("*" not in rule["verbs"] for rule in rules)
+    resources = {r for rule in rules for r in rule["resources"]}
+    assert resources == {"workflowtaskresults", "rollouts", "services", "ingresses"}
+    assert all("*" not in rule["verbs"] and "delete" not in rule["verbs"] for rule in rules)

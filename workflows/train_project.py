@@ -1,0 +1,232 @@
+"""WorkflowTemplate `train-project`: a model project's environment, its entry point, then registration.
+
+Called by `workflows.manifests()`; `project-pipeline` reaches its DAG through `templateRef`
+train-project/train-project, and a notebook can submit it on its own with Hera. Four tasks:
+
+- `build-env` (components image): checks sluicegate.yaml, MLproject and the environment files, and builds
+  or reuses the project's Python environment (`python -m components.environment`); its output `image`
+  names it. Locally that is `sluicegate.local/envs/<model>@sha256:<hash>`, which the engine's image
+  policy resolves to the environment folder; with `build-target=cluster` the task writes a Kaniko
+  context and the output names the image the cluster's Kaniko job pushes.
+- `start-run` (components image): resolves the entry point's command with its typed parameters (workflow
+  parameters named like them win, as `mlflow run -P`) and creates the MLflow run with the lineage tags.
+- `run-entry-point` (the project's image): runs the command at the pushed revision with
+  `MLFLOW_TRACKING_URI`, `MLFLOW_EXPERIMENT_ID` and `MLFLOW_RUN_ID` set, as MLflow Projects do; no
+  Sluicegate code runs in it.
+- `register` (components image, whatever the entry point's outcome): registers the model the run logged
+  when the command succeeded, else marks the run FAILED and fails with one line; nothing is registered.
+"""
+
+from __future__ import annotations
+
+from hera.workflows import DAG, Container, Env, GitArtifact, Parameter, Task, WorkflowTemplate
+from hera.workflows import models as m
+
+from workflows._common import (
+    OUTPUTS_DIR,
+    SERVICE_ACCOUNT,
+    SOURCE_DIR,
+    Sizing,
+    component_command,
+    components_image,
+    container_security,
+    output_parameter,
+    params,
+    pod_security,
+    retry,
+    tmp_volume,
+)
+from workflows._step import inputs, workflow_template
+
+__all__ = ["NAME", "OUTPUTS", "PARAMETERS", "template"]
+
+NAME = "train-project"
+PARAMETERS = params(
+    "git-repo",
+    "git-revision",
+    "project-model-name",
+    "entry-point",
+    "mlflow-tracking-uri",
+    "build-target",
+    "env-registry",
+)
+OUTPUTS = ("run-id", "model-uri", "model-version", "metrics", "model-name")
+SIZING = Sizing(
+    cpu_request="500m",
+    cpu_limit="2",
+    memory_request="1Gi",
+    memory_limit="4Gi",
+    scratch="4Gi",
+    deadline_seconds=3600,
+)
+SMALL = Sizing(
+    cpu_request="100m",
+    cpu_limit="1",
+    memory_request="256Mi",
+    memory_limit="1Gi",
+    scratch="1Gi",
+    deadline_seconds=900,
+)
+DEADLINE_SECONDS = 3 * 3600
+
+
+def _source() -> GitArtifact:
+    return GitArtifact(
+        name="source",
+        path=SOURCE_DIR,
+        repo="{{inputs.parameters.git-repo}}",
+        revision="{{inputs.parameters.git-revision}}",
+    )
+
+
+def _step(name: str, args: list[str], names: list[str], outputs: tuple[str, ...], sizing: Sizing) -> Container:
+    return Container(
+        name=name,
+        image=components_image(),
+        command=component_command(args[0]),
+        args=[*args[1:], f"--outputs-dir={OUTPUTS_DIR}"],
+        inputs=[*(Parameter(name=n) for n in names), _source()],
+        outputs=[output_parameter(o) for o in outputs],
+        volumes=[tmp_volume(sizing.scratch)],
+        resources=sizing.resources(),
+        security_context=container_security(),
+        pod_security_context=pod_security(),
+        service_account_name=SERVICE_ACCOUNT,
+        active_deadline_seconds=sizing.deadline,
+        retry_strategy=retry(2),
+    )
+
+
+def _entry_point() -> Container:
+    return Container(
+        name="run-entry-point",
+        image="{{inputs.parameters.image}}",
+        command=["bash", "-c", "{{inputs.parameters.command}}"],
+        working_dir=SOURCE_DIR,
+        inputs=[
+            *(Parameter(name=n) for n in ("git-repo", "git-revision", "image", "command", "run-id", "experiment-id")),
+            Parameter(name="mlflow-tracking-uri"),
+            _source(),
+        ],
+        env=[
+            Env(name="MLFLOW_TRACKING_URI", value="{{inputs.parameters.mlflow-tracking-uri}}"),
+            Env(name="MLFLOW_RUN_ID", value="{{inputs.parameters.run-id}}"),
+            Env(name="MLFLOW_EXPERIMENT_ID", value="{{inputs.parameters.experiment-id}}"),
+            Env(name="HOME", value="/tmp"),
+        ],
+        volumes=[tmp_volume(SIZING.scratch)],
+        resources=SIZING.resources(),
+        security_context=container_security(),
+        pod_security_context=pod_security(),
+        service_account_name=SERVICE_ACCOUNT,
+        active_deadline_seconds=SIZING.deadline,
+        retry_strategy=retry(2),
+    )
+
+
+def _arg(name: str) -> str:
+    return f"{{{{inputs.parameters.{name}}}}}"
+
+
+def _dag() -> DAG:
+    src = ["git-repo", "git-revision"]
+    start = "{{tasks.start-run.outputs.parameters"
+    with DAG(
+        name=NAME,
+        inputs=inputs(PARAMETERS),
+        outputs=[
+            Parameter(name=o, value_from=m.ValueFrom(parameter=f"{{{{tasks.register.outputs.parameters.{o}}}}}"))
+            for o in OUTPUTS
+        ],
+    ) as dag:
+        Task(
+            name="build-env",
+            template="build-env",
+            arguments={n: _arg(n) for n in [*src, "project-model-name", "build-target", "env-registry"]},
+        )
+        Task(
+            name="start-run",
+            template="start-run",
+            depends="build-env.Succeeded",
+            arguments={n: _arg(n) for n in [*src, "project-model-name", "entry-point", "mlflow-tracking-uri"]},
+        )
+        Task(
+            name="run-entry-point",
+            template="run-entry-point",
+            depends="start-run.Succeeded",
+            arguments={
+                **{n: _arg(n) for n in [*src, "mlflow-tracking-uri"]},
+                "image": "{{tasks.build-env.outputs.parameters.image}}",
+                "command": f"{start}.command}}}}",
+                "run-id": f"{start}.run-id}}}}",
+                "experiment-id": f"{start}.experiment-id}}}}",
+            },
+        )
+        Task(
+            name="register",
+            template="register",
+            depends="run-entry-point.Succeeded || run-entry-point.Failed || run-entry-point.Errored",
+            arguments={
+                **{n: _arg(n) for n in [*src, "mlflow-tracking-uri"]},
+                "model-name": f"{start}.model-name}}}}",
+                "entry-point": f"{start}.entry-point}}}}",
+                "run-id": f"{start}.run-id}}}}",
+                "entry-status": "{{tasks.run-entry-point.status}}",
+            },
+        )
+    return dag
+
+
+def template() -> WorkflowTemplate:
+    """The `train-project` WorkflowTemplate."""
+    with workflow_template(NAME, PARAMETERS, DEADLINE_SECONDS) as w:
+        _dag()
+        _step(
+            "build-env",
+            [
+                "environment",
+                f"--project={SOURCE_DIR}",
+                "--model-name={{inputs.parameters.project-model-name}}",
+                "--target={{inputs.parameters.build-target}}",
+                "--registry={{inputs.parameters.env-registry}}",
+            ],
+            ["git-repo", "git-revision", "project-model-name", "build-target", "env-registry"],
+            ("image", "env-digest", "warning"),
+            SIZING,
+        )
+        _step(
+            "start-run",
+            [
+                "project_train",
+                "start",
+                f"--project={SOURCE_DIR}",
+                "--tracking-uri={{inputs.parameters.mlflow-tracking-uri}}",
+                "--model-name={{inputs.parameters.project-model-name}}",
+                "--entry-point={{inputs.parameters.entry-point}}",
+                "--workflow-parameters={{workflow.parameters.json}}",
+                "--git-repo={{inputs.parameters.git-repo}}",
+                "--git-revision={{inputs.parameters.git-revision}}",
+                "--workflow={{workflow.name}}",
+            ],
+            ["git-repo", "git-revision", "project-model-name", "entry-point", "mlflow-tracking-uri"],
+            ("run-id", "experiment-id", "command", "model-name", "entry-point"),
+            SMALL,
+        )
+        _entry_point()
+        _step(
+            "register",
+            [
+                "project_train",
+                "finish",
+                f"--project={SOURCE_DIR}",
+                "--tracking-uri={{inputs.parameters.mlflow-tracking-uri}}",
+                "--model-name={{inputs.parameters.model-name}}",
+                "--entry-point={{inputs.parameters.entry-point}}",
+                "--run-id={{inputs.parameters.run-id}}",
+                "--entry-status={{inputs.parameters.entry-status}}",
+            ],
+            ["git-repo", "git-revision", "mlflow-tracking-uri", "model-name", "entry-point", "run-id", "entry-status"],
+            OUTPUTS,
+            SMALL,
+        )
+    return w
