@@ -30,6 +30,7 @@ from workflows._common import (
     component_command,
     components_image,
     container_security,
+    mlflow_auth_env,
     output_parameter,
     params,
     pod_security,
@@ -87,6 +88,7 @@ def _step(name: str, args: list[str], names: list[str], outputs: tuple[str, ...]
         args=[*args[1:], f"--outputs-dir={OUTPUTS_DIR}"],
         inputs=[*(Parameter(name=n) for n in names), _source()],
         outputs=[output_parameter(o) for o in outputs],
+        env=mlflow_auth_env(),
         volumes=[tmp_volume(sizing.scratch)],
         resources=sizing.resources(),
         security_context=container_security(),
@@ -113,6 +115,7 @@ def _entry_point() -> Container:
             Env(name="MLFLOW_RUN_ID", value="{{inputs.parameters.run-id}}"),
             Env(name="MLFLOW_EXPERIMENT_ID", value="{{inputs.parameters.experiment-id}}"),
             Env(name="HOME", value="/tmp"),
+            *mlflow_auth_env(),  # the project's own MLflow calls sign in as the pipeline's steps do
         ],
         volumes=[tmp_volume(SIZING.scratch)],
         resources=SIZING.resources(),
