@@ -13,7 +13,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from sluicegate.rollouts._actions import current_run
 from sluicegate.stack import StackContext
+from sluicegate.store import Store
 from sluicegate.ui._dag import dag_svg
 from sluicegate.ui._views import event_row, node_artifacts, rollout_row, rollout_steps, workflow_row
 
@@ -203,7 +205,8 @@ class Pages:
 
     async def rollouts(self, request: Request) -> Response:
         """All rollouts with their weights."""
-        rows = [rollout_row(r) for r in self._context().store.list("Rollout")]
+        store = self._context().store
+        rows = [rollout_row(r, _current_run(store, r)) for r in store.list("Rollout")]
         return self._page(request, "rollouts.html.j2", title="Rollouts", section="rollouts", rollouts=rows, refresh=3)
 
     async def rollout(self, request: Request) -> Response:
@@ -230,9 +233,16 @@ class Pages:
             })  # fmt: skip
         analyses.sort(key=lambda a: str(a["created"]), reverse=True)
         return self._page(
-            request, "rollout.html.j2", title=name, section="rollouts", r=rollout_row(ro), steps=rollout_steps(ro),
+            request, "rollout.html.j2", title=name, section="rollouts", r=rollout_row(ro, _current_run(store, ro)),
+            steps=rollout_steps(ro),
             analyses=analyses, refresh=3,
         )  # fmt: skip
+
+
+def _current_run(store: Store, rollout: dict[str, Any]) -> dict[str, Any] | None:
+    """The AnalysisRun the Rollout waits on now, if any."""
+    name = current_run(rollout)
+    return store.try_get("AnalysisRun", rollout["metadata"].get("namespace", ""), name) if name else None
 
 
 def _within(root: Path, key: str) -> Path | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sluicegate.rollouts._explain import waiting_on
+
 __all__ = ["event_row", "node_artifacts", "rollout_row", "rollout_steps", "workflow_row"]
 
 Doc = dict[str, Any]
@@ -65,8 +67,8 @@ def _model(rollout: Doc, which: str) -> str:
     return ""
 
 
-def rollout_row(rollout: Doc) -> Doc:
-    """One line of the rollout list."""
+def rollout_row(rollout: Doc, run: Doc | None = None) -> Doc:
+    """One line of the rollout list; `run` is its current AnalysisRun (it tells what the Rollout waits on)."""
     meta, status = rollout.get("metadata") or {}, rollout.get("status") or {}
     weight = status.get("weight")
     if weight is None:
@@ -80,6 +82,7 @@ def rollout_row(rollout: Doc) -> Doc:
         "canary": _model(rollout, "canary"),
         "weight": int(weight or 0),
         "step": status.get("currentStepIndex", status.get("step", "")),
+        "waiting": waiting_on({**rollout, "metadata": meta}, run) if meta.get("name") else "",
     }
 
 

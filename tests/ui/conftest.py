@@ -106,6 +106,20 @@ def seed(store: Store, home: Path) -> None:
                 "canaryModel": "models:/breast-cancer/2",
                 "weight": 10,
                 "currentStepIndex": 1,
+                "canary": {"currentStepAnalysisRunStatus": {"name": "breast-cancer-2-1", "status": "Running"}},
+            },
+        }
+    )
+    store.create(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Rollout",
+            "metadata": {"name": "iris", "namespace": "sluicegate"},
+            "spec": {"strategy": {"canary": {"steps": [{"setWeight": 10}]}}},
+            "status": {
+                "phase": "Progressing",
+                "canaryModel": "models:/iris/1",
+                "message": "WaitingForFirstModel: models:/iris/1 is not registered yet; run the pipeline that trains it",
             },
         }
     )

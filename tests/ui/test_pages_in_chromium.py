@@ -56,6 +56,8 @@ def test_rollout_page_shows_weight_steps_and_measurements(ui_server: str, browse
     row.locator("a").click()
     assert page.locator("#steps tr.current").inner_text().startswith("1")
     assert "[0.998]" in page.locator("table.analysis").inner_text()
+    waiting = page.locator("#waiting").inner_text()
+    assert "analysis breast-cancer-2-1 running at step 2/3, 10% to the canary: success-rate = [1]" in waiting
     _shot(page, "rollout", tmp_path)
     page.goto(f"{ui_server}/ui/events")
     assert ":12000/push" in page.locator("#eventsources").inner_text()
@@ -64,3 +66,15 @@ def test_rollout_page_shows_weight_steps_and_measurements(ui_server: str, browse
 
 def test_chromium_is_debian_build() -> None:
     assert shutil.which("chromium"), "install Debian's chromium (make install does it as root)"
+
+
+def test_rollout_without_a_first_model_reads_as_waiting_not_failed(ui_server: str, browser: Any) -> None:
+    page = browser.new_page()
+    page.goto(f"{ui_server}/ui/login?token={TOKEN}&next=/ui/rollouts")
+    row = page.locator("#rollouts tr[data-name=iris]")
+    assert row.locator(".phase").inner_text() == "Progressing"
+    assert row.locator(".waiting").inner_text().startswith("waiting for a first model: models:/iris/1")
+    row.locator("a").click()
+    assert page.locator("#waiting").inner_text().startswith("Waiting: waiting for a first model")
+    assert "Degraded" not in page.locator("body").inner_text()
+    page.close()
