@@ -11,14 +11,13 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from hera.workflows.models import Workflow
 
-__all__ = ["Applied", "ApplyAction", "Backend", "LogLine"]
+from sluicegate.client import ApplyAction, LogLine
 
-#: What applying one document did, in `kubectl apply`'s words.
-ApplyAction = Literal["created", "configured", "unchanged"]
+__all__ = ["Applied", "ApplyAction", "Backend", "LogLine"]
 
 
 @dataclass(frozen=True)
@@ -29,14 +28,6 @@ class Applied:
     namespace: str
     name: str
     action: ApplyAction
-
-
-@dataclass(frozen=True)
-class LogLine:
-    """One line of a workflow's step logs."""
-
-    pod: str
-    content: str
 
 
 class Backend(Protocol):

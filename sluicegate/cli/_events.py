@@ -1,7 +1,6 @@
 """`sluice events list` and `sluice events show` (registered by `sluicegate.cli`).
 
-They read the event journal in the local stack's object store (SLUICE_HOME/store.db) directly, so they
-work whether or not the stack is running.
+They read the event journal through the running stack's API (`sluicegate.client`).
 """
 
 from __future__ import annotations
@@ -13,23 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sluicegate.config import settings
-from sluicegate.errors import NotFoundError
-from sluicegate.eventing import EVENT_KIND, list_events
-from sluicegate.store import Store
+from sluicegate.client import connect
 
 __all__ = ["register"]
 
 events_app = typer.Typer(
     name="events", help="Events received by the local EventSources and what they triggered.", rich_markup_mode=None
 )
-
-
-def _store() -> Store:
-    cfg = settings()
-    if not cfg.store_file.exists():
-        raise NotFoundError("no local stack state here", where=str(cfg.home), fix="start one with `sluice up`")
-    return Store(cfg.store_file)
 
 
 def _triggers(doc: dict[str, Any]) -> str:
@@ -52,11 +41,7 @@ def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the event documents as JSON.")] = False,
 ) -> None:
     """Events, newest first, with their outcome and the triggers they fired."""
-    store = _store()
-    try:
-        docs = list_events(store, None, source, phase, limit)
-    finally:
-        store.close()
+    docs = connect().events.list(source, phase, limit)
     if as_json:
         typer.echo(json.dumps(docs, indent=1))
         return
@@ -85,11 +70,7 @@ def show_cmd(
     namespace: Annotated[str, typer.Option("--namespace", "-n")] = "sluicegate",
 ) -> None:
     """One event as JSON: CloudEvent context, data, outcome and every trigger attempt."""
-    store = _store()
-    try:
-        typer.echo(json.dumps(store.get(EVENT_KIND, namespace, name), indent=1))
-    finally:
-        store.close()
+    typer.echo(json.dumps(connect().events.get(namespace, name), indent=1))
 
 
 def register(app: typer.Typer) -> None:

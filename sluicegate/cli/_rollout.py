@@ -1,7 +1,7 @@
 """`sluice rollout ...`: the Argo Rollouts kubectl plugin's verbs against the running local stack.
 
-Registered by `sluicegate.cli`. Every command calls the stack's API (`/api/v1/sluice/rollouts/...`, mounted by
-the `rollouts` part) with the URL from SLUICE_HOME/endpoints.json and the bearer token from SLUICE_HOME/token.
+Registered by `sluicegate.cli`. Every command calls the stack's rollouts API (mounted by the `rollouts` part)
+through `sluicegate.client`.
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ import json
 import time
 from typing import Annotated, Any
 
-import httpx
 import typer
 
-from sluicegate.config import load_endpoints, settings
-from sluicegate.errors import ConflictError, NotFoundError, ServiceError, SluiceError
+from sluicegate.client import RolloutsApi, connect
 
 __all__ = ["register"]
 
@@ -29,29 +27,8 @@ Namespace = Annotated[str, typer.Option("--namespace", "-n", help="Namespace of 
 Name = Annotated[str, typer.Argument(help="The Rollout (= the model service), e.g. breast-cancer.")]
 
 
-def _call(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    cfg = settings()
-    endpoints = load_endpoints(cfg)
-    try:
-        token = cfg.token_file.read_text().strip()
-    except FileNotFoundError:
-        raise ServiceError("the local stack has no token", where=str(cfg.token_file), fix="restart it") from None
-    url = f"{endpoints.api}/api/v1/sluice/rollouts{path}"
-    try:
-        r = httpx.request(method, url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    except httpx.HTTPError as e:
-        raise ServiceError(f"cannot reach the stack: {e}", where=url, fix="is it running? `sluice status`") from e
-    try:
-        data: dict[str, Any] = r.json()
-    except ValueError:
-        data = {"message": r.text[:300]}
-    if r.status_code == 404:
-        raise NotFoundError(str(data.get("message", "not found")), where=path, fix="list them: sluice rollout list")
-    if r.status_code == 409:
-        raise ConflictError(str(data.get("message", "conflict")), where=path)
-    if r.status_code >= 400:
-        raise SluiceError(str(data.get("message", f"HTTP {r.status_code}")), where=url)
-    return data
+def _rollouts() -> RolloutsApi:
+    return connect().rollouts
 
 
 def _print(summary: dict[str, Any], output: str) -> None:
@@ -78,7 +55,7 @@ def _print(summary: dict[str, Any], output: str) -> None:
 @rollout_app.command("set-model")
 def set_model(name: Name, model_uri: str, namespace: Namespace = "sluicegate") -> None:
     """Point the Rollout at MODEL_URI (e.g. models:/breast-cancer/3); starts a canary update."""
-    _print(_call("POST", f"/{namespace}/{name}/set-model", {"modelUri": model_uri}), "text")
+    _print(_rollouts().act(namespace, name, "set-model", {"modelUri": model_uri}), "text")
 
 
 @rollout_app.command("status")
@@ -88,13 +65,13 @@ def status(
     output: Annotated[str, typer.Option("--output", "-o", help="text or json")] = "text",
 ) -> None:
     """Show phase, stable and canary models, weight and step."""
-    _print(_call("GET", f"/{namespace}/{name}"), output)
+    _print(_rollouts().get(namespace, name), output)
 
 
 @rollout_app.command("list")
 def list_(namespace: Namespace = "sluicegate") -> None:
     """List the Rollouts with their phase and models."""
-    for item in _call("GET", f"/{namespace}").get("items", []):
+    for item in _rollouts().list(namespace):
         canary = f" -> {item['canaryModel']} ({item['weight']}%)" if item.get("canaryModel") else ""
         waiting = f"  ({item['waitingOn']})" if item.get("waitingOn") else ""
         typer.echo(f"{item['name']:24} {item['phase']:12} {item.get('stableModel') or '-'}{canary}{waiting}")
@@ -107,25 +84,26 @@ def promote(
     full: Annotated[bool, typer.Option("--full", help="Skip every remaining step and analysis.")] = False,
 ) -> None:
     """Resume a paused canary (or skip its current step); --full promotes it at once."""
-    after = _call("POST", f"/{namespace}/{name}/promote", {"full": full})
+    rollouts = _rollouts()
+    after = rollouts.act(namespace, name, "promote", {"full": full})
     # The action clears the pause; the controller then moves the Rollout on. Show the state it moved to.
     deadline = time.monotonic() + _SETTLE_SECONDS
     while after.get("phase") == "Paused" and not after.get("paused") and time.monotonic() < deadline:
         time.sleep(0.2)
-        after = _call("GET", f"/{namespace}/{name}")
+        after = rollouts.get(namespace, name)
     _print(after, "text")
 
 
 @rollout_app.command("abort")
 def abort(name: Name, namespace: Namespace = "sluicegate") -> None:
     """Abort the update: all traffic back to the stable model; the Rollout becomes Degraded."""
-    _print(_call("POST", f"/{namespace}/{name}/abort", {}), "text")
+    _print(_rollouts().act(namespace, name, "abort"), "text")
 
 
 @rollout_app.command("retry")
 def retry(name: Name, namespace: Namespace = "sluicegate") -> None:
     """Retry an aborted update from its first step."""
-    _print(_call("POST", f"/{namespace}/{name}/retry", {}), "text")
+    _print(_rollouts().act(namespace, name, "retry"), "text")
 
 
 @rollout_app.command("undo")
@@ -136,7 +114,7 @@ def undo(
 ) -> None:
     """Roll back quickly to an earlier model version (default: the previous revision)."""
     body = {"toRevision": to_revision} if to_revision is not None else {}
-    _print(_call("POST", f"/{namespace}/{name}/undo", body), "text")
+    _print(_rollouts().act(namespace, name, "undo", body), "text")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,7 @@
 """`sluice up`, `down`, `status`, `apply` and `secret set`: the local stack's commands (registered by `sluicegate.cli`).
 
 `up` runs the supervisor (`sluicegate.stack.Stack`) in the foreground with a live view, or detached;
-`apply` and `status` talk to the running stack's API with the token from SLUICE_HOME.
+`apply` and `status` talk to the running stack's API through `sluicegate.client`.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
 from rich.live import Live
 
-from sluicegate.config import Settings, load_endpoints, settings
-from sluicegate.errors import ManifestError, ServiceError
+from sluicegate.client import connect
+from sluicegate.config import Settings, settings
+from sluicegate.errors import ConflictError, ManifestError, NotFoundError
 from sluicegate.secrets import SecretStore
 from sluicegate.stack import Stack, detach, down, load_manifests, run_foreground, status_table
 from sluicegate.store import utc_now
@@ -126,27 +126,10 @@ def down_cmd() -> None:
         _console.print("no stack was running")
 
 
-def _api(cfg: Settings) -> tuple[str, dict[str, str]]:
-    endpoints = load_endpoints(cfg)
-    token = cfg.token_file.read_text().strip() if cfg.token_file.exists() else ""
-    return endpoints.api, {"Authorization": f"Bearer {token}"}
-
-
-def _get(url: str, headers: dict[str, str]) -> Any:
-    try:
-        resp = httpx.get(url, headers=headers, timeout=10)
-    except httpx.HTTPError as e:
-        raise ServiceError(f"the stack's API does not answer: {e}", where=url, fix="run `sluice up --detach`") from e
-    if resp.status_code != 200:
-        raise ServiceError(f"HTTP {resp.status_code}: {resp.text[:200]}", where=url)
-    return resp.json()
-
-
 def status() -> None:
     """Show every part of the running local stack and its health."""
     cfg = settings()
-    api, headers = _api(cfg)
-    parts = _get(f"{api}/api/v1/sluice/status", headers)["parts"]
+    parts = connect(cfg).status()
     _console.print(status_table(parts, str(cfg.home)))
     if not all(p.get("healthy", True) for p in parts.values()):
         raise typer.Exit(1)
@@ -154,31 +137,20 @@ def status() -> None:
 
 def apply(paths: Annotated[list[Path], typer.Argument(help="YAML files or folders.")]) -> None:
     """Create or update objects in the running local stack, like `kubectl apply -f`."""
-    cfg = settings()
     docs = load_manifests(paths)
-    api, headers = _api(cfg)
-    with httpx.Client(headers=headers, timeout=30) as client:
-        for where, doc in docs:
-            kind, meta = doc["kind"], doc["metadata"]
-            url = f"{api}/api/v1/sluice/objects/{kind}/{meta.get('namespace') or '_'}"
-            try:
-                resp = client.post(url, json=doc)
-            except httpx.HTTPError as e:
-                raise ServiceError(f"the stack's API does not answer: {e}", where=url) from e
-            if resp.status_code != 200:
-                try:
-                    message = resp.json().get("message", resp.text)
-                except ValueError:
-                    message = resp.text
-                lines = str(message).splitlines()
-                if len(lines) > 1:  # the API names every problem, one a line
-                    for line in lines:
-                        typer.echo(f"error: {where}: {line}", err=True)
-                    message = f"{len(lines)} problems (above); nothing was applied from this document"
-                raise ManifestError(f"rejected (HTTP {resp.status_code}): {message}", where=where)
-            body = resp.json()
-            name = body["object"]["metadata"]["name"]
-            _console.print(f"{kind}/{name} {body['result']}")
+    client = connect(settings())
+    for where, doc in docs:
+        try:
+            result, stored = client.objects.apply(doc)
+        except (ManifestError, ConflictError, NotFoundError) as e:
+            lines = e.what.splitlines()
+            message = e.what
+            if len(lines) > 1:  # the API names every problem, one a line
+                for line in lines:
+                    typer.echo(f"error: {where}: {line}", err=True)
+                message = f"{len(lines)} problems (above); nothing was applied from this document"
+            raise ManifestError(f"rejected: {message}", where=where, fix=e.fix) from e
+        _console.print(f"{doc['kind']}/{stored['metadata']['name']} {result}")
 
 
 def secret_set(

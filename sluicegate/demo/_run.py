@@ -10,11 +10,12 @@ import time
 from rich.console import Console
 from rich.table import Table
 
+from sluicegate.client import connect
 from sluicegate.config import Endpoints, Settings, load_endpoints
-from sluicegate.demo._client import StackClient, wait_for
 from sluicegate.demo._project import DemoProject
 from sluicegate.demo._scenario import MODEL, Push, PushResult, champion, run_push
 from sluicegate.demo._traffic import SteadyTraffic, TrafficTally
+from sluicegate.demo._wait import wait_for
 from sluicegate.errors import ConfigError, ServiceError
 from sluicegate.secrets import SecretStore
 from sluicegate.services import read_messages
@@ -104,7 +105,7 @@ def run_demo(cfg: Settings, timeout: float = 900.0, rps: float = 20.0) -> int:
     secret = _ensure_secrets(cfg, endpoints)
     project = DemoProject(cfg.home / "demo", github, secret)
     project.create()
-    client = StackClient(cfg, endpoints)
+    client = connect(cfg)
     results: list[PushResult] = []
     traffic: SteadyTraffic | None = None
     started = time.monotonic()
@@ -130,7 +131,6 @@ def run_demo(cfg: Settings, timeout: float = 900.0, rps: float = 20.0) -> int:
                 console.print(f"steady traffic: {rps:.0f} requests/s to {url}")
     finally:
         tally = traffic.stop() if traffic else None
-        client.close()
     _summary(console, results, tally, cfg)
     console.print(f"demo took {time.monotonic() - started:.0f}s. The stack keeps running for inspection:")
     console.print(f"  UI      {endpoints.extra().get('ui', endpoints.api + '/ui/')}")

@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from sluicegate.demo._client import TERMINAL, StackClient, wait_for
+from sluicegate.client import StackClient
+from sluicegate.demo._wait import TERMINAL, wait_for
 
 __all__ = ["Push", "PushResult", "champion", "run_push"]
 
@@ -91,12 +92,14 @@ def run_push(client: StackClient, project: Any, push: Push, console: Console, ti
     """Push one commit and follow it through workflow and rollout; check the outcome against `push`."""
     result = PushResult(push)
     started = time.monotonic()
-    seen_runs = {r["metadata"]["name"] for r in client.objects("AnalysisRun", NAMESPACE)}
+    mlflow = client.endpoints.mlflow if client.endpoints else ""
+    seen_runs = {r["metadata"]["name"] for r in client.objects.list("AnalysisRun", NAMESPACE)}
     result.sha, said = project.commit_and_push(push.params_file, push.message)
     console.print(f"[bold]push[/] {result.sha[:10]} {push.message!r}  [dim]{said.strip()}[/]")
 
     def started_wf() -> dict[str, Any] | None:
-        return next((w for w in client.workflows(NAMESPACE) if _param(w, "git-revision") == result.sha), None)
+        workflows = client.objects.list("Workflow", NAMESPACE)
+        return next((w for w in workflows if _param(w, "git-revision") == result.sha), None)
 
     with console.status(f"waiting for the push webhook to start model-pipeline for {result.sha[:10]}"):
         wf = wait_for(f"a model-pipeline workflow for commit {result.sha[:10]}", started_wf, 60)
@@ -104,7 +107,7 @@ def run_push(client: StackClient, project: Any, push: Push, console: Console, ti
     console.print(f"  workflow [cyan]{result.workflow}[/] started by the push")
 
     def finished() -> dict[str, Any] | None:
-        current = client.workflow(NAMESPACE, result.workflow)
+        current = client.objects.find("Workflow", NAMESPACE, result.workflow)
         return current if current and (current.get("status") or {}).get("phase") in TERMINAL else None
 
     with console.status(f"running {result.workflow}: train -> evaluate -> build -> stress-test -> deploy"):
@@ -117,13 +120,13 @@ def run_push(client: StackClient, project: Any, push: Push, console: Console, ti
     if push.expect_rollout in ("full", "promoted") and result.phase == "Succeeded":
         # the rollout controller moves the alias once the Rollout is Healthy; give it a moment
         deadline = time.monotonic() + 30
-        while champion(client.endpoints.mlflow) != result.version and time.monotonic() < deadline:
+        while champion(mlflow) != result.version and time.monotonic() < deadline:
             time.sleep(0.5)
-    rollout = client.object("Rollout", NAMESPACE, MODEL) or {}
+    rollout = client.objects.find("Rollout", NAMESPACE, MODEL) or {}
     ro_status = rollout.get("status") or {}
     result.stable = _stable_version(rollout)
-    result.champion = champion(client.endpoints.mlflow)
-    runs = [r for r in client.objects("AnalysisRun", NAMESPACE) if r["metadata"]["name"] not in seen_runs]
+    result.champion = champion(mlflow)
+    runs = [r for r in client.objects.list("AnalysisRun", NAMESPACE) if r["metadata"]["name"] not in seen_runs]
     result.analysis = [f"{r['metadata']['name']}: {(r.get('status') or {}).get('phase', '')}" for r in runs]
     aborted = bool(ro_status.get("abort")) or ro_status.get("phase") == "Degraded"
     if aborted:

@@ -1,0 +1,235 @@
+"""Workflows and WorkflowTemplates through an Argo Server with Hera's `WorkflowsService`.
+
+The same calls reach the local stack (`sluice up` serves the Argo Server API) and a cluster's Argo Server.
+Called by `sluicegate.client.StackClient.workflows`, the backends (`LocalBackend`, `ClusterBackend`) and the
+CLI. Hera's and HTTP errors go through the client's one status mapping (`raise_for_status`).
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests  # Hera's transport; used only for the session below
+from hera import exceptions as hera_errors
+from hera.workflows import WorkflowsService
+from hera.workflows.models import (
+    SubmitOpts,
+    Workflow,
+    WorkflowResubmitRequest,
+    WorkflowResumeRequest,
+    WorkflowRetryRequest,
+    WorkflowStopRequest,
+    WorkflowSubmitRequest,
+    WorkflowSuspendRequest,
+    WorkflowTemplate,
+    WorkflowTerminateRequest,
+)
+
+from sluicegate.client._errors import error_for_status, unreachable
+from sluicegate.client._http import ApiHttp
+from sluicegate.errors import ConfigError, ServiceError
+
+__all__ = ["FINISHED_PHASES", "ArgoServer", "LogLine", "created_at"]
+
+#: Workflow phases after which nothing changes any more.
+FINISHED_PHASES = frozenset({"Succeeded", "Failed", "Error"})
+_T = TypeVar("_T")
+_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line of a workflow's step logs."""
+
+    pod: str
+    content: str
+
+
+def _timeout_session() -> requests.Session:
+    """A requests session whose calls time out (Hera passes no timeout of its own)."""
+    session = requests.Session()
+    # An instance attribute shadows the method; setattr keeps this one line clear of the type checker.
+    setattr(session, "request", functools.partial(session.request, timeout=_TIMEOUT))  # noqa: B010
+    return session
+
+
+class ArgoServer:
+    """One Argo Server (URL + bearer token) and a default namespace: workflows and their templates.
+
+    Args:
+        url: the server's base URL, `http(s)://host:port`.
+        token: a bearer token (Kubernetes ServiceAccount token on a cluster, SLUICE_HOME/token locally);
+            empty for a server without auth.
+        namespace: the namespace used when a call names none.
+    """
+
+    def __init__(self, url: str, token: str = "", namespace: str = "sluicegate") -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ConfigError(f"{url!r} is not an http(s) URL", where="--server", fix="pass e.g. http://127.0.0.1:2746")
+        self.url = url.rstrip("/") + "/"
+        self.token = token.strip()
+        self.namespace = namespace
+        self.http = ApiHttp(self.url, self.token, _TIMEOUT)
+        self.service = WorkflowsService(
+            host=self.url, token=self.token or None, namespace=namespace, session=_timeout_session()
+        )
+
+    def _call(self, what: str, fn: Callable[[], _T]) -> _T:
+        """Run one Hera call; its errors become the SluiceErrors every client call raises."""
+        where = f"Argo Server {self.url}"
+        try:
+            return fn()
+        except hera_errors.HeraException as e:
+            raise error_for_status(getattr(e, "status_code", 500), f"{what}: {e}", where=where) from e
+        except requests.RequestException as e:
+            raise unreachable(e, where=where) from e
+
+    def _ns(self, namespace: str | None) -> str:
+        return namespace or self.namespace
+
+    def submit(self, template: str, parameters: Mapping[str, str], namespace: str | None = None) -> Workflow:
+        """Submit a Workflow from a WorkflowTemplate (the server resolves generateName)."""
+        request = WorkflowSubmitRequest(
+            namespace=self._ns(namespace),
+            resource_kind="WorkflowTemplate",
+            resource_name=template,
+            submit_options=SubmitOpts(parameters=[f"{k}={v}" for k, v in parameters.items()] or None),
+        )
+        return self._call(
+            f"submit WorkflowTemplate {template!r}",
+            lambda: self.service.submit_workflow(request, namespace=self._ns(namespace)),
+        )
+
+    def get(self, name: str, namespace: str | None = None) -> Workflow:
+        """One Workflow."""
+        return self._call(f"get Workflow {name!r}", lambda: self.service.get_workflow(name, self._ns(namespace)))
+
+    def list(self, namespace: str | None = None, label_selector: str | None = None) -> builtins.list[Workflow]:
+        """Workflows of a namespace, newest first."""
+        result = self._call(
+            "list Workflows",
+            lambda: self.service.list_workflows(namespace=self._ns(namespace), label_selector=label_selector),
+        )
+        items = builtins.list(result.items or [])
+        items.sort(key=created_at, reverse=True)
+        return items
+
+    def watch(
+        self, name: str, namespace: str | None = None, timeout: float = 3600.0, poll: float = 1.0
+    ) -> Iterator[Workflow]:
+        """Yield the Workflow whenever its phase or progress changes, until it finishes or `timeout` passes."""
+        deadline = time.monotonic() + timeout
+        last: tuple[str, str] | None = None
+        while True:
+            wf = self.get(name, namespace)
+            status = wf.status
+            state = (str(status.phase or "") if status else "", str(status.progress or "") if status else "")
+            if state != last:
+                last = state
+                yield wf
+            if state[0] in FINISHED_PHASES:
+                return
+            if time.monotonic() > deadline:
+                raise ServiceError(
+                    f"Workflow {name!r} still {state[0] or 'pending'} after {timeout:.0f} s",
+                    where=f"Argo Server {self.url}",
+                    fix=f"follow it with `sluice get {name}`",
+                )
+            time.sleep(poll)
+
+    def logs(self, name: str, namespace: str | None = None) -> Iterator[LogLine]:
+        """Step logs from the server's NDJSON stream (Hera cannot parse the stream, so httpx reads it)."""
+        path = f"api/v1/workflows/{self._ns(namespace)}/{name}/log"
+        for raw in self.http.lines(path, {"logOptions.container": "main"}, not_found_fix="check `sluice list`"):
+            line = _log_line(raw)
+            if line is not None:
+                yield line
+
+    def delete(self, name: str, namespace: str | None = None) -> None:
+        """Delete one Workflow."""
+        self._call(f"delete Workflow {name!r}", lambda: self.service.delete_workflow(name, self._ns(namespace)))
+
+    def stop(self, name: str, namespace: str | None = None, message: str | None = None) -> Workflow:
+        """Stop a Workflow: no new steps start, exit handlers still run (`argo stop`)."""
+        ns = self._ns(namespace)
+        req = WorkflowStopRequest(name=name, namespace=ns, message=message)
+        return self._call(f"stop Workflow {name!r}", lambda: self.service.stop_workflow(name, req, ns))
+
+    def terminate(self, name: str, namespace: str | None = None) -> Workflow:
+        """Terminate a Workflow at once, exit handlers included (`argo terminate`)."""
+        ns = self._ns(namespace)
+        req = WorkflowTerminateRequest(name=name, namespace=ns)
+        return self._call(f"terminate Workflow {name!r}", lambda: self.service.terminate_workflow(name, req, ns))
+
+    def suspend(self, name: str, namespace: str | None = None) -> Workflow:
+        """Suspend a running Workflow (`argo suspend`)."""
+        ns = self._ns(namespace)
+        req = WorkflowSuspendRequest(name=name, namespace=ns)
+        return self._call(f"suspend Workflow {name!r}", lambda: self.service.suspend_workflow(name, req, ns))
+
+    def resume(self, name: str, namespace: str | None = None, node_field_selector: str | None = None) -> Workflow:
+        """Resume a suspended Workflow or suspend step (`argo resume`)."""
+        ns = self._ns(namespace)
+        req = WorkflowResumeRequest(name=name, namespace=ns, node_field_selector=node_field_selector)
+        return self._call(f"resume Workflow {name!r}", lambda: self.service.resume_workflow(name, req, ns))
+
+    def retry(
+        self, name: str, namespace: str | None = None, restart_successful: bool = False, node_field_selector: str = ""
+    ) -> Workflow:
+        """Retry a failed Workflow from its failed steps (`argo retry`)."""
+        ns = self._ns(namespace)
+        req = WorkflowRetryRequest(
+            name=name,
+            namespace=ns,
+            restart_successful=restart_successful or None,
+            node_field_selector=node_field_selector or None,
+        )
+        return self._call(f"retry Workflow {name!r}", lambda: self.service.retry_workflow(name, req, ns))
+
+    def resubmit(self, name: str, namespace: str | None = None, memoized: bool = False) -> Workflow:
+        """Submit a new Workflow with the spec of this one (`argo resubmit`)."""
+        ns = self._ns(namespace)
+        req = WorkflowResubmitRequest(name=name, namespace=ns, memoized=memoized or None)
+        return self._call(f"resubmit Workflow {name!r}", lambda: self.service.resubmit_workflow(name, req, ns))
+
+    def templates(self, namespace: str | None = None) -> builtins.list[WorkflowTemplate]:
+        """WorkflowTemplates of a namespace, by name (`argo template list`)."""
+        result = self._call(
+            "list WorkflowTemplates", lambda: self.service.list_workflow_templates(namespace=self._ns(namespace))
+        )
+        return sorted(result.items or [], key=lambda t: str(t.metadata.name))
+
+    def template(self, name: str, namespace: str | None = None) -> WorkflowTemplate:
+        """One WorkflowTemplate (`argo template get`)."""
+        return self._call(
+            f"get WorkflowTemplate {name!r}", lambda: self.service.get_workflow_template(name, self._ns(namespace))
+        )
+
+
+def created_at(wf: Workflow) -> str:
+    """The Workflow's creation time as RFC 3339 text ("" when unknown), for sorting and display."""
+    stamp = wf.metadata.creation_timestamp
+    return stamp.root.isoformat() if stamp is not None else ""
+
+
+def _log_line(raw: str) -> LogLine | None:
+    """One NDJSON log entry (`{"result": {"content", "podName"}}` or a bare entry), or None for blank lines."""
+    if not raw.strip():
+        return None
+    try:
+        entry: Any = json.loads(raw)
+    except ValueError:
+        return LogLine(pod="", content=raw)
+    if isinstance(entry, dict) and isinstance(entry.get("result"), dict):
+        entry = entry["result"]
+    if not isinstance(entry, dict):
+        return LogLine(pod="", content=raw)
+    return LogLine(pod=str(entry.get("podName") or ""), content=str(entry.get("content") or ""))

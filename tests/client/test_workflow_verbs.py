@@ -1,0 +1,84 @@
+"""The client's workflow verbs (argo's submit/get/list/stop/terminate/suspend/resume/retry/resubmit/delete)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from hera.workflows.models import Workflow
+
+from sluicegate.client import StackClient
+from sluicegate.errors import NotFoundError
+
+
+def _until(client: StackClient, name: str, check: Any, timeout: float = 60) -> Workflow:
+    deadline = time.monotonic() + timeout
+    while True:
+        wf = client.workflows.get(name)
+        if check(wf):
+            return wf
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name}: {wf.status}")
+        time.sleep(0.2)
+
+
+def _paused(wf: Workflow) -> bool:
+    nodes = (wf.status.nodes or {}) if wf.status else {}
+    return any(n.display_name == "pause" and n.phase == "Running" for n in nodes.values())
+
+
+def _phase(wf: Workflow) -> str:
+    return str(wf.status.phase) if wf.status and wf.status.phase else ""
+
+
+def test_templates_are_listed_and_read_with_their_parameters(client: StackClient) -> None:
+    assert "waits" in [t.metadata.name for t in client.workflows.templates()]
+    template = client.workflows.template("waits")
+    params = template.spec.arguments.parameters if template.spec.arguments else None
+    assert [(p.name, p.value) for p in params or []] == [("greeting", "hi")]
+
+
+def test_resume_lets_a_suspended_step_go_on(client: StackClient) -> None:
+    name = str(client.workflows.submit("waits", {"greeting": "hello"}).metadata.name)
+    _until(client, name, _paused)
+    client.workflows.resume(name)
+    assert _phase(_until(client, name, lambda wf: _phase(wf) in {"Succeeded", "Failed", "Error"})) == "Succeeded"
+    assert name in [w.metadata.name for w in client.workflows.list()]
+
+
+def test_suspend_sets_the_workflow_suspended_and_resume_clears_it(client: StackClient) -> None:
+    name = str(client.workflows.submit("waits", {}).metadata.name)
+    assert client.workflows.suspend(name).spec.suspend is True
+    assert not client.workflows.resume(name).spec.suspend
+    client.workflows.terminate(name)
+
+
+def test_stop_and_terminate_end_a_running_workflow_as_failed(client: StackClient) -> None:
+    for verb in (client.workflows.stop, client.workflows.terminate):
+        name = str(client.workflows.submit("waits", {}).metadata.name)
+        _until(client, name, _paused)
+        verb(name)
+        assert _phase(_until(client, name, lambda wf: _phase(wf) in {"Failed", "Error"})) == "Failed"
+
+
+def test_retry_runs_a_failed_workflow_again_and_resubmit_makes_a_new_one(client: StackClient) -> None:
+    name = str(client.workflows.submit("waits", {}).metadata.name)
+    _until(client, name, _paused)
+    client.workflows.terminate(name)
+    _until(client, name, lambda wf: _phase(wf) == "Failed")
+    assert _phase(client.workflows.retry(name)) == "Running"
+    again = client.workflows.resubmit(name)
+    assert again.metadata.name != name
+    for wf in (name, str(again.metadata.name)):
+        client.workflows.terminate(wf)
+
+
+def test_deleted_workflow_is_not_found(client: StackClient) -> None:
+    name = str(client.workflows.submit("waits", {}).metadata.name)
+    client.workflows.terminate(name)
+    client.workflows.delete(name)
+    with pytest.raises(NotFoundError, match=name):
+        client.workflows.get(name)
+    with pytest.raises(NotFoundError, match="sluice list"):
+        list(client.workflows.logs(name))
