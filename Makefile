@@ -32,8 +32,12 @@ lock: ## re-resolve requirements.lock from pyproject's ranges (upgrades everythi
 system: ## Debian packages the local stack uses (prometheus, git); skipped with a hint when not root
 	@bash scripts/install-system-packages.sh
 
-test: install checkov-install ## the test suite (CI runs this)
-	$(BIN)/python -m pytest -q
+# Most tests wait on servers and subprocesses, so more workers than cores pays off; --dist loadfile keeps a
+# file's module-scoped stacks on one worker. `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= 4
+
+test: install checkov-install ## the test suite (CI runs this), spread over PYTEST_WORKERS processes
+	$(BIN)/python -m pytest -q $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile) --durations=25
 
 demo: install ## the whole loop on this machine: sluice up, then git push -> pipeline -> canary
 	@$(BIN)/sluice status >/dev/null 2>&1 || $(BIN)/sluice up --detach

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,10 @@ from sluicegate.stack import Part, StackContext
 from sluicegate.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Tests run side by side (pytest-xdist workers, other suites on the machine): EventSources of any stack a test
+# starts, in-process or as `sluice up`, bind free ports instead of their manifests' fixed 12000-12002.
+os.environ.setdefault("SLUICE_EVENTS_PORTS", "auto")
 
 
 @pytest.fixture(scope="session")
