@@ -9,10 +9,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
 
 from sluicegate.cli._waits import RolloutReason, failure_report, waiting_on
+from sluicegate.errors import SluiceError
 
 if TYPE_CHECKING:  # the backends pull in Hera and the kubernetes client: imported when a command runs
     from hera.workflows.models import Workflow
@@ -60,14 +60,12 @@ def rollout_reason(backend: Backend) -> RolloutReason | None:
 
     if not isinstance(backend, LocalBackend):
         return None
-    argo = backend.argo
+    rollouts = backend.client.rollouts
 
     def ask(namespace: str, name: str) -> str | None:
-        url = f"{argo.url}api/v1/sluice/rollouts/{namespace}/{name}"
         try:
-            resp = httpx.get(url, headers={"Authorization": f"Bearer {argo.token}"}, timeout=10)
-            return str(resp.json().get("waitingOn") or "") if resp.status_code == 200 else None
-        except (httpx.HTTPError, ValueError):
+            return str(rollouts.get(namespace, name).get("waitingOn") or "")
+        except SluiceError:
             return None
 
     return ask
