@@ -119,7 +119,7 @@ def seed(store: Store, home: Path) -> None:
             "status": {
                 "phase": "Progressing",
                 "canaryModel": "models:/iris/1",
-                "message": "WaitingForFirstModel: models:/iris/1 is not registered yet; run the pipeline that trains it",
+                "message": "WaitingForFirstModel: models:/iris/1 is not registered yet; run the pipeline",
             },
         }
     )
