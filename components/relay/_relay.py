@@ -8,7 +8,6 @@ CloudEvent (MLflow retries on 5xx, and the delivery is not marked seen).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -21,6 +20,7 @@ import httpx
 from cloudevents.core.bindings.http import to_binary_event
 from cloudevents.core.v1.event import CloudEvent
 
+from components.httpguard import GuardedHandler, loads_bounded
 from components.relay._events import RelayEvent, model_version_event, run_finished_event
 from components.relay._mlflow import MlflowError, MlflowRest
 from components.relay._signature import SignatureError, verify
@@ -142,7 +142,7 @@ class Relay:
         if self.state.seen_delivery(delivery):
             return 409, f"rejected: delivery {delivery} was already processed (replay)"
         try:
-            payload = json.loads(body)
+            payload = loads_bounded(body)
             entity, action = str(payload["entity"]), str(payload["action"])
             data = payload.get("data") or {}
             if not isinstance(data, dict):
@@ -198,44 +198,28 @@ class Relay:
 
 
 def _handler(relay: Relay) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
-
+    class Handler(GuardedHandler):
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet."""
 
-        def _send(self, status: int, text: str) -> None:
-            data = (text + "\n").encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
         def do_GET(self) -> None:
             """`/health`."""
+            if self.refused(None) is not None:
+                return
             if self.path == "/health":
-                self._send(200, "OK")
+                self.send_text(200, "OK")
             else:
-                self._send(404, "not found")
+                self.send_text(404, "not found")
 
         def do_POST(self) -> None:
             """`/webhook`: MLflow registry webhooks."""
+            if self.refused(_MAX_BODY) is not None:
+                return  # foreign Host/Origin (403) or a body over the limit (413), answered before reading it
             if self.path != "/webhook":
-                self.close_connection = True
-                self._send(404, "not found; MLflow webhooks go to /webhook")
+                self.send_text(404, "not found; MLflow webhooks go to /webhook", close=True)
                 return
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                length = -1
-            if length < 0 or length > _MAX_BODY:
-                self.close_connection = True
-                self._send(413, "request too large")
-                return
-            body = self.rfile.read(length)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             status, text = relay.handle_webhook({k.lower(): v for k, v in self.headers.items()}, body)
-            self._send(status, text)
+            self.send_text(status, text)
 
     return Handler

@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("no model: pass --model-uri or set MODEL_URI (e.g. models:/breast-cancer/1)")
     import uvicorn
 
-    from components.serve._app import ServeApp
+    from components.httpguard import Guard, guarded_http_protocol
+    from components.serve._app import MAX_BODY, ServeApp
     from components.serve._model import load
 
     metrics_dir = os.environ.get("SLUICE_SERVE_METRICS_DIR") or tempfile.mkdtemp(prefix="sluice-metrics-")
@@ -40,9 +41,12 @@ def main(argv: list[str] | None = None) -> int:
         print("fix: check the URI exists in MLflow (models:/NAME/VERSION) and MLFLOW_TRACKING_URI", file=sys.stderr)
         return 2
     options = {"host": args.host, "port": args.port, "log_level": "warning", "access_log": False}
-    options |= {"http": "httptools", "loop": "uvloop", "timeout_keep_alive": 30, "timeout_graceful_shutdown": 10}
+    # The guarded protocol drops clients that do not send a request head within the guard's deadline.
+    options |= {"http": guarded_http_protocol(), "loop": "uvloop", "timeout_keep_alive": 30}
+    options |= {"timeout_graceful_shutdown": 10}
     if args.workers <= 1:
-        uvicorn.run(ServeApp(args.model_uri, args.tracking_uri or None, Path(metrics_dir), model=model), **options)
+        app = ServeApp(args.model_uri, args.tracking_uri or None, Path(metrics_dir), model=model)
+        uvicorn.run(Guard(app, MAX_BODY), **options)
         return 0
     os.environ.update(
         MODEL_URI=args.model_uri, MLFLOW_TRACKING_URI=args.tracking_uri, SLUICE_SERVE_METRICS_DIR=metrics_dir

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from components.httpguard import Guard
 from components.serve._metrics import Metrics
 from components.serve._model import InputError, LoadedModel, ModelFailure, load
 
@@ -187,9 +188,10 @@ def _mlflow_version() -> str:
         return "unknown"
 
 
-def create_app() -> ServeApp:
-    """App factory for uvicorn workers: configuration comes from the environment set by `__main__`."""
+def create_app() -> Guard:
+    """App factory for uvicorn workers (behind the listener guard): configuration comes from `__main__`'s env."""
     metrics_dir = os.environ.get("SLUICE_SERVE_METRICS_DIR") or tempfile.mkdtemp(prefix="sluice-metrics-")
-    return ServeApp(
+    app = ServeApp(
         os.environ["MODEL_URI"], os.environ.get("MLFLOW_TRACKING_URI") or None, Path(metrics_dir), model=None
     )
+    return Guard(app, MAX_BODY)

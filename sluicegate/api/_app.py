@@ -31,6 +31,11 @@ from sluicegate.store import Store
 
 __all__ = ["ApiServer", "create_app"]
 
+#: Largest API request body (Kubernetes' API server accepts 3 MiB; a manifest is far smaller).
+_MAX_API_BODY = 4 * 1024 * 1024
+#: Largest body under /ui/ (a sign-in form).
+_MAX_UI_BODY = 64 * 1024
+
 _KINDS = (
     ArgoKind("WorkflowTemplate", "workflow-templates", "template"),
     ArgoKind("ClusterWorkflowTemplate", "cluster-workflow-templates", "template", namespaced=False),
@@ -114,7 +119,9 @@ class ApiServer:
         """Bind, serve in a thread, return `{"api": URL}` once the server accepts connections."""
         routes = [r for p in self._parts for r in p.routes()]
         app = create_app(ctx.store, ctx.token, ctx.settings.home, routes, self._status)
-        self._server = ThreadedServer(app, "api", lifespan="off", timeout_graceful_shutdown=2)
+        self._server = ThreadedServer(
+            app, "api", _MAX_API_BODY, (("/ui/", _MAX_UI_BODY),), lifespan="off", timeout_graceful_shutdown=2
+        )
         port = self._server.start(
             ctx.settings.host,
             ctx.settings.api_port,

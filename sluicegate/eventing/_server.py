@@ -2,14 +2,17 @@
 
 Called by the events Part. The servers only route: every request on a known endpoint goes to the shared
 `Receiver`. Unknown paths get 404. The route table can be replaced while serving (EventSources change).
+Before a body is read, the listener guard (`components.httpguard`) refuses a foreign Host or Origin (403) and
+a body over the endpoint's limit (413); JSON nested deeper than the guard's limit is malformed (400).
 """
 
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
+from components.httpguard import MAX_JSON_DEPTH, GuardedHandler, json_depth
 from sluicegate.errors import ServiceError
 from sluicegate.eventing._receive import Answer, Receiver
 from sluicegate.eventing._sources import MAX_BODY, Endpoint
@@ -17,31 +20,23 @@ from sluicegate.eventing._sources import MAX_BODY, Endpoint
 __all__ = ["PortServer"]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(GuardedHandler):
     server: _Server
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence per-request logging (the journal records what matters)."""
 
     def _answer(self, answer: Answer, close: bool = False) -> None:
-        data = (answer.text + "\n").encode()
-        self.send_response(answer.status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        if close:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_text(answer.status, answer.text, close)
 
     def _route(self) -> None:
         path = self.path.split("?", 1)[0]
+        ep = self.server.routes.get(path)
+        if self.refused(min(ep.max_body, MAX_BODY) if ep is not None else None) is not None:
+            return  # a foreign Host or Origin, or a body over the limit: answered before reading it
         if path == "/health":
             self._answer(Answer(200, "OK"))
             return
-        ep = self.server.routes.get(path)
         if ep is None:
             self._answer(Answer(404, f"no event source endpoint at {path}"), close=True)
             return
@@ -50,17 +45,15 @@ class _Handler(BaseHTTPRequestHandler):
         if denied is not None:
             self._answer(denied, close=True)
             return
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self._answer(Answer(400, "bad Content-Length"), close=True)
-            return
-        if length > min(ep.max_body, MAX_BODY) or length < 0:
-            self._answer(Answer(413, f"request too large: {length} bytes, the limit is {ep.max_body}"), close=True)
-            return
+        length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if json_depth(body) > MAX_JSON_DEPTH:
+            self._answer(Answer(400, f"malformed body: JSON nested deeper than {MAX_JSON_DEPTH} levels"), close=True)
+            return
         try:
             answer = self.server.receiver.handle(ep, self.command, headers, body)
+        except RecursionError:  # a form payload hiding deep JSON: malformed, like any other bad body
+            answer = Answer(400, f"malformed body: JSON nested deeper than {MAX_JSON_DEPTH} levels")
         except Exception as e:  # the journal failed: say so, never claim success (Argo's 500)
             answer = Answer(500, f"failed to record event: {type(e).__name__}: {e}")
         self._answer(answer)

@@ -20,11 +20,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.httpguard import HEADER_TIMEOUT, Refusal, check_head
 from sluicegate.errors import ServiceError
 
-__all__ = ["Backend", "Splitter"]
+__all__ = ["MAX_BODY", "Backend", "Splitter"]
 
 _MAX_HEAD = 64 * 1024
+#: Largest request body routed (the model server's own limit); larger ones get 413 before they are read.
+MAX_BODY = 16 * 1024 * 1024
 
 
 @dataclass(eq=False)
@@ -45,7 +48,15 @@ class _Route:
 
 
 class _BadRequest(Exception):
-    pass
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _refusal(head: bytes, port: int) -> Refusal | None:
+    """The listener guard's verdict on a request head (foreign Host/Origin: 403, declared body too big: 413)."""
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in _headers(head).items()}
+    return check_head(headers, "127.0.0.1", port, MAX_BODY)
 
 
 class Splitter:
@@ -128,18 +139,25 @@ class Splitter:
         try:
             while True:
                 try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    return
+                    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HEADER_TIMEOUT)
+                except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+                    return  # closed, or too slow to send a request head
                 except asyncio.LimitOverrunError:
                     await _reply(writer, 431, b"request header too large")
+                    return
+                refusal = _refusal(head, self.port)
+                if refusal is not None:
+                    await _reply(writer, refusal.status, refusal.reason.encode())
                     return
                 if b"\r\nexpect: 100-continue" in head.lower():
                     writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 try:
-                    body, keep = await _read_body(reader, head)
+                    body, keep = await asyncio.wait_for(_read_body(reader, head), HEADER_TIMEOUT)
                 except _BadRequest as e:
-                    await _reply(writer, 400, str(e).encode())
+                    await _reply(writer, e.status, str(e).encode())
+                    return
+                except TimeoutError:
+                    await _reply(writer, 408, b"request body not received in time")
                     return
                 route = self._route
                 if route.canary is not None and random.random() * 100 < route.weight:
@@ -178,7 +196,10 @@ class Splitter:
                     except OSError as e:
                         return _response(502, f"backend {backend.port} unreachable: {e}".encode())
                 try:
-                    writer.write(_reframe(head, len(body), b"connection: keep-alive") + body)
+                    # The backend is its own listener: it is addressed by its own Host (its guard checks it);
+                    # the client's Origin was checked here and does not travel on.
+                    host = b"host: %s:%d" % (backend.host.encode(), backend.port)
+                    writer.write(_reframe(head, len(body), b"connection: keep-alive", host, drop=_TO_BACKEND) + body)
                     resp_head = await reader.readuntil(b"\r\n\r\n")
                     is_head = head.startswith(b"HEAD ")
                     resp_body, keep = await _read_body(reader, resp_head, response=True, head_request=is_head)
@@ -244,7 +265,7 @@ async def _read_body(
     if head_request or status in (b"204", b"304") or status.startswith(b"1"):
         return b"", keep
     if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
-        return await _read_chunked(reader), keep
+        return await _read_chunked(reader, None if response else MAX_BODY), keep
     length = headers.get(b"content-length")
     if length is None:
         return (await reader.read(), False) if response else (b"", keep)
@@ -255,9 +276,10 @@ async def _read_body(
     return (await reader.readexactly(n) if n else b""), keep
 
 
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    """De-chunk into a plain body (the caller re-frames it with Content-Length)."""
+async def _read_chunked(reader: asyncio.StreamReader, limit: int | None) -> bytes:
+    """De-chunk into a plain body (the caller re-frames it with Content-Length); 413 past `limit` bytes."""
     chunks: list[bytes] = []
+    total = 0
     while True:
         line = await reader.readuntil(b"\r\n")
         try:
@@ -267,24 +289,30 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
         if size == 0:
             await reader.readuntil(b"\r\n")
             return b"".join(chunks)
+        total += size
+        if limit is not None and total > limit:
+            raise _BadRequest(f"request body is over this listener's {limit} bytes", 413)
         chunks.append(await reader.readexactly(size))
         await reader.readexactly(2)
 
 
 _HOP = (b"connection:", b"transfer-encoding:", b"keep-alive:", b"content-length:", b"expect:")
+_TO_BACKEND = (b"host:", b"origin:")
 
 
-def _reframe(head: bytes, body_length: int, *extra: bytes) -> bytes:
+def _reframe(head: bytes, body_length: int, *extra: bytes, drop: tuple[bytes, ...] = ()) -> bytes:
     """`head` with hop-by-hop framing replaced: a Content-Length for the (de-chunked) body, keep-alive."""
-    lines = [line for line in head[:-4].split(b"\r\n") if not line.lower().startswith(_HOP)]
+    lines = [line for line in head[:-4].split(b"\r\n") if not line.lower().startswith(_HOP + drop)]
     return b"\r\n".join([*lines, b"content-length: %d" % body_length, *extra]) + b"\r\n\r\n"
 
 
 def _response(status: int, body: bytes) -> bytes:
-    reason = {400: b"Bad Request", 431: b"Too Large", 502: b"Bad Gateway", 503: b"Service Unavailable"}
+    reason = {400: b"Bad Request", 403: b"Forbidden", 408: b"Request Timeout", 413: b"Content Too Large"}
+    reason |= {431: b"Too Large", 502: b"Bad Gateway", 503: b"Service Unavailable"}
+    close = b"connection: close\r\n" if status in (400, 403, 408, 413, 431) else b""
     return (
-        b"HTTP/1.1 %d %s\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n\r\n"
-        % (status, reason.get(status, b"Error"), len(body))
+        b"HTTP/1.1 %d %s\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n%s\r\n"
+        % (status, reason.get(status, b"Error"), len(body), close)
         + body
     )
 

@@ -2,7 +2,8 @@
 
 Used by the API server and the Slack sink: binding before the thread starts means a taken port is a clear
 error at once (no race between picking a free port and binding it), and `start` returns only once the
-server accepts connections.
+server accepts connections. Every app is served behind the listener guard (`components.httpguard`: Host and
+Origin checks, a body cap) with a header read deadline for slow clients.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import uvicorn
 
+from components.httpguard import Guard, guarded_http_protocol
 from sluicegate.errors import ServiceError
 
 __all__ = ["ThreadedServer"]
@@ -25,12 +27,23 @@ class ThreadedServer:
     Args:
         app: the ASGI application.
         name: the thread's name and what errors name.
+        max_body: the largest request body in bytes (larger ones get 413 before they are read).
+        path_limits: smaller body limits by path prefix.
         **config: further `uvicorn.Config` options.
     """
 
-    def __init__(self, app: Any, name: str, **config: Any) -> None:
+    def __init__(
+        self,
+        app: Any,
+        name: str,
+        max_body: int = 1024 * 1024,
+        path_limits: tuple[tuple[str, int], ...] = (),
+        **config: Any,
+    ) -> None:
         self.name = name
-        self._config = uvicorn.Config(app, log_level="warning", access_log=False, **config)
+        guarded = Guard(app, max_body, path_limits)
+        config.setdefault("http", guarded_http_protocol())
+        self._config = uvicorn.Config(guarded, log_level="warning", access_log=False, **config)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 

@@ -22,10 +22,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from components.httpguard import loads_bounded
 from sluicegate.services._asgi import ThreadedServer
 from sluicegate.stack._part import StackContext
 
 __all__ = ["SlackSinkPart", "read_messages"]
+
+#: Largest message accepted (Slack truncates a message's text at 40,000 characters).
+_MAX_BODY = 256 * 1024
 
 
 def read_messages(home: Path) -> list[dict[str, Any]]:
@@ -52,8 +56,10 @@ class SlackSinkPart:
         raw = (await request.body()).decode(errors="replace")
         if request.headers.get("content-type", "").startswith("application/json"):
             try:
-                body: dict[str, Any] = json.loads(raw or "{}")
+                body: dict[str, Any] = loads_bounded(raw or "{}")
             except ValueError:
+                return JSONResponse({"ok": False, "error": "invalid_json"})  # Slack answers 200 with ok: false
+            if not isinstance(body, dict):
                 return JSONResponse({"ok": False, "error": "invalid_json"})
         else:
             body = {k: v[0] for k, v in parse_qs(raw).items()}
@@ -85,7 +91,7 @@ class SlackSinkPart:
             Route("/chat.postMessage", self._post_message, methods=["POST"]),
             Route("/auth.test", self._auth_test, methods=["POST", "GET"]),
         ]
-        self._server = ThreadedServer(Starlette(routes=routes), "slack-sink")
+        self._server = ThreadedServer(Starlette(routes=routes), "slack-sink", max_body=_MAX_BODY)
         port = self._server.start("127.0.0.1", 0)
         self._url = f"http://127.0.0.1:{port}"
         os.environ["SLUICE_SLACK_API_URL"] = self._url

@@ -11,6 +11,7 @@ PACKAGES = [
     "components.build",
     "components.stress_test",
     "components.project",
+    "components.httpguard",
 ]
 
 

@@ -126,7 +126,7 @@ def test_splitter_chunked_and_malformed_requests(pair: tuple[Splitter, Backend, 
     r = httpx.post(splitter.url + "/x", content=iter([b"ab", b"cd"]))  # chunked request body
     assert r.status_code == 200 and r.text == "stable:abcd"
     with socket.create_connection(("127.0.0.1", splitter.port)) as s:
-        s.sendall(b"POST /x HTTP/1.1\r\nhost: a\r\ncontent-length: nope\r\n\r\n")
+        s.sendall(b"POST /x HTTP/1.1\r\nhost: 127.0.0.1:%d\r\ncontent-length: nope\r\n\r\n" % splitter.port)
         assert s.recv(100).startswith(b"HTTP/1.1 400")
     assert httpx.post(splitter.url + "/x", content=b"ok").text == "stable:ok"
 
@@ -135,7 +135,8 @@ def test_splitter_expect_100_continue(pair: tuple[Splitter, Backend, Backend]) -
     splitter, stable, _ = pair
     splitter.set_route(stable, None, 0)
     with socket.create_connection(("127.0.0.1", splitter.port)) as s:
-        s.sendall(b"POST /x HTTP/1.1\r\nhost: a\r\nexpect: 100-continue\r\ncontent-length: 2\r\n\r\n")
+        head = b"POST /x HTTP/1.1\r\nhost: localhost:%d\r\nexpect: 100-continue\r\ncontent-length: 2\r\n\r\n"
+        s.sendall(head % splitter.port)
         assert s.recv(100).startswith(b"HTTP/1.1 100 Continue")
         s.sendall(b"hi")
         answer = b""
