@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sluicegate.errors import StepError
+from sluicegate.names import under
 
 __all__ = ["load", "save"]
 
@@ -40,7 +41,7 @@ def save(repo: Path, key_prefix: str, art: dict[str, Any], src: Path) -> dict[st
     given = str(((art.get("s3") or {}).get("key")) or "").strip("/")
     if _archive_none(art):
         key = given or f"{key_prefix}/{name}"
-        dest = repo / key
+        dest = under(repo, key, what=f"output artifact {name!r}: s3.key")
         dest.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
             shutil.copytree(src, dest, dirs_exist_ok=True)
@@ -48,7 +49,7 @@ def save(repo: Path, key_prefix: str, art: dict[str, Any], src: Path) -> dict[st
             shutil.copy2(src, dest)
     else:
         key = given or f"{key_prefix}/{name}.tgz"
-        dest = repo / key
+        dest = under(repo, key, what=f"output artifact {name!r}: s3.key")
         dest.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(dest, "w:gz") as tar:
             tar.add(src, arcname=src.name)
@@ -57,7 +58,7 @@ def save(repo: Path, key_prefix: str, art: dict[str, Any], src: Path) -> dict[st
 
 
 def _from_repo(repo: Path, key: str, dest: Path, sub_path: str | None) -> None:
-    stored = repo / key
+    stored = under(repo, key.strip("/"), what="input artifact s3.key")
     if not stored.exists():
         raise StepError(f"artifact {key!r} is not in the local repository", where=str(repo), fix="re-run the producer")
     if stored.is_file() and _is_tgz(stored):
@@ -67,10 +68,10 @@ def _from_repo(repo: Path, key: str, dest: Path, sub_path: str | None) -> None:
             entries = list(Path(scratch).iterdir())
             root = entries[0] if len(entries) == 1 else Path(scratch)
             if sub_path:
-                root = root / sub_path
+                root = under(root, sub_path, what="input artifact subPath")
             _place(root, dest)
         return
-    root = stored / sub_path if sub_path else stored
+    root = under(stored, sub_path, what="input artifact subPath") if sub_path else stored
     _place(root, dest, copy=True)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
+from sluicegate.names import check_name, check_namespace
 from sluicegate.store._objects import Change, generated_name, utc_now
 
 __all__ = ["Store"]
@@ -150,8 +151,11 @@ class Store:
                     where=f"{doc['kind']}: metadata",
                     fix="set metadata.name",
                 )
+            check_name(doc["kind"], str(prefix), "metadata.generateName", prefix=True)
             meta["name"] = generated_name(prefix)
+        check_name(doc["kind"], str(meta["name"]))
         meta.setdefault("namespace", "")
+        check_namespace(doc["kind"], str(meta["namespace"]))
         with self._write() as db:
             if self._row(doc["kind"], meta["namespace"], meta["name"]) is not None:
                 raise ConflictError(
