@@ -13,9 +13,9 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from sluicegate.stack import StackContext
-from sluicegate.ui._pages import COOKIE, Pages
+from sluicegate.ui._pages import COOKIE, Pages, cookie_name
 
-__all__ = ["COOKIE", "UiPart"]
+__all__ = ["COOKIE", "UiPart", "cookie_name"]
 
 
 class UiPart:

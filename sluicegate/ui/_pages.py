@@ -1,14 +1,23 @@
-"""The UI's request handlers: server-rendered pages over the object store, signed in with the API token."""
+"""The UI's request handlers: server-rendered pages over the object store, signed in with the API token.
+
+Every page but the sign-in form checks the cookie before it does any work (`_signed_in_first`): a request
+without it gets the same 303 to the sign-in page whatever the path names, so it neither costs the stack work
+nor reveals which workflows exist. The cookie is named after the port (`sluice_token_<port>`), so two stacks
+on one host keep their own; `/ui/logout` clears it. Store reads and file reads run in worker threads.
+"""
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -19,9 +28,50 @@ from sluicegate.store import Store
 from sluicegate.ui._dag import dag_svg
 from sluicegate.ui._views import event_row, node_artifacts, rollout_row, rollout_steps, workflow_row
 
-__all__ = ["COOKIE", "Pages"]
+__all__ = ["COOKIE", "Pages", "cookie_name"]
 
+#: The sign-in cookie's name prefix; the full name carries the API's port (`cookie_name`).
 COOKIE = "sluice_token"
+#: The most of a step's log the node page shows (its tail), in bytes.
+_LOG_TAIL = 200_000
+
+_Endpoint = Callable[[Any, Request], Awaitable[Response]]
+
+
+def cookie_name(request: Request) -> str:
+    """`sluice_token_<port>`: one cookie per stack, since browsers share cookies across ports of a host."""
+    server = request.scope.get("server") or ("", 0)
+    return f"{COOKIE}_{server[1]}"
+
+
+def _signed_in_first(handler: _Endpoint) -> _Endpoint:
+    """Run `handler` only for a signed-in request; others get a 303 to the sign-in page before any work."""
+
+    @functools.wraps(handler)
+    async def endpoint(self: Pages, request: Request) -> Response:
+        if not self._signed_in(request):
+            return RedirectResponse(f"/ui/login?next={quote(request.url.path)}", status_code=303)
+        return await handler(self, request)
+
+    return endpoint
+
+
+def _tail(path: Path, size: int = _LOG_TAIL) -> str:
+    """The last `size` bytes of a file as text ("" when it does not exist); reads only those bytes."""
+    try:
+        with path.open("rb") as f:
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - size))
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _fmt(value: str) -> str:
+    """`value` safe inside a `str.format` pattern (a name with braces must not be a placeholder)."""
+    return value.replace("{", "{{").replace("}", "}}")
+
+
 _env = Environment(loader=PackageLoader("sluicegate.ui", "templates"), autoescape=select_autoescape(["j2", "html"]))
 
 
@@ -46,12 +96,10 @@ class Pages:
         return self.ctx
 
     def _signed_in(self, request: Request) -> bool:
-        token = request.cookies.get(COOKIE, "")
+        token = request.cookies.get(cookie_name(request), "")
         return hmac.compare_digest(token.encode(), self._context().token.encode())
 
     def _page(self, request: Request, template: str, http_status: int = 200, **values: Any) -> Response:
-        if template != "login.html.j2" and not self._signed_in(request):
-            return RedirectResponse(f"/ui/login?next={quote(request.url.path)}", status_code=303)
         endpoints = self._context().endpoints
         mlflow, sign_in = str(endpoints.get("mlflow", "")), str(endpoints.get("mlflow_sign_in", ""))
         html = _env.get_template(template).render(mlflow=mlflow, mlflow_sign_in=sign_in, **values)
@@ -68,6 +116,7 @@ class Pages:
             Route("/", self.home),
             Route("/ui", self.home),
             Route("/ui/login", self.login, methods=["GET", "POST"]),
+            Route("/ui/logout", self.logout, methods=["GET", "POST"]),
             Route("/ui/workflows", self.workflows),
             Route("/ui/workflows/{namespace}/{name}", self.workflow),
             Route("/ui/workflows/{namespace}/{name}/nodes/{node_id}", self.node),
@@ -92,16 +141,23 @@ class Pages:
             nxt = "/ui/workflows"
         if token and hmac.compare_digest(token.encode(), self._context().token.encode()):
             response = RedirectResponse(nxt, status_code=303)
-            response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+            response.set_cookie(cookie_name(request), token, httponly=True, samesite="strict", path="/ui")
             return response
         error = "That token is not this stack's token." if token else ""
         return self._page(
             request, "login.html.j2", http_status=401 if token else 200, title="Sign in", next=nxt, error=error
         )
 
+    async def logout(self, request: Request) -> Response:
+        """Forget the sign-in cookie and go back to the sign-in page."""
+        response = RedirectResponse("/ui/login", status_code=303)
+        response.delete_cookie(cookie_name(request), path="/ui", httponly=True, samesite="strict")
+        return response
+
+    @_signed_in_first
     async def workflows(self, request: Request) -> Response:
         """All workflows, newest first."""
-        rows = [workflow_row(w) for w in self._context().store.list("Workflow")]
+        rows = [workflow_row(w) for w in await run_in_threadpool(self._context().store.list, "Workflow")]
         rows.sort(key=lambda r: (r["created"], r["name"]), reverse=True)
         return self._page(
             request, "workflows.html.j2", title="Workflows", section="workflows", workflows=rows, refresh=5
@@ -110,10 +166,11 @@ class Pages:
     def _workflow(self, namespace: str, name: str) -> dict[str, Any] | None:
         return self._context().store.try_get("Workflow", namespace, name)
 
+    @_signed_in_first
     async def workflow(self, request: Request) -> Response:
         """One workflow: graph, parameters, nodes, MLflow runs."""
         ns, name = request.path_params["namespace"], request.path_params["name"]
-        wf = self._workflow(ns, name)
+        wf = await run_in_threadpool(self._workflow, ns, name)
         if wf is None:
             return PlainTextResponse(f'workflow "{name}" not found in namespace "{ns}"', status_code=404)
         status = wf.get("status") or {}
@@ -128,7 +185,7 @@ class Pages:
                         {"id": p["value"], "node": n.get("displayName", ""), "url": self._mlflow_run_url(p["value"])}
                     )
         params = ((wf.get("spec") or {}).get("arguments") or {}).get("parameters") or []
-        link = f"/ui/workflows/{ns}/{name}/nodes/{{id}}"
+        link = f"/ui/workflows/{quote(_fmt(ns))}/{quote(_fmt(name))}/nodes/{{id}}"
         refresh = 3 if status.get("phase") in ("", "Pending", "Running", None) else None
         return self._page(
             request, "workflow.html.j2", title=name, section="workflows", name=name, namespace=ns,
@@ -136,28 +193,30 @@ class Pages:
             nodes=nodes, mlflow_runs=runs, refresh=refresh,
         )  # fmt: skip
 
+    @_signed_in_first
     async def node(self, request: Request) -> Response:
         """One node: inputs, outputs, artifacts, logs."""
         ns, name, node_id = (request.path_params[k] for k in ("namespace", "name", "node_id"))
-        wf = self._workflow(ns, name)
+        wf = await run_in_threadpool(self._workflow, ns, name)
         node = ((wf or {}).get("status") or {}).get("nodes", {}).get(node_id)
         if wf is None or node is None:
             return PlainTextResponse(f'node "{node_id}" of workflow "{name}" not found', status_code=404)
-        log_file = self._context().settings.home / "logs" / ns / name / f"{node_id}.log"
-        log = log_file.read_text(errors="replace")[-200_000:] if log_file.exists() else ""
-        link = f"/ui/workflows/{ns}/{name}/nodes/{node_id}/{{direction}}/{{name}}"
+        logs = self._context().settings.home / "logs"
+        log = await run_in_threadpool(_tail, _within(logs, f"{ns}/{name}/{node_id}.log") or logs / "-")
+        link = (
+            f"/ui/workflows/{quote(_fmt(ns))}/{quote(_fmt(name))}/nodes/{quote(_fmt(node_id))}/{{direction}}/{{name}}"
+        )
         return self._page(
             request, "node.html.j2", title=node.get("displayName", node_id), section="workflows", node=node,
             namespace=ns, workflow=name, artifacts=node_artifacts(node, link), log=log,
         )  # fmt: skip
 
+    @_signed_in_first
     async def artifact(self, request: Request) -> Response:
         """Download an output artifact from the local artifact repository."""
-        if not self._signed_in(request):
-            return PlainTextResponse("sign in first", status_code=401)
         ns, name, node_id, art = (request.path_params[k] for k in ("namespace", "name", "node_id", "artifact"))
         root = self._context().settings.home / "artifacts"
-        wf = self._workflow(ns, name)
+        wf = await run_in_threadpool(self._workflow, ns, name)
         node = ((wf or {}).get("status") or {}).get("nodes", {}).get(node_id) or {}
         for a in (node.get("outputs") or {}).get("artifacts") or []:
             if a.get("name") == art:
@@ -168,6 +227,7 @@ class Pages:
                 return PlainTextResponse(json.dumps(a), media_type="application/json")
         return PlainTextResponse(f'artifact "{art}" not found on node "{node_id}"', status_code=404)
 
+    @_signed_in_first
     async def events(self, request: Request) -> Response:
         """Event sources, sensors and the events received with what they triggered."""
         store = self._context().store
@@ -203,12 +263,14 @@ class Pages:
             events=events[:200], refresh=5,
         )  # fmt: skip
 
+    @_signed_in_first
     async def rollouts(self, request: Request) -> Response:
         """All rollouts with their weights."""
         store = self._context().store
         rows = [rollout_row(r, _current_run(store, r)) for r in store.list("Rollout")]
         return self._page(request, "rollouts.html.j2", title="Rollouts", section="rollouts", rollouts=rows, refresh=3)
 
+    @_signed_in_first
     async def rollout(self, request: Request) -> Response:
         """One rollout: steps, weights, analysis runs and their measurements over time."""
         ns, name = request.path_params["namespace"], request.path_params["name"]

@@ -1,0 +1,99 @@
+"""The UI checks its cookie before any work: same 303 for existing and missing names, logout, a cookie per port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sluicegate.api import ApiServer
+from sluicegate.config import Settings
+from sluicegate.secrets import SecretStore
+from sluicegate.stack import StackContext
+from sluicegate.store import Store
+from sluicegate.ui import UiPart
+
+TOKEN = "ui-token"
+
+
+@pytest.fixture
+def ui(tmp_path: Path) -> Iterator[tuple[httpx.Client, Store, Path]]:
+    store = Store(tmp_path / "s.db")
+    ctx = StackContext(Settings(home=tmp_path, api_port=0), store, SecretStore(tmp_path), TOKEN)
+    part, api = UiPart(), ApiServer()
+    api.attach([part])
+    ctx.endpoints.update(api.start(ctx))
+    part.start(ctx)
+    store.create(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Workflow",
+            "metadata": {"name": "exists", "namespace": "sluicegate"},
+            "spec": {},
+            "status": {"phase": "Succeeded", "nodes": {"exists": {"id": "exists", "name": "exists", "type": "Pod"}}},
+        }
+    )
+    try:
+        with httpx.Client(base_url=api.url, follow_redirects=False, timeout=30) as client:
+            yield client, store, tmp_path
+    finally:
+        api.stop()
+
+
+def _port(client: httpx.Client) -> int:
+    return int(str(client.base_url).rstrip("/").rsplit(":", 1)[1])
+
+
+def _sign_in(client: httpx.Client) -> None:
+    r = client.post("/ui/login", data={"token": TOKEN})
+    assert r.status_code == 303
+
+
+def test_unsigned_requests_get_the_same_redirect_whether_the_name_exists_or_not(ui) -> None:
+    client, _, home = ui
+    big = home / "logs" / "sluicegate" / "exists" / "exists.log"
+    big.parent.mkdir(parents=True)
+    big.write_bytes(b"x" * 1024)
+    for path in (
+        "/ui/workflows/sluicegate/exists",
+        "/ui/workflows/sluicegate/missing",
+        "/ui/workflows/sluicegate/exists/nodes/exists",
+        "/ui/workflows/sluicegate/missing/nodes/nope",
+        "/ui/workflows/sluicegate/exists/nodes/exists/output/a",
+        "/ui/rollouts/sluicegate/missing",
+        "/ui/events",
+    ):
+        r = client.get(path)
+        assert r.status_code == 303 and r.headers["location"].startswith("/ui/login"), path
+
+
+def test_signed_in_missing_name_is_404_and_braces_are_not_a_500(ui) -> None:
+    client, _, _ = ui
+    _sign_in(client)
+    assert client.get("/ui/workflows/sluicegate/exists").status_code == 200
+    assert client.get("/ui/workflows/sluicegate/missing").status_code == 404
+    assert client.get("/ui/workflows/sluicegate/{0}").status_code == 404
+    assert client.get("/ui/workflows/sluicegate/exists/nodes/exists").status_code == 200
+
+
+def test_node_page_shows_only_the_tail_of_a_big_log(ui) -> None:
+    client, _, home = ui
+    log = home / "logs" / "sluicegate" / "exists" / "exists.log"
+    log.parent.mkdir(parents=True)
+    log.write_bytes(b"old\n" * 200_000 + b"the-last-line\n")
+    _sign_in(client)
+    page = client.get("/ui/workflows/sluicegate/exists/nodes/exists").text
+    assert "the-last-line" in page and len(page) < 400_000
+
+
+def test_cookie_is_named_by_port_and_logout_clears_it(ui) -> None:
+    client, _, _ = ui
+    r = client.post("/ui/login", data={"token": TOKEN})
+    cookie, name = r.headers["set-cookie"], f"sluice_token_{_port(client)}"
+    assert cookie.startswith(f"{name}=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert client.get("/ui/workflows").status_code == 200
+    out = client.get("/ui/logout")
+    assert out.status_code == 303 and out.headers["set-cookie"].startswith(f'{name}=""')
+    assert client.get("/ui/workflows").status_code == 303
