@@ -2,13 +2,20 @@
 
 Started by `sluice up` before the `rollouts` part (which reads `endpoints["prometheus"]`). The scrape config
 uses file-based discovery of `SLUICE_HOME/prometheus/targets/*.json`, which the rollout controller rewrites
-whenever model servers start or stop (Prometheus re-reads the file on change; the controller also calls
-`/-/reload`). The scrape interval is 1 s so short analysis windows work on one machine.
+whenever model servers start or stop (Prometheus re-reads the file on change). The scrape interval is 1 s so
+short analysis windows work on one machine.
+
+Prometheus runs without `--web.enable-lifecycle` (a cross-origin POST to `/-/quit` could otherwise stop it;
+`reload` sends SIGHUP instead) and with CORS limited to its own origin. A watchdog thread restarts it on the
+same port if it dies; `status` reports the restarts and the last exit code.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +59,15 @@ class PrometheusPart:
 
     name = "prometheus"
 
-    def __init__(self) -> None:
+    def __init__(self, watch_interval: float = 1.0) -> None:
         self.url: str | None = None
         self.missing = False
+        self.restarts = 0
+        self.last_exit: int | None = None
         self._proc: ManagedProcess | None = None
+        self._watch_interval = watch_interval
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
 
     def start(self, ctx: StackContext) -> dict[str, Any]:
         """Write the config and start Prometheus; waits until it is ready."""
@@ -75,7 +87,7 @@ class PrometheusPart:
             f"--storage.tsdb.path={home / 'data'}",
             "--storage.tsdb.retention.time=2d",
             f"--web.listen-address=127.0.0.1:{port}",
-            "--web.enable-lifecycle",
+            f"--web.cors.origin=http://127\\.0\\.0\\.1:{port}",
             "--log.level=warn",
         ]
         self._proc = ManagedProcess(argv, ctx.settings.home / "logs" / "prometheus.log")
@@ -85,13 +97,33 @@ class PrometheusPart:
         except ServiceError:
             self.stop()
             raise
+        self._stopping.clear()
+        threading.Thread(target=self._watch, name="prometheus-watchdog", daemon=True).start()
         return {"prometheus": self.url}
 
+    def _watch(self) -> None:
+        """Restart Prometheus (same argv, same port) whenever it exits while the stack runs."""
+        while not self._stopping.wait(self._watch_interval):
+            with self._lock:
+                proc = self._proc
+                if proc is None or proc.alive() or self._stopping.is_set():
+                    continue
+                self.last_exit = proc.proc.returncode
+                self.restarts += 1
+                self._proc = ManagedProcess(proc.argv, proc.log)
+
+    def reload(self) -> None:
+        """Re-read the configuration (SIGHUP, as the lifecycle endpoint is off)."""
+        if self._proc is not None and self._proc.alive():
+            os.kill(self._proc.pid, signal.SIGHUP)
+
     def stop(self) -> None:
-        """Stop Prometheus."""
-        if self._proc is not None:
-            self._proc.stop()
-        self._proc = None
+        """Stop the watchdog, then Prometheus."""
+        self._stopping.set()
+        with self._lock:
+            if self._proc is not None:
+                self._proc.stop()
+            self._proc = None
 
     def pids(self) -> list[int]:
         """Its process group (for `sluice down` after a crash)."""
@@ -101,7 +133,10 @@ class PrometheusPart:
         """`{"healthy", "url"}`, or how to install Prometheus."""
         if self.missing:
             return {"healthy": False, "error": "prometheus is not installed", "fix": "apt-get install prometheus"}
-        return {"healthy": self._proc is not None and self._proc.alive(), "url": self.url}
+        out: dict[str, Any] = {"healthy": self._proc is not None and self._proc.alive(), "url": self.url}
+        if self.restarts:
+            out |= {"restarts": self.restarts, "lastExitCode": self.last_exit}
+        return out
 
     def routes(self) -> list[BaseRoute]:
         """None."""
