@@ -24,10 +24,36 @@ from starlette.responses import StreamingResponse
 from sluicegate.errors import ManifestError
 from sluicegate.store import Store
 
-__all__ = ["pod_name", "workflow_logs"]
+__all__ = ["grep_pattern", "pod_name", "workflow_logs"]
 
 _DONE = {"Succeeded", "Failed", "Error"}
 _POLL = 0.2
+_GREP_MAX = 256
+#: A quantified group that itself contains a quantifier (`(a+)+`, `(a|a*)*`): exponential in a backtracking
+#: engine such as Python's (Argo's Go regexp is linear-time and has no such case).
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*?}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d*,)")
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def grep_pattern(grep: str) -> re.Pattern[str]:
+    """The `grep` query as a regular expression that matches in time linear in the line (ManifestError if not).
+
+    Argo's server compiles `grep` with Go's linear-time regexp. Python's engine backtracks, so patterns that can
+    take exponential time (nested quantifiers, backreferences) and very long patterns are refused with 400.
+    """
+    why = ""
+    if len(grep) > _GREP_MAX:
+        why = f"it is {len(grep)} characters long (the limit is {_GREP_MAX})"
+    elif _NESTED_QUANTIFIER.search(grep) or _BACKREFERENCE.search(grep):
+        why = "it nests quantifiers or uses a backreference, which can take exponential time"
+    if why:
+        raise ManifestError(
+            f"grep {grep!r} is refused: {why}", where="grep", fix="use a plain word or a simpler pattern"
+        )
+    try:
+        return re.compile(grep)
+    except re.error as e:
+        raise ManifestError(f"{grep!r} is not a regular expression: {e}", where="grep", fix="fix the pattern") from e
 
 
 def pod_name(workflow: str, node_id: str, template: str) -> str:
@@ -130,10 +156,7 @@ async def workflow_logs(request: Request) -> StreamingResponse:
     ns, name = request.path_params["namespace"], request.path_params["name"]
     await run_in_threadpool(store.get, "Workflow", ns, name)  # 404 and 400 before streaming starts
     grep = request.query_params.get("grep")
-    try:
-        pattern = re.compile(grep) if grep else None
-    except re.error as e:
-        raise ManifestError(f"{grep!r} is not a regular expression: {e}", where="grep", fix="fix the pattern") from e
+    pattern = grep_pattern(grep) if grep else None
     q = request.query_params
     follower = _Follower(
         store,

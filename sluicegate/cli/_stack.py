@@ -1,4 +1,6 @@
-"""`sluice up`, `down`, `status`, `apply` and `secret set`: the local stack's commands (registered by `sluicegate.cli`).
+"""`sluice up`, `down`, `status`, `apply`, `secret set`, `token rotate`: the local stack's commands.
+
+Registered by `sluicegate.cli`.
 
 `up` runs the supervisor (`sluicegate.stack.Stack`) in the foreground with a live view, or detached;
 `apply` and `status` talk to the running stack's API through `sluicegate.client`.
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,9 +20,18 @@ from rich.live import Live
 
 from sluicegate.client import connect
 from sluicegate.config import Settings, settings
-from sluicegate.errors import ConflictError, ManifestError, NotFoundError
+from sluicegate.errors import ConfigError, ConflictError, ManifestError, NotFoundError
 from sluicegate.secrets import SecretStore
-from sluicegate.stack import Stack, detach, down, load_manifests, run_foreground, status_table
+from sluicegate.stack import (
+    PidFile,
+    Stack,
+    detach,
+    down,
+    load_manifests,
+    rotate_token,
+    run_foreground,
+    status_table,
+)
 from sluicegate.store import utc_now
 
 __all__ = ["register"]
@@ -156,11 +168,43 @@ def apply(paths: Annotated[list[Path], typer.Argument(help="YAML files or folder
 def secret_set(
     name: Annotated[str, typer.Argument(help="Secret name (a secretKeyRef's name).")],
     key: Annotated[str, typer.Argument(help="Key in the secret.")],
-    value: Annotated[str, typer.Argument(help="The value.")],
+    value: Annotated[
+        str | None,
+        typer.Argument(help="The value; better left out: it is then read from --from-file or stdin, not argv."),
+    ] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="Read the value from this file ('-': stdin).")
+    ] = None,
 ) -> None:
-    """Store a local Secret value in SLUICE_HOME (file mode 0600)."""
+    """Store a local Secret value in SLUICE_HOME (file mode 0600); the value comes from stdin unless given."""
+    if value is not None and from_file is not None:
+        raise ConfigError("give the value or --from-file, not both", where="sluice secret set", fix="drop one")
+    if value is None:
+        if from_file is not None and str(from_file) != "-":
+            try:
+                value = from_file.read_text()
+            except OSError as e:
+                raise ConfigError(f"cannot read {from_file}: {e.strerror}", where="--from-file") from e
+        else:
+            if sys.stdin.isatty():
+                _console.print(f"value for {name}/{key} (end with Ctrl-D):")
+            value = sys.stdin.read()
+        value = value.removesuffix("\n")  # `echo x |` and files end with a newline the value does not have
     SecretStore(settings().home).set(name, key, value)
     _console.print(f"secret {name} key {key} set")
+
+
+def token_rotate() -> None:
+    """Replace the API token in SLUICE_HOME with a new random one (the old one stops working)."""
+    home = settings().home
+    rotate_token(settings().token_file)
+    running = PidFile(home / "stack.pid").running()
+    _console.print("new token written to SLUICE_HOME/token")
+    if running is not None:
+        _console.print(
+            f"the running stack (pid {running}) still accepts the old token until it restarts: "
+            "run `sluice down` and `sluice up`"
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -174,3 +218,6 @@ def register(app: typer.Typer) -> None:
     )
     secret.command("set")(secret_set)
     app.add_typer(secret, name="secret")
+    token = typer.Typer(help="The API token (SLUICE_HOME/token).", no_args_is_help=True)
+    token.command("rotate")(token_rotate)
+    app.add_typer(token, name="token")

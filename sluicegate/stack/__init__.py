@@ -19,22 +19,27 @@ if TYPE_CHECKING:
     from sluicegate.stack._daemon import detach, down, run_foreground
     from sluicegate.stack._manifests import load_manifests
     from sluicegate.stack._parts import stack_parts
+    from sluicegate.stack._state import PidFile, rotate_token
     from sluicegate.stack._supervisor import Stack
     from sluicegate.stack._view import status_table
 
 __all__ = [
     "Part",
+    "PidFile",
     "Stack",
     "StackContext",
     "detach",
     "down",
     "load_manifests",
+    "rotate_token",
     "run_foreground",
     "stack_parts",
     "status_table",
 ]
 
 _LAZY = {
+    "PidFile": "_state",
+    "rotate_token": "_state",
     "Stack": "_supervisor",
     "detach": "_daemon",
     "down": "_daemon",

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PidFile", "alive", "ensure_token", "start_time", "write_private"]
+__all__ = ["PidFile", "alive", "ensure_token", "rotate_token", "start_time", "write_private"]
 
 
 def write_private(path: Path, text: str) -> None:
@@ -36,6 +36,13 @@ def ensure_token(path: Path) -> str:
         token = path.read_text().strip()
         if token:
             return token
+    token = secrets.token_urlsafe(32)
+    write_private(path, token + "\n")
+    return token
+
+
+def rotate_token(path: Path) -> str:
+    """Write a new random API token to `path` (mode 0600); returns it."""
     token = secrets.token_urlsafe(32)
     write_private(path, token + "\n")
     return token

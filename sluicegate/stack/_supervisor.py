@@ -19,6 +19,7 @@ from sluicegate.api import ApiServer, apply_document
 from sluicegate.config import Settings
 from sluicegate.errors import ConfigError, ManifestError, ServiceError, SluiceError
 from sluicegate.secrets import SecretStore
+from sluicegate.stack._lock import HomeLock, private_home
 from sluicegate.stack._manifests import load_manifests
 from sluicegate.stack._part import Part, StackContext
 from sluicegate.stack._parts import stack_parts
@@ -61,6 +62,7 @@ class Stack:
         self.applied: list[tuple[str, str]] = []
         self._started: list[Part] = []
         self._ctx: StackContext | None = None
+        self._lock = HomeLock(settings.home)
 
     @property
     def endpoints(self) -> dict[str, Any]:
@@ -85,9 +87,11 @@ class Stack:
     def start(self) -> dict[str, Any]:
         """Start everything; returns the endpoints. Refuses when another stack runs on this home."""
         home = self.settings.home
-        home.mkdir(parents=True, exist_ok=True)
+        private_home(home)
+        self._lock.acquire()  # two racing `sluice up` on one home: the second stops here
         other = self.pidfile.running()
         if other is not None:
+            self._lock.release()
             raise ServiceError(
                 f"a stack is already running here (pid {other})", where=str(home), fix="run `sluice down` first"
             )
@@ -186,6 +190,7 @@ class Stack:
             if data.get("pid") == os.getpid():
                 self.pidfile.path.unlink(missing_ok=True)
             self._ctx = None
+        self._lock.release()
         if errors:
             raise ServiceError("some parts did not stop cleanly: " + "; ".join(errors), fix="run `sluice down` again")
 
