@@ -32,8 +32,8 @@ class _Handler(GuardedHandler):
     def _route(self) -> None:
         path = self.path.split("?", 1)[0]
         ep = self.server.routes.get(path)
-        if self.refused(min(ep.max_body, MAX_BODY) if ep is not None else None) is not None:
-            return  # a foreign Host or Origin, or a body over the limit: answered before reading it
+        if self.refused(None) is not None:
+            return  # a foreign Host or Origin: answered before anything else
         if path == "/health":
             self._answer(Answer(200, "OK"))
             return
@@ -45,6 +45,8 @@ class _Handler(GuardedHandler):
         if denied is not None:
             self._answer(denied, close=True)
             return
+        if self.refused(min(ep.max_body, MAX_BODY)) is not None:
+            return  # a body over the limit: 413 before reading it
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if json_depth(body) > MAX_JSON_DEPTH:
