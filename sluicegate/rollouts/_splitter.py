@@ -26,6 +26,8 @@ from sluicegate.errors import ServiceError
 __all__ = ["MAX_BODY", "Backend", "Splitter"]
 
 _MAX_HEAD = 64 * 1024
+#: Seconds a client gets to send a whole request body (up to MAX_BODY) once its head has arrived.
+_BODY_TIMEOUT = 120.0
 #: Largest request body routed (the model server's own limit); larger ones get 413 before they are read.
 MAX_BODY = 16 * 1024 * 1024
 
@@ -152,7 +154,7 @@ class Splitter:
                 if b"\r\nexpect: 100-continue" in head.lower():
                     writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 try:
-                    body, keep = await asyncio.wait_for(_read_body(reader, head), HEADER_TIMEOUT)
+                    body, keep = await asyncio.wait_for(_read_body(reader, head), _BODY_TIMEOUT)
                 except _BadRequest as e:
                     await _reply(writer, e.status, str(e).encode())
                     return

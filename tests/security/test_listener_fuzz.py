@@ -18,7 +18,7 @@ from listenerkit import SLOW, Listener, exchange, request_head, rss_kib
 
 NAMES = ["api", "ui", "eventsource", "relay", "model-server", "splitter", "slack-sink"]
 RSS_BOUND_KIB = 96 * 1024  # the whole module (hypothesis and the parsers' own caches included)
-BODY_BOUND_KIB = 16 * 1024  # one refused 50 MB body: it must not be buffered
+BODY_BOUND_KIB = 32 * 1024  # one refused 50 MB body: at most the largest limit (16 MiB) is ever held
 BIG = 50 * 1024 * 1024
 
 
