@@ -63,7 +63,7 @@ def test_lint_missing_local_template_names_the_task() -> None:
         _task(docs, "evaluate-and-deploy", "deploy")["template"] = "deploi"
 
     line = _one(_lint(mutate))
-    assert "spec.templates[0].dag.tasks[3]: no template named 'deploi'" in line
+    assert "spec.templates[0].dag.tasks[6]: no template named 'deploi'" in line
 
 
 def test_lint_template_ref_outside_the_linted_set_is_reported() -> None:
@@ -76,12 +76,14 @@ def test_lint_template_ref_outside_the_linted_set_is_reported() -> None:
 
 def test_lint_undeclared_input_parameter_names_the_template() -> None:
     def mutate(docs: Docs) -> None:
-        deploy = docs["evaluate-and-deploy"]["spec"]["templates"][1]
+        deploy = docs["evaluate-and-deploy"]["spec"]["templates"][index]
         deploy["inputs"]["parameters"] = [p for p in deploy["inputs"]["parameters"] if p["name"] != "model-version"]
 
+    names = [t["name"] for t in _ours()["evaluate-and-deploy"]["spec"]["templates"]]
+    index = names.index("deploy")
     errors = [str(e) for e in _lint(mutate)]
     assert any(
-        "WorkflowTemplate/evaluate-and-deploy: spec.templates[1]: uses {{inputs.parameters.model-version}} "
+        f"WorkflowTemplate/evaluate-and-deploy: spec.templates[{index}]: uses {{{{inputs.parameters.model-version}}}} "
         "but does not declare it; add {name: model-version} to inputs.parameters" in e
         for e in errors
     ), errors
@@ -91,7 +93,8 @@ def test_lint_undeclared_parameter_in_expression_tag_is_found() -> None:
     def mutate(docs: Docs) -> None:
         dag = docs["evaluate-and-deploy"]["spec"]["templates"][0]
         dag["inputs"]["parameters"] = [p for p in dag["inputs"]["parameters"] if p["name"] != "service-url"]
-        del docs["model-pipeline"], docs["cron"]  # model-pipeline passes service-url, which is no longer declared
+        # the pipelines pass service-url, which is no longer declared
+        del docs["model-pipeline"], docs["project-pipeline"], docs["cron"]
 
     line = _one(_lint(mutate))
     assert "spec.templates[0]: uses {{inputs.parameters.service-url}}" in line
@@ -103,7 +106,8 @@ def test_lint_dependency_cycle_is_rejected() -> None:
 
     errors = [str(e) for e in _lint(mutate)]
     assert any(
-        "spec.templates[0].dag.tasks[0]: dependency cycle evaluate -> deploy -> stress-test -> build -> evaluate" in e
+        "spec.templates[0].dag.tasks[0]: dependency cycle "
+        "evaluate -> deploy -> apply-stable-service -> stress-test -> build -> evaluate" in e
         for e in errors
     ), errors
 
@@ -113,7 +117,7 @@ def test_lint_unknown_dependency_is_rejected() -> None:
         _task(docs, "evaluate-and-deploy", "deploy")["depends"] = "stres-test.Succeeded"
 
     errors = [str(e) for e in _lint(mutate)]
-    assert "spec.templates[0].dag.tasks[3].depends: unknown task 'stres-test'" in errors[0]
+    assert "spec.templates[0].dag.tasks[6].depends: unknown task 'stres-test'" in errors[0]
 
 
 def test_lint_unknown_dependency_in_list_is_rejected() -> None:
