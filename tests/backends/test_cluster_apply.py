@@ -53,7 +53,10 @@ def test_apply_sends_every_manifest_in_dependency_order_with_our_field_manager(k
     kinds = [a.kind for a in api.applies]
     assert len(kinds) == len(docs)
     assert (
-        kinds.index("WorkflowTemplate") < kinds.index("Sensor") < kinds.index("Rollout") < kinds.index("CronWorkflow")
+        kinds.index("WorkflowTemplate")
+        < kinds.index("Sensor")
+        < kinds.index("AnalysisTemplate")
+        < kinds.index("CronWorkflow")
     )
     assert max(i for i, k in enumerate(kinds) if k in {"ServiceAccount", "Role", "RoleBinding"}) < kinds.index(
         "WorkflowTemplate"
@@ -67,10 +70,10 @@ def test_apply_twice_reports_unchanged_then_configured_after_an_edit(kube):
     docs = load_manifests(REPO / "manifests")
     backend.apply(docs)
     assert {r.action for r in backend.apply(docs)} == {"unchanged"}
-    rollout = next(d for d in docs if d["kind"] == "Rollout")
-    edited = {**rollout, "metadata": {**rollout["metadata"], "labels": {"tier": "gold"}}}
+    template = next(d for d in docs if d["kind"] == "AnalysisTemplate")
+    edited = {**template, "metadata": {**template["metadata"], "labels": {"tier": "gold"}}}
     [result] = backend.apply([edited])
-    assert (result.kind, result.action) == ("Rollout", "configured")
+    assert (result.kind, result.action) == ("AnalysisTemplate", "configured")
 
 
 def test_dry_run_asks_the_server_and_stores_nothing(kube):
