@@ -38,10 +38,16 @@ class RelayEvent:
     data: dict[str, Any]
 
 
+def _tag_dict(tags: Any) -> dict[str, str]:
+    # MLflow REST gives a list of {key, value}; its webhook payloads give a {key: value} object
+    if isinstance(tags, dict):
+        return {str(k): str(v) for k, v in tags.items()}
+    return {str(t["key"]): str(t.get("value", "")) for t in tags or [] if isinstance(t, dict) and "key" in t}
+
+
 def tags_of(run: dict[str, Any] | None) -> dict[str, str]:
-    """A run's tags as a dict (MLflow REST gives a list of {key, value})."""
-    tags = ((run or {}).get("data") or {}).get("tags") or []
-    return {str(t["key"]): str(t.get("value", "")) for t in tags}
+    """A run's tags as a dict."""
+    return _tag_dict(((run or {}).get("data") or {}).get("tags"))
 
 
 def _flags(tags: dict[str, str]) -> dict[str, bool]:
@@ -67,7 +73,7 @@ def model_version_event(version: dict[str, Any], run: dict[str, Any] | None, tra
         "version": number,
         "run_id": str(version.get("run_id") or ""),
         "source": str(version.get("source") or ""),
-        "tags": {str(t["key"]): str(t.get("value", "")) for t in version.get("tags") or []},
+        "tags": _tag_dict(version.get("tags")),
         "run_tags": run_tags,
         "workflow": run_tags.get(PIPELINE_TAG, ""),
         "tracking_uri": tracking_uri,

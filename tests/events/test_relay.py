@@ -176,3 +176,15 @@ def test_relay_reads_its_secret_from_a_file_and_names_a_missing_one(tmp_path) ->
     )  # fmt: skip
     assert done.returncode == 2
     assert f"cannot read the webhook secret from {missing}" in done.stderr
+
+
+def test_version_tags_are_read_in_both_of_mlflows_shapes() -> None:
+    from components.relay._events import model_version_event
+
+    run = {"info": {"status": "RUNNING"}, "data": {"tags": [{"key": "sluicegate.evaluate", "value": "true"}]}}
+    from_webhook = model_version_event({"name": "m", "version": "2", "tags": {"git.revision": "abc"}}, run, "u")
+    from_rest = model_version_event(
+        {"name": "m", "version": "2", "tags": [{"key": "git.revision", "value": "abc"}]}, run, "u"
+    )
+    assert from_webhook.data["tags"] == from_rest.data["tags"] == {"git.revision": "abc"}
+    assert from_webhook.data["evaluate_tagged"] is True
