@@ -1,0 +1,135 @@
+"""The argo CLI's life-cycle verbs and `template list/get` (registered by `sluicegate.cli`).
+
+`sluice stop|terminate|delete|suspend|resume|retry|resubmit NAME` and `sluice template list|get` take argo's
+names and flags, and go through `sluicegate.client.ArgoServer`: the local stack by default, or any Argo
+Server with `--server URL --token T`. Each prints what argo prints (`workflow NAME stopped`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sluicegate.cli._workflows import Namespace, Server, Token
+
+if TYPE_CHECKING:
+    from sluicegate.client import ArgoServer
+
+__all__ = ["register"]
+
+Name = Annotated[str, typer.Argument(help="The Workflow's name.")]
+
+
+def _argo(server: str | None, token: str, namespace: str) -> ArgoServer:
+    from sluicegate.client import ArgoServer, connect
+
+    return ArgoServer(server, token, namespace) if server else connect(namespace=namespace).workflows
+
+
+def stop(
+    name: Name,
+    message: Annotated[str, typer.Option("--message", help="Message to add to the stopped nodes.")] = "",
+    server: Server = None,
+    token: Token = "",
+    namespace: Namespace = "sluicegate",
+) -> None:
+    """Stop a workflow: no new steps start; exit handlers still run (argo stop)."""
+    _argo(server, token, namespace).stop(name, namespace, message or None)
+    typer.echo(f"workflow {name} stopped")
+
+
+def terminate(name: Name, server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
+    """Terminate a workflow at once, exit handlers included (argo terminate)."""
+    _argo(server, token, namespace).terminate(name, namespace)
+    typer.echo(f"workflow {name} terminated")
+
+
+def delete(name: Name, server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
+    """Delete a workflow and its record (argo delete)."""
+    _argo(server, token, namespace).delete(name, namespace)
+    typer.echo(f'Workflow "{name}" deleted')
+
+
+def suspend(name: Name, server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
+    """Suspend a running workflow (argo suspend)."""
+    _argo(server, token, namespace).suspend(name, namespace)
+    typer.echo(f"workflow {name} suspended")
+
+
+def resume(
+    name: Name,
+    node_field_selector: Annotated[
+        str, typer.Option("--node-field-selector", help="Resume only the matching suspend steps.")
+    ] = "",
+    server: Server = None,
+    token: Token = "",
+    namespace: Namespace = "sluicegate",
+) -> None:
+    """Resume a suspended workflow or its suspend steps (argo resume)."""
+    _argo(server, token, namespace).resume(name, namespace, node_field_selector or None)
+    typer.echo(f"workflow {name} resumed")
+
+
+def retry(
+    name: Name,
+    restart_successful: Annotated[
+        bool, typer.Option("--restart-successful", help="Also re-run succeeded steps matching the selector.")
+    ] = False,
+    node_field_selector: Annotated[str, typer.Option("--node-field-selector", help="Which steps to restart.")] = "",
+    server: Server = None,
+    token: Token = "",
+    namespace: Namespace = "sluicegate",
+) -> None:
+    """Retry a failed workflow from its failed steps (argo retry)."""
+    wf = _argo(server, token, namespace).retry(name, namespace, restart_successful, node_field_selector)
+    phase = wf.status.phase if wf.status else ""
+    typer.echo(f"workflow {name} retried ({phase or 'Running'})")
+
+
+def resubmit(
+    name: Name,
+    memoized: Annotated[bool, typer.Option("--memoized", help="Reuse the outputs of succeeded steps.")] = False,
+    server: Server = None,
+    token: Token = "",
+    namespace: Namespace = "sluicegate",
+) -> None:
+    """Submit a new workflow with the spec of this one; print the new name (argo resubmit)."""
+    wf = _argo(server, token, namespace).resubmit(name, namespace, memoized)
+    typer.echo(str(wf.metadata.name))
+
+
+template_app = typer.Typer(help="WorkflowTemplates (argo template).", no_args_is_help=True, rich_markup_mode=None)
+
+
+@template_app.command("list")
+def template_list(server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
+    """The WorkflowTemplates of a namespace with their parameters."""
+    for t in _argo(server, token, namespace).templates(namespace):
+        args = t.spec.arguments.parameters if t.spec.arguments and t.spec.arguments.parameters else []
+        typer.echo(f"{t.metadata.name!s:28} {', '.join(p.name for p in args) or '-'}")
+
+
+@template_app.command("get")
+def template_get(
+    name: Annotated[str, typer.Argument(help="The WorkflowTemplate's name.")],
+    server: Server = None,
+    token: Token = "",
+    namespace: Namespace = "sluicegate",
+) -> None:
+    """A WorkflowTemplate's entrypoint and parameters: default (or `required`), enum and description."""
+    t = _argo(server, token, namespace).template(name, namespace)
+    typer.echo(f"Name:        {t.metadata.name}\nNamespace:   {t.metadata.namespace}")
+    typer.echo(f"Entrypoint:  {t.spec.entrypoint or '-'}\nParameters:")
+    for p in t.spec.arguments.parameters if t.spec.arguments and t.spec.arguments.parameters else []:
+        default = "(required)" if p.value is None and p.value_from is None else f"= {p.value!s}"
+        enum = f"  one of {', '.join(str(e) for e in p.enum)}" if p.enum else ""
+        description = f"  # {p.description}" if p.description else ""
+        typer.echo(f"  {p.name} {default}{enum}{description}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the verbs and `template` to `app`."""
+    for fn in (stop, terminate, delete, suspend, resume, retry, resubmit):
+        app.command(fn.__name__)(fn)
+    app.add_typer(template_app, name="template")
