@@ -61,7 +61,7 @@ spec:
     container:
       image: busybox
       command: [sh, -c]
-      args: ["for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line-$i; done; echo 'accuracy 0.41 < 0.8' >&2; exit 2"]
+      args: ["for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line-$i; done; echo 'accuracy 0.41 < 0.8'; exit 2"]
 """
 
 RUN = "breast-cancer-5d8f-2-2"
