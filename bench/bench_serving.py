@@ -1,10 +1,15 @@
 """Serving benchmark: `components.serve` against `mlflow models serve --env-manager local`, same model, same wrk.
 
 Run: `.venv/bin/python bench/bench_serving.py [--duration 8] [--workers 2]` (needs `wrk`: `apt-get install wrk`).
-Trains a scaled logistic regression on breast_cancer, saves it as an MLflow model, starts both servers with the
-same number of workers, checks both give identical answers for every input format, then loads each with wrk
-at 1, 8 and 32 connections (one row per request, `dataframe_split`). Prints a markdown table with req/s,
-p50, p99 and the ratios ours/MLflow measured in this run.
+Two models, each served by both servers with the same number of workers:
+- the second sample's kind: a house-price regression, pandas preprocessing in a custom pyfunc around a
+  LightGBM booster (the path a user's own model takes: ours serves it in its logged environment, built with
+  uv, stacking concurrent requests into one predict call);
+- a scaled logistic regression on breast_cancer saved with the sklearn flavor (our numpy fast path).
+Both servers must give identical answers for every input format; then each is loaded with wrk at 1, 8 and
+32 connections (one row per request, `dataframe_split`). Prints markdown tables with req/s, p50, p99 and
+the ratios ours/MLflow measured in this run. MLflow runs with its defaults, as a user starts it; ours sets
+OMP_NUM_THREADS=1 (one native thread per predict call; concurrency comes from stacking requests).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -47,10 +53,26 @@ def _save_model(path: Path) -> None:
     mlflow.sklearn.save_model(model, str(path), signature=infer_signature(X, model.predict(X)))
 
 
-def _bodies() -> dict[str, tuple[bytes, str]]:
+def _save_house(path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tests" / "serve"))
+    from housekit import save_house_pyfunc
+
+    save_house_pyfunc(path)
+
+
+def _house_rows(index: list[int]) -> Any:
+    from housekit import house_data
+
+    return house_data()[0].iloc[index]
+
+
+def _cancer_rows(index: list[int]) -> Any:
     from sklearn.datasets import load_breast_cancer
 
-    rows = load_breast_cancer(as_frame=True).data.iloc[[0, 19, 100, 300, 568]]
+    return load_breast_cancer(as_frame=True).data.iloc[index]
+
+
+def _bodies(rows: Any) -> dict[str, tuple[bytes, str]]:
     js = "application/json"
     return {
         "dataframe_split": (json.dumps({"dataframe_split": rows.to_dict(orient="split", index=False)}).encode(), js),
@@ -61,17 +83,16 @@ def _bodies() -> dict[str, tuple[bytes, str]]:
     }
 
 
-def _one_row_body() -> bytes:
-    from sklearn.datasets import load_breast_cancer
-
-    rows = load_breast_cancer(as_frame=True).data.iloc[[7]]
+def _one_row_body(rows: Any) -> bytes:
     return json.dumps({"dataframe_split": rows.to_dict(orient="split", index=False)}).encode()
 
 
-def _start(argv: list[str], url: str, log: Path) -> subprocess.Popen[bytes]:
+def _start(argv: list[str], url: str, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
-    deadline = time.monotonic() + 180
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True, env=env or dict(os.environ)
+        )
+    deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"{argv[:4]} exited: {log.read_text()[-2000:]}")
@@ -124,9 +145,9 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def _same_answers(ours: str, theirs: str) -> list[str]:
+def _same_answers(ours: str, theirs: str, rows: Any) -> list[str]:
     lines = []
-    for fmt, (body, ctype) in _bodies().items():
+    for fmt, (body, ctype) in _bodies(rows).items():
         a = httpx.post(ours + "/invocations", content=body, headers={"content-type": ctype}, timeout=30)
         b = httpx.post(theirs + "/invocations", content=body, headers={"content-type": ctype}, timeout=30)
         same = a.status_code == b.status_code == 200 and a.json() == b.json()
@@ -136,35 +157,36 @@ def _same_answers(ours: str, theirs: str) -> list[str]:
     return lines
 
 
-def run(duration: int, workers: int) -> str:
-    """Run the benchmark; returns the markdown report."""
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: apt-get install wrk (scripts/install-system-packages.sh does it)")
-    tmp = Path(tempfile.mkdtemp(prefix="bench-serving-"))
-    model = tmp / "model"
-    _save_model(model)
+def _compare(label: str, model: Path, rows: Any, one_row: Any, duration: int, workers: int, tmp: Path) -> str:
+    """Serve `model` with both servers, check answers, load each with wrk; returns one markdown section."""
     py = sys.executable
     p_ours, p_mlflow = _free_port(), _free_port()
     ours_url, mlflow_url = f"http://127.0.0.1:{p_ours}", f"http://127.0.0.1:{p_mlflow}"
     env_bin = str(Path(py).parent)
-    os.environ["PATH"] = env_bin + os.pathsep + os.environ.get("PATH", "")
+    env = {**os.environ, "PATH": env_bin + os.pathsep + os.environ.get("PATH", ""), "SLUICE_HOME": str(tmp / "home")}
+    began = time.monotonic()
     ours = _start(
         [py, "-m", "components.serve", "--model-uri", str(model), "--port", str(p_ours), "--workers", str(workers)],
         ours_url,
-        tmp / "ours.log",
+        tmp / f"{label}-ours.log",
+        env,
     )
+    ours_start = time.monotonic() - began
     mlflow_argv = [str(Path(env_bin) / "mlflow"), "models", "serve", "-m", str(model), "--env-manager", "local"]
     theirs = _start(
-        [*mlflow_argv, "-h", "127.0.0.1", "-p", str(p_mlflow), "-w", str(workers)], mlflow_url, tmp / "mlflow.log"
+        [*mlflow_argv, "-h", "127.0.0.1", "-p", str(p_mlflow), "-w", str(workers)],
+        mlflow_url,
+        tmp / f"{label}-mlflow.log",
+        env,
     )
     try:
-        answers = _same_answers(ours_url, mlflow_url)
-        body = _one_row_body()
-        rows = []
+        answers = _same_answers(ours_url, mlflow_url, rows)
+        body = _one_row_body(one_row)
+        table = []
         for conns in (1, 8, 32):
             a = _wrk(ours_url + "/invocations", body, conns, duration, tmp)
             b = _wrk(mlflow_url + "/invocations", body, conns, duration, tmp)
-            rows.append(
+            table.append(
                 f"| {conns} | {a['rps']:.0f} | {a['p50']:.2f} | {a['p99']:.2f} | {b['rps']:.0f} | {b['p50']:.2f} | "
                 f"{b['p99']:.2f} | {a['rps'] / b['rps']:.1f}x | {b['p99'] / max(a['p99'], 1e-9):.1f}x | "
                 f"{a['failed']:.0f}/{b['failed']:.0f} |"
@@ -172,15 +194,17 @@ def run(duration: int, workers: int) -> str:
     finally:
         _stop(ours)
         _stop(theirs)
-        shutil.rmtree(tmp, ignore_errors=True)
     return "\n".join(
         [
-            f"## Serving: components.serve vs mlflow models serve (workers={workers}, wrk {duration}s, 1 row/request)",
+            f"## Serving {label}: components.serve vs mlflow models serve (workers={workers}, wrk {duration}s, "
+            "1 row/request)",
+            "",
+            f"Our server was ready {ours_start:.0f} s after start (including its environment when it built one).",
             "",
             "| conns | ours req/s | ours p50 ms | ours p99 ms | mlflow req/s | mlflow p50 ms | mlflow p99 ms "
             "| req/s ratio | p99 ratio (mlflow/ours) | non-2xx ours/mlflow |",
             "|---|---|---|---|---|---|---|---|---|---|",
-            *rows,
+            *table,
             "",
             "| input format | ours | mlflow | answers |",
             "|---|---|---|---|",
@@ -188,6 +212,38 @@ def run(duration: int, workers: int) -> str:
             "",
         ]
     )
+
+
+def run(duration: int, workers: int) -> str:
+    """Run the benchmark; returns the markdown report."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (scripts/install-system-packages.sh does it)")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-serving-"))
+    try:
+        _save_house(tmp / "house")
+        _save_model(tmp / "cancer")
+        pick = [0, 19, 100, 300, 568]
+        house = _compare(
+            "a custom pyfunc (pandas + LightGBM, the second sample's kind)",
+            tmp / "house",
+            _house_rows(pick),
+            _house_rows([7]),
+            duration,
+            workers,
+            tmp,
+        )
+        cancer = _compare(
+            "an sklearn pipeline (numpy fast path)",
+            tmp / "cancer",
+            _cancer_rows(pick),
+            _cancer_rows([7]),
+            duration,
+            workers,
+            tmp,
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return house + "\n" + cancer
 
 
 def main() -> None:

@@ -1,41 +1,97 @@
-"""`python -m components.serve --model-uri URI --host H --port P [--workers N]`: the model server.
+"""`python -m components.serve --model-uri URI --host H --port P [--workers N] [--env-manager uv|local]`.
 
-Run by the Rollout's container (cluster) and by the local rollout controller (one process per replica set).
-`MODEL_URI` (set from the pod annotation `sluicegate.io/model-uri` through the downward API) is used when
-`--model-uri` is not given; `MLFLOW_TRACKING_URI` or `--tracking-uri` resolves `models:/` URIs.
+Run by the Rollout's container (cluster), by the local rollout controller (one process per replica set) and
+by the stress-test step. `MODEL_URI` (set from the pod annotation `sluicegate.io/model-uri` through the
+downward API) is used when `--model-uri` is not given; `MLFLOW_TRACKING_URI` or `--tracking-uri` resolves
+`models:/` URIs (with `MLFLOW_TRACKING_USERNAME`/`PASSWORD` when the server asks for them, as MLflow's
+client reads them).
+
+With `--env-manager uv` (the default; `SLUICE_SERVE_ENV_MANAGER`), a model without the numpy fast path in
+this interpreter is served by this same program re-executed in the environment MLflow logged with the
+model, built with uv under `SLUICE_HOME/envs` (as `mlflow models serve --env-manager uv`). `local` serves
+every model here (an image that already is the model's environment).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
 __all__ = ["main"]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Load the model (fail fast with a clear message), then serve it with uvicorn."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m components.serve", description=__doc__)
     parser.add_argument("--model-uri", default=os.environ.get("MODEL_URI", ""))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("SERVE_WORKERS", "1")))
     parser.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI", ""))
+    parser.add_argument(
+        "--env-manager",
+        choices=("uv", "local"),
+        default=os.environ.get("SLUICE_SERVE_ENV_MANAGER", "uv"),
+        help="uv: serve a model without a fast path here in its own logged environment; local: serve here",
+    )
+    return parser
+
+
+def _in_model_env(args: argparse.Namespace, path: Path, info: object) -> None:
+    """Re-execute this server in the model's environment (does not return)."""
+    import components
+    from components.serve._env import ensure_env, model_env
+    from components.serve._load import INFO_ENV
+
+    home = Path(os.environ.get("SLUICE_HOME", ".sluice")).absolute()
+    env = model_env(path)
+    python = ensure_env(env, home)
+    code = python.parent.parent / "code"
+    code.mkdir(exist_ok=True)
+    link = code / "components"
+    tmp_link = code / f".components-{os.getpid()}"
+    tmp_link.unlink(missing_ok=True)
+    tmp_link.symlink_to(Path(components.__file__).resolve().parent, target_is_directory=True)
+    os.replace(tmp_link, link)  # only the server's own code joins the model's environment, not Sluicegate
+    argv = [str(python), "-m", "components.serve", "--model-uri", str(path), "--env-manager", "local"]
+    argv += ["--host", args.host, "--port", str(args.port), "--workers", str(args.workers)]
+    child_env = {**os.environ, "PYTHONPATH": str(code), INFO_ENV: json.dumps(asdict(info))}  # type: ignore[call-overload]
+    if args.tracking_uri:
+        child_env["MLFLOW_TRACKING_URI"] = args.tracking_uri
+    child_env.pop("VIRTUAL_ENV", None)
+    sys.stderr.flush()
+    os.execve(str(python), argv, child_env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fetch the model, pick where it runs, load it (fail fast with a clear message), then serve it."""
+    parser = _parser()
     args = parser.parse_args(argv)
     if not args.model_uri:
         parser.error("no model: pass --model-uri or set MODEL_URI (e.g. models:/breast-cancer/1)")
+    # Concurrency comes from stacking requests: one native thread per model call answers the same (each row
+    # is computed alone) and does not spin against the other worker processes. An explicit setting wins.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     import uvicorn
 
     from components.httpguard import Guard, guarded_http_protocol
     from components.serve._app import MAX_BODY, ServeApp
-    from components.serve._model import load
+    from components.serve._env import EnvError
+    from components.serve._load import fetch, load_dir, served_here
 
     metrics_dir = os.environ.get("SLUICE_SERVE_METRICS_DIR") or tempfile.mkdtemp(prefix="sluice-metrics-")
     try:
-        model = load(args.model_uri, args.tracking_uri or None)
+        path, info = fetch(args.model_uri, args.tracking_uri or None)
+        if args.env_manager == "uv" and not served_here(path):
+            _in_model_env(args, path, info)
+        model = load_dir(path, info)
+    except EnvError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except Exception as e:
         print(f"error: cannot load model {args.model_uri!r}: {type(e).__name__}: {e}", file=sys.stderr)
         print("fix: check the URI exists in MLflow (models:/NAME/VERSION) and MLFLOW_TRACKING_URI", file=sys.stderr)
@@ -48,9 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         app = ServeApp(args.model_uri, args.tracking_uri or None, Path(metrics_dir), model=model)
         uvicorn.run(Guard(app, MAX_BODY), **options)
         return 0
-    os.environ.update(
-        MODEL_URI=args.model_uri, MLFLOW_TRACKING_URI=args.tracking_uri, SLUICE_SERVE_METRICS_DIR=metrics_dir
-    )
+    os.environ.update(MODEL_URI=str(path), MLFLOW_TRACKING_URI=args.tracking_uri, SLUICE_SERVE_METRICS_DIR=metrics_dir)
+    os.environ["SLUICE_SERVE_MODEL_INFO"] = json.dumps(asdict(info))
     uvicorn.run("components.serve._app:create_app", factory=True, workers=args.workers, **options)
     return 0
 

@@ -19,8 +19,9 @@ from typing import Any
 import orjson
 
 from components.httpguard import Guard
+from components.serve._load import load
 from components.serve._metrics import Metrics
-from components.serve._model import InputError, LoadedModel, ModelFailure, load
+from components.serve._model import InputError, LoadedModel, ModelFailure
 
 __all__ = ["MAX_BODY", "ServeApp", "create_app"]
 
@@ -97,6 +98,8 @@ class ServeApp:
                     self.load_in_background()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.model is not None:
+                    self.model.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -139,7 +142,7 @@ class ServeApp:
             for key, value in scope["headers"]:
                 if key == b"content-type":
                     content_type = value.decode("latin-1")
-            answer, preds = model.predict_body(body, content_type)
+            answer, preds = await model.answer(body, content_type)
             await self._send_raw(send, 200, answer, _JSON)
         except InputError as e:
             code = e.status

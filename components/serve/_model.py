@@ -1,11 +1,15 @@
-"""Loading the model a server answers with, and turning request bodies into predictions.
+"""Turning request bodies into predictions of a loaded model.
 
-Called by the ASGI app (`components.serve._app`). Two paths give the same answers:
-- the fast path, for models whose pyfunc flavor is scikit-learn: JSON is decoded with orjson into a float64
-  matrix (columns ordered as the signature / `feature_names_in_` says) and the sklearn estimator is called
-  directly;
+Called by the ASGI app (`components.serve._app`); models come from `components.serve._load`. Three paths
+give the same answers as `mlflow models serve`:
+- the fast path, for scikit-learn, XGBoost and LightGBM models (`components.serve._flavors`): JSON is
+  decoded with orjson into a float64 matrix (columns ordered as the signature / `feature_names_in_` says)
+  and the flavor's own model is called directly, on the event loop;
+- the stacked path, for a generic pyfunc with a column signature (`components.serve._frames`): the body is
+  checked against the signature here, and requests waiting together are scored in one `predict` call on
+  the model thread (`components.serve._batch`);
 - the general path, for every other model or input shape: MLflow's own scoring-server parsing and
-  `PyFuncModel.predict`, so the answer is exactly what `mlflow models serve` gives.
+  `PyFuncModel.predict`, one request at a time on the model thread.
 
 Input problems raise `InputError` (-> 400/422 naming the field). An exception raised by the model itself on
 validated input is a server-side model failure and becomes a 500 (MLflow answers 400 there; a canary whose
@@ -14,20 +18,21 @@ model fails must show up as 5xx for the analysis).
 
 from __future__ import annotations
 
-import atexit
 import json
-import shutil
-import tempfile
+import os
 import warnings
 from dataclasses import dataclass, field
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import orjson
 
-__all__ = ["InputError", "LoadedModel", "ModelFailure", "ModelInfo", "load"]
+from components.serve._batch import Batcher, Job
+from components.serve._flavors import FastModel
+from components.serve._frames import ColumnSignature, frame, rows_of
+
+__all__ = ["FORMATS", "InputError", "LoadedModel", "ModelFailure", "ModelInfo"]
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 _NUMERIC = {"double", "float", "long", "integer"}
@@ -58,18 +63,37 @@ class ModelInfo:
 
 @dataclass
 class LoadedModel:
-    """A loaded model: the pyfunc (always) and the raw sklearn estimator (fast path) when there is one."""
+    """A loaded model: the pyfunc (always), and the flavor's fast path or the signature to stack requests by."""
 
     info: ModelInfo
     pyfunc: Any
-    sklearn: Any = None
-    columns: list[str] | None = None
-    n_features: int | None = None
-    signature: bool = False
-    classes: list[Any] = field(default_factory=list)
+    fast: FastModel | None = None
+    sig: ColumnSignature | None = None
+    stack: bool = True
+    batcher: Batcher | None = field(default=None, repr=False)
+
+    @property
+    def columns(self) -> list[str] | None:
+        """The fast path's input columns in order (None: positional)."""
+        return self.fast.columns if self.fast else None
+
+    @property
+    def n_features(self) -> int | None:
+        """How many values a row of the fast path has (None: unknown)."""
+        return self.fast.n_features if self.fast else None
+
+    @property
+    def signature(self) -> bool:
+        """Whether the fast path's columns come from a named signature."""
+        return bool(self.fast and self.fast.signature)
+
+    @property
+    def classes(self) -> list[Any]:
+        """A classifier's classes (for the per-class prediction counters)."""
+        return self.fast.classes if self.fast else []
 
     # -- public -------------------------------------------------------------------------------------
-    def predict_body(self, body: bytes, content_type: str) -> tuple[bytes, list[Any]]:
+    async def answer(self, body: bytes, content_type: str) -> tuple[bytes, list[Any]]:
         """Score one request body; returns the JSON answer and the raw predictions (for metrics).
 
         Raises:
@@ -83,7 +107,7 @@ class LoadedModel:
         if not body:
             raise InputError("empty body; send JSON with one of " + ", ".join(FORMATS))
         if mime == "text/csv":
-            return self._general_csv(body)
+            return await self._run(Job(call=lambda: self._general_csv(body)))
         if mime not in ("application/json", ""):
             raise InputError(f"unsupported content type {mime!r}; use application/json or text/csv", 415)
         try:
@@ -95,12 +119,61 @@ class LoadedModel:
         keys = [k for k in FORMATS if k in doc]
         if len(keys) != 1:
             raise InputError(f"body must have exactly one of {', '.join(FORMATS)}; got keys {sorted(doc)[:10]}")
-        if self.sklearn is not None and "params" not in doc:
+        if self.fast is not None and "params" not in doc:
             matrix = self._fast_matrix(keys[0], doc[keys[0]])
             if matrix is not None:
-                preds = self._call_sklearn(matrix)
-                return orjson.dumps({"predictions": preds}, option=orjson.OPT_SERIALIZE_NUMPY), list(preds)
-        return self._general_json(doc)
+                preds = self._call_fast(matrix)
+                return orjson.dumps({"predictions": preds}), preds
+        if self.sig is not None:
+            rows = rows_of(doc, self.sig)
+            if rows is not None:
+                return await self._run(Job(rows=rows.rows, key=rows.key))
+        return await self._run(Job(call=lambda: self._general_json(doc)))
+
+    def close(self) -> None:
+        """Stop the model thread."""
+        if self.batcher is not None:
+            self.batcher.close()
+
+    async def _run(self, job: Job) -> tuple[bytes, list[Any]]:
+        if self.batcher is None:
+            self.batcher = Batcher(self._run_rows, max_rows=_max_rows() if self.stack else 1)
+        result: tuple[bytes, list[Any]] = await self.batcher.submit(job)
+        return result
+
+    def _run_rows(self, jobs: list[Job]) -> None:
+        """Score jobs of one key in one predict call when possible, else one by one (same answers)."""
+        sig = self.sig
+        if sig is None:
+            raise RuntimeError("row jobs need a column signature")
+        if len(jobs) > 1 and self.stack:
+            sizes = [len(j.rows or ()) for j in jobs]
+            parts = None
+            try:
+                raw = self._predict(self._frame([r for j in jobs for r in j.rows or ()]), None)
+                parts = _split(raw, sizes)
+            except (InputError, ModelFailure):
+                parts = None
+            if parts is not None:
+                for job, part in zip(jobs, parts, strict=True):
+                    try:
+                        job.result = self._to_json(part)
+                    except ModelFailure as e:
+                        job.error = e
+                return
+        for job in jobs:
+            try:
+                job.result = self._to_json(self._predict(self._frame(job.rows or []), None))
+            except (InputError, ModelFailure) as e:
+                job.error = e
+
+    def _frame(self, rows: list[list[Any]]) -> Any:
+        if self.sig is None:
+            raise RuntimeError("row jobs need a column signature")
+        try:
+            return frame(rows, self.sig)
+        except Exception as e:
+            raise InputError(f"cannot parse input: {_mlflow_message(e)}") from e
 
     # -- fast path ----------------------------------------------------------------------------------
     def _fast_matrix(self, key: str, value: Any) -> np.ndarray | None:
@@ -178,13 +251,18 @@ class LoadedModel:
             raise InputError(f"{where} columns must be lists of the same length", 422)
         return self._rows([list(r) for r in zip(*values, strict=True)], where)
 
-    def _call_sklearn(self, matrix: np.ndarray) -> Any:
+    def _call_fast(self, matrix: np.ndarray) -> list[Any]:
         if not np.isfinite(matrix).all():
             raise InputError("input contains NaN or infinite values", 422)
+        fast = self.fast
+        if fast is None:
+            raise RuntimeError("no fast path")
         try:
-            return self.sklearn.predict(matrix)  # warnings were silenced once at load (see _attach_sklearn)
+            preds = fast.predict(matrix)  # warnings were silenced once at load (components.serve._flavors)
         except Exception as e:
             raise ModelFailure(f"model failed: {type(e).__name__}: {e}") from e
+        out: list[Any] = np.asarray(preds).tolist()  # Python numbers: float32 printed as MLflow prints it
+        return out
 
     # -- general path (MLflow's own parsing) --------------------------------------------------------
     def _schema(self) -> Any:
@@ -207,26 +285,33 @@ class LoadedModel:
             data = parse_csv_input(StringIO(body.decode("utf-8")), schema=self._schema())
         except Exception as e:
             raise InputError(f"cannot parse CSV: {_mlflow_message(e)}") from e
-        if self.sklearn is not None and self.columns is None and self.n_features is not None:
+        if self.fast is not None and self.columns is None and self.n_features is not None:
             data = data.to_numpy()
         return self._general_predict(data, None)
 
     def _general_predict(self, data: Any, params: Any) -> tuple[bytes, list[Any]]:
-        from mlflow.exceptions import MlflowException
-        from mlflow.pyfunc.scoring_server import predictions_to_json
+        if self.fast is not None:
+            self._check_matrix_input(data)
+        return self._to_json(self._predict(data, params))
 
-        if self.sklearn is not None:
-            self._check_sklearn_input(data)
+    def _predict(self, data: Any, params: Any) -> Any:
+        from mlflow.exceptions import MlflowException
+
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                raw = self.pyfunc.predict(data, params=params) if params else self.pyfunc.predict(data)
+                return self.pyfunc.predict(data, params=params) if params else self.pyfunc.predict(data)
         except MlflowException as e:
             if e.get_http_status_code() < 500 or "schema" in e.message.lower():
                 raise InputError(f"input does not match the model signature: {e.message}", 422) from e
             raise ModelFailure(f"model failed: {e.message}") from e
         except Exception as e:
             raise ModelFailure(f"model failed: {type(e).__name__}: {e}") from e
+
+    @staticmethod
+    def _to_json(raw: Any) -> tuple[bytes, list[Any]]:
+        from mlflow.pyfunc.scoring_server import predictions_to_json
+
         out = StringIO()
         try:
             predictions_to_json(raw, out)
@@ -235,8 +320,8 @@ class LoadedModel:
         preds = raw.tolist() if isinstance(raw, np.ndarray) else raw if isinstance(raw, list) else []
         return out.getvalue().encode(), preds
 
-    def _check_sklearn_input(self, data: Any) -> None:
-        """Reject input sklearn cannot take (so only model failures become 500s)."""
+    def _check_matrix_input(self, data: Any) -> None:
+        """Reject input the fast path's model cannot take (so only model failures become 500s)."""
         if self.columns and hasattr(data, "columns"):
             missing = [c for c in self.columns if c not in data.columns]
             if missing:
@@ -267,98 +352,29 @@ def _mlflow_message(e: Exception) -> str:
     return str(getattr(e, "message", e)).splitlines()[0][:300] if str(e) else type(e).__name__
 
 
-# -- loading ----------------------------------------------------------------------------------------
-def load(uri: str, tracking_uri: str | None = None) -> LoadedModel:
-    """Load `models:/NAME/VERSION`, `models:/NAME@ALIAS`, a local MLflow model dir or a `build` bundle dir."""
-    import mlflow
-    import mlflow.pyfunc
+def _split(raw: Any, sizes: list[int]) -> list[Any] | None:
+    """Cut a stacked prediction back into per-request predictions; None when its shape does not allow it."""
+    import pandas as pd
 
-    if tracking_uri:
-        mlflow.set_tracking_uri(tracking_uri)
-        mlflow.set_registry_uri(tracking_uri)
-    info = ModelInfo(uri=uri)
-    if uri.startswith("models:/"):
-        info = _registry_info(uri)
-        local = Path(tempfile.mkdtemp(prefix="sluice-serve-"))
-        atexit.register(shutil.rmtree, local, True)
-        path = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(local)))
+    total = sum(sizes)
+    if isinstance(raw, np.ndarray) and raw.ndim >= 1 and raw.shape[0] == total:
+        cut: Any = lambda a, b: raw[a:b]  # noqa: E731
+    elif isinstance(raw, pd.DataFrame | pd.Series) and len(raw) == total:
+        cut = lambda a, b: raw.iloc[a:b].reset_index(drop=True)  # noqa: E731
+    elif isinstance(raw, list) and len(raw) == total:
+        cut = lambda a, b: raw[a:b]  # noqa: E731
     else:
-        path = Path(uri.removeprefix("file://"))
-        path, info = _local_model_dir(path, uri)
-    pyfunc = mlflow.pyfunc.load_model(str(path))
-    model = LoadedModel(info=info, pyfunc=pyfunc)
-    if pyfunc.metadata.flavors.get("python_function", {}).get("loader_module") == "mlflow.sklearn":
-        _attach_sklearn(model, path)
-    return model
+        return None
+    parts, start = [], 0
+    for n in sizes:
+        parts.append(cut(start, start + n))
+        start += n
+    return parts
 
 
-def _registry_info(uri: str) -> ModelInfo:
-    from mlflow import MlflowClient
-
-    rest = uri.removeprefix("models:/")
-    client = MlflowClient()
-    if "@" in rest:
-        name, alias = rest.split("@", 1)
-        mv = client.get_model_version_by_alias(name, alias)
-    elif "/" in rest:
-        name, version = rest.split("/", 1)
-        mv = client.get_model_version(name, version)
-    else:
-        return ModelInfo(uri=uri, name=rest)
-    return ModelInfo(uri=uri, name=mv.name, version=str(mv.version), run_id=mv.run_id or "")
-
-
-def _local_model_dir(path: Path, uri: str) -> tuple[Path, ModelInfo]:
-    info = ModelInfo(uri=uri, name=path.name)
-    manifest = path / "manifest.json"
-    if manifest.exists():
-        data = json.loads(manifest.read_text())
-        model = data.get("model") if isinstance(data.get("model"), dict) else {}
-        get = lambda *keys: next((str(d[k]) for d in (data, model) for k in keys if d.get(k)), "")  # noqa: E731
-        info = ModelInfo(
-            uri=get("model_uri", "modelUri", "uri") or uri,
-            name=get("model_name", "modelName", "name"),
-            version=get("model_version", "modelVersion", "version"),
-            run_id=get("run_id", "runId"),
-        )
-    if (path / "MLmodel").exists():
-        return path, info
-    found = sorted(p.parent for p in path.glob("*/MLmodel")) + sorted(p.parent for p in path.glob("*/*/MLmodel"))
-    if not found:
-        raise FileNotFoundError(f"no MLmodel file in {path} or its sub-directories")
-    return found[0], info
-
-
-def _attach_sklearn(model: LoadedModel, path: Path) -> None:
-    import mlflow.sklearn
-
-    est = mlflow.sklearn.load_model(str(path))
-    if not hasattr(est, "predict"):
-        return
-    schema = model.pyfunc.metadata.get_input_schema()
-    if schema is not None:
-        if not schema.has_input_names() or any(str(t) not in _NUMERIC for t in _type_names(schema)):
-            return  # tensor or non-numeric signature: MLflow's own enforcement decides
-        model.columns = list(schema.input_names())
-        model.signature = True
-    elif hasattr(est, "feature_names_in_"):
-        model.columns = [str(c) for c in est.feature_names_in_]
-    model.n_features = len(model.columns) if model.columns else getattr(est, "n_features_in_", None)
-    model.classes = [c.item() if hasattr(c, "item") else c for c in getattr(est, "classes_", [])][:64]
-    model.sklearn = est
-    # The fast path checks finiteness itself and passes plain arrays to an estimator fitted on a DataFrame:
-    # skip sklearn's second finiteness scan, and its per-call feature-name warning (per-request
-    # `warnings.catch_warnings()` costs more than the prediction of a small linear model).
-    import sklearn
-
-    sklearn.set_config(assume_finite=True)
-    warnings.filterwarnings("ignore", message="X does not have valid feature names")
-
-
-def _type_names(schema: Any) -> list[str]:
-    out = []
-    for spec in schema.inputs:
-        t = getattr(spec, "type", None)
-        name = getattr(t, "name", None) or str(t)
-        out.append(name if isinstance(name, str) else str(name))
-    return out
+def _max_rows() -> int:
+    """Most rows scored in one stacked call (`SLUICE_SERVE_MAX_BATCH_ROWS`, default 256; 1 turns stacking off)."""
+    try:
+        return max(1, int(os.environ.get("SLUICE_SERVE_MAX_BATCH_ROWS", "256")))
+    except ValueError:
+        return 256

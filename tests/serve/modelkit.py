@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,20 +64,36 @@ def register(tracking_uri: str, name: str, c: float = 1.0, error_rate: float = 0
 class Server:
     """`python -m components.serve` as a real subprocess on a free port."""
 
-    def __init__(self, model_uri: str, log: Path, tracking_uri: str = "", workers: int = 1) -> None:
+    def __init__(
+        self,
+        model_uri: str,
+        log: Path,
+        tracking_uri: str = "",
+        workers: int = 1,
+        home: Path | None = None,
+        mlflow: bool = False,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        argv = [sys.executable, "-m", "components.serve", "--model-uri", model_uri, "--port", str(self.port)]
-        argv += ["--workers", str(workers)]
+        if mlflow:  # the real `mlflow models serve` (uvicorn must be on PATH, as MLflow runs it by name)
+            argv = [str(Path(sys.executable).parent / "mlflow"), "models", "serve", "-m", model_uri]
+            argv += ["--env-manager", "local", "-h", "127.0.0.1", "-p", str(self.port), "-w", str(workers)]
+        else:
+            argv = [sys.executable, "-m", "components.serve", "--model-uri", model_uri, "--port", str(self.port)]
+            argv += ["--workers", str(workers)]
         if tracking_uri:
             argv += ["--tracking-uri", tracking_uri]
+        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        if home is not None:
+            env["SLUICE_HOME"] = str(home)
         self._log = log
+        self._ready = "/ping" if mlflow else "/ready"
         with log.open("ab") as out:
-            self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+            self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
 
     def __enter__(self) -> Server:
         try:
-            wait_http(self.url + "/ready", 90, self.proc, self._log)
+            wait_http(self.url + self._ready, 600, self.proc, self._log)
         except Exception:
             self.stop()
             raise

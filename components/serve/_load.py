@@ -1,0 +1,144 @@
+"""Fetching the model a server answers with, deciding where it runs, and loading it.
+
+Called by `components.serve.__main__` (fetch, then either serve here or in the model's own environment)
+and by the ASGI app's workers (`load`). A model is served in this interpreter only when its flavor has the
+numpy fast path here (scikit-learn, XGBoost, LightGBM at the version the model was logged with);
+everything else runs in the environment MLflow logged with it (`components.serve._env`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+from components.serve._flavors import FLAVOR_PACKAGES, library_matches, native_fast_model
+from components.serve._frames import column_signature
+from components.serve._model import LoadedModel, ModelInfo
+
+__all__ = ["INFO_ENV", "fetch", "load", "load_dir", "served_here"]
+
+#: Environment variable carrying the model's identity (JSON) into the process serving it in its environment.
+INFO_ENV = "SLUICE_SERVE_MODEL_INFO"
+
+
+def fetch(uri: str, tracking_uri: str | None = None) -> tuple[Path, ModelInfo]:
+    """The local MLflow model folder for `uri` (downloaded for `models:/`) and the model's identity."""
+    import mlflow
+
+    if tracking_uri:
+        mlflow.set_tracking_uri(tracking_uri)
+        mlflow.set_registry_uri(tracking_uri)
+    if uri.startswith("models:/"):
+        info = _registry_info(uri)
+        local = Path(tempfile.mkdtemp(prefix="sluice-serve-"))
+        atexit.register(shutil.rmtree, local, True)
+        path = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(local)))
+        return path, info
+    path = Path(uri.removeprefix("file://"))
+    path, info = _local_model_dir(path, uri)
+    passed = os.environ.get(INFO_ENV)
+    if passed:
+        info = ModelInfo(**json.loads(passed))
+    return path, info
+
+
+def served_here(path: Path) -> bool:
+    """Whether the model at `path` has the fast path in this interpreter (else: its own environment)."""
+    from mlflow.models import Model
+
+    flavor = str(Model.load(str(path)).flavors.get("python_function", {}).get("loader_module", ""))
+    return flavor in FLAVOR_PACKAGES and library_matches(flavor, path)
+
+
+def load(uri: str, tracking_uri: str | None = None) -> LoadedModel:
+    """Fetch and load `models:/NAME/VERSION`, `models:/NAME@ALIAS`, a local model dir or a `build` bundle."""
+    path, info = fetch(uri, tracking_uri)
+    return load_dir(path, info)
+
+
+def load_dir(path: Path, info: ModelInfo) -> LoadedModel:
+    """Load the MLflow model at `path` in this interpreter, with its fast or stacked path when it has one."""
+    import mlflow.pyfunc
+
+    pyfunc = mlflow.pyfunc.load_model(str(path))
+    model = LoadedModel(info=info, pyfunc=pyfunc, fast=native_fast_model(pyfunc))
+    if model.fast is None:
+        model.sig = column_signature(pyfunc.metadata)
+        model.stack = model.sig is not None and _rows_independent(pyfunc)
+    return model
+
+
+def _rows_independent(pyfunc: Any) -> bool:
+    """Whether the model answers each row of its input example the same alone as stacked (else: no stacking).
+
+    A model without an example of at least two rows is trusted to score rows independently, as MLflow's
+    pyfunc contract says; `SLUICE_SERVE_MAX_BATCH_ROWS=1` turns stacking off for one that does not.
+    """
+    import pandas as pd
+
+    try:
+        example = pyfunc.input_example
+    except Exception:
+        return True
+    if not isinstance(example, pd.DataFrame) or len(example) < 2:
+        return True
+    from mlflow.utils.proto_json_utils import NumpyEncoder, _get_jsonable_obj
+
+    def as_json(data: Any) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            raw = pyfunc.predict(data)
+        return json.loads(json.dumps(_get_jsonable_obj(raw, pandas_orient="records"), cls=NumpyEncoder))
+
+    try:
+        together = as_json(example)
+        alone = [as_json(example.iloc[[i]].reset_index(drop=True)) for i in range(len(example))]
+    except Exception:
+        return True  # the example does not score (old example, params...): requests will tell
+    if not isinstance(together, list) or len(together) != len(example):
+        return False
+    flat = [x for part in alone for x in (part if isinstance(part, list) else [part])]
+    return bool(flat == together)
+
+
+def _registry_info(uri: str) -> ModelInfo:
+    from mlflow import MlflowClient
+
+    rest = uri.removeprefix("models:/")
+    client = MlflowClient()
+    if "@" in rest:
+        name, alias = rest.split("@", 1)
+        mv = client.get_model_version_by_alias(name, alias)
+    elif "/" in rest:
+        name, version = rest.split("/", 1)
+        mv = client.get_model_version(name, version)
+    else:
+        return ModelInfo(uri=uri, name=rest)
+    return ModelInfo(uri=uri, name=mv.name, version=str(mv.version), run_id=mv.run_id or "")
+
+
+def _local_model_dir(path: Path, uri: str) -> tuple[Path, ModelInfo]:
+    info = ModelInfo(uri=uri, name=path.name)
+    manifest = path / "manifest.json"
+    if manifest.exists():
+        data = json.loads(manifest.read_text())
+        model = data.get("model") if isinstance(data.get("model"), dict) else {}
+        get = lambda *keys: next((str(d[k]) for d in (data, model) for k in keys if d.get(k)), "")  # noqa: E731
+        info = ModelInfo(
+            uri=get("model_uri", "modelUri", "uri") or uri,
+            name=get("model_name", "modelName", "name"),
+            version=get("model_version", "modelVersion", "version"),
+            run_id=get("run_id", "runId"),
+        )
+    if (path / "MLmodel").exists():
+        return path, info
+    found = sorted(p.parent for p in path.glob("*/MLmodel")) + sorted(p.parent for p in path.glob("*/*/MLmodel"))
+    if not found:
+        raise FileNotFoundError(f"no MLmodel file in {path} or its sub-directories")
+    return found[0], info
