@@ -67,7 +67,7 @@ def save_house_pyfunc(path: Path) -> Path:
     import lightgbm as lgb
 
     X, y = house_data()
-    booster = lgb.train({"objective": "regression", "verbose": -1}, lgb.Dataset(features(X), y), 60)
+    booster = lgb.train({"objective": "regression", "verbose": -1, "num_threads": 1}, lgb.Dataset(features(X), y), 60)
     path.parent.mkdir(parents=True, exist_ok=True)
     booster_file = path.parent / f"{path.name}-booster.txt"
     booster.save_model(str(booster_file))
@@ -93,7 +93,7 @@ def save_lightgbm(path: Path) -> Path:
     import mlflow.lightgbm
 
     X, y = numeric_house()
-    model = lgb.LGBMRegressor(n_estimators=40, verbose=-1).fit(X, y)
+    model = lgb.LGBMRegressor(n_estimators=40, verbose=-1, n_jobs=1).fit(X, y)
     mlflow.lightgbm.save_model(model, str(path), signature=infer_signature(X, model.predict(X)), input_example=X[:3])
     return path
 
@@ -104,6 +104,6 @@ def save_xgboost(path: Path) -> Path:
     import xgboost as xgb
 
     X, y = numeric_house()
-    model = xgb.XGBRegressor(n_estimators=40, max_depth=4).fit(X, y)
+    model = xgb.XGBRegressor(n_estimators=40, max_depth=4, n_jobs=1).fit(X, y)
     mlflow.xgboost.save_model(model, str(path), signature=infer_signature(X, model.predict(X)), input_example=X[:3])
     return path
