@@ -5,10 +5,10 @@ It runs a stock Python image (no components, so it works even when the component
 that broke) and reads everything from environment variables, so no workflow value is ever pasted into
 the script's source. When the workflow names an MLflow server and a model, the record also carries the
 model version the workflow registered (found by its `argo.workflow` tag) or judged, the evaluate
-decision, the training run's metrics and a link to it. With `notify-url` set it also POSTs the record
-there (e.g. a webhook EventSource that announces outcomes), with the bearer token of Secret
-`workflow-events-auth` (that EventSource's `authSecret`) when the Secret exists. A failed lookup or POST is
-a warning, never a failed exit handler.
+decision, the training run's metrics and a link to it, and a link to the evaluation report (`report_url`).
+With `notify-url` set it also POSTs the record there (e.g. a webhook EventSource that announces outcomes),
+with the bearer token of Secret `workflow-events-auth` (that EventSource's `authSecret`) when the Secret
+exists. A failed lookup or POST is a warning, never a failed exit handler.
 """
 
 from __future__ import annotations
@@ -93,6 +93,12 @@ if uri and model:
             tags = {t["key"]: t["value"] for t in version.get("tags", [])}
             params.setdefault("model-version", version["version"])
             record["decision"] = tags.get("evaluate.decision", "")
+            if tags.get("evaluate.run-id"):  # the evaluation report (metrics side by side, MLflow's plots)
+                judged = mlflow(uri, "runs/get", run_id=tags["evaluate.run-id"])["run"]["info"]
+                record["report_url"] = (
+                    f"{uri.rstrip('/')}/#/experiments/{judged['experiment_id']}/runs/{judged['run_id']}"
+                    "/artifacts/evaluation/report.html"
+                )
             if version.get("run_id"):
                 run = mlflow(uri, "runs/get", run_id=version["run_id"])["run"]
                 record["metrics"] = {m["key"]: m["value"] for m in run["data"].get("metrics", [])}

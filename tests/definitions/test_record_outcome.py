@@ -84,6 +84,9 @@ def _version_made_by(mlflow_server: str, model: str, workflow: str) -> tuple[str
         model, f"{run.info.artifact_uri}/model", run_id=run.info.run_id, tags={"argo.workflow": workflow}
     )
     client.set_model_version_tag(model, version.version, "evaluate.decision", "promote")
+    judged = client.create_run(experiment)
+    client.set_terminated(judged.info.run_id)
+    client.set_model_version_tag(model, version.version, "evaluate.run-id", judged.info.run_id)
     return version.version, run.info.run_id
 
 
@@ -105,6 +108,8 @@ def test_record_outcome_adds_the_model_version_the_workflow_made(mlflow_server: 
     assert record["decision"] == "promote"
     assert record["metrics"] == {"f1": 0.93}
     assert record["run_url"].endswith(f"/runs/{run_id}")
+    assert record["report_url"].endswith("/artifacts/evaluation/report.html")
+    assert f"/runs/{run_id}/" not in record["report_url"]  # the evaluation's run, not the training run
 
 
 def test_record_outcome_warns_when_mlflow_is_down() -> None:
