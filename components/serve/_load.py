@@ -2,8 +2,9 @@
 
 Called by `components.serve.__main__` (fetch, then either serve here or in the model's own environment)
 and by the ASGI app's workers (`load`). A model is served in this interpreter only when its flavor has the
-numpy fast path here (scikit-learn, XGBoost, LightGBM at the version the model was logged with);
-everything else runs in the environment MLflow logged with it (`components.serve._env`).
+numpy fast path here (scikit-learn, XGBoost, LightGBM at the version the model was logged with) or when it
+was logged by Sluicegate's own code (the built-in trainer); everything else runs in the environment MLflow
+logged with it (`components.serve._env`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from components.serve._flavors import FLAVOR_PACKAGES, library_matches, native_fast_model
+from components.serve._flavors import FLAVOR_PACKAGES, library_matches, native_fast_model, pinned
 from components.serve._frames import column_signature
 from components.serve._model import LoadedModel, ModelInfo
 
@@ -49,9 +50,21 @@ def fetch(uri: str, tracking_uri: str | None = None) -> tuple[Path, ModelInfo]:
 
 
 def served_here(path: Path) -> bool:
-    """Whether the model at `path` has the fast path in this interpreter (else: its own environment)."""
+    """Whether the model at `path` is served in this interpreter (else: in its own environment).
+
+    True for a flavor with the fast path here, and for a model logged by Sluicegate's own code (its
+    requirements pin this very `sluicegate`, which is not on PyPI: the built-in trainer's models).
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
     from mlflow.models import Model
 
+    try:
+        ours = version("sluicegate")
+    except PackageNotFoundError:
+        ours = ""
+    if ours and pinned(path).get("sluicegate") == ours:
+        return True
     flavor = str(Model.load(str(path)).flavors.get("python_function", {}).get("loader_module", ""))
     return flavor in FLAVOR_PACKAGES and library_matches(flavor, path)
 
