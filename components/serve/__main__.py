@@ -63,6 +63,9 @@ def _in_model_env(args: argparse.Namespace, path: Path, info: object) -> None:
     if args.tracking_uri:
         child_env["MLFLOW_TRACKING_URI"] = args.tracking_uri
     child_env.pop("VIRTUAL_ENV", None)
+    # The model is already here: the user's code needs no MLflow credentials (nor any other secret we hold).
+    for key in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "SLUICE_TOKEN"):
+        child_env.pop(key, None)
     sys.stderr.flush()
     os.execve(str(python), argv, child_env)
 
