@@ -22,7 +22,9 @@ class _M(BaseModel):
 class JetStreamBus(_M):
     """`spec.jetstream`: version and replicas (JetStream needs at least 3)."""
 
-    version: str = "2.10.29"
+    #: One of the versions the pinned controller knows: the argo-events chart 2.4.22 (v1.9.10) lists
+    #: configs.jetstream.versions up to 2.10.10; any other is rejected as "unsupported version".
+    version: str = "2.10.10"
     replicas: int = Field(3, ge=3)
     #: JetStream stream settings (YAML text, as the CRD takes it): keep a week, de-dup re-publishes for 5 min.
     stream_config: str = Field(

@@ -28,6 +28,9 @@ _STATE_DIR = "/var/lib/relay"
 _SECRET_DIR = "/etc/relay-secret"
 _TOKEN_DIR = "/etc/relay-sink-token"
 _UID = 10001  # the components image's user
+#: Where the cluster's MLflow runs (infra/terraform modules/argo-stack); its webhooks come from there.
+MLFLOW_NAMESPACE = "mlflow"
+_NS_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every namespace
 
 
 def _meta(name: str) -> dict[str, Any]:
@@ -131,7 +134,16 @@ def relay_manifests(mlflow: str = _MLFLOW) -> list[dict[str, Any]]:
         "spec": {
             "podSelector": {"matchLabels": labels},
             "policyTypes": ["Ingress"],
-            "ingress": [{"from": [{"podSelector": {}}], "ports": [{"protocol": "TCP", "port": RELAY_PORT}]}],
+            # MLflow's webhooks come from its own namespace (modules/argo-stack puts it in `mlflow`).
+            "ingress": [
+                {
+                    "from": [
+                        {"podSelector": {}},
+                        {"namespaceSelector": {"matchLabels": {_NS_LABEL: MLFLOW_NAMESPACE}}},
+                    ],
+                    "ports": [{"protocol": "TCP", "port": RELAY_PORT}],
+                }
+            ],
         },
     }
     return [deployment, service, claim, policy]

@@ -43,7 +43,14 @@ __all__ = [
 
 #: Secret holding the Slack bot token (`sluice secret set slack-bot token xoxb-...`).
 SLACK_SECRET = ("slack-bot", "token")
-_SUBMIT_RULES = [PolicyRule(api_groups=["argoproj.io"], resources=["workflows"], verbs=["create"])]
+# What an argoWorkflow `submit` trigger calls (argo-events v1.9.10 pkg/sensors/triggers/argo-workflow/
+# argo-workflow.go): the bundled `argo submit` validates the workflow, getting every WorkflowTemplate it
+# references (argo-workflows server/workflow/workflow_server.go CreateWorkflow), creates it, and the
+# trigger then lists workflows by its labels to find what it created.
+_SUBMIT_RULES = [
+    PolicyRule(api_groups=["argoproj.io"], resources=["workflows"], verbs=["create", "list"]),
+    PolicyRule(api_groups=["argoproj.io"], resources=["workflowtemplates"], verbs=["get"]),
+]
 
 
 class SensorsConfig(BaseModel):

@@ -8,6 +8,7 @@ the relay and the pipelines' exit handler hold.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from hera.events.models import (
@@ -25,7 +26,9 @@ from pydantic import BaseModel, ConfigDict
 from events._build import NAMESPACE, dump, meta, pod_template, secret
 
 __all__ = [
+    "DEFAULT_GITHUB_REPOSITORIES",
     "GITHUB_PORT",
+    "GITHUB_REPOSITORIES_ENV",
     "MLFLOW_AUTH_SECRET",
     "MLFLOW_EVENTS",
     "MLFLOW_PORT",
@@ -84,6 +87,26 @@ def _hook(source: str, port: int, endpoint: str, url: str = "", auth: tuple[str,
     )
 
 
+#: Render-time setting: the repositories whose hooks point here, `owner/name[,owner/name...]`. The
+#: controller rejects a github EventSource that names neither repositories nor organizations (argo-events
+#: v1.9.10 pkg/eventsources/sources/github/validate.go), so there is always at least one.
+GITHUB_REPOSITORIES_ENV = "SLUICE_GITHUB_REPOSITORIES"
+DEFAULT_GITHUB_REPOSITORIES = "sluicegate/example-model"
+
+
+def _repositories(cfg: GithubConfig) -> list[OwnedRepositories]:
+    if cfg.owner:
+        return [OwnedRepositories(owner=cfg.owner, names=cfg.repositories)]
+    spec = os.environ.get(GITHUB_REPOSITORIES_ENV) or DEFAULT_GITHUB_REPOSITORIES
+    by_owner: dict[str, list[str]] = {}
+    for item in (s.strip() for s in spec.split(",")):
+        owner, _, name = item.partition("/")
+        if not owner or not name or "/" in name:
+            raise ValueError(f"{GITHUB_REPOSITORIES_ENV}: {item!r} is not owner/name (e.g. my-org/my-model)")
+        by_owner.setdefault(owner, []).append(name)
+    return [OwnedRepositories(owner=owner, names=names) for owner, names in by_owner.items()]
+
+
 def github_source(cfg: GithubConfig | None = None) -> dict[str, Any]:
     """EventSource `github`: push webhooks at :12000/push, HMAC-checked with Secret `github-webhook`."""
     cfg = cfg or GithubConfig()
@@ -95,7 +118,7 @@ def github_source(cfg: GithubConfig | None = None) -> dict[str, Any]:
         content_type="json",
         insecure=False,
         active=True,
-        repositories=[OwnedRepositories(owner=cfg.owner, names=cfg.repositories)] if cfg.owner else None,
+        repositories=_repositories(cfg),
         api_token=secret(cfg.api_token_secret, "token") if register else None,
         delete_hook_on_finish=register or None,
     )

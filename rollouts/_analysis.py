@@ -5,7 +5,8 @@ Success rate and p99 latency (Prometheus), a `web` check of the canary, and the 
 Built by `rollouts.manifests()`; referenced by the Rollout's analysis steps (`rollouts._service`). Queries use
 the model server's metrics (`components.serve`) labelled with `rollout` (the Rollout name) and `role`
 (`stable`/`canary`): the local stack's Prometheus adds these labels in its scrape config; on a cluster the
-PodMonitor maps the pod labels `app` and `role` (set by canaryMetadata/stableMetadata) to them.
+PodMonitor `model-servers` (`rollouts._monitor`) maps the pod labels `app` and `role` (set by
+canaryMetadata/stableMetadata) to them.
 """
 
 from __future__ import annotations
@@ -51,7 +52,11 @@ _COMMON_ARGS = [
     AnalysisArg(name="interval", value="30s"),
     AnalysisArg(name="count", value="3"),
 ]
-# Guard empty vectors (no traffic yet) and NaN (0/0): neither is a success nor a failure -> Inconclusive.
+# The queries answer even when the canary had no traffic in the window (only POST /invocations is counted,
+# so 0/0 and empty vectors are normal at 10 % of little traffic): the success rate is then 1 and the p99 0,
+# while all-5xx still gives a rate of 0. Without that, every measurement is Inconclusive and the Rollout
+# pauses for good (Argo Rollouts pauses on an Inconclusive analysis). canary-smoke and the stress test are
+# the active evidence. The conditions still guard empty vectors and NaN, should Prometheus answer oddly.
 _HAS = "len(result) > 0 && !isNaN(result[0])"
 
 
@@ -84,13 +89,15 @@ def _prometheus(
 def _success_rate() -> AnalysisTemplate:
     ok = f'sum(rate(sluicegate_model_requests_total{{{_SELECT},code!~"5.."}}[{{{{args.window}}}}]))'
     total = f"sum(rate(sluicegate_model_requests_total{{{_SELECT}}}[{{{{args.window}}}}]))"
+    query = f"(({ok} or on() vector(0)) / ({total} > 0)) or on() vector(1)"
     threshold = AnalysisArg(name="minSuccessRate", value="0.99")
-    return _prometheus(SUCCESS_RATE, f"{ok} / {total}", threshold, ">=", "<", failure_limit=0)
+    return _prometheus(SUCCESS_RATE, query, threshold, ">=", "<", failure_limit=0)
 
 
 def _latency() -> AnalysisTemplate:
     buckets = f"sluicegate_model_request_duration_seconds_bucket{{{_SELECT}}}"
-    query = f"histogram_quantile(0.99, sum by (le) (rate({buckets}[{{{{args.window}}}}]))) * 1000"
+    p99 = f"histogram_quantile(0.99, sum by (le) (rate({buckets}[{{{{args.window}}}}]))) * 1000"
+    query = f"({p99} >= 0) or on() vector(0)"  # NaN (no requests) fails `>= 0` and falls back to 0
     return _prometheus(LATENCY, query, AnalysisArg(name="maxP99Ms", value="250"), "<=", ">", failure_limit=1)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from hera.workflows import DAG, Parameter, Resource, Task, WorkflowTemplate
+from hera.workflows import DAG, Parameter, Resource, Step, Steps, Task, WorkflowTemplate
 from hera.workflows import models as m
 
 from rollouts import ModelService, ingress, rollout, services
@@ -32,6 +32,7 @@ __all__ = [
     "MODEL_URI_ANNOTATION",
     "NAME",
     "PARAMETERS",
+    "ROLLOUT_REF",
     "SERVICE_STEPS",
     "deploy_manifest",
     "template",
@@ -85,8 +86,17 @@ def _service_manifests() -> dict[str, str]:
     return {name: _yaml(doc) for name, doc in zip(SERVICE_STEPS, docs, strict=True)}
 
 
+#: The model's Rollout, for the steps that only read it.
+ROLLOUT_REF = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: "{{inputs.parameters.model-name}}"
+"""
 # Long enough for the Rollout's canary steps and analysis to finish.
 DEPLOY_DEADLINE_SECONDS = 3600
+# The controller acts on a new spec within seconds; minutes mean it is not running.
+OBSERVE_DEADLINE_SECONDS = 600
 # Every step's deadline once, plus slack for scheduling and retries.
 DEADLINE_SECONDS = 4 * 3600
 
@@ -95,32 +105,66 @@ def _arg(name: str) -> tuple[str, str]:
     return name, f"{{{{inputs.parameters.{name}}}}}"
 
 
-def _apply(name: str, manifest: str) -> Resource:
+def _resource(name: str, deadline: int, **fields: Any) -> Resource:
     return Resource(
         name=name,
-        action="apply",
-        manifest=manifest,
-        inputs=[Parameter(name="model-name")],
         pod_security_context=pod_security(),
         service_account_name=SERVICE_ACCOUNT,
-        active_deadline_seconds="300",
+        active_deadline_seconds=str(deadline),
         retry_strategy=retry(1),
+        **fields,
     )
 
 
-def _deploy() -> Resource:
-    return Resource(
-        name="deploy",
+def _apply(name: str, manifest: str) -> Resource:
+    return _resource(name, 300, action="apply", manifest=manifest, inputs=[Parameter(name="model-name")])
+
+
+def _deploy() -> None:
+    """`deploy`: apply the Rollout, wait until its controller has seen that spec, then until it is Healthy.
+
+    A success condition on the apply itself would read the status of the previous spec: Argo Workflows
+    v4.0.6 evaluates it on whatever the object says (workflow/executor/resource.go, matchConditions, with
+    no observedGeneration check), and a Rollout that was Healthy stays Healthy until its controller
+    reconciles. So, as Argo CD's Rollout health check does, wait for `status.observedGeneration` to reach
+    the generation the apply produced first. Argo OR-s failure conditions, so the Degraded check cannot
+    be combined with the generation in one step; it runs in the third step, once the status is current
+    (a Rollout aborted earlier is Degraded until it sees the new spec).
+    """
+    _resource(
+        "deploy-apply",
+        OBSERVE_DEADLINE_SECONDS,
         action="apply",
         manifest=deploy_manifest(),
+        inputs=[Parameter(name="model-name"), Parameter(name="model-version")],
+        outputs=[Parameter(name="generation", value_from=m.ValueFrom(json_path="{.metadata.generation}"))],
+    )
+    _resource(
+        "deploy-observed",
+        OBSERVE_DEADLINE_SECONDS,
+        action="get",
+        manifest=ROLLOUT_REF,
+        success_condition="status.observedGeneration == {{inputs.parameters.generation}}",
+        inputs=[Parameter(name="model-name"), Parameter(name="generation")],
+    )
+    _resource(
+        "deploy-healthy",
+        DEPLOY_DEADLINE_SECONDS,
+        action="get",
+        manifest=ROLLOUT_REF,
         success_condition="status.phase == Healthy",
         failure_condition="status.phase == Degraded",
-        inputs=[Parameter(name="model-name"), Parameter(name="model-version")],
-        pod_security_context=pod_security(),
-        service_account_name=SERVICE_ACCOUNT,
-        active_deadline_seconds=str(DEPLOY_DEADLINE_SECONDS),
-        retry_strategy=retry(1),
+        inputs=[Parameter(name="model-name")],
     )
+    name = {"model-name": "{{inputs.parameters.model-name}}"}
+    with Steps(name="deploy", inputs=[Parameter(name="model-name"), Parameter(name="model-version")]):
+        Step(name="apply", template="deploy-apply", arguments=dict([*name.items(), _arg("model-version")]))
+        Step(
+            name="observed",
+            template="deploy-observed",
+            arguments={**name, "generation": "{{steps.apply.outputs.parameters.generation}}"},
+        )
+        Step(name="healthy", template="deploy-healthy", arguments=name)
 
 
 def _dag() -> DAG:

@@ -20,14 +20,22 @@ _STYLE = {"created": "green", "updated": "yellow", "unchanged": "dim", "removed"
 
 def render(
     out: Annotated[Path, typer.Option("--out", help="Directory to write the manifests into.")] = Path("manifests"),
+    namespace: Annotated[
+        str,
+        typer.Option(
+            "--namespace",
+            help="Team namespace the manifests are for (metadata, RoleBinding subjects and in-cluster URLs).",
+        ),
+    ] = "sluicegate",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every manifest, changed or not.")] = False,
 ) -> None:
     """Write every manifest the project defines, one object per file, into --out; print what changed."""
     from collections import Counter
 
-    from sluicegate.render import collect, write_manifests
+    from sluicegate.render import SOURCE_NAMESPACE, collect, relocate, write_manifests
 
-    report = write_manifests(out, collect())
+    docs = collect()
+    report = write_manifests(out, docs if namespace == SOURCE_NAMESPACE else relocate(docs, namespace))
     console = Console()
     if verbose:
         table = Table(title=f"sluice render -> {out}", show_lines=False)

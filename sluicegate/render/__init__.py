@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sluicegate.render._namespace import SOURCE_NAMESPACE, relocate
 from sluicegate.render._render import (
     HEADER,
     RenderedFile,
@@ -16,12 +17,14 @@ from sluicegate.render._render import (
 
 __all__ = [
     "HEADER",
+    "SOURCE_NAMESPACE",
     "RenderReport",
     "RenderedFile",
     "Status",
     "collect",
     "dump",
     "file_name",
+    "relocate",
     "render",
     "write_manifests",
 ]

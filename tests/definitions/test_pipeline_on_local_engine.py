@@ -2,7 +2,8 @@
 
 Real parts throughout: the embedded workflow controller, a real MLflow server, a git repository made
 from the sample project, the real components. The Rollout the deploy step patches is a stored object
-with a Healthy status (the Rollout controller is not part of this test).
+with a Healthy status; the Rollout controller is not part of this test, so a small observer does the one
+thing of its job the deploy step waits for: `status.observedGeneration` follows `metadata.generation`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,10 +54,31 @@ def engine(tmp_path: Path) -> Iterator[LocalEngine]:
                 "kind": "Rollout",
                 "metadata": {"name": MODEL, "namespace": "sluicegate"},
                 "spec": {"template": {"metadata": {"annotations": {}}}},
-                "status": {"phase": "Healthy"},
+                "status": {"phase": "Healthy", "observedGeneration": "1"},
             }
         )
-        yield eng
+        stop = threading.Event()
+        observer = threading.Thread(target=_observe_generation, args=(eng, stop), daemon=True)
+        observer.start()
+        try:
+            yield eng
+        finally:
+            stop.set()
+            observer.join(timeout=5)
+
+
+def _observe_generation(eng: LocalEngine, stop: threading.Event) -> None:
+    """What every controller does first: record that it has seen the Rollout's current spec."""
+
+    def observed(doc: dict[str, Any]) -> dict[str, Any]:
+        doc["status"] = {**doc.get("status", {}), "observedGeneration": str(doc["metadata"]["generation"])}
+        return doc
+
+    since = eng.store.head()
+    while not stop.is_set():
+        for change in eng.store.wait(since, 0.5, kinds=("Rollout",)):
+            since = change.seq
+        eng.store.mutate("Rollout", "sluicegate", MODEL, observed)
 
 
 def _submit(eng: LocalEngine, template: str, params: dict[str, str]) -> dict[str, Any]:

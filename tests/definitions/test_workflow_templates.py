@@ -67,7 +67,7 @@ def _pod_templates() -> list[tuple[str, dict[str, Any]]]:
         for (kind, name), doc in _docs().items()
         if kind == "WorkflowTemplate"
         for t in doc["spec"]["templates"]
-        if "dag" not in t
+        if "dag" not in t and "steps" not in t
     ]
 
 
@@ -80,7 +80,7 @@ def test_pod_template_is_hardened_and_bounded(where: str, template: dict[str, An
     assert pod["runAsNonRoot"] is True and pod["runAsUser"] != 0
     body = template.get("container") or template.get("script")
     if body is None:
-        assert template["resource"]["action"] == "apply"
+        assert template["resource"]["action"] in ("apply", "get")  # the deploy steps and their waits
         return
     assert body["securityContext"]["readOnlyRootFilesystem"] is True
     assert body["securityContext"]["allowPrivilegeEscalation"] is False
@@ -161,10 +161,14 @@ def test_deploy_applies_the_models_own_rollout_and_services() -> None:
     import yaml
 
     doc = _docs()["WorkflowTemplate", "evaluate-and-deploy"]
-    deploy = _template(doc, "deploy")["resource"]
+    steps = [s["template"] for group in _template(doc, "deploy")["steps"] for s in group]
+    assert steps == ["deploy-apply", "deploy-observed", "deploy-healthy"]
+    deploy = _template(doc, "deploy-apply")["resource"]
     assert deploy["action"] == "apply"
-    assert deploy["successCondition"] == "status.phase == Healthy"
-    assert deploy["failureCondition"] == "status.phase == Degraded"
+    assert "successCondition" not in deploy  # judged by deploy-healthy, once the status is current
+    healthy = _template(doc, "deploy-healthy")["resource"]
+    assert healthy["successCondition"] == "status.phase == Healthy"
+    assert healthy["failureCondition"] == "status.phase == Degraded"
     rollout = yaml.safe_load(deploy["manifest"])
     assert rollout["kind"] == "Rollout" and rollout["metadata"]["name"] == "{{inputs.parameters.model-name}}"
     annotations = rollout["spec"]["template"]["metadata"]["annotations"]
