@@ -95,7 +95,9 @@ def _submit(eng: LocalEngine, template: str, params: dict[str, str]) -> dict[str
 
 
 def _nodes(wf: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {n["displayName"]: n for n in wf["status"]["nodes"].values() if n["type"] in ("Retry", "DAG", "Skipped")}
+    return {
+        n["displayName"]: n for n in wf["status"]["nodes"].values() if n["type"] in ("Retry", "DAG", "Steps", "Skipped")
+    }
 
 
 def _outputs(node: dict[str, Any]) -> dict[str, str]:
