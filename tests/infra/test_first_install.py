@@ -187,9 +187,15 @@ def test_an_ingress_routes_the_github_webhook_to_its_event_source():
 # --- analysis: the labels the queries filter on exist, and no traffic is not "Inconclusive forever" -------
 
 
+def _rollouts() -> list[dict[str, Any]]:
+    """Rendered Rollouts and the one the deploy step applies for every model."""
+    applied = yaml.safe_load(_resource_templates()["deploy-apply"]["resource"]["manifest"])
+    return [*_of("Rollout"), applied]
+
+
 def _pod_labels_of_rollouts() -> list[tuple[str, dict[str, str]]]:
     out = []
-    for rollout in _of("Rollout"):
+    for rollout in _rollouts():
         base = rollout["spec"]["template"]["metadata"]["labels"]
         canary = rollout["spec"]["strategy"]["canary"]
         for meta in ("stableMetadata", "canaryMetadata"):
@@ -385,3 +391,26 @@ def test_manifests_render_for_another_team_namespace(tmp_path):
     assert "app.kubernetes.io/part-of: sluicegate" in text
     bad = CliRunner().invoke(app, ["render", "--namespace", "Team_Blue", "--out", str(tmp_path / "x")])
     assert bad.exit_code != 0
+
+
+# --- a fresh install comes up Healthy before any model exists ----------------------------------------------
+
+WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Rollout", "ReplicaSet", "Pod"}
+
+
+def test_a_fresh_install_becomes_healthy_with_an_empty_registry():
+    # RollingSync starts a layer only when the previous one is Healthy (Argo CD v3.4 "Progressive Syncs"),
+    # and a workload is Healthy only when its pods are ready (gitops-engine pkg/health/health_deployment.go;
+    # argo-cd resource_customizations/argoproj.io/Rollout/health.lua). A model server whose MODEL_URI names a
+    # registry version or alias (`models:/name@champion`) that a fresh MLflow does not have never gets
+    # ready, so no synced workload may need one: each model's Rollout is created by its first deploy step.
+    docs = _docs()
+    workloads = [d for d in docs if d["kind"] in WORKLOADS]
+    assert workloads, "the relay Deployment is rendered"
+    for doc in workloads:
+        assert "models:/" not in yaml.safe_dump(doc), f"{doc['kind']} {doc['metadata']['name']} needs a model"
+    assert not [d for d in docs if d["kind"] == "Rollout"], "Rollouts come from the pipeline's deploy step"
+    # ...which is where the model URI is set, from the version the pipeline just registered.
+    deploy = _resource_templates()["deploy-apply"]["resource"]
+    uri = yaml.safe_load(deploy["manifest"])["spec"]["template"]["metadata"]["annotations"]["sluicegate.io/model-uri"]
+    assert uri == "models:/{{inputs.parameters.model-name}}/{{inputs.parameters.model-version}}"
