@@ -41,6 +41,8 @@ RESOURCES = [
     ("argoproj.io", "v1alpha1", "sensors", "Sensor", True),
     ("argoproj.io", "v1alpha1", "analysistemplates", "AnalysisTemplate", True),
     ("argoproj.io", "v1alpha1", "rollouts", "Rollout", True),
+    # kube-prometheus-stack's CRD (modules/argo-stack installs it)
+    ("monitoring.coreos.com", "v1", "podmonitors", "PodMonitor", True),
 ]
 
 
