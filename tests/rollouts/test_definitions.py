@@ -26,7 +26,8 @@ def test_manifests_one_rollout_per_model_service() -> None:
 def test_manifests_render_no_model_service_by_default() -> None:
     # the pipeline applies each model's objects when it first deploys the model; a Rollout rendered for a
     # model that does not exist yet would wait Degraded on a fresh stack or cluster
-    assert {d["kind"] for d in rollouts.manifests()} == {"AnalysisTemplate"}
+    # (the PodMonitor is shared by every model and selects no pod until a model is deployed)
+    assert {d["kind"] for d in rollouts.manifests()} == {"AnalysisTemplate", "PodMonitor"}
 
 
 def test_rollout_canary_steps_in_order() -> None:
