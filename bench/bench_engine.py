@@ -223,6 +223,19 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _without_sandbox(repeats: int) -> dict[str, Any]:
+    """Ours with steps unsandboxed (SLUICE_SANDBOX=0): what the sandbox costs per step, in the same run."""
+    before = os.environ.get("SLUICE_SANDBOX")
+    os.environ["SLUICE_SANDBOX"] = "0"
+    try:
+        return run_ours(repeats)
+    finally:
+        if before is None:
+            os.environ.pop("SLUICE_SANDBOX", None)
+        else:
+            os.environ["SLUICE_SANDBOX"] = before
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
@@ -233,6 +246,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     rows = {
         "sluicegate": run_ours(args.repeats),
+        "sluicegate, no sandbox": _without_sandbox(args.repeats),
         "kfp-local": run_peer("kfp-local", args.repeats),
         "metaflow": run_peer("metaflow", args.repeats),
     }
@@ -248,9 +262,15 @@ def main(argv: list[str] | None = None) -> None:
             f"| {name} | {row['chain'] * 1000:.1f} | {row['fanout'] * 1000:.1f} | "
             f"{statistics.median(firsts) * 1000:.1f} | {_pct(firsts, 0.99) * 1000:.1f} |"
         )
-    ours = rows["sluicegate"]
-    assert ours is not None
+    ours, bare = rows["sluicegate"], rows["sluicegate, no sandbox"]
+    assert ours is not None and bare is not None
     print()
+    print(
+        f"- the step sandbox (own root file system, PID namespace, unprivileged user) costs "
+        f"{(ours['chain'] - bare['chain']) * 1000:+.1f} ms per step on the chain "
+        f"({ours['chain'] / bare['chain']:.2f}x the unsandboxed engine), "
+        f"{(ours['fanout'] - bare['fanout']) * 1000:+.1f} ms on the fan-out"
+    )
     for name in ("kfp-local", "metaflow"):
         peer = rows[name]
         if peer is None:

@@ -4,15 +4,19 @@ Called by `_executor` after a step exits (`save`) and before it starts (`load`).
 stored as tar+gzip by default (`archive: {tar: {}}`), unarchived with `archive: {none: {}}`; node outputs
 record them as `s3: {key: ...}` locations relative to the repository, the way Argo records a key in its
 default repository. Inputs come from that repository (optionally `subPath`), from `raw.data`, from `git`
-(local paths, file:// and remote URLs, at `revision`) or from `http.url`.
+(local paths, file:// and remote URLs, at `revision`) or from `http.url` (http, https, and `file://` only
+under the artifact repository or a folder named in `SLUICE_ARTIFACT_ROOTS`: a step must not read the stack's
+token or secrets through an input).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -122,6 +126,24 @@ def _git(spec: dict[str, Any], dest: Path) -> None:
         ) from e
 
 
+def _allowed_url(repo: Path, url: str) -> str:
+    """`url` if an http input may fetch it: http(s), or a file:// path inside the artifact roots."""
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme in ("http", "https"):
+        return url
+    if parsed.scheme != "file":
+        raise StepError(f"http input {url!r}: scheme {parsed.scheme!r} is not supported", fix="use http(s)://")
+    path = Path(urllib.parse.unquote(parsed.path)).resolve()
+    roots = [repo, *(Path(p) for p in os.environ.get("SLUICE_ARTIFACT_ROOTS", "").split(os.pathsep) if p)]
+    if parsed.netloc not in ("", "localhost") or not any(path.is_relative_to(r.resolve()) for r in roots):
+        raise StepError(
+            f"http input {url!r} is outside the artifact roots",
+            where=", ".join(str(r) for r in roots),
+            fix="serve the file over http, or add its folder to SLUICE_ARTIFACT_ROOTS",
+        )
+    return url
+
+
 def load(repo: Path, art: dict[str, Any], dest: Path) -> bool:
     """Materialize an input artifact at `dest`; False when it is optional and has no source."""
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +154,8 @@ def load(repo: Path, art: dict[str, Any], dest: Path) -> bool:
         _git(art["git"], dest)
     elif "http" in art:
         try:
-            with urllib.request.urlopen(str(art["http"]["url"]), timeout=300) as resp:
+            url = _allowed_url(repo, str(art["http"]["url"]))
+            with urllib.request.urlopen(url, timeout=300) as resp:
                 dest.write_bytes(resp.read())
         except OSError as e:
             raise StepError(f"http input {art['http'].get('url')!r} failed: {e}", fix="check the URL") from e

@@ -2,9 +2,11 @@
 
 Called by `_controller.WorkflowController`: `launch(job)` returns at once; when the step ends a `Result`
 (phase, message, outputs) is queued and the controller is woken to fold it into the workflow status.
-Every step gets `SLUICE_HOME/run/<ns>/<wf>/<nodeId>/tmp` as its private `/tmp` (a bind mount in a new mount
-namespace, or - where that is not permitted - `/tmp` rewritten to that folder in its command, script and
-env), and its combined stdout/stderr in `SLUICE_HOME/logs/<ns>/<wf>/<nodeId>.log`.
+Every step runs in a sandbox (`_sandbox`: a root file system of its own over the host's, SLUICE_HOME hidden,
+its own PID namespace, an unprivileged user) with `SLUICE_HOME/run/<ns>/<wf>/<nodeId>/tmp` as its private
+`/tmp`. Where the kernel does not allow that, the step falls back to a private `/tmp` only (a bind mount in a
+new mount namespace) or to `/tmp` rewritten to that folder in its command, script and env, and its node's
+message says so. Its combined stdout/stderr goes to `SLUICE_HOME/logs/<ns>/<wf>/<nodeId>.log`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,8 +29,16 @@ from typing import Any
 
 from sluicegate.engine import _artifacts
 from sluicegate.engine._images import ENVS_DIR, env_for, runtime_for
-from sluicegate.engine._podfs import PathMapper, collect_outputs, container_order, declared_paths
-from sluicegate.engine._zygote import private_tmp_supported
+from sluicegate.engine._podfs import (
+    PathMapper,
+    SandboxPaths,
+    collect_outputs,
+    container_order,
+    declared_paths,
+    give_to,
+    sandbox_folders,
+)
+from sluicegate.engine._zygote import private_tmp_supported, sandbox_problem
 from sluicegate.errors import NotFoundError, SluiceError
 from sluicegate.localdns import resolve, services_of_home
 from sluicegate.store import Store, utc_now
@@ -37,6 +48,7 @@ __all__ = ["Executor", "Job", "Result"]
 Key = tuple[str, str, str]
 _WARM = ("json", "pathlib", "subprocess", "argparse", "random", "time")
 _MAX_RESULT = 256 * 1024
+STEP_UID = 65534  # the unprivileged user sandboxed steps run as when the stack runs as root ("nobody")
 
 
 @dataclass
@@ -79,6 +91,7 @@ class _Running:
     killed: str | None = None
     stages: list[dict[str, Any]] = field(default_factory=list)  # containerSet containers still to run
     launcher: int = -1  # generation of the zygote the request went to
+    paths: PathMapper | SandboxPaths | None = None
     started: float = field(default_factory=time.time)
 
 
@@ -111,6 +124,18 @@ class Executor:
         self._send_lock = threading.Lock()
         self._generation = 0
         self.private_tmp = private_tmp_supported() and os.environ.get("SLUICE_PRIVATE_TMP", "1") != "0"
+        self.sandbox, self.warning = self._sandbox_mode(home)
+
+    def _sandbox_mode(self, home: Path) -> tuple[bool, str]:
+        """Whether steps get a sandbox, and else the warning every node's message carries."""
+        if os.environ.get("SLUICE_SANDBOX", "1") == "0" or os.environ.get("SLUICE_PRIVATE_TMP", "1") == "0":
+            why = "turned off by SLUICE_SANDBOX=0" if os.environ.get("SLUICE_SANDBOX") == "0" else "turned off"
+        else:
+            why = sandbox_problem(home / "run" / ".probe")
+            if not why:
+                return True, ""
+        fallback = "a private /tmp only" if self.private_tmp else "/tmp rewritten to the step's folder"
+        return False, f"warning: step not sandboxed ({why}); it ran on the host's file system with {fallback}"
 
     # -- life cycle ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -284,12 +309,17 @@ class Executor:
         log = self.home / "logs" / job.namespace / job.workflow / f"{job.node_id}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         paths = declared_paths(tmpl)
-        mapper = PathMapper(run.tmp, paths, self.private_tmp)
-        mapper.host("/tmp/.root").mkdir(parents=True, exist_ok=True)
-        for path in paths:  # top-level folders an image would have (/mnt of /mnt/out/x)
-            parts = [p for p in path.split("/") if p]
-            if len(parts) >= 2:
-                mapper.host("/" + parts[0]).mkdir(parents=True, exist_ok=True)
+        mapper: PathMapper | SandboxPaths
+        if self.sandbox:
+            mapper = sandbox_folders(run.tmp.parent, run.tmp, paths, STEP_UID) if first else run.paths  # type: ignore[assignment]
+        else:
+            mapper = PathMapper(run.tmp, paths, self.private_tmp)
+            mapper.host("/tmp/.root").mkdir(parents=True, exist_ok=True)
+            for path in paths:  # top-level folders an image would have (/mnt of /mnt/out/x)
+                parts = [p for p in path.split("/") if p]
+                if len(parts) >= 2:
+                    mapper.host("/" + parts[0]).mkdir(parents=True, exist_ok=True)
+        run.paths = mapper
         binds = self._mounts(job, spec, mapper)
         envs = self.home / ENVS_DIR
         if self.private_tmp and str(envs).startswith("/tmp/"):
@@ -325,26 +355,42 @@ class Executor:
         env = {k: resolve(v, services) for k, v in env.items()}
         mode = "python" if runtime == "python" and Path(argv[0]).name.startswith("python") else "exec"
         working = spec.get("workingDir")
-        cwd = mapper.container(str(working) if working else "/tmp/.root")
-        mapper.host("/tmp/.root").mkdir(parents=True, exist_ok=True)
+        cwd = mapper.container(str(working) if working else ("/" if self.sandbox else "/tmp/.root"))
+        if not self.sandbox:
+            mapper.host("/tmp/.root").mkdir(parents=True, exist_ok=True)
         if working:
             mapper.host(str(working)).mkdir(parents=True, exist_ok=True)
+        sandbox = None
+        if self.sandbox:
+            give_to(run.tmp, STEP_UID)
+            if working:
+                give_to(mapper.host(str(working)), STEP_UID)
+            sandbox = {
+                "root": str(run.tmp.parent / "fs"),
+                "tmp": str(run.tmp),
+                "home": str(self.home.resolve()),
+                "expose": [str(self.home.resolve() / "envs")],
+                "binds": binds,
+                "uid": STEP_UID,
+                "gid": STEP_UID,
+            }
         return {
             "id": f"{job.namespace}/{job.workflow}/{job.node_id}/{time.time_ns()}",
             "mode": mode,
             "argv": argv,
             "env": env,
             "cwd": cwd,
-            "tmp": str(run.tmp) if self.private_tmp else None,
+            "tmp": str(run.tmp) if self.private_tmp and not self.sandbox else None,
             "binds": binds,
+            "sandbox": sandbox,
             "stdout": str(
                 run.stdout if stage is None or stage.get("name") == "main" else run.tmp.parent / "stdout.other"
             ),
             "log": str(log),
         }
 
-    def _mounts(self, job: Job, spec: dict[str, Any], mapper: PathMapper) -> list[list[str]]:
-        """Host folders for the step's volumeMounts: bind mounts (private /tmp) or symlinks (fallback)."""
+    def _mounts(self, job: Job, spec: dict[str, Any], mapper: PathMapper | SandboxPaths) -> list[list[str]]:
+        """Host folders for the step's volumeMounts: bind mounts (sandbox, private /tmp) or symlinks (fallback)."""
         binds: list[list[str]] = []
         run_dir = self.home / "run" / job.namespace / job.workflow
         for mount in spec.get("volumeMounts") or []:
@@ -364,6 +410,13 @@ class Executor:
             if mount.get("subPath"):
                 src = src / str(mount["subPath"])
                 src.mkdir(parents=True, exist_ok=True)
+            if isinstance(mapper, SandboxPaths):
+                if os.getuid() == 0:
+                    os.chown(src, STEP_UID, STEP_UID)
+                mapper.volumes[str(mount["mountPath"])] = src
+                mapper.volumes = dict(sorted(mapper.volumes.items(), key=lambda kv: len(kv[0]), reverse=True))
+                binds.append([str(src), str(mount["mountPath"])])
+                continue
             dest = mapper.host(str(mount["mountPath"]))
             if self.private_tmp:
                 dest.mkdir(parents=True, exist_ok=True)
@@ -373,7 +426,7 @@ class Executor:
                 dest.symlink_to(src, target_is_directory=True)
         return binds
 
-    def _env(self, job: Job, spec: dict[str, Any], mapper: PathMapper) -> dict[str, str]:
+    def _env(self, job: Job, spec: dict[str, Any], mapper: PathMapper | SandboxPaths) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME", "TZ", "SSL_CERT_FILE")}
         env.update(
             {
@@ -388,7 +441,9 @@ class Executor:
                 "SLUICE_ENVS_DIR": str(self.home / ENVS_DIR),
             }
         )
-        if not self.private_tmp:
+        if self.sandbox:
+            env["HOME"] = "/tmp"  # the step's user has no home of its own on the host's file system
+        elif not self.private_tmp:
             env["TMPDIR"] = str(mapper.tmp)
         for var in spec.get("env") or []:
             value = self._env_value(job, var)
@@ -474,6 +529,13 @@ class Executor:
             self._finish(Result(run.job.key, "Error", f"failed to start: {e}"))
 
     def _collect(self, run: _Running, code: int, error: str | None) -> None:
+        try:
+            self._finish(self._outcome(run, code, error))
+        finally:
+            if self.sandbox:  # the step's root file system goes with it, as a container's does
+                shutil.rmtree(run.tmp.parent / "fs", ignore_errors=True)
+
+    def _outcome(self, run: _Running, code: int, error: str | None) -> Result:
         job = run.job
         outputs: dict[str, Any] = {"exitCode": str(code)}
         try:
@@ -482,22 +544,23 @@ class Executor:
         except OSError:
             pass
         if run.killed:
-            self._finish(Result(job.key, "Failed", run.killed, outputs))
-            return
+            return Result(job.key, "Failed", self._noted(run.killed), outputs)
         if error or code != 0:
-            self._finish(Result(job.key, "Failed", error or f"Error (exit code {code})", outputs))
-            return
-        mapper = PathMapper(run.tmp, declared_paths(job.template), self.private_tmp)
+            return Result(job.key, "Failed", self._noted(error or f"Error (exit code {code})"), outputs)
+        mapper = run.paths or PathMapper(run.tmp, declared_paths(job.template), self.private_tmp)
         try:
             params, arts = collect_outputs(job, mapper, self.repo)
         except SluiceError as e:
-            self._finish(Result(job.key, "Error", e.message, outputs))
-            return
+            return Result(job.key, "Error", self._noted(e.message), outputs)
         if params:
             outputs["parameters"] = params
         if arts:
             outputs["artifacts"] = arts
-        self._finish(Result(job.key, "Succeeded", "", outputs))
+        return Result(job.key, "Succeeded", self._noted(""), outputs)
+
+    def _noted(self, message: str) -> str:
+        """A node's message with the warning that the step ran without a sandbox, if it did."""
+        return f"{message}; {self.warning}" if message and self.warning else message or self.warning
 
     def _watch_deadlines(self) -> None:
         while not self._stopping.wait(0.25):

@@ -4,7 +4,8 @@ Why: a cold interpreter costs 20-40 ms before a Python step does anything; forki
 runs Python costs about 1 ms. The controller (`_executor`) starts one zygote and sends it JSON requests over a
 socket; the zygote forks a child per request, and the child
 - starts its own session (so the step is one process group the controller can kill),
-- enters a new mount namespace and bind-mounts the step's private folder over `/tmp` (when permitted),
+- enters its sandbox (`_sandbox`: own root file system, PID namespace, unprivileged user) when the request
+  carries one, else a new mount namespace with the step's private folder bind-mounted over `/tmp`,
 - sends stdout through the zygote (which tees it into the step log and a stdout file for `outputs.result`)
   and stderr straight into the step log,
 - then either `exec`s the command (shell images) or runs Python code in-process (`python -c/-m/script`).
@@ -29,13 +30,42 @@ import sys
 import traceback
 from typing import Any
 
-__all__ = ["main", "private_tmp_supported"]
+__all__ = ["main", "private_tmp_supported", "sandbox_problem"]
 
 _CLONE_NEWNS = 0x00020000
 _MS_REC = 1 << 14
 _MS_PRIVATE = 1 << 18
 _MS_BIND = 4096
 _PY_FLAGS = {"-u", "-B", "-E", "-s", "-S", "-O", "-OO", "-I", "-q"}
+
+
+def _load_sandbox() -> Any:
+    """`_sandbox`, loaded by file path: the zygote runs as a script and must not import the engine package."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "_sluice_sandbox", os.path.join(os.path.dirname(__file__), "_sandbox.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_sandbox = _load_sandbox()
+
+
+def sandbox_problem(scratch: Any) -> str:
+    """'' when steps can be sandboxed on this machine, else the reason (probed in a throw-away child)."""
+    import shutil
+
+    try:
+        os.makedirs(scratch, exist_ok=True)
+        return str(_sandbox.probe(str(scratch)))
+    except OSError as e:
+        return str(e)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _libc() -> Any:
@@ -66,14 +96,19 @@ def _kept_under_tmp() -> list[str]:
     A checkout or virtualenv under /tmp (CI machines often clone there) would otherwise vanish inside the
     step, and `python -m components.train` would not find its code.
     """
-    project = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    candidates = {os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix, project, *sys.path) if p}
-    under = sorted(p for p in candidates if p.startswith("/tmp/") and os.path.isdir(p))
+    under = [p for p in _interpreter_paths() if p.startswith("/tmp/")]
     kept: list[str] = []
     for path in under:  # parents first: a folder inside one already kept comes with it
         if not any(path == k or path.startswith(k + "/") for k in kept):
             kept.append(path)
     return kept
+
+
+def _interpreter_paths() -> list[str]:
+    """The folders a step's Python needs: the environment, the project, `sys.path` (sorted, existing)."""
+    project = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    candidates = {os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix, project, *sys.path) if p}
+    return sorted(p for p in candidates if os.path.isdir(p))
 
 
 def private_tmp_supported() -> bool:
@@ -139,7 +174,9 @@ def _child(req: dict[str, Any], stdout_w: int, close_fds: list[int]) -> None:
         os.close(stdout_w)
         os.close(log_fd)
         os.close(null)
-        if req.get("tmp"):
+        if req.get("sandbox"):
+            _sandbox.enter({**req["sandbox"], "keep": _interpreter_paths()}, _kept_under_tmp())
+        elif req.get("tmp"):
             _enter_private_tmp(req["tmp"], req.get("binds") or [])
         os.chdir(req["cwd"])
         env = req["env"]

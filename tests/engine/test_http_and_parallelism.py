@@ -68,7 +68,8 @@ def test_workflow_running_hook_fires_once(engine: LocalEngine) -> None:
 @pytest.mark.parametrize("where", ["workflow", "template"])
 def test_parallelism_limits_concurrent_steps(engine: LocalEngine, where: str) -> None:
     # each step records how many steps are running while it runs, in a shared volume
-    body = "mkdir /mnt/v/$$; sleep 0.3; ls /mnt/v | wc -l > /tmp/n; rmdir /mnt/v/$$"
+    # (a name of its own per step: every sandboxed step is PID 1 of its namespace, so $$ is not unique)
+    body = "d=$(mktemp -d /mnt/v/s.XXXXXX); sleep 0.3; ls /mnt/v | wc -l > /tmp/n; rmdir $d"
     step = sh("step", body, outputs={"parameters": [{"name": "n", "valueFrom": {"path": "/tmp/n"}}]})
     step["container"]["volumeMounts"] = [{"name": "v", "mountPath": "/mnt/v"}]
     main: dict[str, object] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,21 +121,29 @@ def test_resubmit_creates_a_new_workflow(engine: LocalEngine) -> None:
     assert engine.wait(new)["status"]["phase"] == "Succeeded"
 
 
-def test_deleting_a_running_workflow_kills_its_steps(engine: LocalEngine) -> None:
-    import os
+def _processes_running(argv: str) -> list[int]:
+    """Host pids whose command line is `argv` (a sandboxed step sees only its own PID namespace)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes().replace(b"\0", b" ").strip() == argv.encode():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 
-    slow = sh("slow", "echo $$ > /mnt/v/pid; exec sleep 60")
+
+def test_deleting_a_running_workflow_kills_its_steps(engine: LocalEngine) -> None:
+    argv = f"sleep 60.{time.time_ns() % 10**6}"
+    slow = sh("slow", f"touch /mnt/v/started; exec {argv}")
     slow["container"]["volumeMounts"] = [{"name": "v", "mountPath": "/mnt/v"}]
     doc = engine.submit(workflow("slow", slow, volumeClaimTemplates=[{"metadata": {"name": "v"}}]))
     meta = doc["metadata"]
-    pid_file = engine.home / "run" / meta["namespace"] / meta["name"] / "volumes" / "v" / "pid"
-    _wait_for(engine, doc, lambda d: pid_file.exists() and pid_file.read_text().strip() != "")
-    pid = int(pid_file.read_text())
+    started = engine.home / "run" / meta["namespace"] / meta["name"] / "volumes" / "v" / "started"
+    _wait_for(engine, doc, lambda d: started.exists() and _processes_running(argv) != [])
     engine.store.delete("Workflow", meta["namespace"], meta["name"])
     for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _processes_running(argv):
             break
         time.sleep(0.1)
     else:

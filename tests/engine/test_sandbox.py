@@ -1,0 +1,138 @@
+"""Every step runs in a pod-like sandbox: its own root file system, no view of the stack, an unprivileged user."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sluicegate.engine.testing import LocalEngine
+from tests.engine.conftest import nodes_by_display, sh, workflow
+
+
+@pytest.fixture(scope="module")
+def outside_tmp() -> Iterator[LocalEngine]:
+    """An engine whose SLUICE_HOME is not under /tmp (a step's private /tmp would hide it anyway)."""
+    base = Path(tempfile.mkdtemp(prefix="sluice-sandbox-", dir="/var/tmp" if os.path.isdir("/var/tmp") else None))
+    try:
+        (base / "token").write_text("the-api-token\n")
+        (base / "secrets.json").write_text('{"k": "the-secret"}\n')
+        with LocalEngine(base) as eng:
+            executor = eng.controller._executor
+            assert executor is not None
+            if not executor.sandbox:
+                pytest.skip(f"no sandbox on this machine: {executor.warning}")
+            yield eng
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _run(engine: LocalEngine, *templates: dict[str, Any], **spec: Any) -> dict[str, Any]:
+    return engine.wait(engine.submit(workflow(str(templates[0]["name"]), *templates, **spec)))
+
+
+def test_a_script_that_writes_paths_at_run_time_succeeds_without_touching_the_host(outside_tmp: LocalEngine) -> None:
+    marker = f"sluice-sandbox-{os.getpid()}"
+    # as Hera's map-outputs-to-inputs example: the script decides its absolute paths only when it runs
+    source = (
+        "import os\n"
+        f"for name in 'abcde':\n    os.makedirs('/{marker}/' + name, exist_ok=True)\n"
+        f"    open('/{marker}/' + name + '/out', 'w').write(name)\n"
+        "open('/e.txt', 'w').write('written at /e.txt')\n"
+    )
+    tmpl = {
+        "name": "writer",
+        "script": {"image": "python:3.11", "command": ["python"], "source": source},
+        "outputs": {
+            "parameters": [{"name": "e", "valueFrom": {"path": "/e.txt"}}],
+            "artifacts": [{"name": "dirs", "path": f"/{marker}"}],
+        },
+    }
+    done = _run(outside_tmp, tmpl)
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    pod = next(n for n in done["status"]["nodes"].values() if n["type"] == "Pod")
+    assert pod["outputs"]["parameters"][0]["value"] == "written at /e.txt"
+    assert not Path(f"/{marker}").exists() and not Path("/e.txt").exists()  # nothing reached the host's root
+
+
+def test_writes_outside_declared_paths_vanish_with_the_step(outside_tmp: LocalEngine) -> None:
+    marker = f"/sluice-leak-{os.getpid()}"
+    first = sh("first", f"echo leaked > {marker} && cat {marker}")
+    second = sh("second", f"test ! -e {marker} && echo clean")
+    main = {"name": "main", "steps": [[{"name": "one", "template": "first"}], [{"name": "two", "template": "second"}]]}
+    done = _run(outside_tmp, main, first, second)
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    assert nodes_by_display(done)["two"]["outputs"]["result"] == "clean"
+    assert not Path(marker).exists()
+
+
+def test_a_step_cannot_read_the_stacks_token_secrets_or_store(outside_tmp: LocalEngine) -> None:
+    home = outside_tmp.home.resolve()
+    probe = (
+        f"for f in {home}/token {home}/secrets.json {home}/store.db; do cat $f >/dev/null 2>&1 && echo read $f; done; "
+        f"for p in /proc/[0-9]*; do cat $p/root{home}/token 2>/dev/null && echo via $p; done; "
+        "cat /proc/1/status | grep -i '^uid' ; ls /proc | grep -c '^[0-9]' ; echo done"
+    )
+    done = _run(outside_tmp, sh("probe", probe))
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    result = nodes_by_display(done)[done["metadata"]["name"]]["outputs"]["result"]
+    assert "the-api-token" not in result and "read " not in result and "via " not in result, result
+    assert result.endswith("done")
+    processes = int(result.splitlines()[-2])
+    assert processes <= 3, f"the step sees {processes} processes, not only its own"
+
+
+def test_a_step_runs_as_an_unprivileged_user_when_the_stack_runs_as_root(outside_tmp: LocalEngine) -> None:
+    if os.getuid() != 0:
+        pytest.skip("the stack does not run as root here")
+    done = _run(outside_tmp, sh("whoami", "id -u; touch /usr/sluice-nope 2>/dev/null && echo wrote-usr; true"))
+    result = nodes_by_display(done)[done["metadata"]["name"]]["outputs"]["result"]
+    assert result.splitlines()[0] != "0"
+    assert "wrote-usr" not in result
+
+
+def test_volumes_and_declared_outputs_are_where_the_template_says(outside_tmp: LocalEngine) -> None:
+    write = sh("write", "echo hello > /mnt/data/greeting && echo out > /mnt/out/result")
+    write["container"]["volumeMounts"] = [{"name": "data", "mountPath": "/mnt/data"}]
+    write["outputs"] = {"parameters": [{"name": "r", "valueFrom": {"path": "/mnt/out/result"}}]}
+    read = sh("read", "cat /mnt/data/greeting")
+    read["container"]["volumeMounts"] = [{"name": "data", "mountPath": "/mnt/data"}]
+    main = {"name": "main", "steps": [[{"name": "w", "template": "write"}], [{"name": "r", "template": "read"}]]}
+    done = _run(outside_tmp, main, write, read, volumeClaimTemplates=[{"metadata": {"name": "data"}}])
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    assert nodes_by_display(done)["w"]["outputs"]["parameters"][0]["value"] == "out"
+    assert nodes_by_display(done)["r"]["outputs"]["result"] == "hello"
+
+
+def test_without_a_sandbox_the_node_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLUICE_SANDBOX", "0")
+    with LocalEngine(tmp_path) as eng:
+        done = eng.wait(eng.submit(workflow("hi", sh("hi", "echo hi"))))
+    assert done["status"]["phase"] == "Succeeded"
+    node = nodes_by_display(done)[done["metadata"]["name"]]
+    assert "not sandboxed" in node["message"] and "SLUICE_SANDBOX=0" in node["message"]
+
+
+def test_an_http_input_reads_files_only_inside_the_artifact_roots(engine: LocalEngine) -> None:
+    (engine.home / "token").write_text("the-api-token\n")
+    (engine.home / "artifacts" / "shared").mkdir(parents=True, exist_ok=True)
+    (engine.home / "artifacts" / "shared" / "data.txt").write_text("shared data\n")
+
+    def reader(url: str) -> dict[str, Any]:
+        tmpl = sh("read", "cat /tmp/in")
+        tmpl["inputs"] = {"artifacts": [{"name": "in", "path": "/tmp/in", "http": {"url": url}}]}
+        return engine.wait(engine.submit(workflow("read", tmpl)))
+
+    for url in (f"file://{engine.home}/token", f"file://{engine.home}/artifacts/../token", "ftp://127.0.0.1/x"):
+        done = reader(url)
+        node = nodes_by_display(done)[done["metadata"]["name"]]
+        assert node["phase"] == "Error", node
+        assert "the-api-token" not in str(node)
+        assert "outside the artifact roots" in node["message"] or "not supported" in node["message"]
+    done = reader(f"file://{engine.home}/artifacts/shared/data.txt")
+    assert nodes_by_display(done)[done["metadata"]["name"]]["outputs"]["result"] == "shared data"
