@@ -12,6 +12,7 @@ message says so. Its combined stdout/stderr goes to `SLUICE_HOME/logs/<ns>/<wf>/
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -49,6 +50,29 @@ Key = tuple[str, str, str]
 _WARM = ("json", "pathlib", "subprocess", "argparse", "random", "time")
 _MAX_RESULT = 256 * 1024
 STEP_UID = 65534  # the unprivileged user sandboxed steps run as when the stack runs as root ("nobody")
+
+
+def _exit_code(node_dir: Path) -> int | None:
+    """The exit code a step's shim recorded, or None while it runs."""
+    try:
+        return int((node_dir / "exit").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _live_shim(node_dir: Path) -> int | None:
+    """The pid of the step's shim if that very process still runs (pid and start time match)."""
+    try:
+        pid_text, started = (node_dir / "shim").read_text().split()
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return None
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(errors="replace")
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()
+    return pid if fields[19] == started and fields[0] != "Z" else None
 
 
 @dataclass
@@ -92,6 +116,8 @@ class _Running:
     stages: list[dict[str, Any]] = field(default_factory=list)  # containerSet containers still to run
     launcher: int = -1  # generation of the zygote the request went to
     paths: PathMapper | SandboxPaths | None = None
+    adopted: bool = False  # started by an earlier controller (or zygote): watched through its run folder
+    collecting: bool = False
     started: float = field(default_factory=time.time)
 
 
@@ -192,9 +218,40 @@ class Executor:
 
     # -- queries ------------------------------------------------------------------------------------
     def is_active(self, key: Key) -> bool:
-        """Whether the job is running or its result waits to be taken."""
+        """Whether the job is running or its result waits to be taken; adopts a step an earlier controller ran."""
         with self._lock:
-            return key in self._running or key in self._results
+            if key in self._running or key in self._results:
+                return True
+        return self._adopt(key)
+
+    def _adopt(self, key: Key) -> bool:
+        """Take over a step whose shim outlived its controller (as a pod outlives Argo's); False if it is gone."""
+        node_dir = self.home / "run" / key[0] / key[1] / key[2]
+        if self._stopping.is_set() or not (node_dir / "job.json").is_file():
+            return False
+        try:
+            job = Job(**json.loads((node_dir / "job.json").read_text()))
+        except (OSError, ValueError, TypeError):
+            return False
+        if job.kind != "pod" or "containerSet" in job.template:
+            return False
+        code, pid = _exit_code(node_dir), _live_shim(node_dir)
+        if code is None and pid is None:
+            return False
+        run = _Running(job, node_dir / "tmp", node_dir / "stdout", pid=pid, adopted=True)
+        spec = job.template.get("script") or job.template.get("container") or {}
+        mapper: PathMapper | SandboxPaths
+        if self.sandbox:
+            mapper = SandboxPaths(run.tmp, node_dir / "fs" / "upper")
+        else:
+            mapper = PathMapper(run.tmp, declared_paths(job.template), self.private_tmp)
+        self._mounts(job, spec, mapper)
+        run.paths = mapper
+        with self._lock:
+            if key in self._running or key in self._results:
+                return True
+            self._running[key] = run
+        return True
 
     def take_results(self, namespace: str, workflow: str) -> list[Result]:
         """Remove and return the results of one workflow."""
@@ -227,6 +284,11 @@ class Executor:
                 return
             node_dir = self.home / "run" / job.namespace / job.workflow / job.node_id
             self._running[job.key] = _Running(job, node_dir / "tmp", node_dir / "stdout")
+        if job.kind == "pod":  # what a restarted controller needs to adopt the step
+            node_dir.mkdir(parents=True, exist_ok=True)
+            for stale in ("exit", "shim"):
+                (node_dir / stale).unlink(missing_ok=True)
+            (node_dir / "job.json").write_text(json.dumps(dataclasses.asdict(job)))
         if job.kind in ("resource", "http"):
             # these may wait a long time for a condition: never let them hold a launcher thread
             threading.Thread(target=self._start, args=(job,), name=f"sluice-{job.kind}", daemon=True).start()
@@ -383,6 +445,7 @@ class Executor:
             "tmp": str(run.tmp) if self.private_tmp and not self.sandbox else None,
             "binds": binds,
             "sandbox": sandbox,
+            "run": str(run.tmp.parent),
             "stdout": str(
                 run.stdout if stage is None or stage.get("name") == "main" else run.tmp.parent / "stdout.other"
             ),
@@ -486,13 +549,17 @@ class Executor:
                 self._on_event(json.loads(line))
 
     def _launcher_died(self, generation: int) -> None:
-        """The zygote went away: its steps cannot report; fail them (their retryStrategy applies)."""
+        """The zygote went away: the steps it started run on under their shims, watched from their folders.
+
+        A step it had not started yet is an Error (its retryStrategy applies).
+        """
         with self._lock:
             lost = [r for r in self._running.values() if r.launcher == generation and r.job.kind == "pod"]
+            for run in lost:
+                run.adopted = run.pid is not None
         for run in lost:
-            if run.pid is not None:
-                self._force_kill(run.pid)
-            self._finish(Result(run.job.key, "Error", "the step launcher stopped while the step was running"))
+            if run.pid is None:
+                self._finish(Result(run.job.key, "Error", "the step launcher stopped while the step was starting"))
 
     def _on_event(self, event: dict[str, Any]) -> None:
         with self._lock:
@@ -529,6 +596,10 @@ class Executor:
             self._finish(Result(run.job.key, "Error", f"failed to start: {e}"))
 
     def _collect(self, run: _Running, code: int, error: str | None) -> None:
+        with self._lock:
+            if run.collecting:
+                return
+            run.collecting = True
         try:
             self._finish(self._outcome(run, code, error))
         finally:
@@ -562,8 +633,21 @@ class Executor:
         """A node's message with the warning that the step ran without a sandbox, if it did."""
         return f"{message}; {self.warning}" if message and self.warning else message or self.warning
 
+    def _watch_adopted(self) -> None:
+        """Collect adopted steps that ended: their exit code is in their run folder (none: the shim died)."""
+        with self._lock:
+            adopted = [r for r in self._running.values() if r.adopted and not r.collecting]
+        for run in adopted:
+            node_dir = run.tmp.parent
+            code = _exit_code(node_dir)
+            if code is not None:
+                self._pool.submit(self._collect, run, code, None)
+            elif _live_shim(node_dir) is None and _exit_code(node_dir) is None:
+                self._pool.submit(self._collect, run, 137, run.killed or "the step's shim ended without an exit code")
+
     def _watch_deadlines(self) -> None:
         while not self._stopping.wait(0.25):
+            self._watch_adopted()
             now = time.time()
             with self._lock:
                 late = [k for k, r in self._running.items() if r.job.deadline and now > r.job.deadline and not r.killed]

@@ -11,9 +11,9 @@ as root in the host's namespaces:
   the project Python environments);
 - mounts the step's private /tmp, its volumes where the template says, a minimal /dev, /sys read-only, and
   folders the interpreter needs that live on another file system;
-- forks. The parent waits for the step and exits with its code (the zygote reports that); the step, PID 1
-  of its own PID namespace, mounts a fresh /proc (it sees only its own processes), pivots into the new
-  root, detaches the host's, and drops to `uid`/`gid` with no capabilities and `no_new_privs`.
+- forks. The parent (the step's shim, `_shim`) stays outside the new root; the step, PID 1 of its own PID
+  namespace, mounts a fresh /proc (it sees only its own processes), pivots into the new root, detaches the
+  host's, and drops to `uid`/`gid` with no capabilities and `no_new_privs`.
 """
 
 from __future__ import annotations
@@ -158,19 +158,25 @@ def _become_pod(merged: str, uid: int, gid: int) -> None:
     _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
 
-def enter(plan: dict[str, Any], kept_under_tmp: list[str]) -> None:
-    """Move this process into a new pod; returns in the step's process only (the waiting parent exits)."""
+def enter(plan: dict[str, Any], kept_under_tmp: list[str]) -> int:
+    """Fork into a new pod: returns the step's pid in this process, 0 in the step (which is then inside it).
+
+    This process stays outside the new root (it may wait for the step and read its output), but it shares
+    the new mount namespace: after the step pivots, only file descriptors opened before reach the host.
+    """
     if _libc.unshare(_CLONE_NEWNS | _CLONE_NEWPID) != 0:
         raise _fail("unshare of the mount and PID namespaces")
     _mount("none", "/", None, _MS_REC | _MS_PRIVATE)
     merged = _mount_root(plan, kept_under_tmp)
     pid = os.fork()
-    if pid != 0:  # the parent stays outside: wait for the step, exit with its code
-        os.closerange(3, 256)
-        _, status = os.waitpid(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        os._exit(128 - code if code < 0 else code)
-    _become_pod(merged, int(plan.get("uid", 65534)), int(plan.get("gid", 65534)))
+    if pid != 0:
+        return pid
+    try:
+        _become_pod(merged, int(plan.get("uid", 65534)), int(plan.get("gid", 65534)))
+    except BaseException as e:
+        os.write(2, f"failed to start step: cannot enter its sandbox: {e}\n".encode())
+        os._exit(126)
+    return 0
 
 
 def probe(scratch: str) -> str:
@@ -186,7 +192,12 @@ def probe(scratch: str) -> str:
             if _SYS_PIVOT_ROOT < 0:
                 raise OSError(f"pivot_root is not known on {platform.machine()}")
             plan = {"root": scratch, "tmp": scratch + "/tmp", "home": scratch + "/home", "keep": [sys.prefix]}
-            enter(plan, [])
+            step = enter(plan, [])
+            if step == 0:
+                os._exit(0)
+            code = os.waitstatus_to_exitcode(os.waitpid(step, 0)[1])
+            if code != 0:
+                message = f"a process in a new sandbox exited with {code}".encode()
         except BaseException as e:
             message = str(e).encode() or type(e).__name__.encode()
         os.write(w, message)

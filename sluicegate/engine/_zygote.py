@@ -2,15 +2,12 @@
 
 Why: a cold interpreter costs 20-40 ms before a Python step does anything; forking a process that already
 runs Python costs about 1 ms. The controller (`_executor`) starts one zygote and sends it JSON requests over a
-socket; the zygote forks a child per request, and the child
-- starts its own session (so the step is one process group the controller can kill),
-- enters its sandbox (`_sandbox`: own root file system, PID namespace, unprivileged user) when the request
-  carries one, else a new mount namespace with the step's private folder bind-mounted over `/tmp`,
-- sends stdout through the zygote (which tees it into the step log and a stdout file for `outputs.result`)
-  and stderr straight into the step log,
-- then either `exec`s the command (shell images) or runs Python code in-process (`python -c/-m/script`).
-The zygote reports `started` (pid) and `exited` (exit code, 128+signal when killed) for each request.
-It exits, killing its children, when the controller's socket closes.
+socket; the zygote forks a child per request, the step's shim (`_shim`), which starts the step in its
+sandbox (`_sandbox`: own root file system, PID namespace, unprivileged user) when the request carries one,
+else in a new mount namespace with the step's private folder bind-mounted over `/tmp`, keeps its output
+and records its exit code. The zygote reports `started` (the shim's pid, which is the step's process group)
+and `exited` (exit code, 128+signal when killed) for each request. It exits when the controller's socket
+closes, leaving running steps to the next controller (which adopts them).
 
 Run as `python .../_zygote.py FD [warm modules...]` by `_executor.Executor` (as a script, so starting it does
 not import the engine package).
@@ -22,12 +19,10 @@ import contextlib
 import ctypes
 import json
 import os
-import runpy
 import selectors
 import signal
 import socket
 import sys
-import traceback
 from typing import Any
 
 __all__ = ["main", "private_tmp_supported", "sandbox_problem"]
@@ -36,15 +31,14 @@ _CLONE_NEWNS = 0x00020000
 _MS_REC = 1 << 14
 _MS_PRIVATE = 1 << 18
 _MS_BIND = 4096
-_PY_FLAGS = {"-u", "-B", "-E", "-s", "-S", "-O", "-OO", "-I", "-q"}
 
 
-def _load_sandbox() -> Any:
-    """`_sandbox`, loaded by file path: the zygote runs as a script and must not import the engine package."""
+def _load_sibling(name: str) -> Any:
+    """A sibling module loaded by file path: the zygote runs as a script and must not import the engine."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "_sluice_sandbox", os.path.join(os.path.dirname(__file__), "_sandbox.py")
+        f"_sluice{name}", os.path.join(os.path.dirname(__file__), f"{name}.py")
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -52,7 +46,8 @@ def _load_sandbox() -> Any:
     return module
 
 
-_sandbox = _load_sandbox()
+_sandbox = _load_sibling("_sandbox")
+_shim = _load_sibling("_shim")
 
 
 def sandbox_problem(scratch: Any) -> str:
@@ -124,80 +119,18 @@ def private_tmp_supported() -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
-def _run_python(argv: list[str]) -> int:
-    args = argv[1:]
-    while args and args[0] in _PY_FLAGS:
-        args = args[1:]
-    try:
-        if args and args[0] == "-c":
-            sys.argv = ["-c", *args[2:]]
-            code = compile(args[1], "<string>", "exec")
-            exec(code, {"__name__": "__main__", "__builtins__": __builtins__})
-        elif args and args[0] == "-m":
-            sys.argv = [args[1], *args[2:]]
-            runpy.run_module(args[1], run_name="__main__", alter_sys=True)
-        elif args:
-            sys.argv = list(args)
-            sys.path.insert(0, os.path.dirname(os.path.abspath(args[0])))
-            runpy.run_path(args[0], run_name="__main__")
-        else:
-            sys.argv = [""]
-            exec(compile(sys.stdin.read(), "<stdin>", "exec"), {"__name__": "__main__"})
-    except SystemExit as e:
-        if e.code is None:
-            return 0
-        if isinstance(e.code, int):
-            return e.code
-        print(e.code, file=sys.stderr)
-        return 1
-    except BaseException:  # the step's own error: print it like the interpreter would
-        traceback.print_exc()
-        return 1
-    return 0
-
-
-def _child(req: dict[str, Any], stdout_w: int, close_fds: list[int]) -> None:
-    code = 127
-    try:
-        for fd in close_fds:
-            os.close(fd)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.set_wakeup_fd(-1)
-        os.setsid()
-        log_fd = os.open(req["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(stdout_w, 1)
-        os.dup2(log_fd, 2)
-        os.close(stdout_w)
-        os.close(log_fd)
-        os.close(null)
-        if req.get("sandbox"):
-            _sandbox.enter({**req["sandbox"], "keep": _interpreter_paths()}, _kept_under_tmp())
-        elif req.get("tmp"):
+def _spawn(req: dict[str, Any]) -> int:
+    """Fork the step (fork semantics) into its sandbox, or its private /tmp, or as it is."""
+    if req.get("sandbox"):
+        return int(_sandbox.enter({**req["sandbox"], "keep": _interpreter_paths()}, _kept_under_tmp()))
+    pid = os.fork()
+    if pid == 0 and req.get("tmp"):
+        try:
             _enter_private_tmp(req["tmp"], req.get("binds") or [])
-        os.chdir(req["cwd"])
-        env = req["env"]
-        if req["mode"] == "exec":
-            os.execvpe(req["argv"][0], req["argv"], env)
-        os.environ.clear()
-        os.environ.update(env)
-        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - fds of the child process itself
-        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
-        code = _run_python(req["argv"])
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except FileNotFoundError as e:
-        os.write(2, f"exec: {e.filename or req['argv'][0]}: executable file not found in $PATH\n".encode())
-        code = 127
-    except BaseException as e:  # report any setup failure in the step log
-        os.write(2, f"failed to start step: {e}\n".encode())
-        code = 126
-    finally:
-        os._exit(code & 0xFF if code >= 0 else 1)
+        except OSError as e:
+            os.write(2, f"failed to start step: {e}\n".encode())
+            os._exit(126)
+    return pid
 
 
 class _Zygote:
@@ -205,8 +138,7 @@ class _Zygote:
         self.sock = sock
         self.sel = selectors.DefaultSelector()
         self.buf = b""
-        self.children: dict[int, dict[str, Any]] = {}  # pid -> state
-        self.pipes: dict[int, dict[str, Any]] = {}  # stdout read fd -> state
+        self.children: dict[int, str] = {}  # shim pid -> request id
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         os.set_blocking(self.wake_r, False)
@@ -219,43 +151,13 @@ class _Zygote:
         self.sock.sendall(json.dumps(msg).encode() + b"\n")
 
     def launch(self, req: dict[str, Any]) -> None:
-        r, w = os.pipe()
-        state: dict[str, Any] = {"id": req["id"], "code": None, "eof": False, "fd": r}
-        try:
-            state["out"] = open(req["stdout"], "ab", buffering=0)  # noqa: SIM115 - closed on EOF
-            state["log"] = open(req["log"], "ab", buffering=0)  # noqa: SIM115
-        except OSError as e:
-            self.send({"id": req["id"], "event": "exited", "code": 126, "error": str(e)})
-            os.close(r)
-            os.close(w)
-            return
         pid = os.fork()
         if pid == 0:
-            _child(req, w, [r, self.sock.fileno(), self.wake_r, self.wake_w])
-        os.close(w)
-        state["pid"] = pid
-        self.children[pid] = state
-        self.pipes[r] = state
-        self.sel.register(r, selectors.EVENT_READ, "pipe")
+            for fd in (self.sock.fileno(), self.wake_r, self.wake_w):
+                os.close(fd)
+            _shim.shim(req, _spawn)
+        self.children[pid] = req["id"]
         self.send({"id": req["id"], "event": "started", "pid": pid})
-
-    def pump(self, fd: int) -> None:
-        state = self.pipes[fd]
-        try:
-            data = os.read(fd, 65536)
-        except OSError:
-            data = b""
-        if data:
-            state["out"].write(data)
-            state["log"].write(data)
-            return
-        self.sel.unregister(fd)
-        os.close(fd)
-        del self.pipes[fd]
-        state["out"].close()
-        state["log"].close()
-        state["eof"] = True
-        self.finish(state)
 
     def reap(self) -> None:
         while True:
@@ -265,24 +167,18 @@ class _Zygote:
                 return
             if pid == 0:
                 return
-            state = self.children.pop(pid, None)
-            if state is None:
+            request = self.children.pop(pid, None)
+            if request is None:
                 continue
             code = os.waitstatus_to_exitcode(status)
-            state["code"] = 128 - code if code < 0 else code
-            self.finish(state)
-
-    def finish(self, state: dict[str, Any]) -> None:
-        if state["eof"] and state["code"] is not None:
-            self.send({"id": state["id"], "event": "exited", "code": state["code"]})
+            self.send({"id": request, "event": "exited", "code": 128 - code if code < 0 else code})
 
     def serve(self) -> None:
         while True:
             for key, _ in self.sel.select(timeout=1.0):
                 if key.data == "ctl":
                     chunk = self.sock.recv(1 << 20)
-                    if not chunk:
-                        self.shutdown()
+                    if not chunk:  # the controller went away: its steps run on (the next one adopts them)
                         return
                     self.buf += chunk
                     while b"\n" in self.buf:
@@ -292,14 +188,7 @@ class _Zygote:
                     with contextlib.suppress(BlockingIOError):
                         os.read(self.wake_r, 4096)
                     self.reap()
-                else:
-                    self.pump(key.fd)
             self.reap()
-
-    def shutdown(self) -> None:
-        for pid in list(self.children):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
 
 
 def main() -> None:

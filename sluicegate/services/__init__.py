@@ -5,7 +5,7 @@ Called by `sluice up`, by tests that need a real server, and by `sluice demo`.
 
 from sluicegate.services._asgi import ThreadedServer
 from sluicegate.services._mlflow import MlflowServer
-from sluicegate.services._process import ManagedProcess, free_port, wait_http
+from sluicegate.services._process import ManagedProcess, free_port, on_process_start, wait_http
 from sluicegate.services._slack_sink import SlackSinkPart, read_messages
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "SlackSinkPart",
     "ThreadedServer",
     "free_port",
+    "on_process_start",
     "read_messages",
     "wait_http",
 ]

@@ -7,13 +7,26 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 from sluicegate.errors import ServiceError
 
-__all__ = ["ManagedProcess", "free_port", "wait_http"]
+__all__ = ["ManagedProcess", "free_port", "on_process_start", "wait_http"]
+
+_listeners: list[Callable[[int], None]] = []
+
+
+def on_process_start(listener: Callable[[int], None]) -> Callable[[], None]:
+    """Call `listener(pid)` whenever a ManagedProcess starts.
+
+    The stack records every process it starts, model servers started long after `sluice up` too, so that
+    `sluice down` and a restart after a crash stop them. Returns a function that removes the listener.
+    """
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -70,6 +83,11 @@ class ManagedProcess:
                 cwd=cwd,
                 start_new_session=True,
             )
+        for listener in list(_listeners):
+            try:
+                listener(self.proc.pid)
+            except Exception:  # recording must never stop a process from starting
+                continue
 
     @property
     def pid(self) -> int:

@@ -143,6 +143,7 @@ class PidFile:
         pid = self.running()
         if pid is None:
             self.clean_leftovers()
+            self.stop_steps()
             return False
         started = start_time(pid)
         os.kill(pid, signal.SIGTERM)
@@ -156,4 +157,23 @@ class PidFile:
                 if os.getpgid(pid) == pid:
                     _kill_group(pid, signal.SIGKILL)
         self.clean_leftovers()
+        self.stop_steps()
         return True
+
+    def stop_steps(self) -> list[int]:
+        """SIGKILL the steps still running under their shims; returns their process groups.
+
+        A crashed stack leaves its steps running for the next one to adopt; `sluice down` means there will
+        be none.
+        """
+        stopped = []
+        for shim in self.path.parent.glob("run/*/*/*/shim"):
+            try:
+                pid_text, started = shim.read_text().split()
+                pid = int(pid_text)
+                if alive(pid, int(started)):
+                    _kill_group(pid, signal.SIGKILL)
+                    stopped.append(pid)
+            except (OSError, ValueError):
+                continue
+        return stopped

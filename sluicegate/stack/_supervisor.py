@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -19,11 +20,12 @@ from sluicegate.api import ApiServer, apply_document
 from sluicegate.config import Settings
 from sluicegate.errors import ConfigError, ManifestError, ServiceError, SluiceError
 from sluicegate.secrets import SecretStore
+from sluicegate.services import on_process_start
 from sluicegate.stack._lock import HomeLock, private_home
 from sluicegate.stack._manifests import load_manifests
 from sluicegate.stack._part import Part, StackContext
 from sluicegate.stack._parts import stack_parts
-from sluicegate.stack._state import PidFile, ensure_token, write_private
+from sluicegate.stack._state import PidFile, ensure_token, start_time, write_private
 from sluicegate.store import Store
 
 __all__ = ["Stack"]
@@ -63,6 +65,8 @@ class Stack:
         self._started: list[Part] = []
         self._ctx: StackContext | None = None
         self._lock = HomeLock(settings.home)
+        self._late: set[int] = set()  # processes started after their part (model servers)
+        self._unlisten: Callable[[], None] | None = None
 
     @property
     def endpoints(self) -> dict[str, Any]:
@@ -82,7 +86,14 @@ class Stack:
         return self._ctx.store
 
     def _groups(self) -> list[int]:
-        return [g for p in self._started for g in getattr(p, "pids", list)()]
+        groups = {g for p in self._started for g in getattr(p, "pids", list)()}
+        return sorted(groups | {g for g in self._late if start_time(g) is not None})
+
+    def _record(self, pid: int) -> None:
+        """A process started while the stack runs: record it in the pid file at once."""
+        self._late.add(pid)
+        if self._ctx is not None:
+            self.pidfile.write(os.getpid(), self._groups())
 
     def start(self) -> dict[str, Any]:
         """Start everything; returns the endpoints. Refuses when another stack runs on this home."""
@@ -101,6 +112,7 @@ class Stack:
         for sub in ("logs", "artifacts"):
             (home / sub).mkdir(exist_ok=True)
         self.pidfile.write(os.getpid(), [])
+        self._unlisten = on_process_start(self._record)
         store = Store(self.settings.store_file)
         self._ctx = StackContext(self.settings, store, SecretStore(home), ensure_token(self.settings.token_file))
         try:
@@ -153,6 +165,7 @@ class Stack:
         if self.manifests is None or not self.manifests.is_dir():
             return
         for where, doc in load_manifests([self.manifests]):
+            doc = _keep_live_model(store, doc)
             try:
                 obj, result = apply_document(store, doc)
             except ManifestError as e:
@@ -182,6 +195,9 @@ class Stack:
             except Exception as e:  # keep stopping the others
                 errors.append(f"{part.name}: {e}")
         self._started.clear()
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
         if self._ctx is not None:
             self.settings.endpoints_file.unlink(missing_ok=True)
             with contextlib.suppress(Exception):
@@ -202,3 +218,18 @@ class Stack:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _keep_live_model(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
+    """A Rollout manifest with the pod template of the live Rollout, if there is one.
+
+    The pipeline patches the template (the model URI) after the manifest was written; re-applying the
+    manifest at start must not reset the model a live Rollout serves, nor start a canary for it.
+    """
+    meta, spec = doc.get("metadata"), doc.get("spec")
+    if doc.get("kind") != "Rollout" or not isinstance(meta, dict) or not isinstance(spec, dict):
+        return doc
+    live = store.try_get("Rollout", str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+    if live is None or "template" not in (live.get("spec") or {}):
+        return doc
+    return {**doc, "spec": {**spec, "template": live["spec"]["template"]}}

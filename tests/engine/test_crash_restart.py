@@ -1,4 +1,4 @@
-"""A workflow survives `kill -9` of its controller: finished nodes are kept, running ones retried or errored."""
+"""A workflow survives `kill -9` of its controller: finished nodes are kept, running steps run on and are adopted."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _controller(home: Path) -> subprocess.Popen[bytes]:
 
 def _workflow(retry: bool) -> dict[str, Any]:
     mounts = [{"name": "v", "mountPath": "/mnt/v"}]
-    slow = "[ -f /mnt/v/b-started ] && exit 0; touch /mnt/v/b-started; sleep 60"
+    slow = "echo run >> /mnt/v/b-runs; while [ ! -f /mnt/v/release ]; do sleep 0.1; done; echo done"
     b: dict[str, Any] = {
         "name": "b",
         "container": {"image": "busybox", "command": ["sh", "-c"], "args": [slow], "volumeMounts": mounts},
@@ -86,18 +86,28 @@ def _done(doc: dict[str, Any]) -> bool:
     return doc["status"].get("phase") in ("Succeeded", "Failed", "Error")
 
 
-@pytest.mark.parametrize("retry", [True, False])
-def test_controller_kill_9_then_restart_finishes_workflow(tmp_path: Path, retry: bool) -> None:
+@pytest.mark.parametrize(("retry", "ends_while_down"), [(True, True), (False, False)])
+def test_controller_kill_9_then_restart_adopts_the_running_step(
+    tmp_path: Path, retry: bool, ends_while_down: bool
+) -> None:
     home = tmp_path
     store = Store(home / "store.db")
     name = store.create(_workflow(retry))["metadata"]["name"]
+    volume = home / "run" / "argo" / name / "volumes" / "v"
     first = _controller(home)
     second = None
     try:
         _wait(store, name, _b_running)
+        _wait_until((volume / "b-runs").exists)  # the step's process runs (not only its node)
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
+        if ends_while_down:  # the step finishes while no controller runs: its shim keeps the exit code
+            (volume / "release").touch()
+            _wait_until(lambda: list((home / "run" / "argo" / name).glob("*/exit")) != [])
         second = _controller(home)
+        if not ends_while_down:
+            time.sleep(1.0)  # the new controller has adopted the running step
+            (volume / "release").touch()
         done = _wait(store, name, _done)
     finally:
         for proc in (first, second):
@@ -105,31 +115,46 @@ def test_controller_kill_9_then_restart_finishes_workflow(tmp_path: Path, retry:
                 proc.kill()
                 proc.wait()
         store.close()
-    runs = home / "run" / "argo" / name / "volumes" / "v" / "a-runs"
-    assert runs.read_text() == "run\n"  # the Succeeded node was not run again
-    nodes = {n["displayName"]: n for n in done["status"]["nodes"].values()}
-    assert all(n["phase"] != "Running" for n in nodes.values())
-    if retry:
-        assert done["status"]["phase"] == "Succeeded"
-        assert nodes["b(0)"]["phase"] == "Error"
-        assert nodes["b(0)"]["message"].startswith("pod deleted")
-        assert nodes["b(1)"]["phase"] == "Succeeded"
-    else:
-        assert done["status"]["phase"] == "Failed"
-        assert nodes["b"]["phase"] == "Error"
-        assert "controller stopped" in nodes["b"]["message"]
+    assert (volume / "a-runs").read_text() == "run\n"  # the Succeeded node was not run again
+    assert (volume / "b-runs").read_text() == "run\n"  # nor the running one: it was adopted, not retried
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    pods = [n for n in done["status"]["nodes"].values() if n["type"] == "Pod" and n["displayName"].startswith("b")]
+    assert len(pods) == 1 and pods[0]["phase"] == "Succeeded", pods
+    assert pods[0]["outputs"]["result"] == "done"
 
 
-def test_launcher_killed_fails_running_step_and_is_restarted(tmp_path: Path) -> None:
+def _wait_until(check: Any, timeout: float = 60) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_a_step_outlives_its_launcher_and_a_new_launcher_starts_the_next(tmp_path: Path) -> None:
     from sluicegate.engine.testing import LocalEngine
 
+    release = tmp_path / "volumes" / "argo" / "gate" / "release"
     slow = {
         "name": "slow",
-        "retryStrategy": {"limit": 1, "retryPolicy": "OnError"},
-        "container": {"image": "busybox", "command": ["sh", "-c", "[ {{retries}} -gt 0 ] || sleep 60"]},
+        "container": {
+            "image": "busybox",
+            "command": [
+                "sh",
+                "-c",
+                "touch /mnt/g/started; while [ ! -f /mnt/g/release ]; do sleep 0.1; done; echo finished",
+            ],
+            "volumeMounts": [{"name": "g", "mountPath": "/mnt/g"}],
+        },
+    }
+    spec = {
+        "entrypoint": "slow",
+        "templates": [slow],
+        "volumes": [{"name": "g", "persistentVolumeClaim": {"claimName": "gate"}}],
     }
     with LocalEngine(tmp_path) as engine:
-        doc = engine.submit({"metadata": {"name": "zygote-crash"}, "spec": {"entrypoint": "slow", "templates": [slow]}})
+        doc = engine.submit({"metadata": {"name": "zygote-crash"}, "spec": spec})
         _wait(
             engine.store,
             "zygote-crash",
@@ -137,12 +162,16 @@ def test_launcher_killed_fails_running_step_and_is_restarted(tmp_path: Path) -> 
                 n["type"] == "Pod" and n["phase"] == "Running" for n in d["status"].get("nodes", {}).values()
             ),
         )
+        _wait_until((release.parent / "started").exists)
         executor = engine.controller._executor
         assert executor is not None and executor._proc is not None
-        executor._proc.kill()  # the zygote dies; the step it started cannot report any more
+        executor._proc.kill()  # the zygote dies; the step it started runs on under its shim
+        executor._proc.wait()
+        release.parent.mkdir(parents=True, exist_ok=True)
+        release.touch()
         done = engine.wait(doc, timeout=60)
+        after = engine.wait(engine.submit({"metadata": {"name": "after-crash"}, "spec": spec}), timeout=60)
     nodes = {n["displayName"]: n for n in done["status"]["nodes"].values()}
-    assert nodes["zygote-crash(0)"]["phase"] == "Error"
-    assert nodes["zygote-crash(0)"]["message"] == "the step launcher stopped while the step was running"
-    assert nodes["zygote-crash(1)"]["phase"] == "Succeeded"  # launched through a new zygote
-    assert done["status"]["phase"] == "Succeeded"
+    assert done["status"]["phase"] == "Succeeded", nodes["zygote-crash"]
+    assert nodes["zygote-crash"]["outputs"]["result"] == "finished"
+    assert after["status"]["phase"] == "Succeeded"  # launched through a new zygote

@@ -3,8 +3,7 @@
 # No `from __future__ import annotations` here: Hera reads the script functions' annotations at runtime.
 
 import json
-import tempfile
-from collections.abc import Iterator
+import os
 from pathlib import Path
 
 import argo_workflows
@@ -23,6 +22,7 @@ from hera.workflows import (
     WorkflowTemplate,
     script,
 )
+from hera.workflows import models as m
 from hera.workflows.models import (
     SubmitOpts,
     ValueFrom,
@@ -150,22 +150,25 @@ def test_hera_suspend_template_then_resume(detached_stack: Running) -> None:
     assert _finished(svc, name).status.phase == "Succeeded"
 
 
-@pytest.fixture
-def outside_tmp() -> Iterator[Path]:
-    """A folder outside /tmp: every step gets a private /tmp, so state between runs must live elsewhere."""
-    with tempfile.TemporaryDirectory(dir="/var/tmp") as d:
-        yield Path(d)
+def _marks(claim: str) -> tuple[list[m.Volume], list[m.VolumeMount]]:
+    """A PVC at /marks: steps are sandboxed, so state between runs lives in a volume (as on a cluster)."""
+    volume = m.Volume(name="marks", persistent_volume_claim=m.PersistentVolumeClaimVolumeSource(claim_name=claim))
+    return [volume], [m.VolumeMount(name="marks", mount_path="/marks")]
 
 
-def test_hera_retry_failed_and_resubmit(detached_stack: Running, outside_tmp: Path) -> None:
+def test_hera_retry_failed_and_resubmit(detached_stack: Running) -> None:
     svc = _svc(detached_stack)
-    flag = outside_tmp / "flag"
-    with Workflow(generate_name="flaky-", namespace=NS, entrypoint="main", workflows_service=svc) as w:
+    volumes, mounts = _marks("flaky")
+    with Workflow(generate_name="flaky-", namespace=NS, entrypoint="main", workflows_service=svc, volumes=volumes) as w:
         Container(
-            name="main", image="alpine:3.20", command=["sh", "-c", f"test -f {flag} || {{ touch {flag}; exit 3; }}"]
+            name="main",
+            image="alpine:3.20",
+            command=["sh", "-c", "test -f /marks/flag || { touch /marks/flag; exit 3; }"],
+            volume_mounts=mounts,
         )
     name = w.create().metadata.name
     assert _finished(svc, name).status.phase == "Failed"
+    assert (detached_stack.home / "volumes" / NS / "flaky" / "flag").exists()
     svc.retry_workflow(name, WorkflowRetryRequest())
     assert _finished(svc, name).status.phase == "Succeeded"
     again = svc.resubmit_workflow(name, WorkflowResubmitRequest())
@@ -195,14 +198,26 @@ def test_official_client_reads_a_finished_workflow_with_nodes(detached_stack: Ru
     assert name in [i.metadata.name for i in listed.items]
 
 
-def test_hera_delete_of_a_running_workflow_stops_its_steps(detached_stack: Running, outside_tmp: Path) -> None:
+def _running(argv: str) -> list[int]:
+    """Host pids whose command line is `argv` (a sandboxed step's own $$ is 1 in its PID namespace)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes().replace(b"\0", b" ").strip() == argv.encode():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_hera_delete_of_a_running_workflow_stops_its_steps(detached_stack: Running) -> None:
     svc = _svc(detached_stack)
-    pid_file = outside_tmp / "pid"
+    argv = f"sleep 120.{os.getpid()}"
     with Workflow(generate_name="doomed-", namespace=NS, entrypoint="main", workflows_service=svc) as w:
-        Container(name="main", image="alpine:3.20", command=["sh", "-c", f"echo $$ > {pid_file}; exec sleep 120"])
+        Container(name="main", image="alpine:3.20", command=["sh", "-c", f"exec {argv}"])
     name = w.create().metadata.name
-    pid = int(poll(lambda: pid_file.exists() and pid_file.read_text().strip()))
+    pids = poll(lambda: _running(argv))
     svc.delete_workflow(name)
-    poll(lambda: start_time(pid) is None)  # gone (or a zombie): the step was killed
+    poll(lambda: all(start_time(pid) is None for pid in pids))  # gone (or zombies): the step was killed
     with pytest.raises(NotFound):
         svc.get_workflow(name)
