@@ -115,8 +115,8 @@ def execute_dag(
             after = op.nodes.get(f"{name}.{task_name}")
             after_phase = None if after is None else after.get("phase")
             changed = changed or before_phase != after_phase
-            if after is not None and after_phase in FULFILLED:
-                scope.update(_task_scope(op, after, task_name))
+            if after is not None and (after_phase in FULFILLED or after.get("daemoned")):
+                scope.update(_task_scope(op, after, task_name))  # a running daemon has its ip already
         if not changed:
             break
     phase = _assess(op, name, tasks, logic, targets)

@@ -32,6 +32,11 @@ __all__ = ["Operation"]
 
 Node = dict[str, Any]
 _LEAF = ("container", "script", "resource", "http", "containerSet")
+#: Argo template kinds the local engine does not run, with what to use instead (see docs/compatibility.md).
+_NOT_LOCAL = {
+    "data": "transform the artifact in a script template",
+    "plugin": "executor plugins need a cluster; use a script or http template",
+}
 _SKIP = ("from", "metrics")
 
 
@@ -351,8 +356,8 @@ class Operation:
                 )
             param["value"] = value
             scope[f"inputs.parameters.{param['name']}"] = value
-        if inputs.get("parameters"):
-            scope["inputs.parameters"] = json.dumps(inputs["parameters"], separators=(",", ":"))
+        # as Argo (a JSON list, `null` in a template without inputs: Hera's runner templates pass it as is)
+        scope["inputs.parameters"] = json.dumps(inputs.get("parameters") or None, separators=(",", ":"))
         given_arts = {a["name"]: a for a in args.get("artifacts") or []}
         for art in inputs.get("artifacts") or []:
             arg = given_arts.get(art["name"])
@@ -386,6 +391,10 @@ class Operation:
             return self._execute_suspend(name, display, tmpl, boundary)
         if any(k in tmpl for k in _LEAF):
             return self._execute_leaf(name, display, tmpl, boundary, holder)
+        for kind, instead in _NOT_LOCAL.items():
+            if kind in tmpl:
+                message = f"Template '{tmpl.get('name')}': {kind} templates are not supported locally ({instead})"
+                return self._error_node(name, display, boundary, holder, message)
         return self._error_node(name, display, boundary, holder, f"Template '{tmpl.get('name')}' missing specification")
 
     def new_node(self, name: str, display: str, type_: str, tmpl: dict[str, Any], boundary: str, phase: str) -> Node:
