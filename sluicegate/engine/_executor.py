@@ -394,6 +394,9 @@ class Executor:
         for art in (tmpl.get("inputs") or {}).get("artifacts") or [] if first else []:
             if art.get("path"):
                 _artifacts.load(self.repo, art, mapper.host(str(art["path"])))
+                outside_tmp = not str(art["path"]).startswith("/tmp/")
+                if self.sandbox and outside_tmp and mapper.host(str(art["path"])).exists():
+                    give_to(mapper.host(str(art["path"])), STEP_UID)  # the step may change its inputs, as root could
         argv = [mapper.rewrite(str(a)) for a in [*(spec.get("command") or []), *(spec.get("args") or [])]]
         if "script" in tmpl:
             script = run.tmp / ".argo" / "script"

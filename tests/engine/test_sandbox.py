@@ -136,3 +136,11 @@ def test_an_http_input_reads_files_only_inside_the_artifact_roots(engine: LocalE
         assert "outside the artifact roots" in node["message"] or "not supported" in node["message"]
     done = reader(f"file://{engine.home}/artifacts/shared/data.txt")
     assert nodes_by_display(done)[done["metadata"]["name"]]["outputs"]["result"] == "shared data"
+
+
+def test_a_step_may_change_its_input_artifacts_outside_tmp(outside_tmp: LocalEngine) -> None:
+    tmpl = sh("edit", "echo more >> /inputs/notes.txt && cat /inputs/notes.txt")
+    tmpl["inputs"] = {"artifacts": [{"name": "notes", "path": "/inputs/notes.txt", "raw": {"data": "first\n"}}]}
+    done = _run(outside_tmp, tmpl)
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    assert nodes_by_display(done)[done["metadata"]["name"]]["outputs"]["result"] == "first\nmore"
