@@ -223,10 +223,10 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _without_sandbox(repeats: int) -> dict[str, Any]:
-    """Ours with steps unsandboxed (SLUICE_SANDBOX=0): what the sandbox costs per step, in the same run."""
+def _sandboxed(repeats: int) -> dict[str, Any]:
+    """Ours with steps sandboxed (SLUICE_SANDBOX=1): what the sandbox costs per step, in the same run."""
     before = os.environ.get("SLUICE_SANDBOX")
-    os.environ["SLUICE_SANDBOX"] = "0"
+    os.environ["SLUICE_SANDBOX"] = "1"
     try:
         return run_ours(repeats)
     finally:
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     rows = {
         "sluicegate": run_ours(args.repeats),
-        "sluicegate, no sandbox": _without_sandbox(args.repeats),
+        "sluicegate, sandboxed": _sandboxed(args.repeats),
         "kfp-local": run_peer("kfp-local", args.repeats),
         "metaflow": run_peer("metaflow", args.repeats),
     }
@@ -262,23 +262,23 @@ def main(argv: list[str] | None = None) -> None:
             f"| {name} | {row['chain'] * 1000:.1f} | {row['fanout'] * 1000:.1f} | "
             f"{statistics.median(firsts) * 1000:.1f} | {_pct(firsts, 0.99) * 1000:.1f} |"
         )
-    ours, bare = rows["sluicegate"], rows["sluicegate, no sandbox"]
-    assert ours is not None and bare is not None
+    bare, ours_sandboxed = rows["sluicegate"], rows["sluicegate, sandboxed"]
+    assert bare is not None and ours_sandboxed is not None
     print()
     print(
         f"- the step sandbox (own root file system, PID namespace, unprivileged user) costs "
-        f"{(ours['chain'] - bare['chain']) * 1000:+.1f} ms per step on the chain "
-        f"({ours['chain'] / bare['chain']:.2f}x the unsandboxed engine), "
-        f"{(ours['fanout'] - bare['fanout']) * 1000:+.1f} ms on the fan-out"
+        f"{(ours_sandboxed['chain'] - bare['chain']) * 1000:+.1f} ms per step on the chain "
+        f"({ours_sandboxed['chain'] / bare['chain']:.2f}x the unsandboxed engine), "
+        f"{(ours_sandboxed['fanout'] - bare['fanout']) * 1000:+.1f} ms on the fan-out"
     )
     for name in ("kfp-local", "metaflow"):
         peer = rows[name]
         if peer is None:
             continue
         print(
-            f"- vs {name}: chain {peer['chain'] / ours['chain']:.1f}x lower per-step overhead, "
-            f"fan-out {peer['fanout'] / ours['fanout']:.1f}x, "
-            f"first step p50 {statistics.median(peer['first']) / statistics.median(ours['first']):.1f}x"
+            f"- vs {name}: chain {peer['chain'] / bare['chain']:.1f}x lower per-step overhead, "
+            f"fan-out {peer['fanout'] / bare['fanout']:.1f}x, "
+            f"first step p50 {statistics.median(peer['first']) / statistics.median(bare['first']):.1f}x"
         )
 
 

@@ -2,11 +2,12 @@
 
 Called by `_controller.WorkflowController`: `launch(job)` returns at once; when the step ends a `Result`
 (phase, message, outputs) is queued and the controller is woken to fold it into the workflow status.
-Every step runs in a sandbox (`_sandbox`: a root file system of its own over the host's, SLUICE_HOME hidden,
-its own PID namespace, an unprivileged user) with `SLUICE_HOME/run/<ns>/<wf>/<nodeId>/tmp` as its private
-`/tmp`. Where the kernel does not allow that, the step falls back to a private `/tmp` only (a bind mount in a
-new mount namespace) or to `/tmp` rewritten to that folder in its command, script and env, and its node's
-message says so. Its combined stdout/stderr goes to `SLUICE_HOME/logs/<ns>/<wf>/<nodeId>.log`.
+With SLUICE_SANDBOX=1 every step runs in a sandbox (`_sandbox`: a root file system of its own over the
+host's, SLUICE_HOME hidden, its own PID namespace, an unprivileged user) with
+`SLUICE_HOME/run/<ns>/<wf>/<nodeId>/tmp` as its private `/tmp`; where the kernel does not allow that, the
+node's message says so. Otherwise a step gets a private `/tmp` only (a bind mount in a new mount namespace)
+or, where that is not permitted either, `/tmp` rewritten to that folder in its command, script and env.
+Its combined stdout/stderr goes to `SLUICE_HOME/logs/<ns>/<wf>/<nodeId>.log`.
 """
 
 from __future__ import annotations
@@ -153,9 +154,11 @@ class Executor:
         self.sandbox, self.warning = self._sandbox_mode(home)
 
     def _sandbox_mode(self, home: Path) -> tuple[bool, str]:
-        """Whether steps get a sandbox, and else the warning every node's message carries."""
-        if os.environ.get("SLUICE_SANDBOX", "1") == "0" or os.environ.get("SLUICE_PRIVATE_TMP", "1") == "0":
-            why = "turned off by SLUICE_SANDBOX=0" if os.environ.get("SLUICE_SANDBOX") == "0" else "turned off"
+        """Whether steps get a sandbox (opt-in: SLUICE_SANDBOX=1), and else the warning nodes carry."""
+        if os.environ.get("SLUICE_SANDBOX", "0") != "1":
+            return False, ""  # not asked for (see docs/compatibility.md: model serving is slower inside one)
+        if os.environ.get("SLUICE_PRIVATE_TMP", "1") == "0":
+            why = "turned off by SLUICE_PRIVATE_TMP=0"
         else:
             why = sandbox_problem(home / "run" / ".probe")
             if not why:

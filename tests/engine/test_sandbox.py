@@ -19,6 +19,8 @@ from tests.engine.conftest import nodes_by_display, sh, workflow
 def outside_tmp() -> Iterator[LocalEngine]:
     """An engine whose SLUICE_HOME is not under /tmp (a step's private /tmp would hide it anyway)."""
     base = Path(tempfile.mkdtemp(prefix="sluice-sandbox-", dir="/var/tmp" if os.path.isdir("/var/tmp") else None))
+    before = os.environ.get("SLUICE_SANDBOX")
+    os.environ["SLUICE_SANDBOX"] = "1"
     try:
         (base / "token").write_text("the-api-token\n")
         (base / "secrets.json").write_text('{"k": "the-secret"}\n')
@@ -29,6 +31,10 @@ def outside_tmp() -> Iterator[LocalEngine]:
                 pytest.skip(f"no sandbox on this machine: {executor.warning}")
             yield eng
     finally:
+        if before is None:
+            os.environ.pop("SLUICE_SANDBOX", None)
+        else:
+            os.environ["SLUICE_SANDBOX"] = before
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -109,13 +115,16 @@ def test_volumes_and_declared_outputs_are_where_the_template_says(outside_tmp: L
     assert nodes_by_display(done)["r"]["outputs"]["result"] == "hello"
 
 
-def test_without_a_sandbox_the_node_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SLUICE_SANDBOX", "0")
+def test_a_sandbox_asked_for_but_not_possible_is_said_in_the_node(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLUICE_SANDBOX", "1")
+    monkeypatch.setenv("SLUICE_PRIVATE_TMP", "0")
     with LocalEngine(tmp_path) as eng:
         done = eng.wait(eng.submit(workflow("hi", sh("hi", "echo hi"))))
     assert done["status"]["phase"] == "Succeeded"
     node = nodes_by_display(done)[done["metadata"]["name"]]
-    assert "not sandboxed" in node["message"] and "SLUICE_SANDBOX=0" in node["message"]
+    assert "not sandboxed" in node["message"] and "SLUICE_PRIVATE_TMP=0" in node["message"]
 
 
 def test_an_http_input_reads_files_only_inside_the_artifact_roots(engine: LocalEngine) -> None:
