@@ -387,7 +387,7 @@ class Executor:
         run.paths = mapper
         binds = self._mounts(job, spec, mapper)
         envs = self.home / ENVS_DIR
-        if self.private_tmp and str(envs).startswith("/tmp/"):
+        if self.private_tmp and not self.sandbox and str(envs).startswith("/tmp/"):
             # SLUICE_HOME under /tmp (tests, CI): the environments stay visible, and build-env's writes land
             # in the real folder, behind the step's private /tmp
             envs.mkdir(parents=True, exist_ok=True)
