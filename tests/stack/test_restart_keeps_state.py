@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -12,7 +11,20 @@ from sluicegate.services import ManagedProcess
 from sluicegate.stack import Stack, stack_parts
 from sluicegate.stack._state import PidFile
 
-ROOT = Path(__file__).resolve().parents[2]
+ROLLOUT = """
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: breast-cancer, namespace: sluicegate}
+spec:
+  selector: {matchLabels: {app: breast-cancer}}
+  strategy: {canary: {steps: [{setWeight: 50}]}}
+  template:
+    metadata:
+      annotations: {sluicegate.io/model-uri: "models:/breast-cancer@champion"}
+      labels: {app: breast-cancer}
+    spec:
+      containers: [{name: model, image: ghcr.io/sluicegate/components:0.1.0, command: [python, -m, components.serve]}]
+"""
 
 
 def _minimal(home: Path, mlflow: str, manifests: Path | None = None) -> Stack:
@@ -42,7 +54,7 @@ def test_reapplying_manifests_at_start_keeps_the_model_a_live_rollout_serves(
 ) -> None:
     manifests = tmp_path / "manifests"
     manifests.mkdir()
-    shutil.copy(ROOT / "manifests" / "rollout-breast-cancer.yaml", manifests)
+    (manifests / "rollout.yaml").write_text(ROLLOUT)
     home = tmp_path / "home"
     key = "sluicegate.io/model-uri"
     with _minimal(home, mlflow_server, manifests) as stack:
