@@ -34,7 +34,7 @@ def listeners(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Li
     from components.httpguard._uvicorn import _HeaderDeadline
     from components.relay._relay import Relay, RelayConfig
     from components.serve._app import MAX_BODY, ServeApp
-    from components.serve._model import load
+    from components.serve._load import load
     from sluicegate.api import ApiServer
     from sluicegate.config import Settings
     from sluicegate.eventing._receive import Receiver

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,7 @@ class Server:
         if home is not None:
             env["SLUICE_HOME"] = str(home)
         self._log = log
+        self._workers = workers
         self._ready = "/ping" if mlflow else "/ready"
         with log.open("ab") as out:
             self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
@@ -94,6 +96,12 @@ class Server:
     def __enter__(self) -> Server:
         try:
             wait_http(self.url + self._ready, 600, self.proc, self._log)
+            if self._workers > 1:  # each worker loads the model itself: wait until every one answers ready
+                streak, deadline = 0, time.monotonic() + 300
+                while streak < 8 * self._workers and time.monotonic() < deadline:
+                    ok = httpx.get(self.url + self._ready, timeout=5).status_code < 300
+                    streak = streak + 1 if ok else 0
+                    time.sleep(0 if ok else 0.2)
         except Exception:
             self.stop()
             raise
