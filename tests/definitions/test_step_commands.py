@@ -81,6 +81,9 @@ def test_step_commands_run_the_components_end_to_end(
         "service-url": http_sink[0],
         "target-rps": "20",
         "duration-seconds": "1",
+        # this checks that the step's command runs; the latency gate itself is tested in tests/components,
+        # and a busy host's p99 is no property of the code
+        "p99-latency-ms": "5000",
         "mlflow-tracking-uri": mlflow_server,
     }
     proc, out4 = _run("stress-test", tmp_path, values)
