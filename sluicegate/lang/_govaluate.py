@@ -1,6 +1,7 @@
 """A govaluate-compatible expression evaluator for Sensor `exprs` filters.
 
-Called by `_filters`. Covers what Sensor authors write: literals (numbers, 'single' or "double" quoted
+Called by the Sensor filters (`sluicegate.eventing`). Covers what Sensor authors write: literals (numbers,
+'single' or "double" quoted
 strings, true/false), parameters (plain names or `[names-with-dashes]`), `! -` prefixes, `* / %`, `+ -`
 (`+` concatenates when either side is a string), comparisons `== != > >= < <=`, regex `=~ !~`, `&& ||`,
 ternary `? :`, parentheses. Numbers are floats, as govaluate sees JSON numbers.
@@ -12,13 +13,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sluicegate.eventing._paths import as_string
+from sluicegate.errors import ExprError
+from sluicegate.lang._lexer import tokenize
+from sluicegate.lang._text import as_string
 
-__all__ = ["ExprError", "evaluate"]
-
-
-class ExprError(ValueError):
-    """The expression does not parse, names an unknown parameter, or mixes incompatible types."""
+__all__ = ["evaluate_govaluate"]
 
 
 _TOKEN = re.compile(
@@ -37,20 +36,6 @@ _BINARY: dict[str, int] = {
     "==": 3, "!=": 3, ">": 3, ">=": 3, "<": 3, "<=": 3, "=~": 3, "!~": 3,
     "+": 4, "-": 4, "*": 5, "/": 5, "%": 5,
 }  # fmt: skip
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    pos = 0
-    text = text.rstrip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            raise ExprError(f"unexpected character {text[pos:].strip()[:1]!r} at {pos} in {text!r}")
-        kind = m.lastgroup or ""
-        out.append((kind, m.group(kind)))
-        pos = m.end()
-    return out
 
 
 def _num(v: Any, op: str) -> float:
@@ -99,7 +84,7 @@ def _arith(op: str, a: Any, b: Any) -> Any:
 
 class _Parser:
     def __init__(self, text: str, params: dict[str, Any]) -> None:
-        self.toks = _tokens(text)
+        self.toks = tokenize(text, _TOKEN, end=False)
         self.i = 0
         self.params = params
         self.text = text
@@ -173,7 +158,7 @@ class _Parser:
         raise ExprError(f"unexpected {text!r} in {self.text!r}")
 
 
-def evaluate(expr: str, params: dict[str, Any]) -> Any:
+def evaluate_govaluate(expr: str, params: dict[str, Any]) -> Any:
     """Evaluate a govaluate expression with the given parameters."""
     p = _Parser(expr, params)
     value = p.ternary()

@@ -1,6 +1,7 @@
 """The subset of expr-lang that Argo Rollouts metric conditions use, as one small Pratt parser.
 
-Called by the analysis runner (`_analysis`) for `successCondition` / `failureCondition`. Supports literals
+Called by the rollout controller's analysis (`sluicegate.rollouts`) for `successCondition` and
+`failureCondition`. Supports literals
 (numbers, strings, true/false/nil), `result` and `args` (member `.x`, index `[0]` / `['x']`), unary `!`/`not`/`-`,
 `* / % + -`, comparisons, `in`, `&& || and or`, parentheses and the helper functions Argo registers: `len`,
 `isNaN`, `isInf`, `isNil`, `asFloat`, `asInt`, `default` (and `float`, `int`, `string`, `abs`, `min`, `max`).
@@ -15,13 +16,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sluicegate.errors import SluiceError
+from sluicegate.errors import ExprError
+from sluicegate.lang._lexer import tokenize
 
-__all__ = ["ExprError", "evaluate"]
-
-
-class ExprError(SluiceError):
-    """An expression cannot be parsed or evaluated."""
+__all__ = ["evaluate_condition"]
 
 
 _TOKEN = re.compile(
@@ -37,21 +35,6 @@ _BINARY = {
     "+": 4, "-": 4,
     "*": 5, "/": 5, "%": 5,
 }  # fmt: skip
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    pos = 0
-    text = text.rstrip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            raise ExprError(f"unexpected character {text[pos]!r} at {pos}", where=text, fix="check the syntax")
-        kind = m.lastgroup or ""
-        out.append((kind, m.group(kind)))
-        pos = m.end()
-    out.append(("end", ""))
-    return out
 
 
 def _as_float(x: Any) -> float:
@@ -92,7 +75,7 @@ _FUNCS: dict[str, Callable[..., Any]] = {
 class _Parser:
     def __init__(self, text: str, env: dict[str, Any]) -> None:
         self.text = text
-        self.toks = _tokens(text)
+        self.toks = tokenize(text, _TOKEN)
         self.i = 0
         self.env = env
 
@@ -261,7 +244,7 @@ def _apply(op: str, a: Any, b: Any, text: str) -> Any:
         raise ExprError(f"{a!r} {op} {b!r}: {e}", where=text, fix="compare numbers with numbers") from e
 
 
-def evaluate(text: str, result: Any, args: dict[str, Any] | None = None) -> Any:
+def evaluate_condition(text: str, result: Any, args: dict[str, Any] | None = None) -> Any:
     """Evaluate an Argo Rollouts condition over `result` (and `args`); raises ExprError."""
     parser = _Parser(text, {"result": result, "args": args or {}})
     value = parser.expression()

@@ -1,10 +1,12 @@
 """A subset of Go `text/template` (with a few sprig functions) for `dataTemplate` and filter `template`.
 
-Called by `_params` and `_filters`. Supported: text and `{{ }}` actions with `{{-`/`-}}` trimming; field
+Called by the Sensor trigger parameters and filters (`sluicegate.eventing`). Supported: text and `{{ }}`
+actions with `{{-`/`-}}` trimming; field
 chains (`.Input.body.ref`, `$v.name`), string/number/bool literals, function calls and pipes, parentheses;
-`if`/`else if`/`else`/`end`, `range` over lists and maps (`range $k, $v := ...`), `with`. Functions: eq ne lt le
-gt ge and or not len index print printf toJson toString default upper lower trunc quote trim replace
-contains hasPrefix hasSuffix join. A missing map key prints `<no value>`, as Go does for maps.
+`if`/`else if`/`else`/`end`, `range` over lists and maps (`range $k, $v := ...`), `with`. Functions: Go's
+builtins (eq ne lt le gt ge and or not len index print printf println) and sprig's set (`_sprig`), as
+Argo Events loads `sprig.FuncMap()`. A missing map key prints `<no value>`, as Go does for maps, and reaches
+a function as nil.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sluicegate.eventing._paths import MISSING, as_string
+from sluicegate.errors import ExprError
+from sluicegate.lang._lexer import tokenize
+from sluicegate.lang._paths import MISSING
+from sluicegate.lang._sprig import SPRIG
+from sluicegate.lang._text import as_string
 
 __all__ = ["TemplateError", "render"]
 
@@ -78,7 +84,9 @@ def _index(v: Any, *keys: Any) -> Any:
     return v
 
 
+#: Go's builtins over sprig's functions (Go's win: `and`, `or`, `len`, `index`, `print` are the language's).
 FUNCS: dict[str, Callable[..., Any]] = {
+    **SPRIG,
     "eq": lambda a, *b: any(a == x for x in b),
     "ne": lambda a, b: a != b,
     "lt": lambda a, b: a < b,
@@ -91,21 +99,12 @@ FUNCS: dict[str, Callable[..., Any]] = {
     "len": lambda a: len(a) if isinstance(a, (str, list, dict)) else 0,
     "index": _index,
     "print": lambda *a: "".join(_go_str(x) for x in a),
+    "println": lambda *a: " ".join(_go_str(x) for x in a) + "\n",
     "printf": _printf,
-    "toJson": lambda a: json.dumps(None if a is MISSING else a, separators=(",", ":")),
     "toString": _go_str,
     "default": lambda d, v=MISSING: v if _truthy(v) else d,
-    "upper": lambda s: _go_str(s).upper(),
-    "lower": lambda s: _go_str(s).lower(),
-    "trunc": lambda n, s: _go_str(s)[: int(n)] if int(n) >= 0 else _go_str(s)[int(n) :],
-    "quote": lambda *a: " ".join(json.dumps(_go_str(x)) for x in a),
-    "trim": lambda s: _go_str(s).strip(),
-    "replace": lambda old, new, s: _go_str(s).replace(old, new),
-    "contains": lambda sub, s: sub in _go_str(s),
-    "hasPrefix": lambda p, s: _go_str(s).startswith(p),
-    "hasSuffix": lambda p, s: _go_str(s).endswith(p),
-    "join": lambda sep, xs: sep.join(_go_str(x) for x in (xs or [])),
 }
+_GO_BUILTINS = frozenset(FUNCS) - frozenset(SPRIG) | {"len", "and", "or", "not", "eq", "ne", "toString", "default"}
 
 
 @dataclass
@@ -119,17 +118,11 @@ class _Node:
 
 
 def _lex(action: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    pos = 0
     action = action.strip()
-    while pos < len(action):
-        m = _ARG.match(action, pos)
-        if m is None or m.end() == pos:
-            raise TemplateError(f"cannot parse {action[pos:]!r} in {{{{ {action} }}}}")
-        kind = m.lastgroup or ""
-        out.append((kind, m.group(kind)))
-        pos = m.end()
-    return out
+    try:
+        return tokenize(action, _ARG, end=False)
+    except ExprError as e:
+        raise TemplateError(f"cannot parse {{{{ {action} }}}}: {e.what}") from e
 
 
 def _parse(src: str) -> list[_Node]:
@@ -234,12 +227,14 @@ class _Exec:
         if toks and toks[0][0] == "ident" and toks[0][1] not in ("true", "false", "nil"):
             name = toks[0][1]
             if name not in FUNCS:
-                raise TemplateError(f'function "{name}" not defined (known: {", ".join(sorted(FUNCS))})')
+                raise TemplateError(f'function "{name}" not defined (Go builtins and sprig functions only)')
             args: list[Any] = []
             i = 1
             while i < len(toks):
                 v, i = self.operand(toks, i, dot)
                 args.append(v)
+            if name not in _GO_BUILTINS:  # sprig's functions get a missing key as nil, as in Go
+                args, piped = [None if a is MISSING else a for a in args], [None if a is MISSING else a for a in piped]
             try:
                 return FUNCS[name](*args, *piped)
             except TemplateError:

@@ -1,9 +1,10 @@
-"""One small evaluator for Argo's expression languages.
+"""The workflow engine's evaluator of Argo's expression languages, as one parser and one tree walker.
 
-One small evaluator for Argo's expression languages: expr-lang (`{{=...}}`, `depends`, retry expressions,
-`valueFrom.expression`) and govaluate (`when`, after `{{...}}` substitution, bare words read as strings).
+expr-lang (`{{=...}}`, `depends`, retry expressions, `valueFrom.expression`) and govaluate (`when`, after
+`{{...}}` substitution, bare words read as strings).
 
-Called by `_template` (tags), `_dag` (`depends`), `_steps`/`_dag` (`when`) and `_retry`. The grammar is the
+Called by the workflow engine (`sluicegate.engine`: template tags, `depends`, `when`, retry and hook
+expressions, http `successCondition`). The grammar is the
 subset Argo users write: literals, member/index access, calls, `?.`, arithmetic, comparison, `&&`/`and`,
 `||`/`or`, `!`/`not`, `in`, `matches`, `contains`, `startsWith`, `endsWith`, `=~`, `??`, `? :`, array and
 map literals. Functions live in `_funcs`.
@@ -15,7 +16,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sluicegate.engine._funcs import BUILTINS, FILTER_EVAL, ExprError, to_str
+from sluicegate.errors import ExprError
+from sluicegate.lang._funcs import BUILTINS
+from sluicegate.lang._lexer import tokenize
+from sluicegate.lang._paths import FILTER_EVAL
+from sluicegate.lang._text import to_str
 
 __all__ = ["ExprError", "evaluate", "evaluate_bool", "evaluate_when", "identifiers"]
 
@@ -63,25 +68,10 @@ _WORD_OPS = {"or", "and", "in", "not", "matches", "contains", "startsWith", "end
 Node = tuple[Any, ...]
 
 
-def _tokenize(text: str) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
-    pos = 0
-    text = text.rstrip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise ExprError(f"unexpected character {text[pos:].lstrip()[:1]!r} at {pos} in {text!r}")
-        pos = m.end()
-        kind = m.lastgroup or ""
-        tokens.append((kind, m.group(kind)))
-    tokens.append(("end", ""))
-    return tokens
-
-
 class _Parser:
     def __init__(self, text: str, bare_strings: bool) -> None:
         self.text = text
-        self.tokens = _tokenize(text)
+        self.tokens = tokenize(text, _TOKEN)
         self.i = 0
         self.bare = bare_strings
 

@@ -1,0 +1,53 @@
+"""The languages Argo documents are written in: expressions, templates, JSON paths and durations.
+
+Imported by the controllers (`sluicegate.engine`, `sluicegate.eventing`, `sluicegate.rollouts`); imports
+nothing of the runtime but `sluicegate.errors` (an import-linter layer). Every error is an `ExprError`.
+
+- expr-lang and govaluate `when` of Argo Workflows (`evaluate`, `evaluate_bool`, `evaluate_when`,
+  `identifiers`), with expr's builtins, Argo's functions and sprig (`_funcs`);
+- Argo Rollouts metric conditions (`evaluate_condition`);
+- govaluate of Argo Events filters (`evaluate_govaluate`);
+- Go `text/template` with sprig functions (`render`);
+- JSON paths: gjson/sjson (`get_path`, `set_path`, `lookup`) and JSONPath (`jsonpath`);
+- durations (`parse_duration`), one tokenizer (`tokenize`) under every parser;
+- the string form of a value (`text_of`), with the two dialects where Argo's languages really print values
+  differently as named options: `EXPR` (`to_str`, expr-lang) and `GJSON` (`as_string`, Argo Events).
+"""
+
+from __future__ import annotations
+
+from sluicegate.errors import ExprError
+from sluicegate.lang._conditions import evaluate_condition
+from sluicegate.lang._duration import parse_duration
+from sluicegate.lang._expr import evaluate, evaluate_bool, evaluate_when, identifiers
+from sluicegate.lang._gotemplate import TemplateError, render
+from sluicegate.lang._govaluate import evaluate_govaluate
+from sluicegate.lang._lexer import tokenize
+from sluicegate.lang._paths import MISSING, get_path, jsonpath, lookup, set_path, split_path
+from sluicegate.lang._text import EXPR, GJSON, TextDialect, as_string, text_of, to_str
+
+__all__ = [
+    "EXPR",
+    "GJSON",
+    "MISSING",
+    "ExprError",
+    "TemplateError",
+    "TextDialect",
+    "as_string",
+    "evaluate",
+    "evaluate_bool",
+    "evaluate_condition",
+    "evaluate_govaluate",
+    "evaluate_when",
+    "get_path",
+    "identifiers",
+    "jsonpath",
+    "lookup",
+    "parse_duration",
+    "render",
+    "set_path",
+    "split_path",
+    "text_of",
+    "to_str",
+    "tokenize",
+]
