@@ -1,15 +1,22 @@
-"""The `Part` protocol every piece of the embedded stack implements, and the context they share."""
+"""The `Part` protocol every piece of the embedded stack implements, and the context they share.
+
+Imported by every part (the API, the workflow controller, the event runtime, the rollout controller,
+Prometheus, the Slack sink, the UI) and by their supervisor `sluicegate.stack`, which lists the parts.
+It sits below all of them and imports only the store, settings and secrets, so no part needs the stack.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
-
-from starlette.routing import BaseRoute
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sluicegate.config import Settings
 from sluicegate.secrets import SecretStore
 from sluicegate.store import Store
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
 
 __all__ = ["Part", "StackContext"]
 
@@ -24,6 +31,8 @@ class StackContext:
         secrets: local Kubernetes-Secret equivalents.
         token: the API's bearer token.
         endpoints: `endpoints.json` content so far (`api`, `mlflow`, ...); parts read URLs of earlier parts here.
+        publish: for a part whose URLs change after start (EventSources applied or deleted later): call it
+            with the changed entries; the supervisor merges them and rewrites `endpoints.json`.
     """
 
     settings: Settings
@@ -31,6 +40,7 @@ class StackContext:
     secrets: SecretStore
     token: str
     endpoints: dict[str, Any] = field(default_factory=dict)
+    publish: Callable[[dict[str, Any]], None] | None = None
 
     @property
     def api_url(self) -> str:
