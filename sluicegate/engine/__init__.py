@@ -7,9 +7,9 @@ private `/tmp`; the workflow status in the store is the only state, so a restart
 
 from sluicegate.engine import actions, submit
 from sluicegate.engine._controller import WorkflowController
-from sluicegate.engine._expr import ExprError, evaluate, evaluate_bool, evaluate_when
 from sluicegate.engine._images import runtime_for
 from sluicegate.engine._nodes import node_id
+from sluicegate.lang import ExprError, evaluate, evaluate_bool, evaluate_when
 
 __all__ = [
     "ExprError",

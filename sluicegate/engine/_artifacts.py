@@ -1,6 +1,6 @@
 """The local artifact repository (`SLUICE_HOME/artifacts`) and input-artifact sources.
 
-Called by `_executor` after a step exits (`save`) and before it starts (`load`). Output artifacts are
+Called by `_podfs` after a step exits (`save`) and by `_launchrequest` before it starts (`load`). Output artifacts are
 stored as tar+gzip by default (`archive: {tar: {}}`), unarchived with `archive: {none: {}}`; node outputs
 record them as `s3: {key: ...}` locations relative to the repository, the way Argo records a key in its
 default repository. Inputs come from that repository (optionally `subPath`), from `raw.data`, from `git`

@@ -19,12 +19,17 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from sluicegate.engine import _memo as memo
+from sluicegate.engine._archiving import Archiver
 from sluicegate.engine._cron import CronScheduler
 from sluicegate.engine._executor import Executor
+from sluicegate.engine._gc import Collector
+from sluicegate.engine._metrics import MetricsRegistry
 from sluicegate.engine._operate import Operation
+from sluicegate.engine._probes import WAITING_FOR_READINESS, Prober, readiness_probe, unsupported
+from sluicegate.engine._sync import LockIndex
 from sluicegate.errors import NotFoundError
-from sluicegate.stack._part import StackContext
-from sluicegate.store import Store
+from sluicegate.part import StackContext
+from sluicegate.store import Store, WorkflowArchive
 
 __all__ = ["WorkflowController"]
 
@@ -48,6 +53,11 @@ class WorkflowController:
         self._timers: dict[Key, float] = {}
         self._threads: list[threading.Thread] = []
         self._reconciles = 0
+        self._locks = LockIndex()
+        self._gc: Collector | None = None
+        self._archiver: Archiver | None = None
+        self._prober = Prober(self._daemon_ready)
+        self.metrics = MetricsRegistry()
 
     # -- Part ---------------------------------------------------------------------------------------
     def start(self, ctx: StackContext) -> dict[str, Any]:
@@ -62,7 +72,12 @@ class WorkflowController:
         self._executor.start()
         self._cron = CronScheduler(ctx.store)
         since = ctx.store.head()
+        self._locks = LockIndex.from_store(ctx.store)
+        self._gc = Collector(ctx.settings.home, ctx.store)
+        self._archiver = Archiver(ctx.store, WorkflowArchive(ctx.store.path))
         for wf in ctx.store.list("Workflow"):
+            self._gc.schedule(wf)
+            self._archive(wf)  # finished while the controller was down
             if (wf.get("status") or {}).get("phase") not in ("Succeeded", "Failed", "Error"):
                 meta = wf["metadata"]
                 self._dirty.add((meta.get("namespace", ""), meta["name"]))
@@ -78,6 +93,7 @@ class WorkflowController:
     def stop(self) -> None:
         """Stop the loop and kill running steps (idempotent)."""
         self._stop.set()
+        self._prober.stop()
         self._event.set()
         for thread in self._threads:
             thread.join(timeout=10)
@@ -85,6 +101,9 @@ class WorkflowController:
         if self._executor is not None:
             self._executor.stop()
             self._executor = None
+        if self._archiver is not None:
+            self._archiver.archive.close()
+            self._archiver = None
 
     def status(self) -> dict[str, Any]:
         """Running steps and reconcile count."""
@@ -92,8 +111,15 @@ class WorkflowController:
         return {"running_steps": running, "reconciles": self._reconciles, "alive": bool(self._threads)}
 
     def routes(self) -> list[BaseRoute]:
-        """No routes: the API part serves workflows."""
-        return []
+        """`GET /api/v1/sluice/metrics`: the workflows' custom metrics for Prometheus (the API serves the rest)."""
+        from starlette.requests import Request
+        from starlette.responses import PlainTextResponse
+        from starlette.routing import Route
+
+        def metrics(request: Request) -> PlainTextResponse:
+            return PlainTextResponse(self.metrics.render(), media_type="text/plain; version=0.0.4")
+
+        return [Route("/api/v1/sluice/metrics", metrics, methods=["GET"])]
 
     # -- loop ---------------------------------------------------------------------------------------
     def _wake_all(self) -> None:
@@ -138,6 +164,19 @@ class WorkflowController:
                     log.exception("reconcile of %s/%s failed; retrying", *key)
                     with self._lock:
                         self._timers[key] = time.time() + 1.0
+            if self._gc is not None:
+                try:
+                    self._gc.run(time.time())
+                except Exception:  # a failed clean-up must not stop the controller
+                    log.exception("garbage collection failed")
+                gc_at = self._gc.next_due()
+                if gc_at is not None:
+                    timeout = min(timeout, max(0.0, gc_at - now))
+            if self._archiver is not None:
+                try:
+                    self._archiver.expire(now)
+                except Exception:  # a failed clean-up must not stop the controller
+                    log.exception("expiring archived workflows failed")
             if now >= next_cron and self._cron is not None:
                 try:
                     self._cron.tick()
@@ -150,6 +189,59 @@ class WorkflowController:
             self._event.wait(max(0.0, min(timeout, next_cron - time.time(), 1.0)))
             self._event.clear()
 
+    def _metrics_errors(self, namespace: str, name: str, errors: list[str]) -> None:
+        """Record metrics that could not be emitted as the workflow's `MetricsError` condition, as Argo does."""
+
+        def add(doc: dict[str, Any]) -> dict[str, Any]:
+            conditions = doc.setdefault("status", {}).setdefault("conditions", [])
+            for message in errors:
+                condition = {"type": "MetricsError", "status": "True", "message": message}
+                if condition not in conditions:
+                    conditions.append(condition)
+            return doc
+
+        if self._store is None:
+            return
+        try:
+            self._store.mutate("Workflow", namespace, name, add)
+        except NotFoundError:
+            return
+
+    def _daemon_ready(self, key: tuple[str, str, str]) -> None:
+        """A daemon step's readiness probe passed: it now counts as started for its siblings."""
+        namespace, name, node_id = key
+        store = self._store
+        if store is None:
+            return
+
+        def ready(doc: dict[str, Any]) -> dict[str, Any]:
+            node = ((doc.get("status") or {}).get("nodes") or {}).get(node_id)
+            if node is not None and node.get("daemoned") is False and node.get("phase") == "Running":
+                node["daemoned"] = True
+                if node.get("message") == WAITING_FOR_READINESS:
+                    node.pop("message")
+            return doc
+
+        try:
+            store.mutate("Workflow", namespace, name, ready)
+        except NotFoundError:
+            return
+
+    def _archive(self, doc: dict[str, Any]) -> None:
+        """Archive a completed workflow (a failure is logged: the live workflow is unaffected)."""
+        if self._archiver is None:
+            return
+        try:
+            self._archiver.consider(doc)
+        except Exception:
+            log.exception("archiving %s failed", (doc.get("metadata") or {}).get("name"))
+
+    def _wake_waiters(self, freed: set[str]) -> None:
+        """Reconcile the workflows queued on locks that were just let go (Argo's lock release notification)."""
+        if freed:
+            with self._lock:
+                self._dirty |= self._locks.waiting_on(freed)
+
     def _reconcile(self, namespace: str, name: str) -> None:
         store, executor = self._store, self._executor
         if store is None or executor is None:
@@ -159,7 +251,7 @@ class WorkflowController:
         holder: list[Operation] = []
 
         def operate(doc: dict[str, Any]) -> dict[str, Any]:
-            op = Operation(doc, store, lambda nid: executor.is_active((namespace, name, nid)), results)
+            op = Operation(doc, store, lambda nid: executor.is_active((namespace, name, nid)), results, self._locks)
             holder.append(op)
             try:
                 op.operate()
@@ -174,16 +266,30 @@ class WorkflowController:
             store.mutate("Workflow", namespace, name, operate)
         except NotFoundError:
             executor.kill_workflow(namespace, name)
+            self._wake_waiters(self._locks.remove(namespace, name))
+            if self._gc is not None:
+                self._gc.forget(namespace, name)
             return
         if not holder:
             return
         op = holder[-1]
+        self._wake_waiters(self._locks.update(op.wf))
+        if self._gc is not None:
+            self._gc.schedule(op.wf)
+        errors = [e for emission in op.emissions for e in self.metrics.emit(emission)]
+        if errors:
+            self._metrics_errors(namespace, name, errors)
         for cache, key, node_id, outputs in op.cache_writes:
             memo.write(store, namespace, cache, key, node_id, outputs)
         for job in op.launches:
             executor.launch(job)
+            probe = readiness_probe(job.template)
+            if probe is not None and unsupported(probe) is None:
+                ports = list((job.template.get("container") or job.template.get("script") or {}).get("ports") or [])
+                self._prober.watch((namespace, name, job.node_id), probe, ports)
         for node_id, message in op.kills:
             executor.kill((namespace, name, node_id), message)
         if op.wake_at is not None:
             with self._lock:
                 self._timers[(namespace, name)] = op.wake_at
+        self._archive(op.wf)

@@ -1,6 +1,6 @@
 """DAG templates: tasks run once their `dependencies`/`depends` are fulfilled (Argo's executeDAG).
 
-Called by `_operate.Operation._dispatch`. Task nodes are `<dag>.<task>`; a fan-out is a `TaskGroup` node
+Called by `_operate.Operation.dispatch`. Task nodes are `<dag>.<task>`; a fan-out is a `TaskGroup` node
 with children `<dag>.<task>(<i>:<item>)`; a task whose `depends` is false becomes an `Omitted` node. A task
 is linked as a child of its dependencies' outbound nodes (or of the DAG node when it has none). The DAG's
 phase follows Argo's rule: every target task's branch must end without an unhandled failure, an omitted task
@@ -12,16 +12,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from sluicegate.engine._children import continues_on, inputs_scope, run_child
 from sluicegate.engine._expand import expand
-from sluicegate.engine._expr import ExprError, evaluate_bool, evaluate_when
 from sluicegate.engine._hooks import run_hooks
 from sluicegate.engine._nodes import FULFILLED, settled
 from sluicegate.engine._scope import aggregate_scope, node_scope, resolve_outputs
-from sluicegate.engine._steps import _inputs_scope, _resolve_artifacts, continues_on
-from sluicegate.engine._template import substitute, substitute_str
+from sluicegate.lang import ExprError, evaluate_bool
 
 if TYPE_CHECKING:
-    from sluicegate.engine._operate import Operation
+    from sluicegate.engine._pass import Pass
     from sluicegate.engine._spec import TemplateContext
 
 __all__ = ["depends_logic", "execute_dag"]
@@ -64,7 +63,7 @@ def depends_logic(task: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> tup
     return " && ".join(parts), deps
 
 
-def _results(op: Operation, node: Node) -> dict[str, bool]:
+def _results(op: Pass, node: Node) -> dict[str, bool]:
     phase = node.get("phase")
     kids = [op.nodes.by_id(c) for c in node.get("children") or []] if node.get("type") == "TaskGroup" else []
     kid_phases = [k.get("phase") for k in kids if k is not None]
@@ -80,7 +79,7 @@ def _results(op: Operation, node: Node) -> dict[str, bool]:
     }
 
 
-def _hooks_done(op: Operation, node: Node) -> bool:
+def _hooks_done(op: Pass, node: Node) -> bool:
     for suffix in (".onExit",):
         hook = op.nodes.get(node["name"] + suffix)
         if hook is not None and hook.get("phase") not in FULFILLED:
@@ -88,22 +87,17 @@ def _hooks_done(op: Operation, node: Node) -> bool:
     return True
 
 
-def execute_dag(
-    op: Operation, name: str, display: str, tmpl: dict[str, Any], tctx: TemplateContext, boundary: str
-) -> Node:
+def execute_dag(op: Pass, name: str, display: str, tmpl: dict[str, Any], tctx: TemplateContext, boundary: str) -> Node:
     """Advance a DAG template node."""
     node = op.nodes.get(name) or op.new_node(name, display, "DAG", tmpl, boundary, "Running")
-    if tmpl.get("parallelism"):
-        op.parallelism[node["id"]] = int(tmpl["parallelism"])
-    if tmpl.get("failFast"):
-        op.fail_fast.add(node["id"])
+    op.limit_children(node, tmpl)
     dag = tmpl.get("dag") or {}
     tasks = {t["name"]: t for t in dag.get("tasks") or []}
     logic = {t: depends_logic(task, tasks) for t, task in tasks.items()}
     depended = {d for _, deps in logic.values() for d in deps}
     targets = str(dag["target"]).split() if dag.get("target") else [t for t in tasks if t not in depended]
     needed = _ancestors(targets, logic)
-    scope = op.scope(_inputs_scope(tmpl))
+    scope = op.scope(inputs_scope(tmpl))
     for _ in range(len(tasks) + 1):
         changed = False
         for task_name in tasks:
@@ -151,7 +145,7 @@ def _ancestors(targets: list[str], logic: dict[str, tuple[str, list[str]]]) -> s
     return seen
 
 
-def _task_scope(op: Operation, task_node: Node, task_name: str) -> dict[str, Any]:
+def _task_scope(op: Pass, task_node: Node, task_name: str) -> dict[str, Any]:
     prefix = f"tasks.{task_name}"
     scope = node_scope(prefix, task_node)
     if task_node.get("type") == "TaskGroup":
@@ -161,7 +155,7 @@ def _task_scope(op: Operation, task_node: Node, task_name: str) -> dict[str, Any
 
 
 def _execute_task(
-    op: Operation,
+    op: Pass,
     dag_name: str,
     dag_node: Node,
     task: dict[str, Any],
@@ -219,12 +213,12 @@ def _execute_task(
     if any(k in task for k in ("withItems", "withParam", "withSequence")):
         _execute_group(op, dag_name, dag_node, task, deps, scope, tctx)
         return
-    child = _run_one(op, node_name, task, {**scope}, {}, tctx, boundary, task_name)
+    child = run_child(op, node_name, task, scope, tctx, boundary, "tasks")
     if child is not None:
-        _link(op, dag_node, deps, dag_name, child)
+        _link(op, dag_node, deps, dag_name, child.node)
 
 
-def _link(op: Operation, dag_node: Node, deps: list[str], dag_name: str, child: Node) -> None:
+def _link(op: Pass, dag_node: Node, deps: list[str], dag_name: str, child: Node) -> None:
     if not deps:
         op.nodes.add_child(dag_node, child)
         return
@@ -238,51 +232,8 @@ def _link(op: Operation, dag_node: Node, deps: list[str], dag_name: str, child: 
                 op.nodes.add_child(target, child)
 
 
-def _run_one(
-    op: Operation,
-    node_name: str,
-    task: dict[str, Any],
-    scope: dict[str, Any],
-    local: dict[str, Any],
-    tctx: TemplateContext,
-    boundary: str,
-    display: str,
-) -> Node | None:
-    local = {**local, "tasks.name": display}
-    step_scope = {**scope, **local}
-    existing = op.nodes.get(node_name)
-    if existing is None and task.get("when"):
-        try:
-            when = substitute_str(str(task["when"]), step_scope, strict=True)
-            run = evaluate_when(when)
-        except ExprError as e:
-            return op.nodes.create(node_name, "Skipped", "Error", display=display, boundary=boundary, message=str(e))
-        if not run:
-            return op.nodes.create(
-                node_name,
-                "Skipped",
-                "Skipped",
-                display=display,
-                boundary=boundary,
-                message=f"when '{when}' evaluated false",
-            )
-    try:
-        args = substitute(task.get("arguments") or {}, step_scope, strict=True, skip=("artifacts",))
-        args["artifacts"] = _resolve_artifacts(task.get("arguments") or {}, step_scope)
-    except ExprError as e:
-        node = existing or op.nodes.create(node_name, "Skipped", "Error", display=display, boundary=boundary)
-        return op.nodes.mark(node, "Error", str(e))
-    holder = {k: v for k, v in task.items() if k in ("template", "templateRef", "inline")}
-    child = op.execute(node_name, holder, tctx, args, boundary, local, display=display)
-    if child.get("transient"):
-        return None
-    base = str(task["name"]).split("(")[0]
-    run_hooks(op, child, task, tctx, {**step_scope, f"tasks.{base}.status": child.get("phase", "")}, boundary)
-    return child
-
-
 def _execute_group(
-    op: Operation,
+    op: Pass,
     dag_name: str,
     dag_node: Node,
     task: dict[str, Any],
@@ -324,21 +275,12 @@ def _execute_group(
     children = []
     pending = False
     for item_task in items:
-        child = _run_one(
-            op,
-            f"{dag_name}.{item_task['name']}",
-            item_task,
-            scope,
-            item_task.get("_scope") or {},
-            tctx,
-            dag_node["id"],
-            item_task["name"],
-        )
+        child = run_child(op, f"{dag_name}.{item_task['name']}", item_task, scope, tctx, dag_node["id"], "tasks")
         if child is None:
             pending = True
             continue
-        op.nodes.add_child(group, child)
-        children.append(child)
+        op.nodes.add_child(group, child.node)
+        children.append(child.node)
     if pending or any(c.get("phase") not in FULFILLED for c in children):
         return
     failed = [c for c in children if c.get("phase") in ("Failed", "Error") and not continues_on(task, c["phase"])]
@@ -346,7 +288,7 @@ def _execute_group(
 
 
 def _assess(
-    op: Operation,
+    op: Pass,
     dag_name: str,
     tasks: dict[str, dict[str, Any]],
     logic: dict[str, tuple[str, list[str]]],

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sluicegate.engine._expr import ExprError
 from sluicegate.engine._nodes import item_label
 from sluicegate.engine._template import substitute, substitute_str
+from sluicegate.lang import ExprError
 
 __all__ = ["expand"]
 

@@ -1,6 +1,7 @@
 """Exit handlers and lifecycle hooks: workflow `onExit`/`hooks`, step and task `onExit`/`hooks`.
 
-Called by `_operate`, `_steps` and `_dag`. Exit handler nodes are `<node>.onExit`, named hooks
+Called by `_operate` (the workflow's) and `_children`/`_dag` (a step's or task's, through
+`_pass.Pass`). Exit handler nodes are `<node>.onExit`, named hooks
 `<node>.hooks.<name>`; `workflow.status` and `workflow.failures` are set before the workflow's exit handler.
 """
 
@@ -9,12 +10,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from sluicegate.engine._expr import ExprError, evaluate_bool
 from sluicegate.engine._nodes import FULFILLED
 from sluicegate.engine._template import expand_scope, substitute
+from sluicegate.lang import ExprError, evaluate_bool
 
 if TYPE_CHECKING:
     from sluicegate.engine._operate import Operation
+    from sluicegate.engine._pass import Pass
     from sluicegate.engine._spec import TemplateContext
 
 __all__ = ["exit_handlers", "failures", "run_hooks", "workflow_hooks"]
@@ -76,7 +78,7 @@ def exit_handlers(op: Operation, root: Node) -> bool:
 
 
 def run_hooks(
-    op: Operation, child: Node, holder: dict[str, Any], tctx: TemplateContext, scope: dict[str, Any], boundary: str
+    op: Pass, child: Node, holder: dict[str, Any], tctx: TemplateContext, scope: dict[str, Any], boundary: str
 ) -> bool:
     """Run a step/task's `onExit`/`hooks` for a fulfilled child; True when they are all fulfilled."""
     hooks = dict(holder.get("hooks") or {})

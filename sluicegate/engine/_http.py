@@ -13,8 +13,8 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from sluicegate.engine._executor import Job, Result
-from sluicegate.engine._expr import ExprError, evaluate_bool
+from sluicegate.engine._jobs import Job, Result
+from sluicegate.lang import ExprError, evaluate_bool
 
 __all__ = ["run_http"]
 

@@ -1,6 +1,6 @@
 """The image policy: which local runtime stands in for a container image.
 
-Called by `_executor` for every container and script step. Built in: `busybox`, `alpine*`, `debian*`,
+Called by `_launchrequest` for every container and script step. Built in: `busybox`, `alpine*`, `debian*`,
 `ubuntu*` run on the host shell; `python:*` runs on the host Python (the engine's interpreter, forked warm);
 the components image (`sluicegate.config.components_image()`) runs on the project's Python environment.
 More mappings come from `SLUICE_HOME/images.yaml` (`images: {"<glob>": shell|python}`) or the environment
@@ -23,7 +23,7 @@ import yaml
 from sluicegate.config import components_image
 from sluicegate.errors import ConfigError
 
-__all__ = ["ENVS_DIR", "ENV_MARKER", "RUNTIMES", "env_for", "runtime_for"]
+__all__ = ["ENVS_DIR", "ENV_MARKER", "RUNTIMES", "base_of", "env_for", "runtime_for"]
 
 RUNTIMES = ("shell", "python")
 #: Folder of SLUICE_HOME holding built environments; steps get its path as `SLUICE_ENVS_DIR`.
@@ -82,6 +82,19 @@ def env_for(image: str, home: Path) -> Path | None:
             fix="run the build-env step of the model pipeline first (its output `image` names the environment)",
         )
     return folder
+
+
+def base_of(env: Path) -> str:
+    """The installation an environment's interpreter comes from (pyvenv.cfg `home` is its `bin`), or ''."""
+    try:
+        lines = (env / "pyvenv.cfg").read_text().splitlines()
+    except OSError:
+        return ""
+    for line in lines:
+        key, _, value = line.partition("=")
+        if key.strip() == "home" and value.strip():
+            return os.path.dirname(os.path.realpath(value.strip()))
+    return ""
 
 
 def runtime_for(image: str, home: Path | None = None) -> str:

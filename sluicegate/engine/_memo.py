@@ -1,6 +1,6 @@
 """Memoization: `memoize: {key, cache: {configMap: {name}}, maxAge}` backed by ConfigMaps in the store.
 
-Called by `_operate` (look-up before a leaf node is created; entries to write after it succeeds) and by
+Called by `_leaf` (look-up before a leaf node is created), `_operate` (entries to write after it succeeds) and by
 `_controller` (writes the entries after the workflow status is committed). Entries have Argo's shape:
 `{"nodeID", "outputs", "creationTimestamp", "lastHitTimestamp"}` under the memoization key.
 """
@@ -11,8 +11,9 @@ import json
 import time
 from typing import Any
 
-from sluicegate.engine._scope import epoch, parse_duration
+from sluicegate.engine._scope import epoch
 from sluicegate.errors import NotFoundError
+from sluicegate.lang import parse_duration
 from sluicegate.store import Store, utc_now
 
 __all__ = ["cache_name", "lookup", "write"]
@@ -34,7 +35,9 @@ def lookup(store: Store, namespace: str, memoize: dict[str, Any]) -> dict[str, A
     except (TypeError, ValueError):
         return None
     max_age = memoize.get("maxAge")
-    if max_age and time.time() - epoch(entry.get("creationTimestamp")) > parse_duration(max_age):
+    if max_age and time.time() - epoch(entry.get("creationTimestamp")) > parse_duration(
+        max_age, bare="s", where="memoize.maxAge", empty=0.0, days=True
+    ):
         return None
     return entry
 

@@ -1,6 +1,7 @@
 """How a step sees the file system: its private `/tmp`, declared paths outside it, and its outputs.
 
-Called by `_executor`. In a sandbox (`_sandbox`) the step has a root file system of its own: `SandboxPaths`
+Called by `_executor`, `_launchrequest` and `_outcome`.
+In a sandbox (`_sandbox`) the step has a root file system of its own: `SandboxPaths`
 maps a container path to where it lives on this machine (the step's /tmp folder, a volume's folder, or the
 overlay's upper layer) and nothing in the step is rewritten. Without one (`PathMapper`, the fallback), paths
 outside `/tmp` that a template declares (artifacts, output parameters, `volumeMounts`, `workingDir`) live
@@ -20,32 +21,17 @@ from sluicegate.engine import _artifacts
 from sluicegate.errors import SluiceError
 
 if TYPE_CHECKING:
-    from sluicegate.engine._executor import Job
+    from sluicegate.engine._jobs import Job
 
 __all__ = [
     "PathMapper",
     "SandboxPaths",
     "collect_outputs",
-    "container_order",
     "declared_paths",
     "give_to",
+    "layered_folders",
     "sandbox_folders",
 ]
-
-
-def container_order(tmpl: dict[str, Any]) -> list[dict[str, Any]]:
-    """A containerSet's containers in an order that respects their `dependencies`."""
-    containers = {str(c["name"]): c for c in (tmpl.get("containerSet") or {}).get("containers") or []}
-    ordered: list[dict[str, Any]] = []
-    done: set[str] = set()
-    while len(done) < len(containers):
-        ready = [n for n, c in containers.items() if n not in done and set(c.get("dependencies") or []) <= done]
-        if not ready:
-            raise SluiceError("containerSet dependencies form a cycle", where=f"template {tmpl.get('name')!r}")
-        for name in ready:
-            done.add(name)
-            ordered.append(containers[name])
-    return ordered
 
 
 def declared_paths(tmpl: dict[str, Any]) -> list[str]:
@@ -102,12 +88,17 @@ class PathMapper:
 
 
 class SandboxPaths:
-    """Container paths of a sandboxed step: /tmp, volumes at their mountPaths, the rest in the overlay's upper."""
+    """Container paths of a sandboxed step: /tmp, volumes at their mountPaths, the rest in its root folder.
 
-    def __init__(self, tmp: Path, upper: Path, volumes: dict[str, Path] | None = None) -> None:
+    `fs` is the step's file system folder: `root` is its root (the host's system folders are mounted into
+    it), `upper` the writable layer of the system folders that hold declared paths (`layered`).
+    """
+
+    def __init__(self, tmp: Path, fs: Path, layered: list[str] | None = None) -> None:
         self.tmp = tmp
-        self.upper = upper
-        self.volumes = dict(sorted((volumes or {}).items(), key=lambda kv: len(kv[0]), reverse=True))
+        self.fs = fs
+        self.layered = list(layered or [])
+        self.volumes: dict[str, Path] = {}
 
     def container(self, path: str) -> str:
         """The path as the step's process sees it."""
@@ -116,21 +107,28 @@ class SandboxPaths:
         return path
 
     def host(self, path: str) -> Path:
-        """Where a container path lives on this machine (its volume, its /tmp, or the upper layer)."""
+        """Where a container path lives on this machine (its volume, its /tmp, or its root folder)."""
         for mount, src in self.volumes.items():
             if path == mount or path.startswith(mount.rstrip("/") + "/"):
                 return Path(str(src) + path[len(mount.rstrip("/")) :])
         if path == "/tmp" or path.startswith("/tmp/"):
             return Path(str(self.tmp) + path[4:])
-        return Path(str(self.upper) + path)
+        if _root_of(path) in self.layered:
+            return Path(str(self.fs / "upper") + path)
+        return Path(str(self.fs / "root") + path)
 
     def rewrite(self, text: str) -> str:
         """Nothing to rewrite: the step sees its paths where the template declares them."""
         return text
 
 
-def sandbox_folders(node_dir: Path, tmp: Path, paths: list[str], uid: int) -> SandboxPaths:
-    """Create the overlay's folders of a step; `/`, its /tmp and the parents of declared paths belong to `uid`.
+def layered_folders(paths: list[str], system: tuple[str, ...]) -> list[str]:
+    """The host's system folders (`/etc`, `/var`...) that hold a declared path: the step gets an overlay there."""
+    return sorted({_root_of(p) for p in paths if _root_of(p).lstrip("/") in system and _root_of(p) != p})
+
+
+def sandbox_folders(node_dir: Path, tmp: Path, paths: list[str], uid: int, system: tuple[str, ...]) -> SandboxPaths:
+    """Create a step's file system folders; its root, /var/tmp and the parents of declared paths belong to `uid`.
 
     As in a container whose user owns the places its template names, the step's unprivileged user can write
     its declared outputs and new top-level folders (Hera's examples write `/a`), not the host's `/usr`.
@@ -138,20 +136,22 @@ def sandbox_folders(node_dir: Path, tmp: Path, paths: list[str], uid: int) -> Sa
     fs = node_dir / "fs"
     if fs.exists():  # a retry of the same node id, or a stage that ran before a crash
         shutil.rmtree(fs, ignore_errors=True)
-    for sub in ("upper", "work", "merged"):
+    for sub in ("root", "upper", "work", "var-tmp"):
         (fs / sub).mkdir(parents=True, exist_ok=True)
-    upper = fs / "upper"
-    owned = [upper]
+    (fs / "var-tmp").chmod(0o1777)
+    mapper = SandboxPaths(tmp, fs, layered_folders(paths, system))
+    owned = [fs / "root"]
     for path in paths:
         parts = [p for p in path.split("/") if p][:-1]
         for depth in range(1, len(parts) + 1):
-            folder = upper.joinpath(*parts[:depth])
-            if not folder.exists():
-                folder.mkdir()
+            folder = mapper.host("/" + "/".join(parts[:depth]))
+            if str(folder).startswith(str(fs)) and not folder.exists():
+                folder.mkdir(parents=True)
                 owned.append(folder)
-    for folder in owned:
-        os.chown(folder, uid, uid)
-    return SandboxPaths(tmp, upper)
+    if os.getuid() == 0:
+        for folder in owned:
+            os.chown(folder, uid, uid)
+    return mapper
 
 
 def give_to(folder: Path, uid: int) -> None:

@@ -20,30 +20,20 @@ from typing import Any
 
 import yaml
 
-from sluicegate.engine._executor import Job, Result
+from sluicegate.engine._jobs import Job, Result
 from sluicegate.errors import SluiceError
-from sluicegate.store import Store
+from sluicegate.lang import MISSING, lookup
+from sluicegate.store import Store, merge_patch
 
-__all__ = ["condition_met", "merge_patch", "run_resource"]
+__all__ = ["condition_met", "run_resource"]
 
 _REQ = re.compile(r"^\s*(!?)([\w.\-/\[\]]+)\s*(==|=|!=|>=|<=|>|<|\s+in\s+|\s+notin\s+)?\s*(.*?)\s*$")
 
 
 def _lookup(obj: Any, path: str) -> Any:
-    current = obj
-    for raw in re.split(r"(?<!\\)\.", path.replace("[", ".").replace("]", "")):
-        part = raw.replace("\\.", ".")
-        if part == "":
-            continue
-        if isinstance(current, dict):
-            if part not in current:
-                return None
-            current = current[part]
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
-            current = current[int(part)]
-        else:
-            return None
-    return current
+    """The field at `path` (`status.conditions[0].type`), or None when it is not there."""
+    value = lookup(obj, path)
+    return None if value is MISSING else value
 
 
 def _split(text: str) -> list[str]:
@@ -100,19 +90,6 @@ def condition_met(condition: str, obj: dict[str, Any]) -> bool:
         if not ok:
             return False
     return True
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON merge patch."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    out = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = merge_patch(out.get(key), value)
-    return out
 
 
 def _json_patch(doc: Any, ops: list[dict[str, Any]]) -> Any:

@@ -10,13 +10,13 @@ import copy
 import time
 from typing import TYPE_CHECKING, Any
 
-from sluicegate.engine._expr import ExprError, evaluate_bool
 from sluicegate.engine._nodes import FULFILLED
-from sluicegate.engine._scope import epoch, parse_duration, retry_scope
+from sluicegate.engine._scope import epoch, retry_scope
 from sluicegate.engine._template import expand_scope, substitute
+from sluicegate.lang import ExprError, evaluate_bool, parse_duration
 
 if TYPE_CHECKING:
-    from sluicegate.engine._operate import Operation
+    from sluicegate.engine._pass import Pass
     from sluicegate.engine._spec import TemplateContext
 
 __all__ = ["execute_retry"]
@@ -25,7 +25,7 @@ Node = dict[str, Any]
 
 
 def execute_retry(
-    op: Operation,
+    op: Pass,
     name: str,
     display: str,
     tmpl: dict[str, Any],
@@ -74,12 +74,12 @@ def execute_retry(
     return parent
 
 
-def attempt_template(op: Operation, tmpl: dict[str, Any], previous: list[Node]) -> dict[str, Any]:
+def attempt_template(op: Pass, tmpl: dict[str, Any], previous: list[Node]) -> dict[str, Any]:
     scope = op.scope(retry_scope(previous))
     return dict(substitute(tmpl, scope))
 
 
-def retry_decision(op: Operation, children: list[Node], strategy: dict[str, Any]) -> tuple[str, Any]:
+def retry_decision(op: Pass, children: list[Node], strategy: dict[str, Any]) -> tuple[str, Any]:
     """`("retry", "")`, `("wait", until)` for a backoff, or the parent's final `(phase, message)`."""
     last = children[-1]
     phase = str(last.get("phase"))
@@ -105,13 +105,19 @@ def retry_decision(op: Operation, children: list[Node], strategy: dict[str, Any]
             return phase, "retryStrategy.expression evaluated to false"
     backoff = strategy.get("backoff") or {}
     if backoff.get("duration"):
-        base = parse_duration(backoff["duration"])
+        base = parse_duration(
+            backoff["duration"], bare="s", where="retryStrategy.backoff.duration", empty=0.0, days=True
+        )
         factor = float(backoff.get("factor") or 1)
         wait = base * (factor ** (len(children) - 1)) if factor > 0 else base
         if backoff.get("cap"):
-            wait = min(wait, parse_duration(backoff["cap"]))
+            wait = min(
+                wait, parse_duration(backoff["cap"], bare="s", where="retryStrategy.backoff.cap", empty=0.0, days=True)
+            )
         if backoff.get("maxDuration"):
-            max_end = epoch(children[0].get("startedAt")) + parse_duration(backoff["maxDuration"])
+            max_end = epoch(children[0].get("startedAt")) + parse_duration(
+                backoff["maxDuration"], bare="s", where="retryStrategy.backoff.maxDuration", empty=0.0, days=True
+            )
             if time.time() + wait > max_end:
                 return phase, "Backoff would exceed max duration limit"
         until = epoch(last.get("finishedAt")) + wait

@@ -3,7 +3,7 @@
 Variables a node contributes to its siblings' scope: `steps.X.*` / `tasks.X.*`, aggregated fan-out outputs,
 and template outputs computed from a finished steps/DAG scope.
 
-Called by `_steps`, `_dag` and `_operate`.
+Called by `_steps`, `_dag`, `_operate` and `_globals`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sluicegate.engine._expr import ExprError, evaluate
-from sluicegate.engine._funcs import to_str
 from sluicegate.engine._template import expand_scope, substitute_str
+from sluicegate.lang import ExprError, evaluate, to_str
 
-__all__ = ["aggregate_scope", "epoch", "node_scope", "parse_duration", "resolve_outputs", "retry_scope"]
+__all__ = ["aggregate_scope", "epoch", "node_scope", "resolve_outputs", "retry_scope"]
 
 
 def node_scope(prefix: str, node: dict[str, Any]) -> dict[str, Any]:
@@ -148,37 +147,6 @@ def retry_scope(children: list[dict[str, Any]], for_expression: bool = False) ->
         scope["lastRetry.status"] = last.get("phase", "")
         scope["lastRetry.message"] = last.get("message", "")
     return scope
-
-
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-
-
-def parse_duration(text: Any) -> float:
-    """Seconds in a Go duration (`1m30s`, `10s`) or a bare number of seconds."""
-    raw = str(text).strip()
-    if not raw:
-        return 0.0
-    try:
-        return float(raw)
-    except ValueError:
-        pass
-    total, num = 0.0, ""
-    i = 0
-    while i < len(raw):
-        ch = raw[i]
-        if ch.isdigit() or ch == ".":
-            num += ch
-            i += 1
-            continue
-        unit = raw[i : i + 2] if raw[i : i + 2] in _UNITS else ch
-        if unit not in _UNITS or not num:
-            raise ExprError(f"invalid duration {raw!r}")
-        total += float(num) * _UNITS[unit]
-        num = ""
-        i += len(unit)
-    if num:
-        raise ExprError(f"invalid duration {raw!r} (missing unit)")
-    return total
 
 
 def epoch(ts: str | None) -> float:

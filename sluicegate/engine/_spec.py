@@ -117,6 +117,9 @@ def resolve_spec(wf: dict[str, Any], store: Store) -> tuple[dict[str, Any], Temp
             stored = copy.deepcopy(doc.get("spec") or {})
             status["storedWorkflowTemplateSpec"] = stored
         merged = copy.deepcopy(stored)
+        # Argo (workflow/util JoinWorkflowSpec) keeps the Workflow's own `suspend`: a WorkflowTemplate's
+        # `spec.suspend` does not suspend the Workflows that reference it, so `resume` always can resume them.
+        merged.pop("suspend", None)
         for key, value in spec.items():
             if key == "workflowTemplateRef":
                 continue

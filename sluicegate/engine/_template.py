@@ -4,9 +4,9 @@
 (`inputs.parameters.x`, `steps.a.outputs.result`, ...), `{{=expr}}` tags are expr-lang expressions over the
 same scope expanded into nested maps.
 
-Called by the operator (`_operate`, `_steps`, `_dag`) on templates, arguments and conditions. A tag that
-cannot be resolved yet is kept as written unless `strict` is set, so a template can be resolved in stages
-(inputs first, step outputs later), like Argo's controller.
+Called by the operator (`_operate`, `_arguments`, `_globals`, `_leaf`, `_steps`, `_dag`) on templates, arguments and
+conditions. A tag that cannot be resolved yet is kept as written unless `strict` is set, so a template can be
+resolved in stages (inputs first, step outputs later), like Argo's controller.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sluicegate.engine._expr import ExprError, evaluate, identifiers
-from sluicegate.engine._funcs import to_str
+from sluicegate.lang import ExprError, evaluate, identifiers, to_str
 
 __all__ = ["ExprError", "expand_scope", "substitute", "substitute_str"]
 

@@ -9,7 +9,7 @@ and records its exit code. The zygote reports `started` (the shim's pid, which i
 and `exited` (exit code, 128+signal when killed) for each request. It exits when the controller's socket
 closes, leaving running steps to the next controller (which adopts them).
 
-Run as `python .../_zygote.py FD [warm modules...]` by `_executor.Executor` (as a script, so starting it does
+Run as `python .../_zygote.py FD [warm modules...]` by `_launcher.Launcher` (as a script, so starting it does
 not import the engine package).
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import json
 import os
 import selectors
@@ -106,6 +107,24 @@ def _interpreter_paths() -> list[str]:
     return sorted(p for p in candidates if os.path.isdir(p))
 
 
+@functools.lru_cache(maxsize=1)
+def _sandbox_keep() -> list[str]:
+    """What a sandboxed step's programs need from outside the host's system folders (shown read-only).
+
+    The interpreter (its environment and its base installation), the project, and the folders on PATH (a
+    version manager's `shims` folder comes with the manager's own folder, which its scripts run from).
+    """
+    paths = list(_interpreter_paths())
+    for base in (sys.base_prefix, sys.base_exec_prefix):
+        if base and os.path.isdir(base):
+            paths.append(os.path.realpath(base))
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        if folder.startswith("/") and os.path.isdir(folder):
+            real = os.path.realpath(folder)
+            paths.append(os.path.dirname(real) if os.path.basename(real) == "shims" else real)
+    return sorted(set(paths))
+
+
 def private_tmp_supported() -> bool:
     """Whether this process may create mount namespaces (tested in a throw-away child)."""
     pid = os.fork()
@@ -122,7 +141,8 @@ def private_tmp_supported() -> bool:
 def _spawn(req: dict[str, Any]) -> int:
     """Fork the step (fork semantics) into its sandbox, or its private /tmp, or as it is."""
     if req.get("sandbox"):
-        return int(_sandbox.enter({**req["sandbox"], "keep": _interpreter_paths()}, _kept_under_tmp()))
+        keep = [*_sandbox_keep(), *(req["sandbox"].get("keep") or [])]
+        return int(_sandbox.enter({**req["sandbox"], "keep": keep}, _kept_under_tmp()))
     pid = os.fork()
     if pid == 0 and req.get("tmp"):
         try:
@@ -199,6 +219,7 @@ def main() -> None:
     for name in sys.argv[2:]:  # warm imports shared by every forked Python step
         with contextlib.suppress(ImportError):
             __import__(name)
+    _sandbox_keep()  # once, before the first fork
     _Zygote(sock).serve()
 
 

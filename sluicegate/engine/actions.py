@@ -14,10 +14,10 @@ import re
 from typing import Any
 
 from sluicegate.engine._nodes import FULFILLED
-from sluicegate.errors import ConflictError
+from sluicegate.errors import ConflictError, ManifestError
 from sluicegate.store import Store, utc_now
 
-__all__ = ["resubmit", "resume", "retry", "stop", "suspend", "terminate"]
+__all__ = ["resubmission", "resubmit", "resume", "retried", "retry", "set_node", "stop", "suspend", "terminate"]
 
 Doc = dict[str, Any]
 _DONE = ("Succeeded", "Failed", "Error")
@@ -89,67 +89,157 @@ def resume(store: Store, namespace: str, name: str, node_field_selector: str | N
     return store.mutate("Workflow", namespace, name, fn)
 
 
-def retry(
-    store: Store, namespace: str, name: str, restart_successful: bool = False, node_field_selector: str | None = None
+def set_node(
+    store: Store,
+    namespace: str,
+    name: str,
+    node_field_selector: str,
+    *,
+    phase: str = "",
+    message: str = "",
+    output_parameters: dict[str, str] | None = None,
 ) -> Doc:
-    """Retry a finished workflow: drop failed nodes and the nodes containing them, then run again.
-
-    With `restart_successful`, succeeded pod nodes matching `node_field_selector` are dropped too.
-    """
+    """Set a running suspend node's phase, message and supplied output parameters (`argo node set`, `.../set`)."""
+    if not node_field_selector:
+        raise ManifestError(
+            "'set' currently only targets suspend nodes, use a node field selector to target them",
+            where="nodeFieldSelector",
+            fix="pass e.g. nodeFieldSelector=displayName=approve",
+        )
+    if phase not in ("", "Succeeded", "Failed", "Error"):
+        raise ManifestError(
+            f"{phase} is an invalid phase to set to", where="phase", fix="use Succeeded, Failed or Error"
+        )
 
     def fn(doc: Doc) -> Doc:
-        status = doc.setdefault("status", {})
-        if status.get("phase") not in ("Failed", "Error"):
-            raise ConflictError(
-                f"workflow must be Failed/Error to retry (it is {status.get('phase') or 'Pending'})",
+        updated = False
+        for node in ((doc.get("status") or {}).get("nodes") or {}).values():
+            if node.get("type") != "Suspend" or node.get("phase") != "Running":
+                continue
+            if not _matches(node, node_field_selector):
+                continue
+            if phase:
+                node["phase"] = phase
+                node["finishedAt"] = utc_now()
+                updated = True
+            if message:
+                node["message"] = message
+                updated = True
+            for param_name, value in (output_parameters or {}).items():
+                _supply(node, param_name, value)
+                updated = True
+        if not updated:
+            raise ManifestError(
+                "currently, set only targets suspend nodes: no suspend nodes matching nodeFieldSelector: "
+                + node_field_selector,
                 where=f"Workflow {name}",
+                fix="select a running suspend step, e.g. displayName=<step name>",
             )
-        nodes: dict[str, Doc] = status.get("nodes") or {}
-        reset: set[str] = set()
-        for nid, node in nodes.items():
-            phase = node.get("phase")
-            failed = phase in ("Failed", "Error", "Omitted") or phase not in FULFILLED
-            chosen = restart_successful and node.get("type") == "Pod" and _matches(node, node_field_selector)
-            if failed or chosen:
-                reset.add(nid)
-        # containers of a reset node are reset too, so they are re-evaluated
-        changed = True
-        while changed:
-            changed = False
-            for nid, node in nodes.items():
-                if nid in reset:
-                    continue
-                kids = set(node.get("children") or [])
-                inside = {n for n in reset if nodes.get(n, {}).get("boundaryID") == nid}
-                if (node.get("type") not in ("Pod",)) and (kids & reset or inside):
-                    reset.add(nid)
-                    changed = True
-        for nid in reset:
-            nodes.pop(nid, None)
-        for node in nodes.values():
-            if node.get("children"):
-                node["children"] = [c for c in node["children"] if c not in reset]
-            if node.get("outboundNodes"):
-                node["outboundNodes"] = [c for c in node["outboundNodes"] if c not in reset]
-        status["phase"] = "Running"
-        for key in ("message", "finishedAt"):
-            status.pop(key, None)
-        spec = doc.setdefault("spec", {})
-        spec.pop("shutdown", None)
-        spec.pop("activeDeadlineSeconds", None) if spec.get("activeDeadlineSeconds") == 0 else None
         return doc
 
     return store.mutate("Workflow", namespace, name, fn)
 
 
-def resubmit(store: Store, namespace: str, name: str) -> Doc:
-    """A new Workflow with the same spec (`generateName` from the old name), like `argo resubmit`."""
-    old = store.get("Workflow", namespace, name)
+def _supply(node: Doc, param_name: str, value: str) -> None:
+    params = (node.get("outputs") or {}).get("parameters")
+    if params is None:
+        raise ManifestError(
+            "cannot set output parameters because node is not expecting any raw parameters",
+            where=f"node {node.get('displayName')!r}",
+            fix="declare the output parameter with valueFrom.supplied: {} in the suspend template",
+        )
+    param = next((p for p in params if p.get("name") == param_name), None)
+    if param is None:
+        raise ManifestError(
+            f"node is not expecting output parameter '{param_name}'",
+            where=f"node {node.get('displayName')!r}",
+            fix="use one of: " + ", ".join(str(p.get("name")) for p in params),
+        )
+    if "supplied" not in (param.get("valueFrom") or {}):
+        raise ManifestError(
+            f"cannot set output parameter '{param_name}' because it does not use valueFrom.raw or it was already set",
+            where=f"node {node.get('displayName')!r}",
+        )
+    param["value"] = value
+    param.pop("valueFrom")
+
+
+def retried(doc: Doc, restart_successful: bool = False, node_field_selector: str | None = None) -> Doc:
+    """`doc` (a Failed or Error workflow, changed in place) made ready to run again, as `argo retry` does.
+
+    Failed nodes and the nodes containing them are dropped; with `restart_successful`, succeeded pod nodes
+    matching `node_field_selector` are dropped too.
+    """
+    name = (doc.get("metadata") or {}).get("name")
+    status = doc.setdefault("status", {})
+    if status.get("phase") not in ("Failed", "Error"):
+        raise ConflictError(
+            f"workflow must be Failed/Error to retry (it is {status.get('phase') or 'Pending'})",
+            where=f"Workflow {name}",
+        )
+    nodes: dict[str, Doc] = status.get("nodes") or {}
+    reset: set[str] = set()
+    for nid, node in nodes.items():
+        phase = node.get("phase")
+        failed = phase in ("Failed", "Error", "Omitted") or phase not in FULFILLED
+        chosen = restart_successful and node.get("type") == "Pod" and _matches(node, node_field_selector)
+        if failed or chosen:
+            reset.add(nid)
+    # containers of a reset node are reset too, so they are re-evaluated
+    changed = True
+    while changed:
+        changed = False
+        for nid, node in nodes.items():
+            if nid in reset:
+                continue
+            kids = set(node.get("children") or [])
+            inside = {n for n in reset if nodes.get(n, {}).get("boundaryID") == nid}
+            if (node.get("type") not in ("Pod",)) and (kids & reset or inside):
+                reset.add(nid)
+                changed = True
+    for nid in reset:
+        nodes.pop(nid, None)
+    for node in nodes.values():
+        if node.get("children"):
+            node["children"] = [c for c in node["children"] if c not in reset]
+        if node.get("outboundNodes"):
+            node["outboundNodes"] = [c for c in node["outboundNodes"] if c not in reset]
+    status["phase"] = "Running"
+    for key in ("message", "finishedAt"):
+        status.pop(key, None)
+    spec = doc.setdefault("spec", {})
+    spec.pop("shutdown", None)
+    spec.pop("activeDeadlineSeconds", None) if spec.get("activeDeadlineSeconds") == 0 else None
+    return doc
+
+
+def retry(
+    store: Store, namespace: str, name: str, restart_successful: bool = False, node_field_selector: str | None = None
+) -> Doc:
+    """Retry a finished workflow in the store (see `retried`)."""
+    return store.mutate("Workflow", namespace, name, lambda doc: retried(doc, restart_successful, node_field_selector))
+
+
+def resubmission(old: Doc, parameters: dict[str, str] | None = None) -> Doc:
+    """A new Workflow with `old`'s spec (`generateName` from the old name), like `argo resubmit`.
+
+    `parameters` replace the values of the workflow's arguments of those names (`argo resubmit -p`).
+    """
     meta = old.get("metadata") or {}
+    name, namespace = str(meta.get("name", "")), str(meta.get("namespace", ""))
     spec = copy.deepcopy(old.get("spec") or {})
     spec.pop("shutdown", None)
     spec.pop("suspend", None)
-    labels = {k: v for k, v in (meta.get("labels") or {}).items() if k != "workflows.argoproj.io/completed"}
+    if parameters:
+        args = spec.setdefault("arguments", {}).setdefault("parameters", [])
+        given = {str(p.get("name")): p for p in args}
+        for key, value in parameters.items():
+            if key in given:
+                given[key]["value"] = value
+            else:
+                args.append({"name": key, "value": value})
+    dropped = ("workflows.argoproj.io/completed", "workflows.argoproj.io/workflow-archiving-status")
+    labels = {k: v for k, v in (meta.get("labels") or {}).items() if k not in dropped}
     labels["workflows.argoproj.io/resubmitted-from-workflow"] = name
     prefix = meta.get("generateName") or f"{name}-"
     doc: Doc = {
@@ -161,4 +251,9 @@ def resubmit(store: Store, namespace: str, name: str) -> Doc:
     }
     if meta.get("annotations"):
         doc["metadata"]["annotations"] = copy.deepcopy(meta["annotations"])
-    return store.create(doc)
+    return doc
+
+
+def resubmit(store: Store, namespace: str, name: str) -> Doc:
+    """Store a resubmission (see `resubmission`) of a workflow in the store."""
+    return store.create(resubmission(store.get("Workflow", namespace, name)))

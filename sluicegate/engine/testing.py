@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -16,8 +17,8 @@ from typing import Any
 from sluicegate.config import Settings
 from sluicegate.engine._controller import WorkflowController
 from sluicegate.errors import ServiceError
+from sluicegate.part import StackContext
 from sluicegate.secrets import SecretStore
-from sluicegate.stack._part import StackContext
 from sluicegate.store import Store
 
 __all__ = ["LocalEngine", "run_workflow"]
@@ -59,6 +60,23 @@ class LocalEngine:
         doc["metadata"] = meta
         doc["status"] = {"phase": "Running"}
         return self.store.create(doc)
+
+    def until(
+        self, doc: dict[str, Any], check: Callable[[dict[str, Any]], bool], timeout: float = 60.0
+    ) -> dict[str, Any]:
+        """The workflow's stored document as soon as `check` holds for it (polls every 50 ms)."""
+        meta = doc["metadata"]
+        deadline = time.time() + timeout
+        current = self.store.get("Workflow", meta["namespace"], meta["name"])
+        while not check(current):
+            if time.time() > deadline:
+                raise ServiceError(
+                    f"workflow {meta['name']} did not reach the condition in {timeout}s: {current.get('status')}",
+                    where="sluicegate.engine.testing",
+                )
+            time.sleep(0.05)
+            current = self.store.get("Workflow", meta["namespace"], meta["name"])
+        return current
 
     def wait(self, doc: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
         """Block until the workflow is Succeeded/Failed/Error; returns it."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from sluicegate.config import Settings
 from sluicegate.engine import WorkflowController
 from sluicegate.secrets import SecretStore
-from sluicegate.stack._part import StackContext
+from sluicegate.part import StackContext
 from sluicegate.store import Store
 home = Path(sys.argv[1])
 store = Store(home / "store.db")

@@ -26,7 +26,7 @@ def test_on_exit_sees_failed_status_and_failures(engine: LocalEngine) -> None:
     assert handler["outputs"]["result"] == "Failed"
     failures = json.loads(handler["outputs"]["parameters"][0]["value"])
     assert failures[0]["displayName"] == name
-    assert failures[0]["message"] == "Error (exit code 2)"
+    assert failures[0]["message"] == "main: Error (exit code 2)"
     assert failures[0]["templateName"] == "bad"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,18 +10,8 @@ import pytest
 from sluicegate.engine import actions
 from sluicegate.engine.testing import LocalEngine
 from sluicegate.errors import ConflictError
+from tests.conftest import processes_running
 from tests.engine.conftest import nodes_by_display, sh, workflow
-
-
-def _wait_for(engine: LocalEngine, doc: dict[str, Any], check: Any, timeout: float = 20) -> dict[str, Any]:
-    meta = doc["metadata"]
-    end = time.time() + timeout
-    while time.time() < end:
-        current = engine.store.get("Workflow", meta["namespace"], meta["name"])
-        if check(current):
-            return current
-        time.sleep(0.05)
-    raise AssertionError(f"condition not reached: {current['status']}")
 
 
 def _running_pod(doc: dict[str, Any]) -> bool:
@@ -60,7 +49,7 @@ def test_suspend_template_waits_for_resume(engine: LocalEngine) -> None:
     }
     doc = engine.submit(workflow("main", main, {"name": "pause", "suspend": {}}, sh("ok", "true")))
     meta = doc["metadata"]
-    _wait_for(engine, doc, lambda d: any(n["type"] == "Suspend" for n in d["status"].get("nodes", {}).values()))
+    engine.until(doc, lambda d: any(n["type"] == "Suspend" for n in d["status"].get("nodes", {}).values()))
     time.sleep(0.3)
     assert engine.store.get("Workflow", meta["namespace"], meta["name"])["status"]["phase"] == "Running"
     actions.resume(engine.store, meta["namespace"], meta["name"], node_field_selector="displayName=approve")
@@ -85,7 +74,7 @@ def test_stop_runs_exit_handler_terminate_does_not(engine: LocalEngine) -> None:
     for action, handler_runs in ((actions.stop, True), (actions.terminate, False)):
         doc = engine.submit(workflow("slow", sh("slow", "sleep 30"), sh("bye", "echo bye"), onExit="bye"))
         meta = doc["metadata"]
-        _wait_for(engine, doc, _running_pod)
+        engine.until(doc, _running_pod)
         action(engine.store, meta["namespace"], meta["name"])
         done = engine.wait(doc)
         strategy = "Stop" if handler_runs else "Terminate"
@@ -121,18 +110,6 @@ def test_resubmit_creates_a_new_workflow(engine: LocalEngine) -> None:
     assert engine.wait(new)["status"]["phase"] == "Succeeded"
 
 
-def _processes_running(argv: str) -> list[int]:
-    """Host pids whose command line is `argv` (a sandboxed step sees only its own PID namespace)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and (entry / "cmdline").read_bytes().replace(b"\0", b" ").strip() == argv.encode():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
 def test_deleting_a_running_workflow_kills_its_steps(engine: LocalEngine) -> None:
     argv = f"sleep 60.{time.time_ns() % 10**6}"
     slow = sh("slow", f"touch /mnt/v/started; exec {argv}")
@@ -140,10 +117,10 @@ def test_deleting_a_running_workflow_kills_its_steps(engine: LocalEngine) -> Non
     doc = engine.submit(workflow("slow", slow, volumeClaimTemplates=[{"metadata": {"name": "v"}}]))
     meta = doc["metadata"]
     started = engine.home / "run" / meta["namespace"] / meta["name"] / "volumes" / "v" / "started"
-    _wait_for(engine, doc, lambda d: started.exists() and _processes_running(argv) != [])
+    engine.until(doc, lambda d: started.exists() and processes_running(argv) != [])
     engine.store.delete("Workflow", meta["namespace"], meta["name"])
     for _ in range(100):
-        if not _processes_running(argv):
+        if not processes_running(argv):
             break
         time.sleep(0.1)
     else:

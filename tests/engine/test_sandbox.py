@@ -17,10 +17,9 @@ from tests.engine.conftest import nodes_by_display, sh, workflow
 
 @pytest.fixture(scope="module")
 def outside_tmp() -> Iterator[LocalEngine]:
-    """An engine whose SLUICE_HOME is not under /tmp (a step's private /tmp would hide it anyway)."""
+    """An engine whose SLUICE_HOME is not under /tmp (a step's private /tmp would hide it anyway), as by default."""
     base = Path(tempfile.mkdtemp(prefix="sluice-sandbox-", dir="/var/tmp" if os.path.isdir("/var/tmp") else None))
-    before = os.environ.get("SLUICE_SANDBOX")
-    os.environ["SLUICE_SANDBOX"] = "1"
+    before = os.environ.pop("SLUICE_SANDBOX", None)  # the default: no setting at all
     try:
         (base / "token").write_text("the-api-token\n")
         (base / "secrets.json").write_text('{"k": "the-secret"}\n')
@@ -31,9 +30,7 @@ def outside_tmp() -> Iterator[LocalEngine]:
                 pytest.skip(f"no sandbox on this machine: {executor.warning}")
             yield eng
     finally:
-        if before is None:
-            os.environ.pop("SLUICE_SANDBOX", None)
-        else:
+        if before is not None:
             os.environ["SLUICE_SANDBOX"] = before
         shutil.rmtree(base, ignore_errors=True)
 
@@ -153,3 +150,65 @@ def test_a_step_may_change_its_input_artifacts_outside_tmp(outside_tmp: LocalEng
     done = _run(outside_tmp, tmpl)
     assert done["status"]["phase"] == "Succeeded", done["status"]
     assert nodes_by_display(done)[done["metadata"]["name"]]["outputs"]["result"] == "first\nmore"
+
+
+def test_a_step_sees_the_hosts_system_folders_but_not_its_home_folders(outside_tmp: LocalEngine) -> None:
+    home = Path.home()
+    marker = home / f".sluice-sandbox-marker-{os.getpid()}"
+    marker.write_text("the stack user's file\n")
+    try:
+        probe = f"cat {marker} 2>/dev/null; test -e {marker} && echo seen; test -x /usr/bin/env && echo usr; echo done"
+        done = _run(outside_tmp, sh("probe", probe))
+    finally:
+        marker.unlink()
+    result = nodes_by_display(done)[done["metadata"]["name"]]["outputs"]["result"]
+    assert result.splitlines() == ["usr", "done"], result
+
+
+def test_a_volume_under_etc_is_mounted_there_without_touching_the_hosts_etc(outside_tmp: LocalEngine) -> None:
+    folder = f"/etc/sluice-sandbox-{os.getpid()}"
+    tmpl = sh("conf", f"echo configured > {folder}/app.conf && cat {folder}/app.conf && cat /etc/hostname >/dev/null")
+    tmpl["container"]["volumeMounts"] = [{"name": "conf", "mountPath": folder}]
+    tmpl["outputs"] = {"parameters": [{"name": "conf", "valueFrom": {"path": f"{folder}/app.conf"}}]}
+    done = _run(outside_tmp, tmpl, volumes=[{"name": "conf", "emptyDir": {}}])
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    node = nodes_by_display(done)[done["metadata"]["name"]]
+    assert node["outputs"]["result"] == "configured"
+    assert node["outputs"]["parameters"][0]["value"] == "configured"
+    assert not Path(folder).exists()
+
+
+def test_sluice_sandbox_0_turns_the_sandbox_off_without_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLUICE_SANDBOX", "0")
+    with LocalEngine(tmp_path) as eng:
+        done = eng.wait(eng.submit(workflow("pid", sh("pid", "echo $$"))))
+    node = nodes_by_display(done)[done["metadata"]["name"]]
+    assert done["status"]["phase"] == "Succeeded"
+    assert node["outputs"]["result"] != "1"  # not PID 1 of a namespace of its own
+    assert "not sandboxed" not in (node.get("message") or "")
+
+
+def test_only_the_environment_builder_writes_the_environments_and_it_keeps_no_capability(
+    outside_tmp: LocalEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    home = outside_tmp.home.resolve()
+    build = sh(
+        "build",
+        f'touch "$SLUICE_ENVS_DIR/built" && touch "$UV_CACHE_DIR/entry" && echo wrote; '
+        f"cat {home}/token 2>/dev/null; grep -E '^Cap(Eff|Prm|Bnd)' /proc/self/status",
+    )
+    build["metadata"] = {"annotations": {"sluicegate.io/builds-environments": "true"}}
+    use = sh("use", 'test -e "$SLUICE_ENVS_DIR/built" && echo sees; touch "$SLUICE_ENVS_DIR/x" 2>/dev/null || echo ro')
+    main = {"name": "main", "steps": [[{"name": "b", "template": "build"}], [{"name": "u", "template": "use"}]]}
+    done = _run(outside_tmp, main, build, use)
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    built = nodes_by_display(done)["b"]["outputs"]["result"].splitlines()
+    assert built[0] == "wrote" and "the-api-token" not in built
+    assert all(line.split()[1] == "0000000000000000" for line in built[1:]), built
+    assert (home / "envs" / "built").exists() and (tmp_path / "uv-cache" / "entry").exists()
+    assert nodes_by_display(done)["u"]["outputs"]["result"].splitlines() == ["sees", "ro"]
+    assert not (home / "envs" / "x").exists()
+

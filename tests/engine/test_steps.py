@@ -83,7 +83,7 @@ def test_steps_failure_fails_workflow_and_skips_later_groups(engine: LocalEngine
     done = engine.wait(engine.submit(wf))
     assert done["status"]["phase"] == "Failed"
     nodes = nodes_by_display(done)
-    assert nodes["bad"]["message"] == "Error (exit code 3)"
+    assert nodes["bad"]["message"] == "main: Error (exit code 3)"
     assert nodes["bad"]["outputs"]["exitCode"] == "3"
     assert "never" not in nodes
     assert done["status"]["message"].startswith("child '")

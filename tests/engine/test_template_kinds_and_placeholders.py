@@ -58,10 +58,9 @@ def test_inputs_parameters_is_null_in_a_template_without_inputs(engine: LocalEng
     assert nodes_by_display(done)[done["metadata"]["name"]]["outputs"]["result"] == "null"
 
 
-@pytest.mark.parametrize("kind", ["data", "plugin"])
+@pytest.mark.parametrize("kind", ["plugin"])
 def test_a_template_kind_the_engine_cannot_run_says_so(engine: LocalEngine, kind: str) -> None:
-    body = {"source": {"artifactPaths": {"name": "a", "s3": {"key": "k"}}}, "transformation": []}
-    tmpl = {"name": "other", kind: body if kind == "data" else {"hello": {}}}
+    tmpl = {"name": "other", kind: {"hello": {}}}
     done = engine.wait(engine.submit(workflow("other", tmpl)))
     assert done["status"]["phase"] in ("Error", "Failed")
     message = str(nodes_by_display(done)[done["metadata"]["name"]].get("message")) + str(done["status"].get("message"))

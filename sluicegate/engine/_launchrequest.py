@@ -1,0 +1,285 @@
+"""Builds the launch request the zygote runs one container of a step from: argv, env, folders, sandbox plan.
+
+Called by `_executor.Executor` for every container it starts (`prepare`), and when it adopts a step an earlier
+controller started (`mounts`, to map the step's volumes again). The request names the step's command and
+environment with `/tmp` and declared paths mapped to the step's run folder (`_podfs`), its input artifacts
+loaded (`_artifacts`), its volumes bound, cluster Service URLs resolved to this stack (`localdns`) and, in a
+sandbox (`_sandbox`), the root file system and user it runs as.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from contract import BUILDS_ENVIRONMENTS_ANNOTATION
+from sluicegate.engine import _artifacts
+from sluicegate.engine._containers import Container
+from sluicegate.engine._gitsource import check_repository
+from sluicegate.engine._images import ENVS_DIR, base_of, env_for, runtime_for
+from sluicegate.engine._jobs import Job
+from sluicegate.engine._podfs import PathMapper, SandboxPaths, declared_paths, give_to, sandbox_folders
+from sluicegate.engine._running import Running
+from sluicegate.engine._sandbox import SYSTEM
+from sluicegate.engine._termination import TerminationLog
+from sluicegate.errors import NotFoundError, SluiceError
+from sluicegate.localdns import resolve, services_of_home
+from sluicegate.store import Store
+
+__all__ = ["ENV_BUILDER", "STEP_UID", "RequestBuilder"]
+
+STEP_UID = 65534  # the unprivileged user sandboxed steps run as when the stack runs as root ("nobody")
+#: Template annotation of the step that builds project environments (the local stand-in for a registry push):
+#: sandboxed as the stack's user without capabilities, with SLUICE_HOME/envs and uv's cache writable.
+ENV_BUILDER = BUILDS_ENVIRONMENTS_ANNOTATION
+
+
+def _uv_cache() -> Path:
+    """The cache folder uv uses for the stack's user (as uv finds it on Linux)."""
+    if os.environ.get("UV_CACHE_DIR"):
+        return Path(os.environ["UV_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "uv"
+
+
+def _builds_environments(template: dict[str, Any]) -> bool:
+    return str(((template.get("metadata") or {}).get("annotations") or {}).get(ENV_BUILDER, "")).lower() == "true"
+
+
+class RequestBuilder:
+    """Turns a container of a running step into the zygote's launch request.
+
+    Args:
+        home: SLUICE_HOME (logs, run folders, artifacts, volumes, environments).
+        store: the object store (which git repositories a namespace trusts).
+        secrets: resolves `secretKeyRef`s: `(name, key) -> value`.
+        sandbox: whether steps run in a sandbox.
+        private_tmp: whether steps get a private `/tmp` (a bind mount) when not sandboxed.
+    """
+
+    def __init__(
+        self,
+        home: Path,
+        store: Store,
+        secrets: Callable[[str, str], str] | None,
+        sandbox: bool,
+        private_tmp: bool,
+    ) -> None:
+        self.home = home
+        self.store = store
+        self.secrets = secrets
+        self.repo = home / "artifacts"
+        self.sandbox = sandbox
+        self.private_tmp = private_tmp
+
+    def prepare(self, job: Job, run: Running, container: Container, first: bool = True) -> dict[str, Any]:
+        """The launch request of one container of a step (`first`: the first one, which sets up its folders)."""
+        tmpl = job.template
+        spec = dict(container.spec)
+        image = str(spec.get("image", ""))
+        project_env = env_for(image, self.home)
+        runtime = "exec" if project_env is not None else runtime_for(image, self.home)
+        run.tmp.mkdir(parents=True, exist_ok=True)
+        log = self.home / "logs" / job.namespace / job.workflow / f"{job.node_id}.log"
+        if container.sidecar:  # `argo logs -c <sidecar>`: a log of its own
+            log = log.parent / "containers" / job.node_id / f"{container.name}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        paths = declared_paths(tmpl)
+        mapper: PathMapper | SandboxPaths
+        if self.sandbox:
+            mapper = sandbox_folders(run.tmp.parent, run.tmp, paths, self.uid(job), SYSTEM) if first else run.paths  # type: ignore[assignment]
+        else:
+            mapper = PathMapper(run.tmp, paths, self.private_tmp)
+            mapper.host("/tmp/.root").mkdir(parents=True, exist_ok=True)
+            for path in paths:  # top-level folders an image would have (/mnt of /mnt/out/x)
+                parts = [p for p in path.split("/") if p]
+                if len(parts) >= 2:
+                    mapper.host("/" + parts[0]).mkdir(parents=True, exist_ok=True)
+        run.paths = mapper
+        termination = run.terminations[container.name] = TerminationLog.of(spec, run.tmp, mapper, container.name)
+        termination.create()
+        binds = self.mounts(job, spec, mapper)
+        envs = self.home / ENVS_DIR
+        if self.private_tmp and not self.sandbox and str(envs).startswith("/tmp/"):
+            # SLUICE_HOME under /tmp (tests, CI): the environments stay visible, and build-env's writes land
+            # in the real folder, behind the step's private /tmp
+            envs.mkdir(parents=True, exist_ok=True)
+            inside = mapper.host(str(envs))
+            inside.mkdir(parents=True, exist_ok=True)
+            binds.append([str(envs), str(inside)])
+        for art in (tmpl.get("inputs") or {}).get("artifacts") or [] if first else []:
+            if art.get("path"):
+                if "git" in art:  # code from a repository the namespace trusts, whatever a parameter says
+                    where = (
+                        f"workflow {job.workflow!r}, template {tmpl.get('name')!r}, input artifact {art.get('name')!r}"
+                    )
+                    check_repository(self.store, job.namespace, str((art["git"] or {}).get("repo", "")), where)
+                _artifacts.load(self.repo, art, mapper.host(str(art["path"])))
+                outside_tmp = not str(art["path"]).startswith("/tmp/")
+                if self.sandbox and outside_tmp and mapper.host(str(art["path"])).exists():
+                    give_to(mapper.host(str(art["path"])), self.uid(job))  # the step may change its inputs
+        argv = [mapper.rewrite(str(a)) for a in [*(spec.get("command") or []), *(spec.get("args") or [])]]
+        if "script" in tmpl and not container.sidecar:
+            script = run.tmp / ".argo" / "script"
+            script.parent.mkdir(parents=True, exist_ok=True)
+            source = termination.rewrite(mapper.rewrite(str(spec.get("source", ""))))
+            script.write_text(resolve(source, services_of_home(self.home)))
+            script.chmod(0o755)
+            argv = argv or (["python"] if runtime == "python" else ["sh"])
+            argv.append(mapper.container(str(script)))
+        if not argv:
+            raise SluiceError(
+                f"container of image {image!r} has no command",
+                where=f"template {tmpl.get('name')!r}",
+                fix="set container.command: the local engine cannot read an image's entrypoint",
+            )
+        env = self._env(job, spec, mapper)
+        env["ARGO_CONTAINER_NAME"] = container.name
+        if project_env is not None:  # the model project's own environment, as `source bin/activate` sets it
+            env["VIRTUAL_ENV"] = str(project_env)
+            env["PATH"] = f"{project_env / 'bin'}{os.pathsep}{env.get('PATH', os.defpath)}"
+        services = services_of_home(self.home)  # cluster Service URLs -> this stack's addresses (no cluster DNS)
+        argv = [resolve(termination.rewrite(a), services) for a in argv]
+        env = {k: resolve(v if k == "ARGO_TEMPLATE" else termination.rewrite(v), services) for k, v in env.items()}
+        mode = "python" if runtime == "python" and Path(argv[0]).name.startswith("python") else "exec"
+        working = spec.get("workingDir")
+        cwd = mapper.container(str(working) if working else ("/" if self.sandbox else "/tmp/.root"))
+        if not self.sandbox:
+            mapper.host("/tmp/.root").mkdir(parents=True, exist_ok=True)
+        if working:
+            mapper.host(str(working)).mkdir(parents=True, exist_ok=True)
+        sandbox = None
+        if self.sandbox:
+            uid = self.uid(job)
+            give_to(run.tmp, uid)
+            if working:
+                give_to(mapper.host(str(working)), uid)
+            envs_dir = str(self.home.resolve() / ENVS_DIR)
+            builder = _builds_environments(tmpl)
+            if builder:
+                Path(envs_dir).mkdir(parents=True, exist_ok=True)
+                _uv_cache().mkdir(parents=True, exist_ok=True)
+                env["UV_CACHE_DIR"] = str(_uv_cache())
+            assert isinstance(mapper, SandboxPaths)
+            sandbox = {
+                "root": str(mapper.fs),
+                "layered": mapper.layered,
+                "tmp": str(run.tmp),
+                "var_tmp": str(mapper.fs / "var-tmp"),
+                "home": str(self.home.resolve()),
+                "expose": [] if builder else [envs_dir],
+                "expose_rw": [envs_dir, str(_uv_cache())] if builder else [],
+                "keep": [base_of(project_env)] if project_env is not None and base_of(project_env) else [],
+                "binds": binds,
+                "uid": uid,
+                "gid": uid,
+            }
+        return {
+            "id": f"{job.namespace}/{job.workflow}/{job.node_id}/{time.time_ns()}",
+            "mode": mode,
+            "argv": argv,
+            "env": env,
+            "cwd": cwd,
+            "tmp": str(run.tmp) if self.private_tmp and not self.sandbox else None,
+            "binds": binds,
+            "sandbox": sandbox,
+            "run": str(self.container_dir(run, container)),
+            "stdout": str(run.stdout if container.name == "main" else run.tmp.parent / f"stdout.{container.name}"),
+            "log": str(log),
+        }
+
+    def mounts(self, job: Job, spec: dict[str, Any], mapper: PathMapper | SandboxPaths) -> list[list[str]]:
+        """Host folders for the step's volumeMounts: bind mounts (sandbox, private /tmp) or symlinks (fallback)."""
+        binds: list[list[str]] = []
+        run_dir = self.home / "run" / job.namespace / job.workflow
+        for mount in spec.get("volumeMounts") or []:
+            vol = job.volumes.get(str(mount.get("name")))
+            if vol is None or str(mount.get("mountPath", "")).rstrip("/") == "/tmp":
+                continue  # a volume at /tmp is the step's private /tmp already (emptyDir semantics)
+            if vol.get("persistentVolumeClaim"):
+                claim = str(vol["persistentVolumeClaim"].get("claimName", vol["name"]))
+                src = self.home / "volumes" / job.namespace / claim
+            elif vol.get("workflowClaim"):
+                src = run_dir / "volumes" / str(vol["workflowClaim"])
+            else:
+                src = run_dir / job.node_id / "volumes" / str(vol["name"])
+            src.mkdir(parents=True, exist_ok=True)
+            for key, value in (vol.get("configMapData") or {}).items():
+                (src / key).write_text(str(value))
+            if mount.get("subPath"):
+                src = src / str(mount["subPath"])
+                src.mkdir(parents=True, exist_ok=True)
+            if isinstance(mapper, SandboxPaths):
+                if os.getuid() == 0:
+                    os.chown(src, self.uid(job), self.uid(job))
+                mapper.volumes[str(mount["mountPath"])] = src
+                mapper.volumes = dict(sorted(mapper.volumes.items(), key=lambda kv: len(kv[0]), reverse=True))
+                binds.append([str(src), str(mount["mountPath"])])
+                continue
+            dest = mapper.host(str(mount["mountPath"]))
+            if self.private_tmp:
+                dest.mkdir(parents=True, exist_ok=True)
+                binds.append([str(src), str(dest)])
+            elif not dest.exists():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.symlink_to(src, target_is_directory=True)
+        return binds
+
+    def uid(self, job: Job) -> int:
+        """The user a sandboxed step runs as: `nobody` where the stack runs as root, the environment builder aside."""
+        return os.getuid() if _builds_environments(job.template) else STEP_UID
+
+    def _env(self, job: Job, spec: dict[str, Any], mapper: PathMapper | SandboxPaths) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME", "TZ", "SSL_CERT_FILE")}
+        env.update(
+            {
+                "PYTHONUNBUFFERED": "1",
+                "ARGO_WORKFLOW_NAME": job.workflow,
+                "ARGO_WORKFLOW_UID": job.workflow_uid,
+                "ARGO_NODE_ID": job.node_id,
+                "ARGO_POD_NAME": job.node_id,
+                "ARGO_CONTAINER_NAME": "main",
+                "ARGO_TEMPLATE": json.dumps(job.template, separators=(",", ":")),
+                "ARGO_INCLUDE_SCRIPT_OUTPUT": "true",
+                "SLUICE_ENVS_DIR": str(self.home.resolve() / ENVS_DIR),
+            }
+        )
+        if self.sandbox:
+            env["HOME"] = "/tmp"  # the step's user has no home of its own on the host's file system
+        elif not self.private_tmp:
+            env["TMPDIR"] = str(mapper.tmp)
+        for var in spec.get("env") or []:
+            value = self._env_value(job, var)
+            if value is not None:
+                env[str(var["name"])] = mapper.rewrite(value)
+        return env
+
+    def _env_value(self, job: Job, var: dict[str, Any]) -> str | None:
+        if "value" in var:
+            return str(var["value"])
+        source = var.get("valueFrom") or {}
+        if "secretKeyRef" in source:
+            ref = source["secretKeyRef"]
+            optional = ref.get("optional") is True  # Kubernetes leaves a missing optional key's variable unset
+            if self.secrets is None:
+                return None if optional else ""
+            try:
+                return self.secrets(str(ref["name"]), str(ref["key"]))
+            except NotFoundError:
+                if optional:
+                    return None
+                raise
+        field_path = (source.get("fieldRef") or {}).get("fieldPath", "")
+        return {"metadata.name": job.node_id, "metadata.namespace": job.namespace}.get(field_path, "")
+
+    def container_dir(self, run: Running, container: Container) -> Path:
+        """Where a container's shim records itself and its exit code: the node's folder for `main`."""
+        if container.name == "main":
+            return run.tmp.parent
+        folder = run.tmp.parent / "containers" / container.name
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
