@@ -14,10 +14,16 @@ as root in the host's namespaces:
 - hides SLUICE_HOME under an empty read-only tmpfs where a bind would otherwise show it;
 - mounts the step's private /tmp (and a private /var/tmp), its volumes where the template says, a minimal
   /dev, /sys read-only;
-- forks. The parent (the step's shim, `_shim`) stays outside the new root; the step, PID 1 of its own PID
+- forks. The parent (the step's shim, `_shim`) stays outside the new root; the child, PID 1 of its own PID
   namespace, mounts a fresh /proc (it sees only its own processes), pivots into the new root, detaches the
   host's, and drops to `uid`/`gid` with no capabilities and `no_new_privs` (a step that stays root, the
-  environment builder, keeps no capability either).
+  environment builder, keeps no capability either);
+- forks the step, in a process group of its own, and stays its init, as Argo's emissary is PID 1 of a
+  container: the kernel ignores SIGTERM to a namespace's PID 1 that has no handler, so a shell step would
+  outlive every stop until SIGKILL; this init forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2
+  to the step's group, reaps orphans, and exits with the step's exit code (128+signal when killed).
+The containers of one pod (sidecars, a containerSet) share the root folder, each in a mount namespace of its
+own.
 Bind mounts cost nothing on every file lookup, where an overlay of the whole root made a step's imports and
 `stat` calls about twice as slow.
 """
@@ -29,9 +35,10 @@ import ctypes
 import errno
 import os
 import platform
+import signal
 import stat
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = ["enter", "probe"]
 
@@ -52,6 +59,7 @@ _CAP_VERSION_3 = 0x20080522
 _SYS_CAPSET = {"x86_64": 126, "aarch64": 91}.get(platform.machine(), -1)
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 217}.get(platform.machine(), -1)
 _DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+_FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -105,7 +113,7 @@ def _image(root: str, fs: str, layered: list[str]) -> list[str]:
     for name in SYSTEM:
         host = "/" + name
         if os.path.islink(host):
-            if not os.path.lexists(root + host):
+            with contextlib.suppress(FileExistsError):  # the containers of one pod share its root
                 os.symlink(os.readlink(host), root + host)
             continue
         if not os.path.isdir(host):
@@ -220,7 +228,55 @@ def enter(plan: dict[str, Any], kept_under_tmp: list[str]) -> int:
     except BaseException as e:
         os.write(2, f"failed to start step: cannot enter its sandbox: {e}\n".encode())
         os._exit(126)
-    return 0
+    return _init()
+
+
+def _init() -> int:
+    """In PID 1 of the pod: fork the step (0 is returned in it) and be its init until it ends."""
+    step: list[int] = []
+    pending: list[int] = []
+
+    def forward(sig: int, _frame: object) -> None:
+        if not step:  # between the fork and knowing the step's pid: sent right after
+            pending.append(sig)
+            return
+        try:
+            os.killpg(step[0], sig)
+        except ProcessLookupError:  # not in its own group yet
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(step[0], sig)
+
+    for sig in _FORWARDED:  # before the fork: a stop that comes at once is not lost
+        signal.signal(sig, forward)
+    pid = os.fork()
+    if pid == 0:
+        for sig in _FORWARDED:
+            signal.signal(sig, signal.SIG_DFL)
+        os.setpgid(0, 0)
+        return 0
+    with contextlib.suppress(OSError):  # the step may have done it or exec'd already
+        os.setpgid(pid, pid)
+    step.append(pid)
+    for caught in pending:
+        forward(caught, None)
+    _reap(pid)
+
+
+def _reap(step: int) -> NoReturn:
+    """Wait for the step (and orphans, reparented here); exit with the step's code."""
+    code = 1
+    try:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, 0)
+            except ChildProcessError:
+                break
+            if pid == step:
+                exit_code = os.waitstatus_to_exitcode(status)
+                code = 128 - exit_code if exit_code < 0 else exit_code
+                break
+    finally:
+        os._exit(code & 0xFF)
 
 
 def probe(scratch: str) -> str:

@@ -87,7 +87,7 @@ def test_a_step_cannot_read_the_stacks_token_secrets_or_store(outside_tmp: Local
     assert "the-api-token" not in result and "read " not in result and "via " not in result, result
     assert result.endswith("done")
     processes = int(result.splitlines()[-2])
-    assert processes <= 3, f"the step sees {processes} processes, not only its own"
+    assert processes <= 4, f"the step sees {processes} processes, not only its own"  # init, sh, ls, grep
 
 
 def test_a_step_runs_as_an_unprivileged_user_when_the_stack_runs_as_root(outside_tmp: LocalEngine) -> None:
@@ -212,3 +212,20 @@ def test_only_the_environment_builder_writes_the_environments_and_it_keeps_no_ca
     assert nodes_by_display(done)["u"]["outputs"]["result"].splitlines() == ["sees", "ro"]
     assert not (home / "envs" / "x").exists()
 
+
+def test_a_shell_step_stopped_by_its_timeout_ends_by_sigterm_not_by_the_later_sigkill(outside_tmp: LocalEngine) -> None:
+    # the kernel ignores SIGTERM to a PID namespace's init that has no handler: the pod's init forwards it to
+    # the step, as Argo's emissary does, so the loop ends by SIGTERM (143) rather than SIGKILL after grace (137)
+    done = _run(outside_tmp, sh("loop", "while true; do sleep 0.2; done", timeout="1s"))
+    node = nodes_by_display(done)[done["metadata"]["name"]]
+    assert done["status"]["phase"] == "Failed"
+    assert node["outputs"]["exitCode"] == "143", node
+
+
+def test_the_containers_of_one_pod_all_start_in_the_root_they_share(outside_tmp: LocalEngine) -> None:
+    # each container builds the pod's root in a mount namespace of its own; none may fail on what another made
+    containers = [
+        {"name": f"c{i}", "image": "busybox", "command": ["sh", "-c", "ls /bin >/dev/null"]} for i in range(6)
+    ]
+    done = _run(outside_tmp, {"name": "set", "containerSet": {"containers": containers}})
+    assert done["status"]["phase"] == "Succeeded", done["status"]
