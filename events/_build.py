@@ -23,6 +23,8 @@ from hera.events.models.io.k8s.apimachinery.pkg.api.resource import Quantity
 from hera.events.models.io.k8s.apimachinery.pkg.apis.meta.v1 import ObjectMeta
 from pydantic import BaseModel, ConfigDict, Field
 
+from contract import NAMESPACE, PART_OF
+
 __all__ = [
     "API_VERSION",
     "NAMESPACE",
@@ -34,10 +36,8 @@ __all__ = [
     "secret",
 ]
 
-#: Every manifest of the project lives in this namespace.
-NAMESPACE = "sluicegate"
 API_VERSION = "argoproj.io/v1alpha1"
-_LABELS = {"app.kubernetes.io/part-of": "sluicegate", "app.kubernetes.io/component": "events"}
+_LABELS = {**PART_OF, "app.kubernetes.io/component": "events"}
 
 
 def meta(name: str, **labels: str) -> ObjectMeta:

@@ -10,9 +10,9 @@ bearer token of Secret `mlflow-events-auth` (the EventSource's `authSecret`).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
+from contract import components_image
 from events._build import NAMESPACE, meta
 from events._sources import MLFLOW_AUTH_SECRET, MLFLOW_PORT, service_url
 
@@ -20,9 +20,6 @@ __all__ = ["RELAY_NAME", "RELAY_PORT", "relay_manifests"]
 
 RELAY_NAME = "mlflow-relay"
 RELAY_PORT = 8080
-#: Same variable and default as `sluicegate.config.components_image()` (definitions may not import it).
-_IMAGE_ENV = "SLUICE_COMPONENTS_IMAGE"
-_DEFAULT_IMAGE = "ghcr.io/sluicegate/components:0.1.0"
 _MLFLOW = f"http://mlflow.{NAMESPACE}.svc:5000"
 _STATE_DIR = "/var/lib/relay"
 _SECRET_DIR = "/etc/relay-secret"
@@ -52,7 +49,7 @@ def _container(mlflow: str) -> dict[str, Any]:
     probe = {"httpGet": {"path": "/health", "port": RELAY_PORT}, "periodSeconds": 10}
     return {
         "name": "relay",
-        "image": os.environ.get(_IMAGE_ENV, _DEFAULT_IMAGE),
+        "image": components_image(),
         "command": ["python", "-m", "components.relay"],
         "args": args,
         "imagePullPolicy": "Always",

@@ -58,10 +58,15 @@ class SensorsConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    #: Files (exact) and folders (ending in `/`) whose change starts training.
-    training_paths: tuple[str, ...] = ("params.yaml", "components/", "workflows/")
+    #: Files (exact) and folders (ending in `/`) whose change starts training; empty: any change of the
+    #: default branch (a model repository is the model: its code, data, environment and sluicegate.yaml).
+    training_paths: tuple[str, ...] = ()
     slack_channel: str = "ml-deploys"
-    pipeline_template: str = "model-pipeline"
+    #: What a push starts: a model project (MLproject + sluicegate.yaml) from push to canary.
+    pipeline_template: str = "project-pipeline"
+    #: The pipeline's `build-target`: `auto` builds the project's environment where the step runs (the
+    #: local stack's environments folder, or a Kaniko image on a cluster).
+    build_target: str = "auto"
     evaluate_template: str = "evaluate-and-deploy"
     retries: int = 3
 
@@ -79,7 +84,7 @@ def _param(dep: str, dest: str, key: str = "", template: str = "", default: str 
     return TriggerParameter(src=src, dest=dest)
 
 
-def _workflow(template: str, params: list[str], trigger_label: str) -> dict[str, Any]:
+def _workflow(template: str, params: list[str], trigger_label: str, fixed: dict[str, str]) -> dict[str, Any]:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Workflow",
@@ -90,15 +95,28 @@ def _workflow(template: str, params: list[str], trigger_label: str) -> dict[str,
         },
         "spec": {
             "workflowTemplateRef": {"name": template},
-            "arguments": {"parameters": [{"name": p, "value": ""} for p in params]},
+            "arguments": {
+                "parameters": [
+                    *({"name": p, "value": ""} for p in params),
+                    *({"name": k, "value": v} for k, v in fixed.items()),
+                ]
+            },
         },
     }
 
 
 def _submit(
-    name: str, conditions: str, template: str, wf_params: dict[str, TriggerParameter], dep: str
+    name: str,
+    conditions: str,
+    template: str,
+    wf_params: dict[str, TriggerParameter],
+    dep: str,
+    fixed: dict[str, str] | None = None,
 ) -> tuple[Trigger, dict[str, Any]]:
-    """An at-least-once argoWorkflow submit with retries and a dead-letter log trigger, and its Workflow."""
+    """An at-least-once argoWorkflow submit with retries and a dead-letter log trigger, and its Workflow.
+
+    `wf_params` come from the event (the first arguments, in order); `fixed` are written into the Workflow.
+    """
     names = list(wf_params)
     params = [
         p.model_copy(update={"dest": f"spec.arguments.parameters.{i}.value"}) for i, p in enumerate(wf_params.values())
@@ -109,7 +127,7 @@ def _submit(
         argo_workflow=ArgoWorkflowTrigger(operation="submit", source=ArtifactLocation(), parameters=params),
     )
     dlq = Trigger(template=TriggerTemplate(name=f"{name}-dead-letter", log=LogTrigger()))
-    return Trigger(template=tt, at_least_once=True, dlq_trigger=dlq), _workflow(template, names, dep)
+    return Trigger(template=tt, at_least_once=True, dlq_trigger=dlq), _workflow(template, names, dep, fixed or {})
 
 
 def _slack(name: str, conditions: str, message: TriggerParameter, blocks: TriggerParameter | None = None) -> Trigger:
@@ -149,9 +167,12 @@ def _finish_triggers(doc: dict[str, Any], resources: list[dict[str, Any] | None]
 
 
 def train_on_push(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
-    """Sensor `train-on-push`: default-branch pushes touching model code or parameters start the pipeline."""
+    """Sensor `train-on-push`: a push to the default branch of a model repository starts its pipeline.
+
+    With `training_paths`, only pushes whose commits add, modify or remove one of them do.
+    """
     cfg = cfg or SensorsConfig()
-    touched = paths_regex(cfg.training_paths)
+    touched = paths_regex(cfg.training_paths) if cfg.training_paths else ""
     dep = EventDependency(
         name="push",
         event_source_name="github",
@@ -172,12 +193,14 @@ def train_on_push(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
             data=[
                 DataFilter(path=f"body.commits.#.{change}", type="string", value=[touched])
                 for change in ("added", "modified", "removed")
-            ],
-            data_logical_operator="or",
+            ]
+            if touched
+            else None,
+            data_logical_operator="or" if touched else None,
         ),
     )
     submit = _submit(
-        "start-model-pipeline",
+        f"start-{cfg.pipeline_template}",
         "push",
         cfg.pipeline_template,
         {
@@ -185,6 +208,7 @@ def train_on_push(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
             "git-revision": _param("push", "", key="body.after"),
         },
         "git-push",
+        {"build-target": cfg.build_target},
     )
     announce = _slack(
         "announce-training",
@@ -274,6 +298,9 @@ OUTCOME_BLOCKS = "".join(
         "{{ end }}]},",
         '{"type":"section","text":{"type":"mrkdwn","text":{{ printf "MLflow run: %s"',
         f' (.Input.body.run_url | default (index {_P} "mlflow-tracking-uri") | default "-") | toJson }}}}}}}}',
+        # the evaluation report (metrics side by side, MLflow's plots), when the workflow evaluated a version
+        '{{ if .Input.body.report_url }},{"type":"section","text":{"type":"mrkdwn","text":{{ printf',
+        ' "Evaluation report: %s" .Input.body.report_url | toJson }}}}{{ end }}',
         # failed steps (Argo's workflow.failures), at most 10: a context block's element limit
         '{{ if .Input.body.failures }},{"type":"context","elements":[',
         "{{ range $i, $f := .Input.body.failures }}{{ if lt $i 10 }}{{ if $i }},{{ end }}",
@@ -295,7 +322,9 @@ def notify_outcome(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
     text = _param(
         "outcome",
         "",
-        template="{{ .Input.body.workflow }}: {{ .Input.body.status }}",
+        # the failing step's one line (`reason`, from its termination message) is in the notification text
+        template="{{ .Input.body.workflow }}: {{ .Input.body.status }}"
+        "{{ if .Input.body.reason }} ({{ .Input.body.reason }}){{ end }}",
         default="A workflow finished",
     )
     blocks = _param("outcome", "", template=OUTCOME_BLOCKS, default="[]")

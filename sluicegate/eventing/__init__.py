@@ -6,16 +6,15 @@ triggers (argoWorkflow submit, http, slack, log) against the journal. See `_part
 """
 
 from sluicegate.eventing._controller import SensorController, conditions_hold
-from sluicegate.eventing._expr import ExprError, evaluate
 from sluicegate.eventing._filters import filter_event
-from sluicegate.eventing._gotemplate import TemplateError, render
 from sluicegate.eventing._journal import EVENT_KIND, event_name, list_events, prune_events, record_event
 from sluicegate.eventing._params import apply_parameters, resolve_parameter
 from sluicegate.eventing._part import MLFLOW_AUTH_SECRET, OUTCOME_AUTH_SECRET, RELAY_SECRET, EventsPart
-from sluicegate.eventing._paths import MISSING, get_path, set_path
 from sluicegate.eventing._receive import Answer, Receiver
 from sluicegate.eventing._sources import Endpoint, endpoints_of
 from sluicegate.eventing._triggers import TriggerFailed, TriggerRunner, slack_api_url
+from sluicegate.lang import MISSING, ExprError, TemplateError, get_path, render, set_path
+from sluicegate.lang import evaluate_govaluate as evaluate
 
 __all__ = [
     "EVENT_KIND",

@@ -3,8 +3,10 @@
 Called by the events Part (one thread). It watches the store's change feed for new `Event` documents,
 and at start picks up every event still `Pending` (received before a crash). For each event it runs the
 filters of every dependency on that EventSource event, keeps the latest passing event per (trigger,
-dependency), fires a trigger when its `conditions` hold (default: all dependencies), with retries from
-its `retryStrategy` and the `dlqTrigger` after the last failed attempt of an `atLeastOnce` trigger.
+dependency) in the store (`_sensor_state`: a restart keeps partial AND conditions), fires a trigger when
+its `conditions` hold (default: all dependencies), with retries from its `retryStrategy` and the
+`dlqTrigger` after the last failed attempt of an `atLeastOnce` trigger, at the pace of its `rateLimit`,
+forgetting collected events at its `conditionsReset` times (`_limits`).
 Everything it decides is written into the event's status (phase, message, one entry per trigger).
 
 Delivery across a crash: triggers without `atLeastOnce` are marked dispatched before they run and are not
@@ -25,7 +27,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from sluicegate.errors import SluiceError
-from sluicegate.eventing._expr import ExprError, evaluate
 from sluicegate.eventing._filters import filter_event
 from sluicegate.eventing._journal import (
     EVENT_KIND,
@@ -35,9 +36,14 @@ from sluicegate.eventing._journal import (
     prune_events,
     set_outcome,
 )
+from sluicegate.eventing._limits import LeakyBucket, drop_before_reset
 from sluicegate.eventing._model import SensorSpec, Trigger
 from sluicegate.eventing._params import EventView, apply_parameters
+from sluicegate.eventing._sensor_state import forget_states, load_states, save_states
+from sluicegate.eventing._transform import TransformError, transform_data
 from sluicegate.eventing._triggers import TriggerFailed, TriggerRunner
+from sluicegate.lang import ExprError
+from sluicegate.lang import evaluate_govaluate as evaluate
 from sluicegate.store import Store
 
 __all__ = ["SensorController", "conditions_hold"]
@@ -92,7 +98,7 @@ class SensorController:
         self.sleep = sleep
         self.counts: Counter[str] = Counter()
         self.last_error = ""
-        self._state: dict[tuple[str, str, str], dict[str, EventView]] = {}
+        self._buckets: dict[tuple[str, str, str], LeakyBucket] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -120,8 +126,12 @@ class SensorController:
             if time.monotonic() >= next_prune:
                 self.counts["pruned"] += prune_events(self.store, self.keep_events)
                 next_prune = time.monotonic() + self.prune_every
-            for change in self.store.wait(since, 0.5, kinds=(EVENT_KIND,)):
+            for change in self.store.wait(since, 0.5, kinds=(EVENT_KIND, "Sensor")):
                 since = max(since, change.seq)
+                if change.kind == "Sensor":
+                    if change.type == "DELETED":  # its partial conditions go with it
+                        forget_states(self.store, change.namespace, change.name)
+                    continue
                 if change.type != "ADDED":
                     continue
                 new = self.store.try_get(EVENT_KIND, change.namespace, change.name)
@@ -155,25 +165,50 @@ class SensorController:
             except ValidationError as e:
                 reasons.append(f"Sensor {sname} is invalid: {e.errors()[0]['msg']}")
                 continue
+            states = load_states(self.store, ns, sensor)
+            touched: set[str] = set()
             dep_names = [d.name for d in spec.dependencies]
             for dep in spec.dependencies:
                 if (dep.event_source_name, dep.event_name) != (source, event):
                     continue
-                ok, why = filter_event(dep, view["context"], view["data"])
+                seen = view
+                if dep.transform:  # before the filters, on the data only (Argo Events' ApplyTransform)
+                    try:
+                        seen = {"context": view["context"], "data": transform_data(dep.transform, view["data"])}
+                    except TransformError as e:
+                        reasons.append(f"{sname}/{dep.name}: {e.message}")
+                        continue
+                ok, why = filter_event(dep, seen["context"], seen["data"])
                 if not ok:
                     reasons.append(f"{sname}/{dep.name}: {why}")
                     continue
                 for trig in spec.triggers:
                     if dep.name not in _deps_of(trig, dep_names):
                         continue
-                    key = (ns, sname, trig.name)
-                    state = self._state.setdefault(key, {})
-                    state[dep.name] = view
-                    if conditions_hold(trig.conditions, dep_names, set(state)):
-                        fired.append((sensor, trig, dict(state)))
-                        self._state.pop(key, None)
+                    state = states.get(trig.name) or {}
+                    if state.get("last") == name and trig.name not in touched:  # counted before a crash
+                        if "fires" in state:
+                            fired.append((sensor, trig, dict(state["fires"])))
+                        else:
+                            waiting = True
+                        continue
+                    collected: dict[str, EventView] = dict(state.get("events") or {})
+                    try:
+                        drop_before_reset(collected, list(trig.template.get("conditionsReset") or []))
+                    except SluiceError as e:
+                        reasons.append(f"{sname}/{trig.name}: {e.message}")
+                        continue
+                    collected[dep.name] = seen
+                    carry = {"fires": state["fires"]} if trig.name in touched and "fires" in state else {}
+                    if conditions_hold(trig.conditions, dep_names, set(collected)):
+                        fired.append((sensor, trig, collected))
+                        states[trig.name] = {"events": {}, "last": name, "fires": collected}
                     else:
+                        states[trig.name] = {"events": collected, "last": name, **carry}
                         waiting = True
+                    touched.add(trig.name)
+            if touched:  # before the event is marked processed: a crash replays it against this state
+                save_states(self.store, ns, sensor, states)
         fired = [f for f in fired if self._should_run(f[1], done.get((f[0]["metadata"]["name"], f[1].name)))]
         at_most_once = [
             {"sensor": s["metadata"]["name"], "trigger": t.name, "phase": "Dispatched", "time": precise_now()}
@@ -202,8 +237,25 @@ class SensorController:
             return True
         return trig.at_least_once and previous.get("phase") != "Succeeded"
 
+    def _pace(self, sensor: dict[str, Any], trig: Trigger) -> None:
+        """Wait for the trigger's `rateLimit` turn (one leaky bucket per Sensor trigger, as Argo Events)."""
+        limit = trig.rate_limit
+        if limit is None or limit.requests_per_unit <= 0:
+            return
+        key = (sensor["metadata"].get("namespace", ""), sensor["metadata"]["name"], trig.name)
+        bucket = self._buckets.get(key)
+        if bucket is None or (bucket.unit, bucket.requests) != (limit.unit, limit.requests_per_unit):
+            bucket = self._buckets[key] = LeakyBucket(limit.requests_per_unit, limit.unit)
+        wait = bucket.delay()
+        if wait > 0:
+            self.sleep(wait)
+
     def _fire(self, sensor: dict[str, Any], trig: Trigger, events: dict[str, EventView]) -> dict[str, Any]:
         record: dict[str, Any] = {"sensor": sensor["metadata"]["name"], "trigger": trig.name, "attempts": []}
+        try:
+            self._pace(sensor, trig)
+        except SluiceError as e:
+            return {**record, "phase": "Failed", "message": e.message, "time": precise_now()}
         delays = trig.retry_strategy.delays() if trig.retry_strategy else []
         for attempt in range(len(delays) + 1):
             try:

@@ -1,4 +1,4 @@
-"""Sensor dependency filters evaluated as Argo Events does (data, exprs, context).
+"""Sensor dependency filters evaluated as Argo Events does (data, exprs, context, time).
 
 Called by the sensor controller for every event that reaches a dependency. As in Argo, a missing path
 or a bad expression fails the filter (with the reason recorded) rather than raising; string values are
@@ -8,16 +8,18 @@ unanchored regexes matched against gjson's string form (arrays and objects as co
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sluicegate.eventing._expr import ExprError, evaluate
-from sluicegate.eventing._gotemplate import TemplateError, render
-from sluicegate.eventing._model import DataFilter, EventContextFilter, EventDependency, ExprFilter
-from sluicegate.eventing._paths import MISSING, as_string, get_path
+from sluicegate.eventing._model import DataFilter, EventContextFilter, EventDependency, ExprFilter, TimeFilter
+from sluicegate.lang import MISSING, ExprError, TemplateError, as_string, get_path, render
+from sluicegate.lang import evaluate_govaluate as evaluate
 
 __all__ = ["FilterResult", "filter_event"]
 
 FilterResult = tuple[bool, str]
+_NO_RUNTIME = "{what} is not supported by the local stack (docs/compatibility.md); the event is not used"
 
 
 def _bool(text: str) -> bool:
@@ -148,9 +150,49 @@ def _context(f: EventContextFilter, ctx: dict[str, Any]) -> bool:
     )
 
 
+def _clock(text: str, day: datetime) -> datetime:
+    """`hh:mm:ss` on the date of `day` (in `day`'s zone), as Go parses "2006-01-02 15:04:05"."""
+    m = re.fullmatch(r"(\d{2}):(\d{2}):(\d{2})", text)
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59 or int(m.group(3)) > 59:
+        raise ValueError(f'parsing time "{day:%Y-%m-%d} {text}" as "2006-01-02 15:04:05": not hh:mm:ss')
+    h, mi, sec = (int(g) for g in m.groups())
+    return day.replace(hour=h, minute=mi, second=sec, microsecond=0)
+
+
+def _time(f: TimeFilter, ctx: dict[str, Any]) -> tuple[bool | None, str]:
+    """Argo Events' filterTime: `[start, stop)` on the event's day; a stop before start runs past midnight."""
+    try:
+        stamp = datetime.fromisoformat(str(ctx.get("time", "")).replace("Z", "+00:00"))
+    except ValueError:
+        return None, f"time filter error (event time {ctx.get('time')!r} is not RFC 3339)"
+    try:
+        zone: Any = ZoneInfo(f.timezone) if f.timezone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return None, f"time filter error (invalid timezone '{f.timezone}': unknown time zone {f.timezone})"
+    day = stamp.astimezone(zone)
+    try:
+        start, stop = _clock(f.start, day), _clock(f.stop, day)
+    except ValueError as e:
+        return None, f"time filter error ({e})"
+    if start < stop:
+        return start <= day < stop, ""
+    return day >= start or day < stop, ""
+
+
+def _window(f: TimeFilter) -> str:
+    return f"[{f.start}, {f.stop}) {f.timezone or 'UTC'}"
+
+
 def filter_event(dep: EventDependency, context: dict[str, Any], data: Any) -> FilterResult:
-    """Whether an event passes a dependency's filters, and why not."""
+    """Whether an event passes a dependency's filters, and why not.
+
+    A dependency with a `script` filter (Lua) never passes: the local stack does not run script filters, and
+    passing the event unfiltered would trigger what the Sensor's author filtered out. A dependency's
+    `transform` is applied by the caller before this (see `_transform`).
+    """
     flt = dep.filters
+    if flt is not None and flt.script:
+        return False, _NO_RUNTIME.format(what="script filter (Lua)")
     if flt is None:
         return True, ""
     parts: list[tuple[bool, str, bool]] = []  # (passed, reason, present)
@@ -163,6 +205,10 @@ def filter_event(dep: EventDependency, context: dict[str, Any], data: Any) -> Fi
     if flt.context is not None:
         ok = _context(flt.context, context)
         parts.append((ok, "" if ok else "context filter did not match", True))
+    if flt.time is not None:
+        passed, err = _time(flt.time, context)
+        why = err or ("" if passed else f"time filter: event at {context.get('time')} outside {_window(flt.time)}")
+        parts.append((bool(passed), why, True))
     if not parts:
         return True, ""
     if dep.filters_logical_operator == "or":

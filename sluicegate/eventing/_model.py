@@ -8,10 +8,11 @@ Kubernetes shape directly and ignore fields the runtime does not use.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from sluicegate.lang import parse_duration
 
 __all__ = [
     "Backoff",
@@ -25,7 +26,6 @@ __all__ = [
     "Trigger",
     "TriggerParameter",
     "TriggerParameterSource",
-    "parse_duration",
 ]
 
 
@@ -66,9 +66,19 @@ class EventContextFilter(_M):
     datacontenttype: str = ""
 
 
+class TimeFilter(_M):
+    """`filters.time`: a daily window `[start, stop)` (`hh:mm:ss`) in `timezone` (default UTC)."""
+
+    start: str
+    stop: str
+    timezone: str = ""
+
+
 class Filters(_M):
     """`dependencies[].filters`."""
 
+    time: TimeFilter | None = None
+    script: str = ""
     data: list[DataFilter] | None = None
     exprs: list[ExprFilter] | None = None
     context: EventContextFilter | None = None
@@ -84,6 +94,7 @@ class EventDependency(_M):
     event_name: str = Field(alias="eventName")
     filters: Filters | None = None
     filters_logical_operator: str = Field("and", alias="filtersLogicalOperator")
+    transform: dict[str, Any] | None = None
 
 
 class TriggerParameterSource(_M):
@@ -116,13 +127,20 @@ class Backoff(_M):
 
     def delays(self) -> list[float]:
         """Seconds to wait before each retry (len = steps - 1, at least 0 retries)."""
-        base = parse_duration(self.duration) if self.duration is not None else 1.0
+        base = parse_duration(self.duration, bare="ns") if self.duration is not None else 1.0
         factor = self.factor or 1.0
         out, d = [], base
         for _ in range(max(self.steps, 1) - 1):
             out.append(d)
             d *= factor
         return out
+
+
+class RateLimit(_M):
+    """`triggers[].rateLimit`: at most `requestsPerUnit` runs per `unit` (Second, Minute, Hour)."""
+
+    unit: str = "Second"
+    requests_per_unit: int = Field(0, alias="requestsPerUnit")
 
 
 class Trigger(_M):
@@ -134,6 +152,7 @@ class Trigger(_M):
     at_least_once: bool = Field(False, alias="atLeastOnce")
     dlq_trigger: Trigger | None = Field(None, alias="dlqTrigger")
     policy: dict[str, Any] | None = None
+    rate_limit: RateLimit | None = Field(None, alias="rateLimit")
 
     @property
     def name(self) -> str:
@@ -151,20 +170,3 @@ class SensorSpec(_M):
 
     dependencies: list[EventDependency]
     triggers: list[Trigger]
-
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNIT = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_duration(value: int | str) -> float:
-    """Seconds of a Go duration string (`2s`, `1m30s`) or an integer of nanoseconds (Argo's Int64OrString)."""
-    if isinstance(value, int):
-        return value / 1e9
-    text = value.strip()
-    if text.isdigit():
-        return int(text) / 1e9
-    parts = _DURATION.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"{value!r} is not a duration like 2s, 500ms or 1m")
-    return sum(float(n) * _UNIT[u] for n, u in parts)

@@ -8,18 +8,49 @@ then data template, then data key, then the default `value`.
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 from sluicegate.errors import ManifestError
-from sluicegate.eventing._gotemplate import TemplateError, render
 from sluicegate.eventing._model import TriggerParameter, TriggerParameterSource
-from sluicegate.eventing._paths import MISSING, as_string, get_path, set_path
+from sluicegate.lang import MISSING, TemplateError, as_string, get_path, render, set_path
 
-__all__ = ["EventView", "apply_parameters", "resolve_parameter"]
+__all__ = ["EventView", "apply_parameters", "argo_context", "marshal_event", "resolve_parameter"]
 
 #: What a parameter sees of one event: its CloudEvent context and its data.
 EventView = dict[str, Any]
+
+
+def argo_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The event context as Argo Events shows it to parameters: `time` in RFC 3339 without fractions."""
+    stamp = context.get("time")
+    if isinstance(stamp, str) and "." in stamp:
+        return {**context, "time": stamp.split(".", 1)[0] + "Z"}
+    return context
+
+
+def _go_json(value: Any) -> str:
+    """JSON as Go's encoding/json writes it: compact, map keys sorted, `<`, `>` and `&` escaped."""
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _go_struct(fields: dict[str, Any]) -> str:
+    """A Go struct's JSON: its fields in declaration order (not sorted as a map's keys are)."""
+    return "{" + ",".join(f"{json.dumps(k)}:{_go_json(v)}" for k, v in fields.items()) + "}"
+
+
+def marshal_event(context: dict[str, Any], data: Any) -> str:
+    """The whole event, as a parameter with only `dependencyName` gets it (Argo Events' `json.Marshal(event)`).
+
+    `data` is bytes in Argo Events, so it comes out as the base64 of the data's JSON.
+    """
+    raw = _go_json(data).encode()
+    fields = ("id", "source", "specversion", "type", "datacontenttype", "subject", "time")  # EventContext's order
+    ordered = {key: context.get(key, "") for key in fields}
+    body = _go_struct(ordered)
+    return '{"context":' + body + ',"data":' + json.dumps(base64.b64encode(raw).decode()) + "}"
 
 
 def _fallback(src: TriggerParameterSource, why: str) -> Any:
@@ -37,9 +68,9 @@ def resolve_parameter(src: TriggerParameterSource, events: dict[str, EventView])
     event = events.get(src.dependency_name)
     if event is None:
         return _fallback(src, f"no event for dependency {src.dependency_name!r}")
-    context, data = event["context"], event["data"]
+    context, data = argo_context(event["context"]), event["data"]
     if not (src.context_key or src.context_template or src.data_key or src.data_template) and src.value is None:
-        return json.dumps({"context": context, "data": data}, separators=(",", ":"))
+        return marshal_event(context, data)
     if src.context_key:
         got = get_path(context, src.context_key)
         return _fallback(src, f"context key {src.context_key!r} not found") if got is MISSING else as_string(got)

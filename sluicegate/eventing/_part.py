@@ -22,14 +22,16 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from sluicegate.errors import ConfigError, ManifestError, SluiceError
+from sluicegate.eventing._calendar import CalendarSpec, CalendarTimer, calendars_of
+from sluicegate.eventing._conflicts import mark_conflicts
 from sluicegate.eventing._controller import SensorController
 from sluicegate.eventing._journal import EVENT_KIND, list_events
 from sluicegate.eventing._receive import Receiver
 from sluicegate.eventing._server import PortServer
 from sluicegate.eventing._sources import Endpoint, endpoints_of, unsupported_types
 from sluicegate.eventing._triggers import TriggerRunner
-from sluicegate.services import ManagedProcess, free_port, wait_http
-from sluicegate.stack import StackContext
+from sluicegate.part import StackContext
+from sluicegate.services import ManagedProcess, Watchdog, free_port, wait_http
 from sluicegate.store import Store
 
 __all__ = ["MLFLOW_AUTH_SECRET", "OUTCOME_AUTH_SECRET", "RELAY_SECRET", "EventsPart"]
@@ -106,9 +108,12 @@ class EventsPart:
         self.controller: SensorController | None = None
         self.relay: ManagedProcess | None = None
         self.relay_url = ""
+        self.watchdog = Watchdog("events")  # restarts the relay if it dies
         self.problems: list[str] = []
         self.relay_problem = ""
+        self._published: dict[str, str] = {}
         self._stop = threading.Event()
+        self.calendars: dict[tuple[str, str, str], tuple[CalendarSpec, CalendarTimer]] = {}
         self._watch: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -137,6 +142,7 @@ class EventsPart:
     def stop(self) -> None:
         """Stop the relay, the controller, the watcher and every server; idempotent."""
         self._stop.set()
+        self.watchdog.stop()
         if self.relay is not None:
             self.relay.stop()
             self.relay = None
@@ -150,6 +156,9 @@ class EventsPart:
             for srv in self.servers.values():
                 srv.stop()
             self.servers.clear()
+            for _, timer in self.calendars.values():
+                timer.stop()
+            self.calendars.clear()
 
     def status(self) -> dict[str, Any]:
         """Counts of received/duplicate/rejected/ignored events and trigger outcomes, ports, relay state."""
@@ -164,7 +173,12 @@ class EventsPart:
             "ports": sorted(self.servers),
             "eventsources": self.urls(),
             "relay": self.relay_url if self.relay and self.relay.alive() else ("stopped" if self.relay else "off"),
-            "problems": [*self.problems, self.relay_problem] if self.relay_problem else self.problems,
+            "problems": [
+                *self.problems,
+                *(f"{spec.where}: {t.problem}" for spec, t in self.calendars.values() if t.problem),
+                *([self.relay_problem] if self.relay_problem else []),
+            ],
+            **self.watchdog.report(),
             **counts,
         }
 
@@ -182,18 +196,39 @@ class EventsPart:
         return self.ctx.store
 
     def reconcile(self) -> None:
-        """(Re)build the servers from the EventSources in the store."""
+        """(Re)build the servers from the EventSources in the store.
+
+        Two endpoints on one port and path cannot both be served: the EventSource first by namespace and
+        name keeps it, the other is reported in the stack status and on its own status (`Deployed` False,
+        reason `PortPathConflict`). URLs that changed are published to `endpoints.json`.
+        """
         store, host = self._store(), self._host()
         wanted: dict[int, list[Endpoint]] = defaultdict(list)
+        owners: dict[tuple[int, str], str] = {}
         problems: list[str] = []
+        timers: dict[tuple[str, str, str], CalendarSpec] = {}
+        conflicts: dict[tuple[str, str], str] = {}
         for doc in store.list("EventSource"):
+            meta = doc["metadata"]
+            me = f"EventSource/{meta['name']}"
             try:
                 for ep in endpoints_of(doc):
-                    wanted[self._bind_port(ep.port)].append(ep)
+                    port = self._bind_port(ep.port)
+                    owner = owners.setdefault((port, ep.path), me)
+                    if owner != me:
+                        message = (
+                            f"{me}: event {ep.event!r} wants port {ep.port} path {ep.path}, which {owner} "
+                            "already serves; give one of them another port or endpoint"
+                        )
+                        problems.append(message)
+                        conflicts[(str(meta.get("namespace", "")), str(meta["name"]))] = message
+                        continue
+                    wanted[port].append(ep)
+                timers.update({(c.namespace, c.source, c.event): c for c in calendars_of(doc)})
             except ManifestError as e:
                 problems.append(e.message)
             for kind in unsupported_types(doc):
-                problems.append(f"EventSource/{doc['metadata']['name']}: type {kind} is not served locally")
+                problems.append(f"{me}: type {kind} is not served locally")
         with self._lock:
             for port in [p for p in self.servers if p not in wanted]:
                 self.servers.pop(port).stop()
@@ -208,7 +243,23 @@ class EventsPart:
                     srv.start()
                     self.servers[port] = srv
                 srv.set_routes(eps)
+            self._reconcile_calendars(store, timers)
         self.problems = problems
+        mark_conflicts(store, conflicts)
+        urls = self.urls()
+        if urls != self._published and self.ctx is not None and self.ctx.publish is not None:
+            self.ctx.publish({"eventsources": urls})
+        self._published = urls
+
+    def _reconcile_calendars(self, store: Store, wanted: dict[tuple[str, str, str], CalendarSpec]) -> None:
+        """Start a timer per calendar event; restart it when its spec changed, stop it when it went."""
+        for key in [k for k, (spec, _) in self.calendars.items() if wanted.get(k) != spec]:
+            self.calendars.pop(key)[1].stop()
+        for key, spec in wanted.items():
+            if key not in self.calendars:
+                timer = CalendarTimer(spec, store)
+                timer.start()
+                self.calendars[key] = (spec, timer)
 
     def _receiver(self) -> Receiver:
         if self.receiver is None:
@@ -282,6 +333,7 @@ class EventsPart:
         )
         self.relay_url = f"http://{self._host()}:{port}/webhook"
         wait_http(f"http://{self._host()}:{port}/health", 60, self.relay.proc, self.relay.log)
+        self.watchdog.watch("relay", lambda: self.relay)
         return self.relay_url
 
     # -- API ---------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ __all__ = ["MAX_BODY", "Endpoint", "endpoints_of", "unsupported_types"]
 #: GitHub caps webhook payloads at 25 MB; bigger bodies get 413 whatever the EventSource says.
 MAX_BODY = 25 * 1024 * 1024
 _DEFAULT_MAX = 1024 * 1024  # Argo's default maxPayloadSize
-_SERVED = ("github", "webhook")
+_SERVED = ("github", "webhook", "calendar")  # calendar: timers of `_calendar`, not HTTP endpoints
 _NOT_TYPES = ("eventBusName", "service", "template", "replicas")
 
 

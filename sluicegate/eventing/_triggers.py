@@ -1,10 +1,11 @@
-"""The trigger types of the local runtime: `argoWorkflow` (submit), `http`, `slack`, `log`.
+"""The trigger types of the local runtime: `argoWorkflow` (submit), `k8s`, `http`, `slack`, `log`.
 
-Called by the sensor controller with a trigger template whose trigger-level parameters are already
-applied. `argoWorkflow` creates the Workflow in the object store with the labels Argo Events puts on it;
-the workflow controller picks it up from there. `slack` posts `chat.postMessage` to `SLUICE_SLACK_API_URL`
-(default https://slack.com/api) with the bot token from the trigger's Secret; without a token it records
-a warning and succeeds, so a missing Slack setup never blocks training.
+Called by the sensor controller with a trigger template whose trigger-level parameters are already applied.
+`argoWorkflow` creates the Workflow in the object store with the labels Argo Events puts on it; the workflow
+controller picks it up from there. `k8s` creates, updates, patches or deletes any object in the store (the local
+stack's Kubernetes), as Argo Events' standard K8s trigger does (see `_k8s`). `slack` posts `chat.postMessage` to
+`SLUICE_SLACK_API_URL` (default https://slack.com/api) with the bot token from the trigger's Secret; without a
+token it records a warning and succeeds, so a missing Slack setup never blocks training.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import httpx
 import yaml
 
 from sluicegate.errors import NotFoundError, SluiceError
+from sluicegate.eventing._k8s import TRIGGER_KEY_LABEL, k8s_trigger, made_for, trigger_key
 from sluicegate.eventing._model import TriggerParameter
 from sluicegate.eventing._params import EventView, apply_parameters
 from sluicegate.secrets import SecretStore
@@ -29,7 +31,7 @@ from sluicegate.store import Store
 __all__ = ["TriggerFailed", "TriggerResult", "TriggerRunner", "slack_api_url"]
 
 log = logging.getLogger("sluicegate.events")
-_TYPES = ("argoWorkflow", "http", "slack", "log")
+_TYPES = ("argoWorkflow", "k8s", "http", "slack", "log")
 
 
 class TriggerFailed(Exception):
@@ -82,6 +84,9 @@ class TriggerRunner:
         try:
             if kind == "argoWorkflow":
                 return self._workflow(sensor, template, events)
+            if kind == "k8s":
+                message, workflow = k8s_trigger(self.store, sensor, template, events)
+                return TriggerResult(message, workflow=workflow)
             if kind == "http":
                 return self._call(template["http"] or {}, events)
             if kind == "slack":
@@ -122,6 +127,13 @@ class TriggerRunner:
         wf.setdefault("apiVersion", "argoproj.io/v1alpha1")
         wf.setdefault("kind", "Workflow")
         wf.pop("status", None)
+        key = trigger_key(sensor, template, events)
+        earlier = made_for(self.store, "Workflow", meta["namespace"], key)
+        if earlier:
+            return TriggerResult(
+                f"Workflow {meta['namespace']}/{earlier} was already submitted for these events", earlier
+            )
+        meta["labels"][TRIGGER_KEY_LABEL] = key
         created = self.store.create(wf)
         name = created["metadata"]["name"]
         return TriggerResult(f"submitted Workflow {meta['namespace']}/{name}", workflow=name)

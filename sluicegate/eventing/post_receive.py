@@ -2,8 +2,10 @@
 
 Installed by `sluice demo` and the events tests (and usable by hand) into a bare repository as
 `hooks/post-receive`, with a Python shebang; it uses only the standard library, so it runs with any Python.
-Configuration is read from the bare repository's git config:
-`sluice.webhookUrl` (the github EventSource URL) and `sluice.webhookSecret` (the HMAC secret).
+Configuration is read from the bare repository's git config at every push: `sluice.webhookUrl` (the
+github EventSource URL) and `sluice.webhookSecret` (the HMAC secret), or, as `sluice project connect`
+sets them, `sluice.endpointsFile` (a stack's endpoints.json: the EventSource's current address) and
+`sluice.secretsFile` (its secrets.json: the Secret `github-webhook`, key `secret`).
 For each `<old> <new> <ref>` line on stdin it computes the pushed commits (`old..new`, or the new
 branch's history when the ref was created) and their added/modified/removed files, then POSTs the payload
 with `X-GitHub-Event: push`, a fresh `X-GitHub-Delivery` and `X-Hub-Signature-256`.
@@ -21,7 +23,7 @@ import urllib.error
 import urllib.request
 import uuid
 
-__all__ = ["commit_of", "git", "main", "payload", "post"]
+__all__ = ["commit_of", "git", "main", "payload", "post", "setting", "target"]
 
 ZERO = "0" * 40
 
@@ -112,10 +114,36 @@ def post(url: str, secret: str, body: bytes) -> str:
         return f"{e.code} {e.read().decode().strip()}"
 
 
+def setting(key: str) -> str:
+    """A `sluice.*` value of the repository's git config; empty when unset."""
+    try:
+        return git("config", "--get", key)
+    except subprocess.CalledProcessError:
+        return ""
+
+
+def target() -> tuple[str, str]:
+    """Where to post and the secret to sign with; empty URL when the stack named there is not running."""
+    url, secret = setting("sluice.webhookUrl"), setting("sluice.webhookSecret")
+    endpoints, secrets = setting("sluice.endpointsFile"), setting("sluice.secretsFile")
+    try:
+        if endpoints:
+            with open(endpoints) as f:
+                url = str(json.load(f).get("eventsources", {}).get("github", ""))
+        if secrets:
+            with open(secrets) as f:
+                secret = str(json.load(f).get("github-webhook", {}).get("secret", ""))
+    except (OSError, ValueError):
+        return "", secret
+    return url, secret
+
+
 def main() -> int:
     """Post one webhook per `<old> <new> <ref>` line on stdin."""
-    url = git("config", "--get", "sluice.webhookUrl")
-    secret = git("config", "--get", "sluice.webhookSecret")
+    url, secret = target()
+    if not url:
+        print("webhook: no running stack to notify (sluice up --detach); the push is stored", file=sys.stderr)
+        return 0
     for line in sys.stdin:
         if not line.strip():
             continue

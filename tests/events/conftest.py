@@ -17,8 +17,8 @@ import pytest
 import events
 from sluicegate.config import Settings
 from sluicegate.eventing import EventsPart
+from sluicegate.part import StackContext
 from sluicegate.secrets import SecretStore
-from sluicegate.stack import StackContext
 from sluicegate.store import Store
 
 GITHUB_SECRET = "s3cret-for-tests"

@@ -11,7 +11,7 @@ import events
 from sluicegate.api import ApiServer
 from sluicegate.cli import main
 from sluicegate.eventing import EventsPart
-from sluicegate.stack import StackContext
+from sluicegate.part import StackContext
 from tests.events.conftest import Runtime, make_context, post_github, push_payload, wait_processed
 
 
@@ -37,7 +37,7 @@ def test_events_list_and_show_print_outcomes(sluice_home: Path, capsys: pytest.C
         with pytest.raises(SystemExit):
             main(["events", "list", "--phase", "Triggered"])
         table = capsys.readouterr().out
-        assert "start-model-pipeline: Succeeded" in table and "github/push" in table
+        assert "start-project-pipeline: Succeeded" in table and "github/push" in table
         name = next(d["metadata"]["name"] for d in listed if d["status"]["phase"] == "Ignored")
         with pytest.raises(SystemExit):
             main(["events", "show", name])

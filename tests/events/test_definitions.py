@@ -74,7 +74,10 @@ def test_submitted_workflows_pass_only_declared_template_parameters() -> None:
             names = [p["name"] for p in wf["spec"]["arguments"]["parameters"]]
             assert set(names) <= templates[ref]
             dests = [p["dest"] for p in wf_trigger["parameters"]]
-            assert dests == [f"spec.arguments.parameters.{i}.value" for i in range(len(names))]
+            # event values fill the first arguments; the rest are fixed in the Workflow (build-target)
+            assert dests == [f"spec.arguments.parameters.{i}.value" for i in range(len(dests))]
+            fixed = wf["spec"]["arguments"]["parameters"][len(dests) :]
+            assert all(p["value"] for p in fixed)
             assert trig["atLeastOnce"] is True and trig["dlqTrigger"]["template"]["log"] == {}
             assert trig["retryStrategy"]["steps"] >= 2
     assert submits == 3
@@ -94,6 +97,15 @@ def test_each_sensor_account_may_only_submit_workflows() -> None:
         for rule in roles[sa]["rules"]:
             assert rule in allowed
     assert roles["notify-outcome-sensor"]["rules"] == []
+
+
+def test_every_push_to_the_default_branch_starts_project_pipeline_unless_paths_are_given() -> None:
+    sensor = SENSORS["train-on-push"]
+    assert "data" not in sensor["spec"]["dependencies"][0]["filters"]
+    wf = sensor["spec"]["triggers"][0]["template"]["argoWorkflow"]["source"]["resource"]
+    assert wf["spec"]["workflowTemplateRef"]["name"] == "project-pipeline"
+    args = {p["name"]: p["value"] for p in wf["spec"]["arguments"]["parameters"]}
+    assert args == {"git-repo": "", "git-revision": "", "build-target": "auto"}
 
 
 def test_training_paths_are_configurable() -> None:

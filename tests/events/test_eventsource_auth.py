@@ -80,13 +80,13 @@ def test_missing_auth_secret_is_argo_events_500_and_nothing_stored(runtime: Runt
     assert runtime.store.list("Event") == []
 
 
-def test_exit_handler_sends_its_token_and_without_it_is_refused(runtime: Runtime) -> None:
+def test_exit_handler_sends_its_token_and_without_it_sends_nothing(runtime: Runtime) -> None:
     from workflows._record import SOURCE
 
     base = {"WORKFLOW_NAME": "evaluate-and-deploy-x1", "WORKFLOW_STATUS": "Succeeded", "PATH": "/usr/bin:/bin"}
     base["NOTIFY_URL"] = runtime.url("workflow-events", "outcome")
     refused = subprocess.run([sys.executable, "-c", SOURCE], env=base, capture_output=True, text=True, timeout=60)
-    assert refused.returncode == 0 and "HTTP Error 401" in refused.stderr  # a warning, not a failed handler
+    assert refused.returncode == 0  # without the Secret there is no one to tell: not a failed handler
     assert runtime.store.list("Event") == []
     sent = subprocess.run(
         [sys.executable, "-c", SOURCE], env={**base, "NOTIFY_TOKEN": OUTCOME_TOKEN}, capture_output=True, timeout=60

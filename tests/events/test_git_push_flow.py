@@ -1,7 +1,8 @@
-"""A real `git push` to a bare repository whose hook posts signed GitHub push webhooks starts the pipeline."""
+"""A real `git push` to a bare repository whose hook posts signed GitHub push webhooks starts project-pipeline."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -50,30 +51,33 @@ def repo(tmp_path: Path, runtime: Runtime) -> Path:
 
 def pipeline_revisions(rt: Runtime) -> list[str]:
     out = []
-    for wf in rt.workflows("model-pipeline"):
+    for wf in rt.workflows("project-pipeline"):
         params = {p["name"]: p["value"] for p in wf["spec"]["arguments"]["parameters"]}
         out.append(params["git-revision"])
     return out
 
 
-def test_push_of_params_change_starts_exactly_one_pipeline_with_its_sha(repo: Path, runtime: Runtime) -> None:
-    assert pipeline_revisions(runtime) == []  # the initial README-only push started nothing
-    (repo / "params.yaml").write_text("model: {type: logistic_regression, C: 1.0}\n")
-    git(repo, "add", "params.yaml")
+def test_each_push_to_main_starts_exactly_one_pipeline_with_its_sha(repo: Path, runtime: Runtime) -> None:
+    [initial] = pipeline_revisions(runtime)  # a model repository is the model: any change trains
+    (repo / "sluicegate.yaml").write_text("name: churn\ntrain: {parameters: {C: 1.0}}\n")
+    git(repo, "add", "sluicegate.yaml")
     git(repo, "commit", "-q", "-m", "tune C")
     sha = git(repo, "rev-parse", "HEAD")
     output = git(repo, "push", "origin", "main")
     assert "200 success" in output
     wait_processed(runtime)
-    assert pipeline_revisions(runtime) == [sha]
-    wf = runtime.workflows("model-pipeline")[0]
+    assert sorted(pipeline_revisions(runtime)) == sorted([initial, sha])
+    wf = next(w for w in runtime.workflows("project-pipeline") if sha in json.dumps(w["spec"]))
     params = {p["name"]: p["value"] for p in wf["spec"]["arguments"]["parameters"]}
     assert params["git-repo"].startswith("file://") and params["git-repo"].endswith("models.git")
+    # the environment is built where the step runs: the local stack's folder here, a Kaniko image on a cluster
+    assert params["build-target"] == "auto"
     assert wf["metadata"]["labels"]["events.argoproj.io/sensor"] == "train-on-push"
     assert wf["metadata"]["namespace"] == "sluicegate"
 
 
-def test_push_touching_components_or_removing_workflow_file_starts_the_pipeline(repo: Path, runtime: Runtime) -> None:
+def test_push_adding_or_removing_code_starts_the_pipeline(repo: Path, runtime: Runtime) -> None:
+    before = pipeline_revisions(runtime)
     (repo / "components").mkdir()
     (repo / "components" / "train.py").write_text("print('x')\n")
     git(repo, "add", ".")
@@ -86,14 +90,11 @@ def test_push_touching_components_or_removing_workflow_file_starts_the_pipeline(
     second = git(repo, "rev-parse", "HEAD")
     git(repo, "push", "-q", "origin", "main")
     wait_processed(runtime)
-    assert sorted(pipeline_revisions(runtime)) == sorted([first, second])
+    assert sorted(pipeline_revisions(runtime)) == sorted([*before, first, second])
 
 
-def test_tags_other_files_branches_and_deletions_start_nothing(repo: Path, runtime: Runtime) -> None:
-    (repo / "docs.md").write_text("just docs\n")
-    git(repo, "add", "docs.md")
-    git(repo, "commit", "-q", "-m", "docs only")
-    git(repo, "push", "-q", "origin", "main")
+def test_tags_other_branches_and_deletions_start_nothing(repo: Path, runtime: Runtime) -> None:
+    before = pipeline_revisions(runtime)
     git(repo, "tag", "v1")
     git(repo, "push", "-q", "origin", "v1")
     git(repo, "checkout", "-q", "-b", "feature")
@@ -103,15 +104,16 @@ def test_tags_other_files_branches_and_deletions_start_nothing(repo: Path, runti
     git(repo, "push", "-q", "origin", "feature")
     git(repo, "push", "-q", "origin", "--delete", "feature")
     wait_processed(runtime)
-    assert pipeline_revisions(runtime) == []
+    assert pipeline_revisions(runtime) == before
     events = runtime.store.list("Event")
-    assert len(events) == 5  # initial + docs + tag + feature + deletion, all recorded
-    assert {e["status"]["phase"] for e in events} == {"Ignored"}
+    assert len(events) == 4  # initial + tag + feature + deletion, all recorded
+    assert [e["status"]["phase"] for e in events].count("Ignored") == 3
 
 
 def test_ping_replay_and_bad_signature_start_nothing(repo: Path, runtime: Runtime) -> None:
     url = runtime.url("github", "push")
     before = len(runtime.store.list("Event"))
+    started = pipeline_revisions(runtime)
     ping = post_github(url, {"zen": "Design for failure.", "hook_id": 1}, event="ping")
     assert ping.status_code == 200 and "ignored" in ping.text
     first = post_github(url, push_payload(after="b" * 40), delivery="delivery-1")
@@ -122,5 +124,5 @@ def test_ping_replay_and_bad_signature_start_nothing(repo: Path, runtime: Runtim
     unsigned = post_github(url, push_payload(after="d" * 40), secret=None)
     assert (forged.status_code, unsigned.status_code) == (403, 403)
     wait_processed(runtime)
-    assert pipeline_revisions(runtime) == ["b" * 40]
+    assert sorted(pipeline_revisions(runtime)) == sorted([*started, "b" * 40])
     assert len(runtime.store.list("Event")) == before + 2  # the ping (ignored) and the first delivery

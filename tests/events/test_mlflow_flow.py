@@ -61,16 +61,23 @@ def _events_of(rt: Runtime, name: str, run_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def _both_judged(rt: Runtime, name: str, run_id: str) -> list[dict[str, Any]]:
+    """Waits until the version's and the run's events both exist and the sensors judged both."""
+
+    def judged() -> list[dict[str, Any]] | None:
+        got = _events_of(rt, name, run_id)
+        return got if len(got) >= 2 and all(e["status"]["phase"] != "Pending" for e in got) else None
+
+    got: list[dict[str, Any]] = wait_for(judged, what="both events judged")
+    return got
+
+
 def test_an_untagged_model_version_from_outside_the_pipeline_starts_nothing(live: Runtime, mlflow_server: str) -> None:
     client = MlflowClient(mlflow_server)
     name = f"notebook-{uuid.uuid4().hex[:8]}"
     run, _ = _version(client, name, tags={"mlflow.source.type": "NOTEBOOK"})
 
-    def seen() -> list[dict[str, Any]] | None:
-        got = _events_of(live, name, run.info.run_id)
-        return got if len(got) >= 2 and all(e["status"]["phase"] != "Pending" for e in got) else None
-
-    got = wait_for(seen, what="both events judged")
+    got = _both_judged(live, name, run.info.run_id)
     assert {e["status"]["phase"] for e in got} == {"Ignored"}  # registering is not a request to deploy
     assert evaluations(live, name) == []
 
@@ -114,11 +121,7 @@ def test_versions_and_runs_of_our_own_pipeline_start_nothing(live: Runtime, mlfl
     client = MlflowClient(mlflow_server)
     name = f"pipeline-{uuid.uuid4().hex[:8]}"
     run, _ = _version(client, name, tags={"argo.workflow": "model-pipeline-abcde", "sluicegate.evaluate": "true"})
-
-    def ours() -> list[dict[str, Any]]:
-        return _events_of(live, name, run.info.run_id)
-
-    got = wait_for(lambda: [e for e in ours() if e["status"]["phase"] != "Pending"] if len(ours()) >= 2 else None)
+    got = _both_judged(live, name, run.info.run_id)
     assert {e["metadata"]["labels"]["events.argoproj.io/event-name"] for e in got} == {
         "model-version-created",
         "run-finished",

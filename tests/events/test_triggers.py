@@ -54,6 +54,7 @@ def test_slack_outcome_message_is_posted_with_block_kit(
         "parameters": {"git-revision": "0123456789abcdef", "model-name": "breast-cancer"},
         "metrics": {"accuracy": 0.97},
         "run_url": "http://mlflow/#/runs/abc",
+        "report_url": "http://mlflow/#/runs/def/artifacts/evaluation/report.html",
     }
     assert _outcome(runtime, record).status_code == 200
     wait_processed(runtime)
@@ -66,6 +67,8 @@ def test_slack_outcome_message_is_posted_with_block_kit(
     text = json.dumps(msg["blocks"])
     for expected in ("0123456789ab", "breast-cancer", "*accuracy*\\n0.97", "http://mlflow/#/runs/abc"):
         assert expected in text
+    # the evaluation report is linked from the message
+    assert "Evaluation report: http://mlflow/#/runs/def/artifacts/evaluation/report.html" in text
 
 
 def test_slack_without_token_warns_and_loses_nothing(runtime: Runtime, recorder: Recorder) -> None:
@@ -73,10 +76,10 @@ def test_slack_without_token_warns_and_loses_nothing(runtime: Runtime, recorder:
     wait_processed(runtime)
     [event] = runtime.store.list(EVENT_KIND)
     by_name = {t["trigger"]: t for t in event["status"]["triggers"]}
-    assert by_name["start-model-pipeline"]["phase"] == "Succeeded"
+    assert by_name["start-project-pipeline"]["phase"] == "Succeeded"
     assert by_name["announce-training"]["warning"] is True
     assert "sluice secret set slack-bot token" in by_name["announce-training"]["message"]
-    assert len(runtime.workflows("model-pipeline")) == 1
+    assert len(runtime.workflows("project-pipeline")) == 1
     assert runtime.part.status()["sensor_warnings"] == 1
 
 
@@ -269,7 +272,9 @@ def test_pipeline_exit_handler_record_reaches_slack(
         "WORKFLOW_NAME": "model-pipeline-q7w8e",
         "WORKFLOW_NAMESPACE": "sluicegate",
         "WORKFLOW_STATUS": "Failed",
-        "WORKFLOW_FAILURES": '[{"displayName": "train", "message": "boom"}]',
+        "WORKFLOW_FAILURES": json.dumps(
+            [{"displayName": "train", "message": "main: Error (exit code 2): params.yaml: alpha: not a number; fix it"}]
+        ),
         "NOTIFY_URL": runtime.url("workflow-events", "outcome"),
         "NOTIFY_TOKEN": OUTCOME_TOKEN,
         "P_GIT_REVISION": "feedfacecafebeef",
@@ -279,7 +284,9 @@ def test_pipeline_exit_handler_record_reaches_slack(
     subprocess.run([sys.executable, "-c", SOURCE], env=env, check=True, capture_output=True, timeout=60)
     wait_processed(runtime)
     [msg] = recorder.json_bodies()
-    assert msg["text"] == "model-pipeline-q7w8e: Failed"
+    # the failing step's one line (its termination message) is in the notification text and in the blocks
+    assert msg["text"] == "model-pipeline-q7w8e: Failed (train: params.yaml: alpha: not a number; fix it)"
     text = json.dumps(msg["blocks"])
     assert "feedfacecafe" in text and "wine" in text and "http://127.0.0.1:5000" in text
-    assert msg["blocks"][-1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": "*train* failed: boom"}]}
+    said = "*train* failed: main: Error (exit code 2): params.yaml: alpha: not a number; fix it"
+    assert msg["blocks"][-1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": said}]}
