@@ -18,16 +18,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from sluicegate.api._http import BearerAuth, error_response, sluice_error_handler
+from sluicegate.api._archive import archive_routes
+from sluicegate.api._http import BearerAuth
 from sluicegate.api._logs import workflow_logs
 from sluicegate.api._objects import meta_routes, object_routes
 from sluicegate.api._resources import ArgoKind
+from sluicegate.api._tokenwatch import TokenWatch
 from sluicegate.api._watch import watch_workflows
 from sluicegate.api._workflows import CRON_WORKFLOWS, WORKFLOWS, workflow_routes
 from sluicegate.errors import SluiceError
+from sluicegate.part import Part, StackContext
+from sluicegate.services import error_response, sluice_error_handler
 from sluicegate.services._asgi import ThreadedServer
-from sluicegate.stack._part import Part, StackContext
-from sluicegate.store import Store
+from sluicegate.store import Store, WorkflowArchive
 
 __all__ = ["ApiServer", "create_app"]
 
@@ -45,7 +48,7 @@ _KINDS = (
 
 def create_app(
     store: Store,
-    token: str,
+    token: str | Callable[[], str],
     home: Path,
     extra_routes: Sequence[BaseRoute] = (),
     parts_status: Callable[[], dict[str, Any]] | None = None,
@@ -54,7 +57,7 @@ def create_app(
 
     Args:
         store: the object store.
-        token: the bearer token every request must carry.
+        token: the bearer token every request must carry (or a function giving the current one).
         home: SLUICE_HOME (step logs are read from `home/logs`).
         extra_routes: routes of other parts, mounted after the Argo routes.
         parts_status: what `GET /api/v1/sluice/status` reports (default: nothing).
@@ -66,6 +69,7 @@ def create_app(
     routes.append(Route("/api/v1/workflows/{namespace}/{name}/{podName}/log", workflow_logs, methods=["GET"]))
     routes.append(Route("/api/v1/workflow-events/{namespace}", watch_workflows, methods=["GET"]))
     routes.append(Route("/api/v1/workflow-events/", watch_workflows, methods=["GET"]))
+    routes += archive_routes()
     routes += WORKFLOWS.routes()
     for kind in _KINDS:
         routes += kind.routes()
@@ -81,6 +85,7 @@ def create_app(
         },
     )
     app.state.store = store
+    app.state.archive = WorkflowArchive(store.path)
     app.state.home = str(home)
     app.state.parts_status = parts_status or dict
     return app
@@ -100,6 +105,7 @@ class ApiServer:
     def __init__(self) -> None:
         self._parts: list[Part] = []
         self._server: ThreadedServer | None = None
+        self._watch: TokenWatch | None = None
         self.url = ""
 
     def attach(self, parts: Sequence[Part]) -> None:
@@ -118,7 +124,9 @@ class ApiServer:
     def start(self, ctx: StackContext) -> dict[str, Any]:
         """Bind, serve in a thread, return `{"api": URL}` once the server accepts connections."""
         routes = [r for p in self._parts for r in p.routes()]
-        app = create_app(ctx.store, ctx.token, ctx.settings.home, routes, self._status)
+        app = create_app(ctx.store, lambda: ctx.token, ctx.settings.home, routes, self._status)
+        self._watch = TokenWatch(ctx)  # `sluice token rotate` takes effect without a restart
+        self._watch.start()
         self._server = ThreadedServer(
             app, "api", _MAX_API_BODY, (("/ui/", _MAX_UI_BODY),), lifespan="off", timeout_graceful_shutdown=2
         )
@@ -132,13 +140,21 @@ class ApiServer:
 
     def stop(self) -> None:
         """Stop serving (open log streams get two seconds)."""
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
         if self._server is not None:
             self._server.stop()
         self._server = None
 
     def status(self) -> dict[str, Any]:
-        """`{"healthy", "url"}`."""
-        return {"healthy": self._server is not None and self._server.started, "url": self.url}
+        """`{"healthy", "url", "tokenRotations"}` (rotations taken since start)."""
+        rotations = self._watch.rotations if self._watch is not None else 0
+        return {
+            "healthy": self._server is not None and self._server.started,
+            "url": self.url,
+            "tokenRotations": rotations,
+        }
 
     def routes(self) -> list[BaseRoute]:
         """The API's routes are its own app; it adds none to itself."""

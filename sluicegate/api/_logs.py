@@ -4,7 +4,8 @@ Called for `GET /api/v1/workflows/{namespace}/{name}/log` (and the deprecated `/
 are the files the workflow controller writes, `SLUICE_HOME/logs/<namespace>/<workflow>/<nodeId>.log`.
 Pod names are formed as Argo v2 names them: `<workflow>-<templateName>-<hash of the node ID>`; a `podName`
 query matches either that name or the node ID. With `logOptions.follow=true` the stream stays open until
-the workflow has finished and every file is drained.
+the workflow has finished and every file is drained; `logOptions.tailLines` starts each pod's log at its last
+lines and `logOptions.limitBytes` ends it after that many bytes, as Kubernetes' pod log options do.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
+from sluicegate.api._resources import workflow_name
+from sluicegate.api._selectors import whole_number
 from sluicegate.errors import ManifestError
+from sluicegate.facts import pod_name
 from sluicegate.store import Store
 
 __all__ = ["grep_pattern", "pod_name", "workflow_logs"]
@@ -56,14 +60,6 @@ def grep_pattern(grep: str) -> re.Pattern[str]:
         raise ManifestError(f"{grep!r} is not a regular expression: {e}", where="grep", fix="fix the pattern") from e
 
 
-def pod_name(workflow: str, node_id: str, template: str) -> str:
-    """Argo's v2 pod name of a node: `<workflow>-<template>-<hash>` (the node ID itself for the root)."""
-    suffix = node_id.rsplit("-", 1)[-1] if node_id != workflow else ""
-    if not suffix or not template:
-        return node_id
-    return f"{workflow}-{template}-{suffix}"
-
-
 @dataclass
 class _Tail:
     path: Path
@@ -88,18 +84,21 @@ class _Tail:
         return [line.decode(errors="replace") for line in lines]
 
 
-def _pods(doc: dict[str, Any], logs: Path) -> dict[str, _Tail]:
-    """Log files of the workflow's nodes, keyed by node ID, ordered by start time."""
+def _pods(doc: dict[str, Any], logs: Path, container: str = "main") -> dict[str, _Tail]:
+    """Log files of the workflow's nodes for one container, keyed by node ID, ordered by start time.
+
+    A sidecar's log is `containers/<nodeId>/<name>.log` beside the main containers' `<nodeId>.log`.
+    """
     wf = doc["metadata"]["name"]
     nodes: dict[str, Any] = (doc.get("status") or {}).get("nodes") or {}
     order = sorted(nodes.values(), key=lambda n: (n.get("startedAt") or "", n.get("id", "")))
     out: dict[str, _Tail] = {}
     for node in order:
         nid = str(node.get("id", ""))
-        path = logs / f"{nid}.log"
+        path = logs / f"{nid}.log" if container == "main" else logs / "containers" / nid / f"{container}.log"
         if path.exists():
             out[nid] = _Tail(path, pod_name(wf, nid, str(node.get("templateName") or "")))
-    for path in sorted(logs.glob("*.log")) if logs.is_dir() else []:
+    for path in sorted(logs.glob("*.log")) if logs.is_dir() and container == "main" else []:
         if path.stem not in out:  # a file the status does not (yet) list
             out[path.stem] = _Tail(path, path.stem)
     return out
@@ -121,22 +120,34 @@ class _Follower:
     follow: bool
     container: str
     pattern: re.Pattern[str] | None
+    tail_lines: int | None = None
+    limit_bytes: int | None = None
     tails: dict[str, _Tail] = field(default_factory=dict)
+    sent: dict[str, int] = field(default_factory=dict)
 
     def poll(self) -> tuple[bool, list[bytes]]:
         """New NDJSON lines since the last poll, and whether the stream is complete (blocking: run in a thread)."""
         doc = self.store.try_get("Workflow", self.ns, self.name)
         finished = doc is None or (doc.get("status") or {}).get("phase") in _DONE or not self.follow
         if doc is not None:
-            for nid, tail in _pods(doc, self.logs).items():
+            for nid, tail in _pods(doc, self.logs, self.container).items():
                 self.tails.setdefault(nid, tail)
         out: list[bytes] = []
         for nid, tail in self.tails.items():
-            if self.container != "main" or not _wanted(self.pod, nid, tail):
+            if not _wanted(self.pod, nid, tail):
                 continue
-            for line in tail.read(final=finished):
-                if self.pattern is None or self.pattern.search(line):
-                    out.append(orjson.dumps({"result": {"content": line, "podName": tail.pod}}) + b"\n")
+            lines = tail.read(final=finished)
+            if self.tail_lines is not None and nid not in self.sent:
+                lines = lines[-self.tail_lines :] if self.tail_lines else []  # the last lines there were, then new ones
+            for line in lines:
+                if self.pattern is not None and not self.pattern.search(line):
+                    continue
+                if self.limit_bytes is not None and self.sent.get(nid, 0) + len(line) + 1 > self.limit_bytes:
+                    self.sent[nid] = self.limit_bytes + 1  # as Kubernetes: a pod's log stops at limitBytes
+                    break
+                self.sent[nid] = self.sent.get(nid, 0) + len(line) + 1
+                out.append(orjson.dumps({"result": {"content": line, "podName": tail.pod}}) + b"\n")
+            self.sent.setdefault(nid, 0)
         return finished, out
 
 
@@ -153,7 +164,8 @@ async def _stream(request: Request, follower: _Follower) -> AsyncIterator[bytes]
 async def workflow_logs(request: Request) -> StreamingResponse:
     """`GET /api/v1/workflows/{namespace}/{name}/log`: the workflow's step logs as NDJSON."""
     store: Store = request.app.state.store
-    ns, name = request.path_params["namespace"], request.path_params["name"]
+    ns = request.path_params["namespace"]
+    name = await run_in_threadpool(workflow_name, store, ns, request.path_params["name"])
     await run_in_threadpool(store.get, "Workflow", ns, name)  # 404 and 400 before streaming starts
     grep = request.query_params.get("grep")
     pattern = grep_pattern(grep) if grep else None
@@ -167,5 +179,7 @@ async def workflow_logs(request: Request) -> StreamingResponse:
         follow=q.get("logOptions.follow", "").lower() == "true",
         container=q.get("logOptions.container") or "main",
         pattern=pattern,
+        tail_lines=whole_number(q, "logOptions.tailLines"),
+        limit_bytes=whole_number(q, "logOptions.limitBytes"),
     )
     return StreamingResponse(_stream(request, follower), media_type="application/json")

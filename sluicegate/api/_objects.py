@@ -22,12 +22,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sluicegate import __version__
-from sluicegate.api._http import json_response, threaded
 from sluicegate.api._resources import list_body
 from sluicegate.api._selectors import label_matcher
 from sluicegate.api._validate import known_templates, lint
 from sluicegate.api._workflows import accept
 from sluicegate.errors import ManifestError
+from sluicegate.services import json_response, threaded
 from sluicegate.store import Store
 
 __all__ = ["ARGO_VERSION", "apply_document", "meta_routes", "object_routes"]

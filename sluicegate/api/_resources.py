@@ -15,13 +15,28 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sluicegate.api._http import json_response, threaded
-from sluicegate.api._selectors import label_matcher
+from sluicegate.api._selectors import field_matcher, label_matcher, whole_number
 from sluicegate.api._validate import known_templates, lint
-from sluicegate.errors import ConflictError, ManifestError
-from sluicegate.store import Store
+from sluicegate.errors import ConflictError, ManifestError, NotFoundError
+from sluicegate.services import json_response, threaded
+from sluicegate.store import Store, continue_key, continue_token, list_key
 
-__all__ = ["API_VERSION", "ArgoKind", "list_body", "prepare"]
+__all__ = ["API_VERSION", "LATEST", "ArgoKind", "list_body", "prepare", "workflow_name"]
+
+#: Argo Server's alias for the namespace's most recently created Workflow (`argo get @latest`).
+LATEST = "@latest"
+
+
+def workflow_name(store: Store, namespace: str, name: str) -> str:
+    """`name`, or for `@latest` the name of the newest Workflow of `namespace` (404 when there is none)."""
+    if name != LATEST:
+        return name
+    items = store.list("Workflow", namespace)
+    if not items:
+        raise NotFoundError("no workflows found", where=f"namespace {namespace!r}", fix="submit a workflow first")
+    newest = max(items, key=lambda d: (str(d["metadata"].get("creationTimestamp", "")), d["metadata"]["name"]))
+    return str(newest["metadata"]["name"])
+
 
 API_VERSION = "argoproj.io/v1alpha1"
 Doc = dict[str, Any]
@@ -104,19 +119,33 @@ class ArgoKind:
         return prepare(self.kind, body.get(self.body_key), self._ns(request), self.body_key)
 
     def list(self, request: Request, body: Doc) -> Response:
-        """`GET .../{namespace}`: every object (all namespaces when empty), filtered by labelSelector."""
+        """`GET .../{namespace}`: objects (all namespaces when empty), filtered by label and field selectors.
+
+        Paged as Kubernetes pages: `listOptions.limit` and the `continue` token of the previous page; a page
+        reads only the objects it shows (and those its selectors skip). `remainingItemCount` is given only
+        without selectors, as Kubernetes does.
+        """
         q = request.query_params
-        match = label_matcher(q.get("listOptions.labelSelector"))
-        items = [d for d in _store(request).list(self.kind, self._ns(request) or None) if match(d)]
+        selector, field_selector = q.get("listOptions.labelSelector"), q.get("listOptions.fieldSelector")
+        labels, fields = label_matcher(selector), field_matcher(field_selector)
         name_filter = q.get("namePattern") or q.get("nameFilter")
-        if name_filter:
-            items = [d for d in items if name_filter in d["metadata"]["name"]]
-        if self.sort_newest_first:
-            items.sort(key=lambda d: (d["metadata"].get("creationTimestamp", ""), d["metadata"]["name"]), reverse=True)
-        limit = q.get("listOptions.limit")
-        if limit and limit.isdigit() and int(limit) > 0:
-            items = items[: int(limit)]
-        return json_response(list_body(_store(request), items))
+        limit = whole_number(q, "listOptions.limit")
+        newest = self.sort_newest_first
+        after = continue_key(q.get("listOptions.continue"), newest)
+        store, namespace = _store(request), self._ns(request) or None
+        items: list[Doc] = []
+        for doc in store.scan(self.kind, namespace, newest, after, batch=min(limit + 1, 200) if limit else 200):
+            if labels(doc) and fields(doc) and (not name_filter or name_filter in doc["metadata"]["name"]):
+                items.append(doc)
+                if limit and len(items) > limit:
+                    break
+        body = list_body(store, items[:limit] if limit else items)
+        if limit and len(items) > limit:
+            key = list_key(items[limit - 1], newest)
+            body["metadata"]["continue"] = continue_token(key)
+            if not (selector or field_selector or name_filter):
+                body["metadata"]["remainingItemCount"] = store.count(self.kind, namespace, newest, key)
+        return json_response(body)
 
     def create(self, request: Request, body: Doc) -> Response:
         """`POST .../{namespace}`: validate, then store (409 when the name is taken)."""
@@ -141,7 +170,10 @@ class ArgoKind:
 
     def get(self, request: Request, body: Doc) -> Response:
         """`GET .../{namespace}/{name}`: the object or 404."""
-        return json_response(_store(request).get(self.kind, self._ns(request), request.path_params["name"]))
+        ns, name = self._ns(request), request.path_params["name"]
+        if self.kind == "Workflow":
+            name = workflow_name(_store(request), ns, name)
+        return json_response(_store(request).get(self.kind, ns, name))
 
     def update(self, request: Request, body: Doc) -> Response:
         """`PUT .../{namespace}/{name}`: replace spec/metadata, keep status; 409 on a stale resourceVersion."""

@@ -1,4 +1,10 @@
-"""Kubernetes label selectors (`app=x,tier!=db,env in (a,b),!legacy`) for the API's list endpoints."""
+"""Kubernetes list options for the API's list endpoints: label and field selectors, `limit` and `continue`.
+
+Called by `_resources` (lists of every kind) and `_watch`. Label selectors: `app=x,tier!=db,env in (a,b),!legacy`.
+Field selectors: what Kubernetes serves for custom resources, `metadata.name` and `metadata.namespace` with `=`,
+`==` or `!=`. Pages: `limit` items, then `metadata.continue` (an opaque token naming the last item given) and
+`metadata.remainingItemCount` while more remain.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Any
 
 from sluicegate.errors import ManifestError
 
-__all__ = ["label_matcher"]
+__all__ = ["field_matcher", "label_matcher", "whole_number"]
 
 _SET = re.compile(r"^\s*([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
 _CMP = re.compile(r"^\s*([\w./-]+)\s*(==|!=|=)\s*([\w./-]*)\s*$")
@@ -61,3 +67,37 @@ def label_matcher(selector: str | None) -> Callable[[dict[str, Any]], bool]:
         return all(t(labels) for t in terms)
 
     return match
+
+
+_FIELDS = ("metadata.name", "metadata.namespace")
+_FIELD = re.compile(r"^\s*([\w.]+)\s*(==|!=|=)\s*(.*?)\s*$")
+
+
+def field_matcher(selector: str | None) -> Callable[[dict[str, Any]], bool]:
+    """A predicate over documents for a field selector (empty: all); 400 for a field Kubernetes would refuse."""
+    terms: list[tuple[str, bool, str]] = []
+    for term in filter(None, (t.strip() for t in (selector or "").split(","))):
+        m = _FIELD.match(term)
+        if not m or m.group(1) not in _FIELDS:
+            raise ManifestError(
+                f"field label not supported: {m.group(1) if m else term}",
+                where="listOptions.fieldSelector",
+                fix="use metadata.name=NAME and/or metadata.namespace=NS (with =, == or !=)",
+            )
+        terms.append((m.group(1).split(".", 1)[1], m.group(2) == "!=", m.group(3)))
+
+    def match(doc: dict[str, Any]) -> bool:
+        meta = doc.get("metadata") or {}
+        return all((str(meta.get(key, "")) == value) != negate for key, negate, value in terms)
+
+    return match
+
+
+def whole_number(query: Any, key: str) -> int | None:
+    """A whole-number query option (`listOptions.limit`, `logOptions.tailLines`, ...), None when absent."""
+    raw = query.get(key)
+    if raw in (None, ""):
+        return None
+    if not str(raw).isdigit():
+        raise ManifestError(f"{key} must be a whole number, not {raw!r}", where=key, fix=f"pass e.g. {key}=100")
+    return int(raw)

@@ -1,5 +1,7 @@
 """Validation of documents the API accepts: Hera's Argo models, a few Argo server checks, and lint.
 
+The kinds validated and their models are the linter's (`sluicegate.lint`), so both check the same kinds.
+
 Called by the route modules before anything is stored, so an invalid document is answered with 400 and a
 field path (`spec.templates[0].container.command: Input should be a valid list`) and leaves nothing behind.
 """
@@ -9,28 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import pydantic
-from hera.workflows import models
 
-from sluicegate.errors import ManifestError
+from sluicegate.errors import ManifestError, field_path
+from sluicegate.lint import lint_documents
+from sluicegate.lint._schema import MODELS as ARGO_MODELS
 from sluicegate.store import Store
 
 __all__ = ["ARGO_MODELS", "field_path", "known_templates", "lint", "problems", "validate"]
-
-#: The Argo kinds this API validates with Hera's generated models.
-ARGO_MODELS: dict[str, type[pydantic.BaseModel]] = {
-    "Workflow": models.Workflow,
-    "WorkflowTemplate": models.WorkflowTemplate,
-    "ClusterWorkflowTemplate": models.ClusterWorkflowTemplate,
-    "CronWorkflow": models.CronWorkflow,
-}
-
-
-def field_path(loc: tuple[int | str, ...]) -> str:
-    """`("spec", "templates", 0, "name")` -> `spec.templates[0].name`."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _label(kind: str, doc: dict[str, Any]) -> str:
@@ -56,7 +43,7 @@ def validate(kind: str, doc: dict[str, Any]) -> None:
             more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
             raise ManifestError(
                 f"{err['msg']}{more}; got {err.get('input')!r:.80}",
-                where=f"{_label(kind, doc)}: {field_path(tuple(err['loc']))}",
+                where=f"{_label(kind, doc)}: {field_path(*err['loc'])}",
                 fix="correct the field (see the Argo Workflows field reference)",
             ) from None
     spec = doc.get("spec")
@@ -100,8 +87,6 @@ def problems(kind: str, doc: dict[str, Any], known: list[dict[str, Any]] | None 
         known: stored (Cluster)WorkflowTemplates that template references may resolve to; problems of
             these are not reported.
     """
-    from sluicegate.lint import lint_documents  # the linter pulls in its schema models: loaded on first use
-
     label = "request"
     full = {"apiVersion": "argoproj.io/v1alpha1", **doc, "kind": kind}
     name = full["metadata"].get("name")

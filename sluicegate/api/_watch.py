@@ -3,8 +3,8 @@
 Called by `sluicegate.api._app`. Lines are NDJSON `{"result": {"type": ADDED|MODIFIED|DELETED, "object": Workflow}}`
 as the Argo Server streams them (`argo watch` and the Argo UI read this). Without
 `listOptions.resourceVersion` the stream starts with every matching workflow as ADDED, like a Kubernetes
-watch; with it, only changes after that version are sent. `listOptions.fieldSelector` supports
-`metadata.name=X` and `metadata.namespace=X`; `listOptions.labelSelector` and `listOptions.timeoutSeconds` too.
+watch; with it, only changes after that version are sent. `listOptions.fieldSelector` (`metadata.name`,
+`metadata.namespace`, as lists take it), `listOptions.labelSelector` and `listOptions.timeoutSeconds` too.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-from sluicegate.api._selectors import label_matcher
+from sluicegate.api._selectors import field_matcher, label_matcher
 from sluicegate.errors import ManifestError
 from sluicegate.store import Store
 
@@ -29,31 +29,17 @@ Doc = dict[str, Any]
 _WAIT = 0.5  # seconds a worker thread waits on the change feed per round
 
 
-def _fields(selector: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for term in filter(None, (t.strip() for t in selector.split(","))):
-        key, sep, value = term.partition("=")
-        key = key.rstrip("=")
-        if not sep or key not in ("metadata.name", "metadata.namespace"):
-            raise ManifestError(
-                f"unsupported field selector {term!r}",
-                where="listOptions.fieldSelector",
-                fix="use metadata.name=NAME and/or metadata.namespace=NS",
-            )
-        out[key] = value.lstrip("=")
-    return out
-
-
 @dataclass
 class _Watch:
     store: Store
     namespace: str
-    name: str
+    fields: Callable[[Doc], bool]
     labels: Callable[[Doc], bool]
     since: int
 
     def _wanted(self, namespace: str, name: str) -> bool:
-        return (not self.namespace or namespace == self.namespace) and (not self.name or name == self.name)
+        in_namespace = not self.namespace or namespace == self.namespace
+        return in_namespace and self.fields({"metadata": {"namespace": namespace, "name": name}})
 
     def initial(self) -> list[bytes]:
         """Every matching workflow as ADDED (blocking)."""
@@ -101,8 +87,8 @@ async def watch_workflows(request: Request) -> StreamingResponse:
     """`GET /api/v1/workflow-events/{namespace}` (empty namespace: all)."""
     q = request.query_params
     store: Store = request.app.state.store
-    fields = _fields(q.get("listOptions.fieldSelector", ""))
-    namespace = str(request.path_params.get("namespace") or fields.get("metadata.namespace", ""))
+    fields = field_matcher(q.get("listOptions.fieldSelector"))
+    namespace = str(request.path_params.get("namespace") or "")
     rv = q.get("listOptions.resourceVersion", "")
     if rv and not rv.isdigit():
         raise ManifestError(f"{rv!r} is not a resourceVersion", where="listOptions.resourceVersion")
@@ -110,8 +96,6 @@ async def watch_workflows(request: Request) -> StreamingResponse:
     if raw_timeout and not raw_timeout.isdigit():
         raise ManifestError(f"{raw_timeout!r} is not a number of seconds", where="listOptions.timeoutSeconds")
     since = int(rv) if rv else await run_in_threadpool(store.head)
-    watch = _Watch(
-        store, namespace, fields.get("metadata.name", ""), label_matcher(q.get("listOptions.labelSelector")), since
-    )
+    watch = _Watch(store, namespace, fields, label_matcher(q.get("listOptions.labelSelector")), since)
     timeout = float(raw_timeout) if raw_timeout else None
     return StreamingResponse(_stream(request, watch, not rv, timeout), media_type="application/json")

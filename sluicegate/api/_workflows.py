@@ -2,12 +2,12 @@
 
 Called by `sluicegate.api._app`. The workflow controller (`sluicegate.engine`) runs what is stored here;
 the actions (stop/terminate/suspend/resume/retry/resubmit) and submit-from-template are its functions
-(`sluicegate.engine.actions`, `sluicegate.engine.submit.from_template`), looked up when first needed.
+(`sluicegate.engine.actions`, `sluicegate.engine.submit.from_template`).
 """
 
 from __future__ import annotations
 
-import importlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,10 +15,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sluicegate.api._http import Handler, json_response, threaded
-from sluicegate.api._resources import API_VERSION, ArgoKind
+from sluicegate.api._resources import API_VERSION, ArgoKind, workflow_name
 from sluicegate.api._validate import known_templates, lint
-from sluicegate.errors import ManifestError, ServiceError
+from sluicegate.engine import actions
+from sluicegate.engine.submit import from_template
+from sluicegate.errors import ManifestError
+from sluicegate.services import Handler, json_response, threaded
 from sluicegate.store import Store, utc_now
 
 __all__ = ["CRON_WORKFLOWS", "WORKFLOWS", "accept", "workflow_routes"]
@@ -59,16 +61,16 @@ WORKFLOWS = ArgoKind("Workflow", "workflows", "workflow", on_create=accept, sort
 CRON_WORKFLOWS = ArgoKind("CronWorkflow", "cron-workflows", "cronWorkflow")
 
 
-def _engine(module: str, name: str) -> Callable[..., Any]:
-    try:
-        fn: Callable[..., Any] = getattr(importlib.import_module(f"sluicegate.engine.{module}"), name)
-    except (ImportError, AttributeError) as e:
-        raise ServiceError(
-            f"the workflow controller does not provide sluicegate.engine.{module}.{name}",
-            where="sluicegate.engine",
-            fix="install the complete sluicegate package",
-        ) from e
-    return fn
+#: The life-cycle actions the routes offer, by the verb in their path.
+_ACTIONS: dict[str, Callable[..., Any]] = {
+    "resubmit": actions.resubmit,
+    "resume": actions.resume,
+    "retry": actions.retry,
+    "set": actions.set_node,
+    "stop": actions.stop,
+    "suspend": actions.suspend,
+    "terminate": actions.terminate,
+}
 
 
 def _store(request: Request) -> Store:
@@ -122,7 +124,7 @@ def submit(request: Request, body: Doc) -> Response:
     if kind.lower() in _TEMPLATE_KINDS | _CLUSTER_KINDS:
         cluster = kind.lower() in _CLUSTER_KINDS
         source = store.get("ClusterWorkflowTemplate" if cluster else "WorkflowTemplate", "" if cluster else ns, name)
-        wf = _engine("submit", "from_template")(source, opts)
+        wf = from_template(source, opts)
         if cluster:
             wf["spec"].setdefault("workflowTemplateRef", {})["clusterScope"] = True
     elif kind.lower() in _CRON_KINDS:
@@ -142,10 +144,10 @@ def submit(request: Request, body: Doc) -> Response:
 
 def _action(name: str) -> Handler:
     def handler(request: Request, body: Doc) -> Response:
-        ns, wf = request.path_params["namespace"], request.path_params["name"]
-        store = _store(request)
+        ns, store = request.path_params["namespace"], _store(request)
+        wf = workflow_name(store, ns, request.path_params["name"])
         store.get("Workflow", ns, wf)  # 404 before the engine is involved
-        fn = _engine("actions", name)
+        fn = _ACTIONS[name]
         selector = body.get("nodeFieldSelector") or None
         for key in ("message", "nodeFieldSelector"):
             if not isinstance(body.get(key) or "", str):
@@ -156,6 +158,16 @@ def _action(name: str) -> Handler:
             fn(store, ns, wf, node_field_selector=selector)
         elif name == "retry":
             fn(store, ns, wf, restart_successful=bool(body.get("restartSuccessful")), node_field_selector=selector)
+        elif name == "set":
+            fn(
+                store,
+                ns,
+                wf,
+                body.get("nodeFieldSelector") or "",
+                phase=str(body.get("phase") or ""),
+                message=str(body.get("message") or ""),
+                output_parameters=_output_parameters(body.get("outputParameters")),
+            )
         elif name == "resubmit":
             new: Doc = fn(store, ns, wf)
             return json_response(_running(store, new))
@@ -166,6 +178,27 @@ def _action(name: str) -> Handler:
     handler.__name__ = f"{name}_workflow"
     handler.__doc__ = f"`PUT /api/v1/workflows/{{namespace}}/{{name}}/{name}` through sluicegate.engine.actions."
     return handler
+
+
+def _output_parameters(raw: Any) -> dict[str, str]:
+    """`outputParameters` of a set request: a JSON object of strings, given as a string (Argo's wire format)."""
+    if raw in (None, ""):
+        return {}
+    try:
+        values = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError as e:
+        raise ManifestError(
+            f"unable to parse output parameter set request: {e}",
+            where="outputParameters",
+            fix='give a JSON object of strings, as a string: "{\\"approve\\": \\"yes\\"}"',
+        ) from None
+    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        raise ManifestError(
+            "unable to parse output parameter set request: expected an object of strings",
+            where="outputParameters",
+            fix="give each parameter a string value",
+        )
+    return {str(k): v for k, v in values.items()}
 
 
 def _running(store: Store, doc: Doc) -> Doc:
@@ -199,7 +232,7 @@ def _cron_flag(suspend: bool) -> Handler:
 def workflow_routes() -> list[Route]:
     """Submit, actions, and CronWorkflow suspend/resume (CRUD comes from `WORKFLOWS`/`CRON_WORKFLOWS`)."""
     out = [Route("/api/v1/workflows/{namespace}/submit", threaded(submit), methods=["POST"])]
-    for action in ("stop", "terminate", "suspend", "resume", "retry", "resubmit"):
+    for action in ("stop", "terminate", "suspend", "resume", "retry", "resubmit", "set"):
         path = f"/api/v1/workflows/{{namespace}}/{{name}}/{action}"
         out.append(Route(path, threaded(_action(action)), methods=["PUT"]))
     out.append(Route("/api/v1/cron-workflows/{namespace}/{name}/suspend", threaded(_cron_flag(True)), methods=["PUT"]))

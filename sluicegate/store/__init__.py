@@ -1,9 +1,24 @@
 """The object store of the embedded stack: every kind as a Kubernetes-shaped document in SQLite.
 
-Called by the API, the controllers and the CLI. See `sluicegate.store._sqlite` for the semantics.
+Called by the API, the controllers and the CLI. See `sluicegate.store._sqlite` for the semantics, and
+`sluicegate.store._archive` for the workflow archive kept beside it.
 """
 
-from sluicegate.store._objects import Change, object_key, utc_now
+from sluicegate.store._archive import ARCHIVING_STATUS, ArchiveQuery, WorkflowArchive
+from sluicegate.store._objects import Change, merge_patch, object_key, utc_now
+from sluicegate.store._paging import continue_key, continue_token, list_key
 from sluicegate.store._sqlite import Store
 
-__all__ = ["Change", "Store", "object_key", "utc_now"]
+__all__ = [
+    "ARCHIVING_STATUS",
+    "ArchiveQuery",
+    "Change",
+    "Store",
+    "WorkflowArchive",
+    "continue_key",
+    "continue_token",
+    "list_key",
+    "merge_patch",
+    "object_key",
+    "utc_now",
+]

@@ -1,14 +1,15 @@
-"""Helpers for Kubernetes-shaped documents: keys, timestamps, generated names."""
+"""Helpers for Kubernetes-shaped documents: keys, timestamps, generated names, JSON merge patches."""
 
 from __future__ import annotations
 
+import copy
 import secrets
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["Change", "generated_name", "object_key", "utc_now"]
+__all__ = ["Change", "generated_name", "merge_patch", "object_key", "utc_now"]
 
 _ALNUM = string.ascii_lowercase + string.digits
 
@@ -21,6 +22,19 @@ def utc_now() -> str:
 def generated_name(prefix: str) -> str:
     """`generateName` resolution as the API server does it: the prefix plus 5 random lowercase alnum chars."""
     return prefix + "".join(secrets.choice(_ALNUM) for _ in range(5))
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch (`application/merge-patch+json`): `null` removes a key, objects merge."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    out = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
 
 
 def object_key(obj: dict[str, Any]) -> tuple[str, str, str]:

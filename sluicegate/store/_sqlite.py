@@ -23,11 +23,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
 from sluicegate.names import check_name, check_namespace
 from sluicegate.store._objects import Change, generated_name, utc_now
 
-__all__ = ["Store"]
+__all__ = ["Store", "connect"]
+
+#: The list orders: newest first (creation time, namespace, name; descending) or by namespace and name.
+_CREATED = "coalesce(json_extract(doc, '$.metadata.creationTimestamp'), '')"
+_ORDERS = {
+    True: (f"{_CREATED}, namespace, name", "<", f"{_CREATED} DESC, namespace DESC, name DESC"),
+    False: ("namespace, name", ">", "namespace, name"),
+}
 
 Doc = dict[str, Any]
 
@@ -37,11 +46,26 @@ CREATE TABLE IF NOT EXISTS objects (
     resource_version INTEGER NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (kind, namespace, name)
 );
+CREATE INDEX IF NOT EXISTS objects_newest ON objects(
+    kind, coalesce(json_extract(doc, '$.metadata.creationTimestamp'), ''), namespace, name
+);
+CREATE INDEX IF NOT EXISTS objects_newest_in_namespace ON objects(
+    kind, namespace, coalesce(json_extract(doc, '$.metadata.creationTimestamp'), ''), name
+);
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL,
     kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL
 );
 """
+
+
+def connect(path: Path, schema: str) -> sqlite3.Connection:
+    """A connection to the store's file for any thread (WAL, durable commits), with `schema` created."""
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.executescript(schema)
+    return db
 
 
 class Store:
@@ -56,10 +80,7 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._db = connect(path, _SCHEMA)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -137,6 +158,58 @@ class Store:
         return docs
 
     # -- writes -------------------------------------------------------------------------------------
+    def _after(
+        self, kind: str, namespace: str | None, newest_first: bool, after: builtins.list[str] | None
+    ) -> tuple[str, builtins.list[str]]:
+        """The WHERE clause and its arguments for objects of a kind (and namespace) after a list key."""
+        cols, op, _ = _ORDERS[newest_first]
+        where, args = "kind=?", [kind]
+        if namespace:
+            where += " AND namespace=?"
+            args.append(namespace)
+        if after is not None:
+            where += f" AND ({cols}) {op} ({', '.join('?' * len(after))})"
+            args += after
+        return where, args
+
+    def scan(
+        self,
+        kind: str,
+        namespace: str | None = None,
+        newest_first: bool = False,
+        after: builtins.list[str] | None = None,
+        batch: int = 100,
+    ) -> Iterator[Doc]:
+        """Objects of a kind in list order, read `batch` at a time, starting after the list key `after`.
+
+        The key is `[creationTimestamp, namespace, name]` newest first, else `[namespace, name]`. Pages of a
+        long list read only the rows they show (an index keeps the newest-first order), not the whole kind.
+        """
+        cols, _, order = _ORDERS[newest_first]
+        while True:
+            where, args = self._after(kind, namespace, newest_first, after)
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT {cols}, doc FROM objects WHERE {where} ORDER BY {order} LIMIT ?", (*args, batch)
+                ).fetchall()
+            for row in rows:
+                yield dict(orjson.loads(row[-1]))
+            if len(rows) < batch:
+                return
+            after = [str(v) for v in rows[-1][:-1]]
+
+    def count(
+        self,
+        kind: str,
+        namespace: str | None = None,
+        newest_first: bool = False,
+        after: builtins.list[str] | None = None,
+    ) -> int:
+        """How many objects of a kind (and namespace) there are, or how many come after a list key."""
+        where, args = self._after(kind, namespace, newest_first, after)
+        with self._lock:
+            return int(self._db.execute(f"SELECT count(*) FROM objects WHERE {where}", args).fetchone()[0])
+
     def create(self, doc: Doc) -> Doc:
         """Store a new object; resolves `generateName`; ConflictError when the name is taken."""
         doc = copy.deepcopy(doc)

@@ -11,8 +11,8 @@ import pytest
 
 from sluicegate.api import ApiServer
 from sluicegate.config import Settings
+from sluicegate.part import StackContext
 from sluicegate.secrets import SecretStore
-from sluicegate.stack import StackContext
 from sluicegate.store import Store
 
 

@@ -93,3 +93,31 @@ def test_logs_bad_grep_is_400(api) -> None:
     with api.client() as c:
         resp = c.get(f"/api/v1/workflows/{NS}/logs-badgrep/log", params={"grep": "("})
     assert resp.status_code == 400
+
+
+def test_logs_tail_lines_and_limit_bytes_cut_as_kubernetes_does(api) -> None:
+    _workflow_with_node(api, "logs-tail", "Succeeded")
+    with api.client() as c:
+        last = c.get(f"/api/v1/workflows/{NS}/logs-tail/log", params={"logOptions.tailLines": "1"})
+        none = c.get(f"/api/v1/workflows/{NS}/logs-tail/log", params={"logOptions.tailLines": "0"})
+        short = c.get(f"/api/v1/workflows/{NS}/logs-tail/log", params={"logOptions.limitBytes": "12"})
+        bad = c.get(f"/api/v1/workflows/{NS}/logs-tail/log", params={"logOptions.tailLines": "-3"})
+    assert [e["content"] for e in _entries(last.text)] == ["line two"]
+    assert _entries(none.text) == []
+    assert [e["content"] for e in _entries(short.text)] == ["line one"]  # "line one\n" fits 12 bytes, the next not
+    assert bad.status_code == 400 and "logOptions.tailLines must be a whole number" in bad.text
+
+
+def test_logs_of_a_sidecar_are_read_by_its_container_name(api) -> None:
+    node_id = _workflow_with_node(api, "logs-sidecar", "Succeeded")
+    sidecar = api.home / "logs" / NS / "logs-sidecar" / "containers" / node_id
+    sidecar.mkdir(parents=True)
+    (sidecar / "web.log").write_text("GET / 200\n")
+    with api.client() as c:
+        web = c.get(f"/api/v1/workflows/{NS}/logs-sidecar/log", params={"logOptions.container": "web"})
+        main = c.get(f"/api/v1/workflows/{NS}/logs-sidecar/log", params={"logOptions.container": "main"})
+        other = c.get(f"/api/v1/workflows/{NS}/logs-sidecar/log", params={"logOptions.container": "nope"})
+    assert [e["content"] for e in _entries(web.text)] == ["GET / 200"]
+    assert {e["podName"] for e in _entries(web.text)} == {pod_name("logs-sidecar", node_id, "main")}
+    assert [e["content"] for e in _entries(main.text)] == ["line one", "line two"]
+    assert _entries(other.text) == []

@@ -44,10 +44,12 @@ def test_watch_sends_existing_then_changes_for_one_workflow(api) -> None:
         api.store.mutate("Workflow", NS, "other", done)
         api.store.mutate("Workflow", NS, "watched", done)
 
-    timer = threading.Timer(0.5, finish)
-    timer.start()
-    seen = _events(api, {"listOptions.fieldSelector": "metadata.name=watched"}, lambda s: s[-1][2] == "Succeeded")
-    timer.join()
+    def finished_after_the_first_event(seen: list[tuple[str, str, str]]) -> bool:
+        if len(seen) == 1:
+            finish()  # the changes come once the stream has sent what exists (no race with a timer)
+        return seen[-1][2] == "Succeeded"
+
+    seen = _events(api, {"listOptions.fieldSelector": "metadata.name=watched"}, finished_after_the_first_event)
     assert seen[0] == ("ADDED", "watched", "Running")
     assert seen[-1] == ("MODIFIED", "watched", "Succeeded")
     assert {name for _, name, _ in seen} == {"watched"}
