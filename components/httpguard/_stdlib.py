@@ -1,12 +1,17 @@
 """`GuardedHandler`: a `http.server` request handler base class applying the listener rules.
 
 Used by the EventSources' servers (`sluicegate.eventing._server`) and the MLflow relay
-(`components.relay._relay`). Each socket read has a deadline (`HEADER_TIMEOUT`), so a slow client is dropped;
-`refused()` checks Host, Origin and the declared body size before the body is read.
+(`components.relay._relay`). The request head (request line and headers) must arrive in full within
+`HEADER_TIMEOUT` of the first wait for it, however it is dribbled (a client sending one byte a second is cut
+off, not only one that stalls); each body read has the same deadline per read. `refused()` checks Host,
+Origin and the declared body size before the body is read.
 """
 
 from __future__ import annotations
 
+import io
+import socket
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -15,12 +20,57 @@ from components.httpguard._rules import HEADER_TIMEOUT, Refusal, check_head
 __all__ = ["GuardedHandler"]
 
 
+class _DeadlineSocketIO(io.RawIOBase):
+    """The socket's reading side, where every read is bounded by `timeout` and, while set, by `deadline`."""
+
+    def __init__(self, sock: socket.socket, timeout: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self.timeout = timeout
+        self.deadline: float | None = None  # time.monotonic() by which the request head must be complete
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        wait = self.timeout
+        if self.deadline is not None:
+            wait = min(wait, self.deadline - time.monotonic())
+            if wait <= 0:
+                raise TimeoutError("the request head did not arrive in time")
+        self._sock.settimeout(wait)
+        return self._sock.recv_into(buffer)
+
+
 class GuardedHandler(BaseHTTPRequestHandler):
     """A handler whose subclasses call `refused(max_body)` first in every `do_*` method."""
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
-    timeout = HEADER_TIMEOUT  # a deadline on every read: a client that stalls is disconnected
+    timeout = HEADER_TIMEOUT  # the head's total deadline, and each later read's
+    _reader: _DeadlineSocketIO
+
+    def setup(self) -> None:
+        """Read through `_DeadlineSocketIO`, so the request head has a total deadline."""
+        super().setup()
+        self.rfile.close()  # the plain file `setup` made: it would keep the socket open after the request
+        self._reader = _DeadlineSocketIO(self.connection, float(self.timeout or HEADER_TIMEOUT))
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        """Serve one request; its head (also the wait for it on a kept-alive connection) has one deadline."""
+        self._reader.deadline = time.monotonic() + self._reader.timeout
+        try:
+            super().handle_one_request()
+        finally:
+            self._reader.deadline = None
+
+    def parse_request(self) -> bool:
+        """Parse the head as `http.server` does; the body that follows has only the per-read deadline."""
+        ok = super().parse_request()
+        self._reader.deadline = None
+        self.connection.settimeout(self._reader.timeout)  # the answer's writes get the whole per-read time
+        return ok
 
     def send_text(self, status: int, text: str, close: bool = False) -> None:
         """A `text/plain` answer; `close` ends the connection after it."""

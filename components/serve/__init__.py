@@ -5,26 +5,21 @@ drop-in for `mlflow models serve --env-manager uv` that names the model version 
 """
 
 from components.serve._app import MAX_BODY, ServeApp, create_app
-from components.serve._env import EnvError, ModelEnv, ensure_env, model_env
 from components.serve._load import fetch, load, load_dir, served_here
 from components.serve._metrics import Metrics
 from components.serve._model import InputError, LoadedModel, ModelFailure, ModelInfo
 
 __all__ = [
     "MAX_BODY",
-    "EnvError",
     "InputError",
     "LoadedModel",
     "Metrics",
-    "ModelEnv",
     "ModelFailure",
     "ModelInfo",
     "ServeApp",
     "create_app",
-    "ensure_env",
     "fetch",
     "load",
     "load_dir",
-    "model_env",
     "served_here",
 ]

@@ -41,22 +41,37 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _code_dir(home: Path) -> Path:
+    """A folder holding only links to the server's own packages, for the model's environment's PYTHONPATH.
+
+    `components` and the dependency-free `contract` it imports; not Sluicegate.
+    """
+    import hashlib
+
+    import components
+    import contract
+
+    packages = [Path(components.__file__).resolve().parent, Path(contract.__file__).resolve().parent]
+    code = home / "serve-code" / hashlib.sha256(str(packages[0]).encode()).hexdigest()[:16]
+    code.mkdir(parents=True, exist_ok=True)
+    for package in packages:
+        link = code / package.name
+        if not (link.is_symlink() and link.resolve() == package):
+            tmp_link = code / f".{package.name}-{os.getpid()}"
+            tmp_link.unlink(missing_ok=True)
+            tmp_link.symlink_to(package, target_is_directory=True)
+            os.replace(tmp_link, link)
+    return code
+
+
 def _in_model_env(args: argparse.Namespace, path: Path, info: object) -> None:
     """Re-execute this server in the model's environment (does not return)."""
-    import components
-    from components.serve._env import ensure_env, model_env
+    from components.serve._env import serve_env
     from components.serve._load import INFO_ENV
 
     home = Path(os.environ.get("SLUICE_HOME", ".sluice")).absolute()
-    env = model_env(path)
-    python = ensure_env(env, home)
-    code = python.parent.parent / "code"
-    code.mkdir(exist_ok=True)
-    link = code / "components"
-    tmp_link = code / f".components-{os.getpid()}"
-    tmp_link.unlink(missing_ok=True)
-    tmp_link.symlink_to(Path(components.__file__).resolve().parent, target_is_directory=True)
-    os.replace(tmp_link, link)  # only the server's own code joins the model's environment, not Sluicegate
+    python = serve_env(path, home)
+    code = _code_dir(home)  # only the server's own code joins the model's environment, not Sluicegate
     argv = [str(python), "-m", "components.serve", "--model-uri", str(path), "--env-manager", "local"]
     argv += ["--host", args.host, "--port", str(args.port), "--workers", str(args.workers)]
     child_env = {**os.environ, "PYTHONPATH": str(code), INFO_ENV: json.dumps(asdict(info))}  # type: ignore[call-overload]
@@ -83,18 +98,20 @@ def main(argv: list[str] | None = None) -> int:
 
     from components.httpguard import Guard, guarded_http_protocol
     from components.serve._app import MAX_BODY, ServeApp
-    from components.serve._env import EnvError
     from components.serve._load import fetch, load_dir, served_here
 
     metrics_dir = os.environ.get("SLUICE_SERVE_METRICS_DIR") or tempfile.mkdtemp(prefix="sluice-metrics-")
     try:
         path, info = fetch(args.model_uri, args.tracking_uri or None)
         if args.env_manager == "uv" and not served_here(path):
-            _in_model_env(args, path, info)
+            from components._common import UserError
+
+            try:
+                _in_model_env(args, path, info)
+            except UserError as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 2
         model = load_dir(path, info)
-    except EnvError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
     except Exception as e:
         print(f"error: cannot load model {args.model_uri!r}: {type(e).__name__}: {e}", file=sys.stderr)
         print("fix: check the URI exists in MLflow (models:/NAME/VERSION) and MLFLOW_TRACKING_URI", file=sys.stderr)

@@ -2,15 +2,17 @@
 
 Called by uvicorn (`components.serve.__main__`). Routes: `POST /invocations` (MLflow's scoring protocol),
 `GET /ping` and `GET /health` (alive), `GET /ready` (model loaded), `GET /version`, `GET /metrics`
-(Prometheus). Every response carries `X-Model-Name`, `X-Model-Version`, `X-Model-Uri` and `X-Model-Run-Id`.
+(Prometheus). With several workers, each one takes connections only once its own model is loaded, so a
+server that answers at all answers ready. Every response carries `X-Model-Name`, `X-Model-Version`,
+`X-Model-Uri` and `X-Model-Run-Id`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -70,17 +72,13 @@ class ServeApp:
         self.metrics = Metrics(self.metrics_dir, labels, model.classes)
         self.model = model
 
-    def load_in_background(self) -> None:
-        """Load the model in a thread; `/ready` answers 200 once it is loaded."""
-
-        def run() -> None:
-            try:
-                self._ready(load(self.model_uri, self.tracking_uri))
-            except Exception as e:
-                self.error = f"cannot load {self.model_uri}: {type(e).__name__}: {e}"
-                print(self.error, file=sys.stderr, flush=True)
-
-        threading.Thread(target=run, name="load-model", daemon=True).start()
+    def load_now(self) -> None:
+        """Load the model (blocking); a failure is kept in `error`, which `/ready` and `/invocations` answer."""
+        try:
+            self._ready(load(self.model_uri, self.tracking_uri))
+        except Exception as e:
+            self.error = f"cannot load {self.model_uri}: {type(e).__name__}: {e}"
+            print(self.error, file=sys.stderr, flush=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
@@ -94,8 +92,11 @@ class ServeApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                # uvicorn lets a worker accept connections on the shared socket only once its startup is
+                # complete: loading here means no request ever reaches a worker whose model is not loaded
+                # (until the first worker is ready, connections wait in the listen backlog).
                 if self.model is None:
-                    self.load_in_background()
+                    await asyncio.to_thread(self.load_now)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self.model is not None:
@@ -166,20 +167,24 @@ class ServeApp:
 
 
 async def _read_body(receive: Receive) -> bytes:
-    message = await receive()
-    body = message.get("body", b"")
-    if not message.get("more_body"):
-        return bytes(body)
-    chunks = [body]
-    size = len(body)
-    while message.get("more_body"):
+    """The whole request body; InputError when it is too large or the client went away before its end.
+
+    A disconnect is also how the listener guard tells the app it refused an oversize body (it answered 413
+    itself): what arrived until then is never scored.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while True:
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise InputError("the request body ended early: the client disconnected (or the body was refused)")
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
             raise InputError(f"body is larger than {MAX_BODY} bytes", 413)
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body"):
+            return bytes(chunks[0]) if len(chunks) == 1 else b"".join(chunks)
 
 
 def _mlflow_version() -> str:

@@ -1,67 +1,31 @@
-"""The Python environment a logged model needs, built with uv as `mlflow models serve --env-manager uv` does.
+"""The Python environment a logged model needs, built by the same builder as a project's training environment.
 
-Called by `components.serve.__main__` before it serves a model that cannot be answered here (a generic
-pyfunc, or a flavor whose library version differs from this interpreter's): the model's own
-`python_env.yaml` / `requirements.txt` (written by `log_model`), plus the server's few packages, go into
-`SLUICE_HOME/envs/<sha256 of that spec>`. An environment is built once and reused while the spec is the
-same; concurrent builds of one spec wait for each other (a lock file), and a half-built environment (no
-completion marker) is removed and built again, never used.
+Called by `components.serve.__main__` (in Sluicegate's own interpreter) before it serves a model that cannot
+be answered here (a generic pyfunc, or a flavor whose library version differs from this interpreter's), as
+`mlflow models serve --env-manager uv` does. The model's own `python_env.yaml` / `conda.yaml` /
+`requirements.txt` (written by `log_model`, read as the build step reads a project's), plus MLflow when the
+model does not pin it and the server's few packages, make one environment spec. `components.environment`
+builds it into `SLUICE_HOME/envs/<sha256 of that spec>`: the build step's cache, lock and half-built
+protection. Never imported by the server running inside the model's environment (which has none of this).
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
-import os
+import dataclasses
 import re
-import shutil
-import subprocess
 import sys
-from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import yaml
+from components._common import UserError
+from components.environment import MARKER, ensure_env
+from components.project import EnvSpec, MLProject, resolve_env
 
-__all__ = ["SERVER_PACKAGES", "EnvError", "ModelEnv", "ensure_env", "model_env"]
+__all__ = ["SERVER_PACKAGES", "model_spec", "serve_env"]
 
 #: What the server itself imports besides the model's requirements (pinned to this interpreter's versions).
 SERVER_PACKAGES = ("orjson", "uvicorn", "httptools", "uvloop")
-_DONE = ".sluicegate-complete"
-_INCLUDE = re.compile(r"^(-r|--requirement)\s*=?\s*(\S+)$")
-
-
-class EnvError(Exception):
-    """The model's environment cannot be built; the message names the file and the fix."""
-
-
-@dataclass(frozen=True)
-class ModelEnv:
-    """A model's environment spec: Python `major.minor` and pip requirement lines; `digest` is its key."""
-
-    python: str
-    requirements: tuple[str, ...]
-
-    @property
-    def digest(self) -> str:
-        """sha256 hex of the spec: the folder name under SLUICE_HOME/envs."""
-        body = json.dumps({"python": self.python, "requirements": list(self.requirements)}, sort_keys=True)
-        return hashlib.sha256(body.encode()).hexdigest()
-
-
-def _lines(path: Path, depth: int = 0) -> list[str]:
-    out: list[str] = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
-        include = _INCLUDE.match(line)
-        if include and depth < 5:
-            out += _lines(path.parent / include.group(2), depth + 1)
-        elif not include:
-            out.append(line)
-    return out
+_MLFLOW = re.compile(r"^mlflow(-skinny)?\b", re.IGNORECASE)
 
 
 def _server_pins() -> list[str]:
@@ -74,88 +38,41 @@ def _server_pins() -> list[str]:
     return pins
 
 
-def model_env(model_dir: Path) -> ModelEnv:
-    """The environment MLflow logged with the model at `model_dir`.
+def model_spec(model_dir: Path) -> EnvSpec:
+    """The environment spec of the MLflow model at `model_dir`, with the server's own packages.
+
+    The Python version is kept to `major.minor` (MLflow records the patch level of the interpreter that
+    logged the model; any patch release of that version serves it).
 
     Raises:
-        EnvError: python_env.yaml or a requirements file it names cannot be read.
+        UserError: the model's environment files cannot be read (naming the file and the fix).
     """
-    python, deps = "", []
-    spec_file = model_dir / "python_env.yaml"
     try:
-        if spec_file.is_file():
-            spec = yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}
-            python = str(spec.get("python") or "")
-            for line in spec.get("dependencies") or []:
-                include = _INCLUDE.match(str(line).strip())
-                deps += _lines(model_dir / include.group(2)) if include else [str(line).strip()]
-        elif (model_dir / "requirements.txt").is_file():
-            deps = _lines(model_dir / "requirements.txt")
-    except (OSError, yaml.YAMLError, AttributeError) as e:
-        raise EnvError(
-            f"{spec_file}: cannot read the model's environment ({e}); "
-            "fix: log the model with mlflow's log_model, which writes python_env.yaml and requirements.txt"
+        spec = resolve_env(model_dir, MLProject(), mlflow_version=version("mlflow"))
+    except UserError as e:
+        raise UserError(
+            f"{model_dir}: cannot read the model's environment: {e.what}",
+            fix="log the model with mlflow's log_model, which writes python_env.yaml and requirements.txt",
         ) from e
-    if not any(re.match(r"^mlflow(-skinny)?\b", d) for d in deps):
+    deps = list(spec.dependencies)
+    if not any(_MLFLOW.match(d) for d in deps):
         deps.append(f"mlflow=={version('mlflow')}")
-    short = ".".join(python.split(".")[:2])
-    return ModelEnv(short, tuple([*deps, *_server_pins()]))
+    python = ".".join(spec.python.split(".")[:2])
+    source = f"{model_dir / spec.source}" if (model_dir / spec.source).is_file() else str(model_dir)
+    return dataclasses.replace(spec, python=python, dependencies=(*deps, *_server_pins()), source=source)
 
 
-def _interpreter(want: str) -> str:
-    if not want or want == f"{sys.version_info.major}.{sys.version_info.minor}":
-        return sys.executable
-    found = shutil.which(f"python{want}")
-    if found:
-        return found
-    here = f"{sys.version_info.major}.{sys.version_info.minor}"
-    print(f"warning: the model asks for Python {want}, which is not installed here; using {here}", file=sys.stderr)
-    return sys.executable
-
-
-def _uv() -> str:
-    try:
-        from uv import find_uv_bin
-
-        return str(find_uv_bin())
-    except (ImportError, FileNotFoundError):
-        found = shutil.which("uv")
-        if not found:
-            raise EnvError("uv is not installed; fix: pip install uv (Sluicegate's dependencies include it)") from None
-        return found
-
-
-def ensure_env(env: ModelEnv, home: Path) -> Path:
-    """The Python executable of `env` under `home/envs`, built now unless a complete one is there.
+def serve_env(model_dir: Path, home: Path) -> Path:
+    """The Python executable of the model's environment under `home/envs`, built now unless it is there.
 
     Raises:
-        EnvError: uv failed (its last lines say why: usually a requirement that does not resolve).
+        UserError: the environment cannot be built (uv's reason, naming the model's environment file).
     """
+    spec = model_spec(model_dir)
     envs = home / "envs"
-    envs.mkdir(parents=True, exist_ok=True)
-    root = envs / env.digest
-    python = root / "bin" / "python"
-    with (envs / f"{env.digest}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (root / _DONE).is_file():
-            return python
-        shutil.rmtree(root, ignore_errors=True)
-        print(f"building the model's environment with uv in {root}", file=sys.stderr, flush=True)
-        uv = _uv()
-        quiet = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "VIRTUAL_ENV": ""}
-        _run([uv, "venv", "--quiet", "--python", _interpreter(env.python), str(root)], quiet)
-        reqs = root / "requirements.txt"
-        reqs.write_text("\n".join(env.requirements) + "\n", encoding="utf-8")
-        _run([uv, "pip", "install", "--quiet", "--python", str(python), "-r", str(reqs)], quiet)
-        (root / _DONE).write_text(json.dumps({"python": env.python, "requirements": list(env.requirements)}))
-    return python
-
-
-def _run(argv: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])[-600:]
-        raise EnvError(
-            f"cannot build the model's environment ({' '.join(argv[1:3])}): {tail}; "
-            "fix: check the model's requirements.txt resolves on PyPI (pip install -r requirements.txt)"
-        )
+    if not (envs / spec.digest() / MARKER).is_file():
+        print(f"building the model's environment with uv in {envs / spec.digest()}", file=sys.stderr, flush=True)
+    built = ensure_env(spec, envs)
+    if built.warning:
+        print(f"warning: {built.warning}", file=sys.stderr, flush=True)
+    return built.path / "bin" / "python"

@@ -7,6 +7,10 @@ against the signature's column names and types, and kept as plain rows in the si
 rows of many requests are then parsed and enforced by MLflow once, as one DataFrame (`frame`), and scored
 in one `predict` call (`components.serve._batch`).
 
+The stacked DataFrame is built here (`own_frame`, column by column) rather than by MLflow's parser and
+schema enforcement (several milliseconds per call) only for a request key whose first stacked frame was
+compared with what MLflow hands the model (`enforced`) and found identical, dtypes included (`same_frame`).
+
 Only bodies whose parsed DataFrame is certain to be the same alone or stacked with others take this path:
 every signature column present (no extra ones), scalar values of exactly the signature's JSON type, and
 one key per request that says which Python types each column holds (requests are stacked only with
@@ -19,7 +23,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ColumnSignature", "Rows", "column_signature", "frame", "rows_of"]
+__all__ = [
+    "ColumnSignature",
+    "Rows",
+    "column_signature",
+    "enforced",
+    "frame",
+    "own_frame",
+    "rows_of",
+    "same_frame",
+    "unchecked",
+]
 
 #: Python types a JSON value may have for each MLflow column type, for it to parse the same way stacked.
 _ACCEPTS: dict[str, tuple[type, ...]] = {
@@ -31,6 +45,8 @@ _ACCEPTS: dict[str, tuple[type, ...]] = {
     "boolean": (bool,),
 }
 _INT_LIMIT = 2**53  # beyond this pandas may choose another dtype for a column of ints
+#: Column types whose values `own_frame` casts without loss (no float32/int32 narrowing, which MLflow checks).
+_OWN_TYPES = {"double": "float64", "long": "int64", "string": "", "boolean": ""}
 
 
 @dataclass(frozen=True)
@@ -125,3 +141,64 @@ def frame(rows: list[list[Any]], sig: ColumnSignature) -> Any:
     from mlflow.utils.proto_json_utils import dataframe_from_parsed_json
 
     return dataframe_from_parsed_json({"columns": list(sig.names), "data": rows}, "split", sig.schema)
+
+
+def own_frame(rows: list[list[Any]], sig: ColumnSignature) -> Any:
+    """The DataFrame of `rows` built column by column, cast to the signature's dtypes (None: types it leaves).
+
+    Returns None when a column's type could be narrowed by MLflow (float, integer), so only MLflow decides.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if any(t not in _OWN_TYPES for t in sig.types):
+        return None
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in sig.names]
+    data: dict[str, Any] = {}
+    for name, kind, values in zip(sig.names, sig.types, columns, strict=True):
+        dtype = _OWN_TYPES[kind]
+        data[name] = np.array(values, dtype=dtype) if dtype else list(values)
+    return pd.DataFrame(data)
+
+
+def enforced(pyfunc: Any, data: Any) -> Any:
+    """What MLflow's `PyFuncModel.predict` hands the model for `data` after enforcing the signature."""
+    from mlflow.pyfunc import _validate_prediction_input
+
+    meta = pyfunc.metadata
+    checked, _ = _validate_prediction_input(
+        data, None, meta.get_input_schema(), meta.get_params_schema(), getattr(pyfunc, "loader_module", None)
+    )
+    return checked
+
+
+def same_frame(a: Any, b: Any) -> bool:
+    """Whether two DataFrames are identical: columns, index, dtypes and every value."""
+    import pandas as pd
+
+    try:
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    except (AssertionError, TypeError, ValueError):
+        return False
+    return True
+
+
+def unchecked(pyfunc: Any) -> Any:
+    """The same loaded model, whose `predict` skips MLflow's schema enforcement (None when unsafe to skip).
+
+    Used only on `own_frame` DataFrames proven equal to MLflow's enforced ones. Models whose signature comes
+    from type hints convert their input in `predict` itself and keep MLflow's path.
+    """
+    import copy
+
+    meta = pyfunc.metadata
+    try:
+        if meta._is_signature_from_type_hint() or meta._is_type_hint_from_example():
+            return None
+    except AttributeError:  # an MLflow without these checks: keep its own path
+        return None
+    twin_meta = copy.copy(meta)
+    twin_meta.signature = None
+    twin = copy.copy(pyfunc)
+    twin._model_meta = twin_meta
+    return twin if twin.metadata.get_input_schema() is None else None

@@ -19,10 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from components.serve._flavors import FLAVOR_PACKAGES, library_matches, native_fast_model, pinned
-from components.serve._frames import column_signature
+from components.serve._frames import column_signature, unchecked
 from components.serve._model import LoadedModel, ModelInfo
+from contract import ModelUri
 
-__all__ = ["INFO_ENV", "fetch", "load", "load_dir", "served_here"]
+__all__ = ["BATCHING_KEY", "INFO_ENV", "batching_choice", "fetch", "load", "load_dir", "served_here"]
+
+#: The model's own say on stacking, in the MLmodel `metadata` given to `log_model`: {"sluicegate": {"batching": B}}.
+BATCHING_KEY = "batching"
 
 #: Environment variable carrying the model's identity (JSON) into the process serving it in its environment.
 INFO_ENV = "SLUICE_SERVE_MODEL_INFO"
@@ -83,24 +87,48 @@ def load_dir(path: Path, info: ModelInfo) -> LoadedModel:
     model = LoadedModel(info=info, pyfunc=pyfunc, fast=native_fast_model(pyfunc))
     if model.fast is None:
         model.sig = column_signature(pyfunc.metadata)
-        model.stack = model.sig is not None and _rows_independent(pyfunc)
+        if model.sig is not None:
+            model.unchecked = unchecked(pyfunc)
+        choice = batching_choice(pyfunc.metadata)
+        model.stack = model.sig is not None and (_rows_independent(pyfunc) if choice is None else choice)
     return model
+
+
+def batching_choice(metadata: Any) -> bool | None:
+    """The model's `metadata: {sluicegate: {batching: true|false}}` (None: not said; the example decides).
+
+    Raises:
+        ValueError: the setting is there but not a boolean (naming the key and the fix).
+    """
+    meta = getattr(metadata, "metadata", None) or {}
+    ours = meta.get("sluicegate") if isinstance(meta, dict) else None
+    if not isinstance(ours, dict) or BATCHING_KEY not in ours:
+        return None
+    value = ours[BATCHING_KEY]
+    if not isinstance(value, bool):
+        raise ValueError(
+            f"MLmodel metadata.sluicegate.{BATCHING_KEY} is {value!r}, not true or false; fix: log the model with "
+            f'metadata={{"sluicegate": {{"{BATCHING_KEY}": False}}}} (or True), or leave it out'
+        )
+    return value
 
 
 def _rows_independent(pyfunc: Any) -> bool:
     """Whether the model answers each row of its input example the same alone as stacked (else: no stacking).
 
-    A model without an example of at least two rows is trusted to score rows independently, as MLflow's
-    pyfunc contract says; `SLUICE_SERVE_MAX_BATCH_ROWS=1` turns stacking off for one that does not.
+    Requests are stacked only when the model's input example has at least two distinct rows and scores them
+    the same alone as together (and in reverse order): a model whose answer depends on the other rows of
+    its input (batch statistics, ranks, sequences) shows it there. Without such an example nothing proves
+    it, so requests are scored one by one unless the model says `batching: true` (see `batching_choice`).
     """
     import pandas as pd
 
     try:
         example = pyfunc.input_example
     except Exception:
-        return True
-    if not isinstance(example, pd.DataFrame) or len(example) < 2:
-        return True
+        return False
+    if not isinstance(example, pd.DataFrame) or len(example.drop_duplicates()) < 2:
+        return False
     from mlflow.utils.proto_json_utils import NumpyEncoder, _get_jsonable_obj
 
     def as_json(data: Any) -> Any:
@@ -111,28 +139,27 @@ def _rows_independent(pyfunc: Any) -> bool:
 
     try:
         together = as_json(example)
+        backwards = as_json(example.iloc[::-1].reset_index(drop=True))
         alone = [as_json(example.iloc[[i]].reset_index(drop=True)) for i in range(len(example))]
     except Exception:
-        return True  # the example does not score (old example, params...): requests will tell
-    if not isinstance(together, list) or len(together) != len(example):
+        return False  # the example does not score (old example, params...): nothing proves rows independent
+    if not isinstance(together, list) or not isinstance(backwards, list) or len(together) != len(example):
         return False
     flat = [x for part in alone for x in (part if isinstance(part, list) else [part])]
-    return bool(flat == together)
+    return bool(flat == together == backwards[::-1])
 
 
 def _registry_info(uri: str) -> ModelInfo:
     from mlflow import MlflowClient
 
-    rest = uri.removeprefix("models:/")
+    parsed = ModelUri.parse(uri) or ModelUri(uri.removeprefix("models:/"))
     client = MlflowClient()
-    if "@" in rest:
-        name, alias = rest.split("@", 1)
-        mv = client.get_model_version_by_alias(name, alias)
-    elif "/" in rest:
-        name, version = rest.split("/", 1)
-        mv = client.get_model_version(name, version)
+    if parsed.alias:
+        mv = client.get_model_version_by_alias(parsed.name, parsed.alias)
+    elif parsed.version:
+        mv = client.get_model_version(parsed.name, parsed.version)
     else:
-        return ModelInfo(uri=uri, name=rest)
+        return ModelInfo(uri=uri, name=parsed.name)
     return ModelInfo(uri=uri, name=mv.name, version=str(mv.version), run_id=mv.run_id or "")
 
 
@@ -142,7 +169,10 @@ def _local_model_dir(path: Path, uri: str) -> tuple[Path, ModelInfo]:
     if manifest.exists():
         data = json.loads(manifest.read_text())
         model = data.get("model") if isinstance(data.get("model"), dict) else {}
-        get = lambda *keys: next((str(d[k]) for d in (data, model) for k in keys if d.get(k)), "")  # noqa: E731
+
+        def get(*keys: str) -> str:
+            return next((str(d[k]) for d in (data, model) for k in keys if d.get(k)), "")
+
         info = ModelInfo(
             uri=get("model_uri", "modelUri", "uri") or uri,
             name=get("model_name", "modelName", "name"),

@@ -1,3 +1,5 @@
+"""Fixtures shared by the whole session: the sklearn model is saved once and its server started once."""
+
 from __future__ import annotations
 
 import sys
@@ -17,7 +19,7 @@ def sklearn_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_sklearn(tmp_path_factory.mktemp("serve") / "model")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(sklearn_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with Server(str(sklearn_model_dir), tmp_path_factory.mktemp("serve-log") / "serve.log") as s:
         yield s

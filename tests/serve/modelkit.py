@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,16 @@ from sklearn.preprocessing import StandardScaler
 
 from components.train import FaultyModel
 from sluicegate.services import free_port, wait_http
+from tests.conftest import mlflow_pointed_at
 
 ROOT = Path(__file__).resolve().parents[2]
+
+#: The models' pip requirements, pinned to this interpreter's versions as the built-in trainer pins them:
+#: left to MLflow, each save would load the model again in a subprocess to infer them (~9 s of CPU).
+REQUIREMENTS = [f"{n}=={version(n)}" for n in ("mlflow", "scikit-learn", "cloudpickle", "pandas", "numpy")]
+#: A model of Sluicegate's own code (FaultyModel) also pins sluicegate, as MLflow's inference finds it (its
+#: `components` package): the model server then runs it in its own interpreter instead of an environment.
+OWN_CODE_REQUIREMENTS = [*REQUIREMENTS, f"sluicegate=={version('sluicegate')}"]
 
 
 def breast_cancer() -> tuple[Any, Any]:
@@ -37,28 +45,29 @@ def fit(c: float = 1.0) -> Any:
 def save_sklearn(path: Path, c: float = 1.0) -> Path:
     X, _ = breast_cancer()
     model = fit(c)
-    mlflow.sklearn.save_model(model, str(path), signature=infer_signature(X, model.predict(X)))
+    signature = infer_signature(X, model.predict(X))
+    mlflow.sklearn.save_model(model, str(path), signature=signature, pip_requirements=REQUIREMENTS)
     return path
 
 
 def register(tracking_uri: str, name: str, c: float = 1.0, error_rate: float = 0.0) -> str:
-    """Log and register one version; returns its version string."""
-    mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_registry_uri(tracking_uri)
-    mlflow.set_experiment(f"test-{name}")
+    """Log and register one version; returns its version string (MLflow's globals stay as they were)."""
     X, _ = breast_cancer()
     model = fit(c)
     signature = infer_signature(X, model.predict(X))
-    with mlflow.start_run():
+    with mlflow_pointed_at(tracking_uri, f"test-{name}"), mlflow.start_run():
         if error_rate:
             info = mlflow.pyfunc.log_model(
                 name="model",
                 python_model=FaultyModel(model, error_rate),
                 signature=signature,
                 registered_model_name=name,
+                pip_requirements=OWN_CODE_REQUIREMENTS,
             )
         else:
-            info = mlflow.sklearn.log_model(model, name="model", signature=signature, registered_model_name=name)
+            info = mlflow.sklearn.log_model(
+                model, name="model", signature=signature, registered_model_name=name, pip_requirements=REQUIREMENTS
+            )
     return str(info.registered_model_version)
 
 
@@ -73,6 +82,7 @@ class Server:
         workers: int = 1,
         home: Path | None = None,
         mlflow: bool = False,
+        env_manager: str = "",
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -82,26 +92,20 @@ class Server:
         else:
             argv = [sys.executable, "-m", "components.serve", "--model-uri", model_uri, "--port", str(self.port)]
             argv += ["--workers", str(workers)]
+            argv += ["--env-manager", env_manager] if env_manager else []
         if tracking_uri:
             argv += ["--tracking-uri", tracking_uri]
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
         if home is not None:
             env["SLUICE_HOME"] = str(home)
         self._log = log
-        self._workers = workers
         self._ready = "/ping" if mlflow else "/ready"
         with log.open("ab") as out:
             self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
 
     def __enter__(self) -> Server:
         try:
-            wait_http(self.url + self._ready, 600, self.proc, self._log)
-            if self._workers > 1:  # each worker loads the model itself: wait until every one answers ready
-                streak, deadline = 0, time.monotonic() + 300
-                while streak < 8 * self._workers and time.monotonic() < deadline:
-                    ok = httpx.get(self.url + self._ready, timeout=5).status_code < 300
-                    streak = streak + 1 if ok else 0
-                    time.sleep(0 if ok else 0.2)
+            wait_http(self.url + self._ready, 600, self.proc, self._log)  # any worker answering is ready
         except Exception:
             self.stop()
             raise

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from batchkit import post_asgi
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from modelkit import Server, breast_cancer
@@ -56,18 +57,7 @@ def test_invocations_huge_body_gets_413(server: Server) -> None:
 
 def _asgi(app: ServeApp, body: bytes, content_type: str = "application/json") -> int:
     """Call the ASGI app in-process; returns the status code."""
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    headers = [(b"content-type", content_type.encode())]
-    scope = {"type": "http", "path": "/invocations", "method": "POST", "headers": headers}
-    asyncio.run(app(scope, receive, send))
-    return int(sent[0]["status"])
+    return asyncio.run(post_asgi(app, body, content_type))[0]
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +96,29 @@ def test_invocations_fuzzed_json_never_5xx(app: ServeApp, body: Any) -> None:
 @given(st.binary(max_size=200), st.sampled_from(["application/json", "text/csv", "text/plain", ""]))
 def test_invocations_fuzzed_bytes_never_5xx(app: ServeApp, body: bytes, content_type: str) -> None:
     assert _asgi(app, body, content_type) < 500
+
+
+def test_a_body_cut_off_by_a_disconnect_is_not_scored(app: ServeApp) -> None:
+    # the first part alone is a complete, valid request: scoring it would answer 200 for a body that never ended
+    whole = json.dumps({"dataframe_records": breast_cancer()[0].iloc[:1].to_dict(orient="records")}).encode()
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": whole, "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "path": "/invocations",
+        "method": "POST",
+        "headers": [(b"content-type", b"application/json")],
+    }
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 400
+    assert b"client disconnected" in sent[1]["body"]

@@ -18,6 +18,8 @@ import pytest
 from housekit import house_data, numeric_house, save_house_pyfunc, save_lightgbm, save_xgboost
 from modelkit import Server
 
+pytestmark = pytest.mark.slow
+
 FLAVORS = ("pyfunc", "lightgbm", "xgboost")
 Pairs = dict[str, tuple[Server, Server | None, Path]]
 
@@ -125,14 +127,17 @@ def _argv0(server: Server) -> str:
 
 
 def test_custom_pyfunc_runs_in_its_logged_environment(pairs: Pairs) -> None:
+    from components.environment import MARKER
+    from components.serve._env import model_spec
+
     ours, _, path = pairs["pyfunc"]
     envs = path.parent / "home" / "envs"
     python = Path(_argv0(ours))
-    assert python.parent.parent.parent == envs  # SLUICE_HOME/envs/<digest>/bin/python
     env_root = python.parent.parent
-    assert (env_root / ".sluicegate-complete").is_file()
-    pins = (env_root / "requirements.txt").read_text()
-    assert "lightgbm==" in pins and "mlflow==" in pins
+    assert env_root == envs / model_spec(path).digest()  # the build step's cache: SLUICE_HOME/envs/<digest>
+    deps = json.loads((env_root / MARKER).read_text())["spec"]["deps"]  # written only once the build completed
+    assert any(d.startswith("lightgbm==") for d in deps) and any(d.startswith("mlflow==") for d in deps)
+    assert not list(envs.glob(".build-*"))  # no half-built environment left behind
 
 
 @pytest.mark.parametrize("flavor", ("lightgbm", "xgboost"))

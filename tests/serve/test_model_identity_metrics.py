@@ -6,8 +6,11 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 from mlflow import MlflowClient
 from modelkit import Server, breast_cancer, register
+
+pytestmark = pytest.mark.slow
 
 ROWS = {"dataframe_records": breast_cancer()[0].iloc[:3].to_dict(orient="records")}
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
+from typing import Any
 
 import mlflow.pyfunc
 import pytest
 from mlflow.pyfunc.scoring_server import invocations
 from modelkit import Server, breast_cancer
+
+pytestmark = pytest.mark.slow
 
 ROWS = breast_cancer()[0].iloc[[0, 1, 19, 20, 568]]
 
@@ -23,8 +27,13 @@ BODIES = {
 }
 
 
+@functools.cache
+def _pyfunc(model_dir: Path) -> Any:
+    return mlflow.pyfunc.load_model(str(model_dir))
+
+
 def _mlflow_answer(model_dir: Path, body: bytes, content_type: str) -> tuple[int, object]:
-    pyfunc = mlflow.pyfunc.load_model(str(model_dir))
+    pyfunc = _pyfunc(model_dir)
     try:
         res = invocations(body, content_type, pyfunc, pyfunc.metadata.get_input_schema())
     except mlflow.exceptions.MlflowException as e:
