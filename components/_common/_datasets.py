@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from components._common._cli import UserError
 
 if TYPE_CHECKING:
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd
 
 __all__ = ["DATASETS", "Dataset", "load_dataset", "split"]
 

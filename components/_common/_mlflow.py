@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import getpass
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from components._common._cli import UserError
+from contract import ModelUri
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 # mlflow and httpx are imported inside the functions: a CLI that rejects its input should answer at once
 
 __all__ = ["check_reachable", "connect", "mlflow_errors", "parse_models_uri", "use_experiment"]
-
-_MODELS_URI = re.compile(r"^models:/(?P<name>[^/@]+)/(?P<version>\d+)$")
 
 
 def check_reachable(tracking_uri: str, timeout: float = 10.0) -> None:
@@ -98,12 +96,12 @@ def parse_models_uri(uri: str) -> tuple[str, str]:
     Raises:
         UserError: any other form.
     """
-    match = _MODELS_URI.match(uri)
-    if match is None:
+    parsed = ModelUri.parse(uri)
+    if parsed is None or not parsed.name or not parsed.numbered:
         raise UserError(
             f"model URI {uri!r} is not of the form models:/NAME/VERSION", fix="e.g. models:/breast-cancer/3"
         )
-    return match["name"], match["version"]
+    return parsed.name, parsed.version
 
 
 @contextmanager

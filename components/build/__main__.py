@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from components._common import DEFAULT_OUTPUTS_DIR, OneLineParser, run_cli
+from components._common import DEFAULT_OUTPUTS_DIR, OneLineParser, resolve_target, run_cli
 from components.build._build import TARGETS, build
 
 PROG = "components.build"
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         base_image=args.base_image,
         outputs_dir=args.outputs_dir,
     )
-    print(f"built {args.target} bundle of {args.model_uri} in {result.out}: {result.digest}")
+    print(f"built {resolve_target(args.target)} bundle of {args.model_uri} in {result.out}: {result.digest}")
     return 0
 
 

@@ -21,16 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components._common import UserError, connect, mlflow_errors, parse_models_uri, write_outputs
+from components._common import UserError, connect, mlflow_errors, parse_models_uri, resolve_target, write_outputs
 from components.build._digest import bundle_digest
+from contract import COMPONENTS_IMAGE_ENV, DEFAULT_COMPONENTS_IMAGE
 
 __all__ = ["BUNDLE_FORMAT", "DEFAULT_BASE_IMAGE", "SERVE_PORT", "TARGETS", "BuildResult", "build", "dockerfile"]
 
 BUNDLE_FORMAT = "sluicegate-bundle/v1"
 #: The components image (the same default as the runtime's; SLUICE_COMPONENTS_IMAGE overrides both).
-DEFAULT_BASE_IMAGE = "ghcr.io/sluicegate/components:0.1.0"
+DEFAULT_BASE_IMAGE = DEFAULT_COMPONENTS_IMAGE
 SERVE_PORT = 8080
-TARGETS: tuple[str, ...] = ("local", "cluster")
+TARGETS: tuple[str, ...] = ("local", "cluster", "auto")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def build(
     Args:
         model_uri: `models:/NAME/VERSION`.
         tracking_uri: MLflow tracking server (also the registry).
-        target: `local` (a bundle directory) or `cluster` (a Kaniko build context).
+        target: `local` (a bundle directory), `cluster` (a Kaniko build context) or `auto` (local on the
+            local stack, cluster elsewhere).
         out: a new or empty folder for the result.
         model_version: when given, must match the URI's version (a guard against mixed-up parameters).
         base_image: FROM image of the Dockerfile (default `SLUICE_COMPONENTS_IMAGE` or the project's image).
@@ -101,6 +103,7 @@ def build(
     """
     if target not in TARGETS:
         raise UserError(f"unknown --target {target!r}", fix=f"accepted values: {', '.join(TARGETS)}")
+    target = resolve_target(target)
     name, version = parse_models_uri(model_uri)
     if model_version and model_version != version:
         raise UserError(f"--model-version {model_version} does not match --model-uri {model_uri}", fix="pass one")
@@ -126,7 +129,7 @@ def build(
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     if target == "cluster":
-        image = base_image or os.environ.get("SLUICE_COMPONENTS_IMAGE") or DEFAULT_BASE_IMAGE
+        image = base_image or os.environ.get(COMPONENTS_IMAGE_ENV) or DEFAULT_BASE_IMAGE
         (out / "Dockerfile").write_text(dockerfile(image, manifest))
     result = BuildResult(out=out, digest=bundle_digest(out), manifest=manifest)
     if outputs_dir is not None:

@@ -10,6 +10,11 @@ Layout of the environments folder (`SLUICE_HOME/envs` on the local stack)::
 
 A half-built environment is therefore never used: the final name appears atomically (rename), and only
 with its marker file inside. A failed build leaves nothing under the final name.
+
+Once installed, the environment's modules are compiled to bytecode (as `pip install` does; uv does not by
+default), leaving out the packages' own test suites: the steps that use an environment see it read-only,
+so without it every Python process in it (the entry point, MLflow's requirement inference, the evaluation,
+the model server) compiled MLflow, pandas and scikit-learn from source again, about twice the CPU time.
 """
 
 from __future__ import annotations
@@ -79,6 +84,17 @@ def _uv(args: list[str], what: str, spec: EnvSpec) -> None:
         )
 
 
+def _compile(python: str, folder: Path) -> None:
+    """Bytecode for every module of the environment but packages' test suites, on every core (best effort)."""
+    site = [str(p) for p in folder.glob("lib/python*/site-packages")]
+    subprocess.run(
+        [python, "-m", "compileall", "-q", "-j", "0", "-x", r"[/\\]tests?[/\\]", *site],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,  # a module that does not compile (a vendored Python 2 file) is compiled, or not, on import
+    )
+
+
 def _build_into(folder: Path, spec: EnvSpec, strict: bool) -> tuple[str, str]:
     interpreter = find_python(spec.python, strict=strict, where=f"{spec.source} (python)")
     _uv(["venv", "--quiet", "--relocatable", "--python", interpreter.path, str(folder)], "creating the venv", spec)
@@ -89,6 +105,7 @@ def _build_into(folder: Path, spec: EnvSpec, strict: bool) -> tuple[str, str]:
             args += line.split(maxsplit=1) if line.startswith("-") else [line]
         if args:
             _uv(["pip", "install", "--quiet", "--python", python, *args], f"installing {what}", spec)
+    _compile(python, folder)
     marker = {
         "spec": {"python": spec.python, "build": spec.build_dependencies, "deps": spec.dependencies},
         "source": spec.source,
@@ -125,6 +142,7 @@ def ensure_env(spec: EnvSpec, envs_dir: Path, *, strict_python: bool = False) ->
         scratch = Path(tempfile.mkdtemp(prefix=f".build-{digest[:12]}-", dir=envs_dir))
         try:
             python, warning = _build_into(scratch, spec, strict_python)
+            scratch.chmod(0o755)  # mkdtemp made it private; steps run as another user than the builder
             os.rename(scratch, final)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -2,14 +2,13 @@
 
 Called by `python -m components.environment`. Locally the "registry" is the environments folder:
 `sluicegate.local/envs/<model>@sha256:<spec hash>` names `SLUICE_HOME/envs/<spec hash>` (the engine's
-image policy, `sluicegate.engine._images`, resolves it). On a cluster the context is `Dockerfile`,
-`env-requirements.txt` and `project/` (the checked-out repository without `.git`), and the image is tagged
-with the spec hash, so an unchanged environment is the same tag.
+image policy, `sluicegate.engine._images`, resolves it). On a cluster the context is `Dockerfile` and
+`env-requirements.txt` (requirement files named with `-r` are already read in), and the image is tagged
+with the spec hash, so an unchanged environment is the same tag and the same content.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from components._common import UserError
@@ -26,8 +25,8 @@ def local_image(model_name: str, digest: str) -> str:
     return f"{LOCAL_REGISTRY}/{model_name}@sha256:{digest}"
 
 
-def build_context(spec: EnvSpec, project: Path, out: Path, *, base_image: str = "") -> Path:
-    """Write the Kaniko build context for `spec` and the project at `project` into the empty folder `out`."""
+def build_context(spec: EnvSpec, out: Path, *, base_image: str = "") -> Path:
+    """Write the Kaniko build context of the environment `spec` into the empty folder `out`."""
     if out.exists() and any(out.iterdir()):
         raise UserError(f"--out {out} is not empty", fix="pass a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
@@ -35,5 +34,4 @@ def build_context(spec: EnvSpec, project: Path, out: Path, *, base_image: str = 
     (out / "env-requirements.txt").write_text(
         "".join(f"{line}\n" for line in (*spec.build_dependencies, *spec.dependencies))
     )
-    shutil.copytree(project, out / "project", ignore=shutil.ignore_patterns(".git"), symlinks=True)
     return out

@@ -1,10 +1,11 @@
 """The Dockerfile of a model project's training image on a cluster (built and pushed by Kaniko).
 
 Called by `python -m components.environment --target cluster`. The image is the project's environment
-as an image: the Python version asked for (`python:<X.Y>-slim`, or the project's `docker_env.image` as
-is), the project's pip requirements in `/opt/env`, and the project itself in `/project`. It holds no
-Sluicegate code: the train step's own parts (creating the run, registering the model) run in the
-components image; only the entry point runs in this one.
+as an image and nothing else: the Python version asked for (`python:<X.Y>-slim`, or `base_image`) and the
+project's pip requirements in `/opt/env`. Its content is a function of the spec hash it is tagged with
+(the project's code reaches the step as the git checkout, not in the image). It holds no Sluicegate code:
+the train step's own parts (creating the run, registering the model) run in the components image; only
+the entry point runs in this one.
 """
 
 from __future__ import annotations
@@ -37,9 +38,5 @@ def dockerfile(spec: EnvSpec, *, base_image: str = "") -> str:
     if requirements:
         lines.append("COPY env-requirements.txt /opt/env/requirements.txt")
         lines.append("RUN pip install --no-input -r /opt/env/requirements.txt")
-    lines += [
-        "COPY --chown=1000:1000 project/ /project/",
-        "WORKDIR /project",
-        "USER 1000:1000",
-    ]
+    lines.append("USER 1000:1000")
     return "\n".join(lines) + "\n"

@@ -1,25 +1,30 @@
 """`python -m components.evaluate`: the CLI the `evaluate` step runs.
 
 Writes the outputs `decision` (`promote` or `reject`), `candidate-score` and `champion-score` (empty when
-there is no champion) to `--outputs-dir`. With `--project DIR` (a checked-out model project), the project's
-`sluicegate.yaml` decides: its evaluation data, scored with MLflow's evaluation API and gated with its
-`MetricThreshold` (`components.evaluate._gate`); otherwise the built-in trainer's holdout and `--metric`.
+there is no champion) to `--outputs-dir`, judged on the built-in trainer's holdout and `--metric`. A model
+project is evaluated by `prepare` and `decide` (components.evaluate._project_cli) around a `score` task
+that runs in the project's own environment.
 Exit code 0 for both decisions: rejecting is a result, not a failure; the pipeline branches on `decision`.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 from components._common import DEFAULT_OUTPUTS_DIR, METRICS, OneLineParser, check_reachable, run_cli
 from components.evaluate._decide import check_inputs
+from components.evaluate._project_cli import PROJECT_COMMANDS, project_main
 
 PROG = "components.evaluate"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, evaluate, print the decision; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in PROJECT_COMMANDS:
+        return project_main(argv)
     parser = OneLineParser(prog=PROG, description="Compare a candidate model version with the champion.")
     parser.add_argument("--model-name", default="", help="registered model name (default: the project's name)")
     parser.add_argument("--candidate-version", required=True, help="the model version to judge")
@@ -28,28 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-improvement", type=float, default=0.0, help="required gain on --metric, 0..1")
     parser.add_argument("--metric", default="f1", help=f"deciding metric: {', '.join(METRICS)} (default f1, macro)")
     parser.add_argument("--workflow", default="", help="tag argo.workflow on the evaluation run")
-    parser.add_argument("--project", type=Path, default=None, help="a model project: gate with its sluicegate.yaml")
     parser.add_argument("--outputs-dir", type=Path, default=DEFAULT_OUTPUTS_DIR, help="where Argo reads outputs")
     args = parser.parse_args(argv)
-    if args.project is not None:
-        from components.project import load_config
-
-        load_config(args.project)  # a bad sluicegate.yaml answers before MLflow loads
-        check_reachable(args.tracking_uri)
-        from components.evaluate._gate import gate
-
-        result = gate(
-            project=args.project,
-            candidate_version=args.candidate_version,
-            tracking_uri=args.tracking_uri,
-            model_name=args.model_name,
-            workflow=args.workflow,
-            outputs_dir=args.outputs_dir,
-        )
-        _print(result)
-        return 0
     if not args.model_name:
-        parser.error("--model-name is required without --project")
+        parser.error("--model-name is required")
     check_inputs(args.candidate_version, args.min_improvement, args.metric)
     check_reachable(args.tracking_uri)
     from components.evaluate._evaluate import evaluate  # mlflow and scikit-learn load only for valid input

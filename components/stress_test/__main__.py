@@ -31,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", default="breast_cancer", help=f"rows to send: {', '.join(DATASETS)}")
     parser.add_argument("--batch-rows", type=int, default=1, help="rows per request (default 1)")
     parser.add_argument("--payload-file", type=Path, default=None, help="post this JSON body instead of dataset rows")
+    parser.add_argument(
+        "--rows-file", type=Path, default=None, help="send the rows of this dataframe_split JSON when it exists"
+    )
+    parser.add_argument(
+        "--rows-b64", default="", help="send the rows of this base64 dataframe_split JSON (wins over --rows-file)"
+    )
     parser.add_argument("--timeout", type=float, default=5.0, help="per-request timeout, seconds (counts as error)")
     parser.add_argument("--max-connections", type=int, default=256, help="connection pool size")
     parser.add_argument("--tracking-uri", default="", help="MLflow tracking server URL (optional)")
@@ -61,6 +67,8 @@ def _run(args: argparse.Namespace, url: str) -> int:
         dataset=args.dataset,
         batch_rows=args.batch_rows,
         payload_file=args.payload_file,
+        rows_file=args.rows_file,
+        rows_b64=args.rows_b64,
         timeout=args.timeout,
         max_connections=args.max_connections,
         tracking_uri=args.tracking_uri or None,

@@ -33,8 +33,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(model_uri: str, tracking_uri: str | None, timeout: float = 180.0) -> Iterator[str]:
-    """Run `components.serve` for `model_uri` on 127.0.0.1; yields its base URL; stops it afterwards."""
+def served(model_uri: str, tracking_uri: str | None, timeout: float = 600.0) -> Iterator[str]:
+    """Run `components.serve` for `model_uri` on 127.0.0.1; yields its base URL; stops it afterwards.
+
+    The timeout covers a model served in its own logged environment, which the server builds first when it
+    is not there yet (uv and bytecode, minutes on a loaded machine); the step's deadline is longer.
+    """
     port = _free_port()
     env = {**os.environ, **({"MLFLOW_TRACKING_URI": tracking_uri} if tracking_uri else {})}
     argv = [

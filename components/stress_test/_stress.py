@@ -11,6 +11,7 @@ artifact `stress-test/report.json`, its status untouched), otherwise into a new 
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from dataclasses import dataclass, field
@@ -56,8 +57,49 @@ class StressResult:
         return {"report": self.report}
 
 
-def payloads(dataset: str = "breast_cancer", batch_rows: int = 1, payload_file: Path | None = None) -> list[bytes]:
-    """Request bodies: `dataframe_split` batches of `batch_rows` dataset rows, or the payload file as is."""
+def _split_rows(text: str, where: str) -> tuple[list[str], list[list[Any]]]:
+    try:
+        doc = json.loads(text)["dataframe_split"]
+        return [str(c) for c in doc["columns"]], list(doc["data"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise UserError(
+            f"{where}: not a `dataframe_split` document with columns and data ({e})",
+            fix="write it as the evaluate-project prepare step does",
+        ) from e
+
+
+def _rows_file(path: Path) -> tuple[list[str], list[list[Any]]]:
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise UserError(f"cannot read --rows-file {path}: {e.strerror or e}") from e
+    return _split_rows(text, str(path))
+
+
+def _rows_b64(value: str) -> tuple[list[str], list[list[Any]]]:
+    try:
+        text = base64.b64decode(value, validate=True).decode()
+    except (ValueError, UnicodeDecodeError) as e:
+        raise UserError(
+            f"--rows-b64 is not base64 of a UTF-8 document ({e})", fix="pass the evaluate step's `stress-rows`"
+        ) from e
+    return _split_rows(text, "--rows-b64")
+
+
+def payloads(
+    dataset: str = "breast_cancer",
+    batch_rows: int = 1,
+    payload_file: Path | None = None,
+    rows_file: Path | None = None,
+    rows_b64: str = "",
+) -> list[bytes]:
+    """Request bodies: `dataframe_split` batches of `batch_rows` rows, or the payload file as is.
+
+    The rows are those of `rows_b64` (a base64 `dataframe_split` document: how the canary analysis, whose
+    Job has only its arguments, gets a model project's rows) or of `rows_file` when it is given and exists
+    (a model project's evaluation data, written by the `prepare` step of `evaluate-project`), else those of
+    the bundled `dataset`.
+    """
     if payload_file is not None:
         try:
             body = payload_file.read_bytes()
@@ -69,9 +111,13 @@ def payloads(dataset: str = "breast_cancer", batch_rows: int = 1, payload_file: 
                 f"--payload-file {payload_file} is not JSON ({e})", fix="give an MLflow scoring body"
             ) from e
         return [body]
-    X = load_dataset(dataset).X
-    columns = list(X.columns)
-    rows = X.to_numpy().tolist()
+    if rows_b64:
+        columns, rows = _rows_b64(rows_b64)
+    elif rows_file is not None and rows_file.is_file():
+        columns, rows = _rows_file(rows_file)
+    else:
+        X = load_dataset(dataset).X
+        columns, rows = list(X.columns), X.to_numpy().tolist()
     bodies = []
     for i in range(0, len(rows) - batch_rows + 1, batch_rows):
         doc = {"dataframe_split": {"columns": columns, "data": rows[i : i + batch_rows]}}
@@ -134,6 +180,8 @@ def stress_test(
     dataset: str = "breast_cancer",
     batch_rows: int = 1,
     payload_file: Path | None = None,
+    rows_file: Path | None = None,
+    rows_b64: str = "",
     timeout: float = 5.0,
     max_connections: int = 256,
     tracking_uri: str | None = None,
@@ -150,7 +198,7 @@ def stress_test(
     target = _check(url, rps, duration, p99_latency_ms, max_error_rate, batch_rows)
     if tracking_uri:
         check_reachable(tracking_uri)  # before the dataset loads: an unreachable MLflow is answered at once
-    bodies = payloads(dataset, batch_rows, payload_file)
+    bodies = payloads(dataset, batch_rows, payload_file, rows_file, rows_b64)
     client = None
     if tracking_uri:
         client = connect(tracking_uri)

@@ -21,7 +21,7 @@ import threading
 import time
 from typing import Any
 
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 from mlflow.pyfunc.model import PythonModel
 
 __all__ = ["FAULT_MESSAGE", "FaultyModel"]

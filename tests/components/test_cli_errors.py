@@ -64,8 +64,15 @@ def test_train_missing_argument_is_one_line() -> None:
         ("stress_test", ["--url", "ftp://x"], "is not an http(s) URL"),
         ("stress_test", ["--rps", "0"], "--rps 0.0 is out of range"),
         ("stress_test", ["--tracking-uri", DEAD], f"cannot reach MLflow at {DEAD}"),
+        ("lineage", ["--rollout", "churn"], "--rollout 'churn' is not NAMESPACE/NAME"),
+        ("lineage", ["--model-version", "latest"], "--model-version 'latest' is not a version number"),
+        ("lineage", ["--revision", "2a"], "--revision '2a' is not a revision number"),
+        ("lineage", [], f"cannot reach MLflow at {DEAD}"),
     ],
-    ids=["evaluate-range", "evaluate-float", "build-target", "build-uri", "stress-url", "stress-rps", "stress-mlflow"],
+    ids=[
+        *("evaluate-range", "evaluate-float", "build-target", "build-uri", "stress-url", "stress-rps", "stress-mlflow"),
+        *("lineage-rollout", "lineage-version", "lineage-revision", "lineage-mlflow"),
+    ],
 )
 def test_cli_bad_input_is_one_line(module: str, args: list[str], needle: str, tmp_path: Path) -> None:
     base = {
@@ -75,6 +82,7 @@ def test_cli_bad_input_is_one_line(module: str, args: list[str], needle: str, tm
             *("--url", "http://127.0.0.1:1", "--rps", "5", "--duration", "1"),
             *("--p99-latency-ms", "100", "--max-error-rate", "0.1"),
         ],
+        "lineage": ["--model-name", "m", "--model-version", "1", "--rollout", "sluicegate/m", "--tracking-uri", DEAD],
     }[module]
     merged = dict(zip(base[::2], base[1::2], strict=True))
     merged.update(dict(zip(args[::2], args[1::2], strict=True)))
@@ -83,7 +91,25 @@ def test_cli_bad_input_is_one_line(module: str, args: list[str], needle: str, tm
     assert_one_line_error(out, needle)
 
 
-@pytest.mark.parametrize("module", ["train", "evaluate", "build", "stress_test"])
+@pytest.mark.parametrize("module", ["train", "evaluate", "build", "stress_test", "lineage"])
 def test_cli_help_works(module: str) -> None:
     out = run_component(module, "--help")
     assert out.returncode == 0 and "--outputs-dir" in out.stdout
+
+
+def test_user_error_is_also_the_termination_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "termination-log"
+    monkeypatch.setenv("SLUICE_TERMINATION_LOG", str(log))
+    out = run_component("train", "--model-name", "m", "--tracking-uri", DEAD, "--set", "model.C=0")
+    assert_one_line_error(out, "--set model.C")
+    said = log.read_text()
+    assert "\n" not in said and "--set model.C" in said and "greater than 0" in said
+    assert out.stderr.strip().endswith(said)
+
+
+def test_usage_error_is_also_the_termination_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "termination-log"
+    monkeypatch.setenv("SLUICE_TERMINATION_LOG", str(log))
+    out = run_component("train", "--model-name", "m")
+    assert_one_line_error(out, "--tracking-uri")
+    assert "--tracking-uri" in log.read_text() and "--help" in log.read_text()

@@ -1,11 +1,19 @@
-"""`evaluate --project`: MLflow's evaluation API and MetricThreshold gate a model project's versions.
+"""A model project's evaluation: prepare -> score (MLflow's evaluation API) -> decide (MetricThreshold).
 
-Against the session's real MLflow server; small scikit-learn regressors registered as model versions.
+Against the session's real MLflow server; small scikit-learn regressors registered as model versions. The
+score script runs as the pipeline runs it, a separate Python process (here this venv's interpreter; in the
+pipeline, the project's environment — tests/project covers that).
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import mlflow
 import mlflow.sklearn
@@ -19,8 +27,42 @@ from sklearn.linear_model import LinearRegression, Ridge
 
 from components._common import UserError
 from components.evaluate import CHALLENGER, CHAMPION
-from components.evaluate._gate import gate
-from tests.components.conftest import run_component
+from components.evaluate._gate import gate as decide
+from components.evaluate._prepare import ANALYSIS_ROWS, ANALYSIS_ROWS_BYTES, prepare, stress_rows
+from tests.components.conftest import ROOT, run_component
+from tests.conftest import mlflow_pointed_at
+from tests.serve.modelkit import REQUIREMENTS
+
+pytestmark = pytest.mark.slow
+
+SCORE = ROOT / "components" / "evaluate" / "_score.py"
+
+
+def gate(*, project: Path, candidate_version: str, tracking_uri: str, outputs_dir: Path | None = None) -> Any:
+    """The three tasks of `evaluate-project`, in order, on one machine."""
+    work = project.parent / f"work-{candidate_version}"
+    prepare(
+        project=project,
+        candidate_version=candidate_version,
+        tracking_uri=tracking_uri,
+        out=work / "evaluation",
+        rows=work / "rows" / "rows.json",
+    )
+    done = subprocess.run(
+        [sys.executable, str(SCORE), str(work / "evaluation"), str(work / "scores")],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")},
+    )
+    if done.returncode != 0:
+        raise UserError(done.stderr.strip())
+    return decide(
+        project=project,
+        scores=work / "scores",
+        candidate_version=candidate_version,
+        tracking_uri=tracking_uri,
+        outputs_dir=outputs_dir,
+    )
 
 
 def _data(n: int = 200, seed: int = 3) -> pd.DataFrame:
@@ -40,15 +82,16 @@ def _project(root: Path, name: str, promotion: str = "", target: str = "price") 
 
 
 def _register(tracking_uri: str, name: str, model: object) -> str:
-    mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_registry_uri(tracking_uri)
-    mlflow.set_experiment(f"train-{name}")
     train = _data(seed=7)
     X, y = train[["a", "b"]], train["price"]
     model.fit(X, y)  # type: ignore[attr-defined]
-    with mlflow.start_run():
+    with mlflow_pointed_at(tracking_uri, f"train-{name}"), mlflow.start_run():
         info = mlflow.sklearn.log_model(
-            model, name="model", signature=infer_signature(X, y), registered_model_name=name
+            model,
+            name="model",
+            signature=infer_signature(X, y),
+            registered_model_name=name,
+            pip_requirements=REQUIREMENTS,  # not inferred: that loads the model again in a subprocess
         )
     return str(info.registered_model_version)
 
@@ -68,6 +111,9 @@ def test_first_version_meets_threshold_and_beats_a_constant(
     assert run.data.metrics["candidate.root_mean_squared_error"] == pytest.approx(result.candidate_score)
     assert "baseline.root_mean_squared_error" in run.data.metrics
     assert {a.path for a in client.list_artifacts(result.run_id, "evaluation")} >= {"evaluation/report.html"}
+    rows = json.loads((tmp_path / "work-1" / "rows" / "rows.json").read_text()) if version == "1" else None
+    if rows is not None:  # the stress test's load: the evaluation rows without the target
+        assert rows["dataframe_split"]["columns"] == ["a", "b"]
 
 
 def test_first_version_that_always_predicts_zero_is_not_promoted(
@@ -112,6 +158,9 @@ def test_missing_data_file_is_one_line_from_the_cli(mlflow_server: str, model_na
     (project / "data" / "eval.csv").unlink()
     done = run_component(
         "evaluate",
+        "prepare",
+        "--out",
+        str(tmp_path / "e"),
         "--project",
         str(project),
         "--candidate-version",
@@ -132,5 +181,15 @@ def test_model_that_does_not_load_is_a_user_error(mlflow_server: str, model_name
     version = _register(mlflow_server, model_name, LinearRegression())
     data = _data()
     data.rename(columns={"a": "x"}).to_csv(project / "data" / "eval.csv", index=False)
-    with pytest.raises(UserError, match=rf"models:/{model_name}/{version}: cannot be scored"):
+    with pytest.raises(UserError, match=rf"models:/{model_name}/{version}: cannot be scored on data/eval.csv"):
         gate(project=project, candidate_version=version, tracking_uri=mlflow_server)
+
+
+def test_stress_rows_are_the_first_rows_without_the_target_and_stay_small() -> None:
+    rows = json.loads(base64.b64decode(stress_rows(_data(), "price")))["dataframe_split"]
+    assert rows["columns"] == ["a", "b"] and len(rows["data"]) == ANALYSIS_ROWS
+    assert rows["data"][0] == pytest.approx(_data()[["a", "b"]].iloc[0].tolist())
+    wide = pd.DataFrame({f"c{i}": ["x" * 50] * 40 for i in range(30)} | {"y": range(40)})
+    encoded = stress_rows(wide, "y")
+    assert len(encoded) <= ANALYSIS_ROWS_BYTES  # they travel in the Rollout's analysis arguments
+    assert json.loads(base64.b64decode(encoded))["dataframe_split"]["data"]  # at least one row

@@ -1,5 +1,6 @@
 """`stress_test` against a tiny real HTTP server started here: healthy, failing and queueing endpoints."""
 
+import base64
 import json
 import threading
 import time
@@ -135,3 +136,22 @@ def test_payloads_batch_rows_of_the_dataset() -> None:
     docs = [json.loads(b)["dataframe_split"] for b in bodies]
     assert len(docs) == len(load_dataset("wine").X) // 10
     assert all(len(d["data"]) == 10 and len(d["columns"]) == 13 for d in docs)
+
+
+def test_payloads_send_the_rows_given_in_base64_instead_of_the_dataset() -> None:
+    doc = {"dataframe_split": {"columns": ["age", "city"], "data": [[31, "Oslo"], [47, "Lima"]]}}
+    bodies = payloads("breast_cancer", rows_b64=base64.b64encode(json.dumps(doc).encode()).decode())
+    assert [json.loads(b)["dataframe_split"] for b in bodies] == [
+        {"columns": ["age", "city"], "data": [[31, "Oslo"]]},
+        {"columns": ["age", "city"], "data": [[47, "Lima"]]},
+    ]
+
+
+def test_rows_that_are_not_base64_json_name_the_option_and_the_fix(server: str, tmp_path: Path) -> None:
+    base = ["--url", server + "/ok/", "--rps", "5", "--duration", "1", "--p99-latency-ms", "1000"]
+    for bad in ("not base64!", base64.b64encode(b'{"columns": []}').decode()):
+        done = run_component("stress_test", *base, "--max-error-rate", "0", "--rows-b64", bad)
+        assert done.returncode == 2
+        [line] = done.stderr.strip().splitlines()
+        assert "--rows-b64" in line
+    assert _Handler.calls == 0  # nothing was sent

@@ -9,6 +9,7 @@ from mlflow.tracking import MlflowClient
 from components._common import UserError, load_dataset
 from components.train import FAULT_MESSAGE, load_params, train
 from tests.components.conftest import SAMPLE, run_component
+from tests.conftest import mlflow_pointed_at
 
 
 def test_train_cli_registers_version_with_lineage(mlflow_server: str, model_name: str, tmp_path: Path) -> None:
@@ -38,8 +39,8 @@ def test_train_cli_registers_version_with_lineage(mlflow_server: str, model_name
     assert run.info.status == "FINISHED"
     assert run.data.params["model.C"] == "0.003" and run.data.params["dataset"] == "breast_cancer"
     assert {"accuracy", "f1", "roc_auc"} <= set(run.data.metrics)
-    mlflow.set_tracking_uri(mlflow_server)
-    info = mlflow.models.get_model_info(outputs["model-uri"])
+    with mlflow_pointed_at(mlflow_server):
+        info = mlflow.models.get_model_info(outputs["model-uri"])
     assert info.signature is not None and info.saved_input_example_info is not None
 
 
@@ -61,8 +62,8 @@ def test_train_failure_after_registration_leaves_run_failed_and_no_version(
 def test_train_fault_model_raises_on_its_share_of_calls(mlflow_server: str, model_name: str) -> None:
     params = load_params(None, ["fault.error_rate=0.5"])
     result = train(params, model_name=model_name, tracking_uri=mlflow_server)
-    mlflow.set_tracking_uri(mlflow_server)
-    model = mlflow.pyfunc.load_model(result.model_uri)
+    with mlflow_pointed_at(mlflow_server):
+        model = mlflow.pyfunc.load_model(result.model_uri)
     assert set(model.metadata.flavors) == {"python_function"}  # no sklearn fast path around the fault
     X = load_dataset("breast_cancer").X.head(3)
     outcomes = []
