@@ -13,6 +13,7 @@ COPY components ./components
 COPY workflows ./workflows
 COPY events ./events
 COPY rollouts ./rollouts
+COPY contract ./contract
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir --upgrade pip \
  && /opt/venv/bin/pip install --no-cache-dir .

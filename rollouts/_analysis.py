@@ -11,8 +11,7 @@ canaryMetadata/stableMetadata) to them.
 
 from __future__ import annotations
 
-import os
-
+from contract import NAMESPACE, PART_OF, components_image
 from rollouts._models import AnalysisArg, AnalysisTemplate, AnalysisTemplateSpec, Metric, ObjectMeta
 
 __all__ = [
@@ -26,22 +25,13 @@ __all__ = [
     "components_image",
 ]
 
-NAMESPACE = "sluicegate"
 #: Prometheus on the cluster (kube-prometheus-stack default service); the local stack uses its own.
 PROMETHEUS_ADDRESS = "http://prometheus-operated.monitoring.svc:9090"
 SUCCESS_RATE, LATENCY, SMOKE, STRESS_TEST = "success-rate", "latency-p99", "canary-smoke", "stress-test"
 
-#: Same variable and default as `sluicegate.config.components_image()` (definitions cannot import the runtime).
-_IMAGE_ENV, _DEFAULT_IMAGE = "SLUICE_COMPONENTS_IMAGE", "ghcr.io/sluicegate/components:0.1.0"
-
-
-def components_image() -> str:
-    """The components image (`SLUICE_COMPONENTS_IMAGE` or the default)."""
-    return os.environ.get(_IMAGE_ENV, _DEFAULT_IMAGE)
-
 
 def _meta(name: str) -> ObjectMeta:
-    return ObjectMeta(name=name, namespace=NAMESPACE, labels={"app.kubernetes.io/part-of": "sluicegate"})
+    return ObjectMeta(name=name, namespace=NAMESPACE, labels=dict(PART_OF))
 
 
 _SELECT = 'rollout="{{args.service-name}}",role="{{args.role}}"'
@@ -128,6 +118,7 @@ def _stress_test() -> AnalysisTemplate:
         "--duration={{args.duration-seconds}}",
         "--p99-latency-ms={{args.p99-latency-ms}}",
         "--max-error-rate={{args.max-error-rate}}",
+        "--rows-b64={{args.rows}}",
         "--outputs-dir=/tmp/outputs",
     ]
     container = {
@@ -165,6 +156,8 @@ def _stress_test() -> AnalysisTemplate:
                 AnalysisArg(name="duration-seconds", value="20"),
                 AnalysisArg(name="p99-latency-ms", value="250"),
                 AnalysisArg(name="max-error-rate", value="0.01"),
+                # the model's own rows (base64 dataframe_split); empty: the bundled breast_cancer rows
+                AnalysisArg(name="rows", value=""),
             ],
             metrics=[Metric(name=STRESS_TEST, failure_limit=0, provider={"job": job})],
         ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contract import MODEL_URI_ANNOTATION, PART_OF
 from rollouts._analysis import LATENCY, NAMESPACE, SMOKE, STRESS_TEST, SUCCESS_RATE, components_image
 from rollouts._models import (
     AnalysisArg,
@@ -26,7 +27,6 @@ from rollouts._models import (
 
 __all__ = ["MODEL_SERVICES", "MODEL_URI_ANNOTATION", "ModelService", "ingress", "rollout", "services"]
 
-MODEL_URI_ANNOTATION = "sluicegate.io/model-uri"
 _PORT = 8080
 
 
@@ -40,6 +40,15 @@ class ModelService:
         pause: how long to hold at 50% before the last analysis (Argo duration: "30s", "5m").
         interval: analysis measurement interval; `count` measurements per analysis step.
         window: Prometheus rate window of the queries.
+        min_success_rate: the canary's success rate must stay at or above this (0..1).
+        max_p99_ms: the canary's p99 latency must stay at or below this.
+        stress_p99_ms: the stress-test analysis' p99 latency gate.
+        stress_max_error_rate: the stress-test analysis' error-rate gate.
+        stress_rps: the stress-test analysis' request rate (the pipeline's stress test's, sluicegate.yaml's
+            `stress_test.target_rps` for a model project).
+        stress_duration_seconds: how long the stress-test analysis loads the canary.
+        stress_rows: the rows the stress-test analysis sends, base64 `dataframe_split` (empty: a bundled
+            dataset's rows, which fit only a model trained on that dataset).
         host: the Ingress host.
         model_uri: the model version the pod template names (default: the registry's champion).
     """
@@ -48,8 +57,15 @@ class ModelService:
     replicas: int = 2
     pause: str = "30s"
     interval: str = "30s"
-    count: int = 3
+    count: int | str = 3
     window: str = "1m"
+    min_success_rate: str = "0.99"
+    max_p99_ms: str = "250"
+    stress_p99_ms: str = "250"
+    stress_max_error_rate: str = "0.01"
+    stress_rps: str = "50"
+    stress_duration_seconds: str = "20"
+    stress_rows: str = ""
     host: str = ""
     model_uri: str = ""
 
@@ -61,12 +77,26 @@ MODEL_SERVICES: list[ModelService] = []
 
 
 def _labels(svc: ModelService) -> dict[str, str]:
-    return {"app": svc.name, "app.kubernetes.io/part-of": "sluicegate"}
+    return {"app": svc.name, **PART_OF}
+
+
+_QUALITY = ("interval", "count", "window", "minSuccessRate", "maxP99Ms")
 
 
 def _args(svc: ModelService, *extra: str) -> list[AnalysisArg]:
     args = [AnalysisArg(name="service-name", value=svc.name)]
-    values = {"interval": svc.interval, "count": str(svc.count), "window": svc.window}
+    values = {
+        "interval": svc.interval,
+        "count": str(svc.count),
+        "window": svc.window,
+        "minSuccessRate": svc.min_success_rate,
+        "maxP99Ms": svc.max_p99_ms,
+        "p99-latency-ms": svc.stress_p99_ms,
+        "max-error-rate": svc.stress_max_error_rate,
+        "rps": svc.stress_rps,
+        "duration-seconds": svc.stress_duration_seconds,
+        "rows": svc.stress_rows,
+    }
     return args + [AnalysisArg(name=k, value=values[k]) for k in extra]
 
 
@@ -106,14 +136,16 @@ def rollout(svc: ModelService) -> Rollout:
         CanaryStep(set_weight=10),
         CanaryStep(
             analysis=RolloutAnalysis(
-                templates=[*quality, {"templateName": SMOKE}], args=_args(svc, "interval", "count", "window")
+                templates=[*quality, {"templateName": SMOKE}],
+                args=_args(svc, *_QUALITY),
             )
         ),
         CanaryStep(set_weight=50),
         CanaryStep(pause={"duration": svc.pause}),
         CanaryStep(
             analysis=RolloutAnalysis(
-                templates=[*quality, {"templateName": STRESS_TEST}], args=_args(svc, "interval", "count", "window")
+                templates=[*quality, {"templateName": STRESS_TEST}],
+                args=_args(svc, *_QUALITY, "p99-latency-ms", "max-error-rate", "rps", "duration-seconds", "rows"),
             )
         ),
     ]

@@ -1,8 +1,8 @@
 """Declarative workflow definitions of Sluicegate; imported only by `sluice render` (and its tests).
 
 `manifests()` returns every document this package defines, as plain dicts ready for YAML: the
-WorkflowTemplates `train`, `train-project`, `evaluate`, `build`, `stress-test`, `evaluate-and-deploy`,
-`model-pipeline` and `project-pipeline`, the CronWorkflow `scheduled-retrain`, and the pipeline's
+WorkflowTemplates `train`, `train-project`, `evaluate`, `evaluate-project`, `build`, `stress-test`,
+`evaluate-and-deploy`, `model-pipeline` and `project-pipeline`, the CronWorkflow `scheduled-retrain`, and the pipeline's
 ServiceAccount and RBAC.
 Building happens inside `manifests()`, never at import, so the components image is read from
 `SLUICE_COMPONENTS_IMAGE` at render time.
@@ -16,6 +16,7 @@ from workflows import (
     build,
     evaluate,
     evaluate_and_deploy,
+    evaluate_project,
     model_pipeline,
     project_pipeline,
     rbac,
@@ -37,6 +38,7 @@ def manifests() -> list[dict[str, Any]]:
         build.template(),
         stress_test.template(),
         evaluate_and_deploy.template(),
+        evaluate_project.template(),
         model_pipeline.template(),
         project_pipeline.template(),
         scheduled_retrain.template(),

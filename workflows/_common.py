@@ -8,11 +8,12 @@ reaches the template through `templateRef`.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from hera.workflows import EmptyDirVolume, Parameter, Resources, RetryStrategy, SecretEnv
+from hera.workflows import EmptyDirVolume, Env, Parameter, Resources, RetryStrategy, SecretEnv
 from hera.workflows import models as m
+
+from contract import COMPONENTS_IMAGE_ENV, DEFAULT_COMPONENTS_IMAGE, NAMESPACE, components_image
 
 __all__ = [
     "COMPONENTS_IMAGE_ENV",
@@ -24,6 +25,7 @@ __all__ = [
     "RECORD_IMAGE",
     "SERVICE_ACCOUNT",
     "SOURCE_DIR",
+    "TERMINATION_LOG",
     "Sizing",
     "component_command",
     "components_image",
@@ -33,11 +35,11 @@ __all__ = [
     "params",
     "pod_security",
     "retry",
+    "termination",
+    "termination_env",
     "tmp_volume",
 ]
 
-#: Every manifest of the project lives in this namespace.
-NAMESPACE = "sluicegate"
 #: The pipeline's ServiceAccount (rendered by `workflows.rbac` with the least privileges the steps need).
 SERVICE_ACCOUNT = "sluicegate-pipeline"
 #: Where the `git` input artifact is checked out.
@@ -46,19 +48,14 @@ SOURCE_DIR = "/tmp/src"
 OUTPUTS_DIR = "/tmp/outputs"
 #: Image of the exit handler: a stock Python, which the local engine maps to a host Python.
 RECORD_IMAGE = "python:3.12-alpine"
+#: The file a container's last words go to (Kubernetes' default `terminationMessagePath`); Argo ends a failed
+#: step's node message with them.
+TERMINATION_LOG = "/dev/termination-log"
+#: Same variable as `components._common.TERMINATION_LOG_ENV`: where a component writes its one-line reason.
+TERMINATION_LOG_ENV = "SLUICE_TERMINATION_LOG"
 #: Secret with the MLflow user steps sign in as (keys `username`, `password`); `sluice up` creates it for
 #: its own MLflow. Optional: an MLflow without authentication needs none.
 MLFLOW_AUTH_SECRET = "mlflow-auth"
-
-#: Same variable and default as `sluicegate.config.components_image()`; repeated here because the
-#: definitions must not import the runtime.
-COMPONENTS_IMAGE_ENV = "SLUICE_COMPONENTS_IMAGE"
-DEFAULT_COMPONENTS_IMAGE = "ghcr.io/sluicegate/components:0.1.0"
-
-
-def components_image() -> str:
-    """The components image name and tag, from `SLUICE_COMPONENTS_IMAGE` or the default."""
-    return os.environ.get(COMPONENTS_IMAGE_ENV, DEFAULT_COMPONENTS_IMAGE)
 
 
 #: Default value of every pipeline parameter, by name; None means the parameter is required.
@@ -87,13 +84,20 @@ DEFAULTS: dict[str, str | None] = {
     "max-error-rate": "0.01",
     "target-rps": "20",
     "stress-duration-seconds": "30",
+    # The canary analysis of the model's Rollout (a model project's sluicegate.yaml `canary` block).
+    "canary-min-success-rate": "0.99",
+    "canary-max-p99-latency-ms": "250",
+    "canary-pause": "30s",
+    "canary-interval": "30s",
+    "canary-count": "3",
+    "canary-window": "1m",
+    # The rows the canary's stress-test analysis sends, base64 `dataframe_split` (evaluate-project's output);
+    # empty: the rows of the bundled `dataset`.
+    "stress-rows": "",
     "build-target": "cluster",
     # Empty means the stress-test step serves the candidate version itself and loads that; set it to load a
     # running service instead (e.g. `http://<model-name>-canary.sluicegate.svc`).
     "service-url": "",
-    # Where the exit handler POSTs its record: the in-cluster `workflow-events` EventSource, whose Sensor
-    # announces outcomes. Empty means print only.
-    "notify-url": "http://workflow-events-eventsource-svc.sluicegate.svc:12002/workflow-outcome",
 }
 
 
@@ -139,6 +143,19 @@ def mlflow_auth_env() -> list[SecretEnv]:
 def component_command(module: str) -> list[str]:
     """`python -m components.<module>`: how every step starts its component."""
     return ["python", "-m", f"components.{module}"]
+
+
+def termination() -> dict[str, str]:
+    """A container's termination message settings: our file, else (a crash, user code) the tail of its log.
+
+    Passed as keyword arguments to Hera's `Container`/`Script`.
+    """
+    return {"termination_message_path": TERMINATION_LOG, "termination_message_policy": "FallbackToLogsOnError"}
+
+
+def termination_env() -> list[Env]:
+    """The variable telling a component where its termination message file is."""
+    return [Env(name=TERMINATION_LOG_ENV, value=TERMINATION_LOG)]
 
 
 def output_parameter(name: str) -> Parameter:

@@ -6,9 +6,13 @@ that broke) and reads everything from environment variables, so no workflow valu
 the script's source. When the workflow names an MLflow server and a model, the record also carries the
 model version the workflow registered (found by its `argo.workflow` tag) or judged, the evaluate
 decision, the training run's metrics and a link to it, and a link to the evaluation report (`report_url`).
-With `notify-url` set it also POSTs the record there (e.g. a webhook EventSource that announces outcomes),
-with the bearer token of Secret `workflow-events-auth` (that EventSource's `authSecret`) when the Secret
-exists. A failed lookup or POST is a warning, never a failed exit handler.
+A failed workflow's record has `reason`: `<step>: <one line>`, the first failed step's node message without
+Argo's `main: Error (exit code N): ` prefix (the line a component wrote as its termination message), or the
+last line of the first failure when none is one line (a traceback's tail).
+It also POSTs the record to the `workflow-events` EventSource (`NOTIFY_URL`, fixed by the template: no
+workflow parameter can send the record, or the bearer token of Secret `workflow-events-auth` that goes with
+it, anywhere else), when the Secret exists. A failed lookup or POST is a warning, never a failed exit
+handler.
 """
 
 from __future__ import annotations
@@ -28,9 +32,12 @@ from workflows._common import (
     tmp_volume,
 )
 
-__all__ = ["NAME", "NOTIFY_TOKEN_SECRET", "SOURCE", "record_outcome"]
+__all__ = ["NAME", "NOTIFY_TOKEN_SECRET", "NOTIFY_URL", "SOURCE", "record_outcome"]
 
 NAME = "record-outcome"
+#: Where the record goes: the `workflow-events` EventSource's Service (on one machine the engine maps it to
+#: the stack's own EventSource). Fixed here, never a parameter, because the bearer token goes with it.
+NOTIFY_URL = "http://workflow-events-eventsource-svc.sluicegate.svc:12002/workflow-outcome"
 #: Secret (name, key) of the `workflow-events` EventSource's bearer token; repeated from `events` because
 #: the workflow definitions do not import the events definitions.
 NOTIFY_TOKEN_SECRET = ("workflow-events-auth", "token")
@@ -69,6 +76,21 @@ record = {
 }
 
 
+def said(failure):
+    text = str(failure.get("message") or "")
+    head, sep, rest = text.partition("): ")
+    if sep and " (exit code " in head and len(head.split()) == 5:  # Argo's "main: Error (exit code 2): "
+        text = rest
+    return str(failure.get("displayName") or "step"), text.strip()
+
+
+reasons = [said(f) for f in failures if isinstance(f, dict) and f.get("message")]
+if reasons:
+    step, text = next(((s, t) for s, t in reasons if t and "\\n" not in t), reasons[0])
+    lines = text.splitlines()
+    record["reason"] = f"{step}: {lines[-1]}" if lines else step
+
+
 def mlflow(uri, path, **query):
     url = uri.rstrip("/") + "/api/2.0/mlflow/" + path + "?" + urllib.parse.urlencode(query)
     request = urllib.request.Request(url)
@@ -80,18 +102,21 @@ def mlflow(uri, path, **query):
 
 
 # The model version this workflow produced or judged, its decision, metrics and run, from MLflow.
-uri, model = params.get("mlflow-tracking-uri", ""), params.get("model-name", "")
-if uri and model:
+# A model project's pipeline may leave the model name to sluicegate.yaml: then the version is found by tag.
+uri = params.get("mlflow-tracking-uri", "")
+model = params.get("model-name", "") or params.get("project-model-name", "")
+if uri:
     try:
-        if params.get("model-version"):
+        if model and params.get("model-version"):
             found = [mlflow(uri, "model-versions/get", name=model, version=params["model-version"])["model_version"]]
         else:
-            query = f"name='{model}' and tags.`argo.workflow`='{record['workflow']}'"
+            query = f"tags.`argo.workflow`='{record['workflow']}'" + (f" and name='{model}'" if model else "")
             found = mlflow(uri, "model-versions/search", filter=query).get("model_versions", [])
         if found:
             version = max(found, key=lambda v: int(v["version"]))
             tags = {t["key"]: t["value"] for t in version.get("tags", [])}
             params.setdefault("model-version", version["version"])
+            params["model-name"] = version["name"]
             record["decision"] = tags.get("evaluate.decision", "")
             if tags.get("evaluate.run-id"):  # the evaluation report (metrics side by side, MLflow's plots)
                 judged = mlflow(uri, "runs/get", run_id=tags["evaluate.run-id"])["run"]["info"]
@@ -110,10 +135,8 @@ if uri and model:
 body = json.dumps(record, sort_keys=True)
 print(body)
 url = env.get("NOTIFY_URL", "")
-if url:
-    headers = {"Content-Type": "application/json"}
-    if env.get("NOTIFY_TOKEN"):
-        headers["Authorization"] = "Bearer " + env["NOTIFY_TOKEN"]
+if url and env.get("NOTIFY_TOKEN"):  # without the Secret there is no one to tell
+    headers = {"Content-Type": "application/json", "Authorization": "Bearer " + env["NOTIFY_TOKEN"]}
     request = urllib.request.Request(url, data=body.encode(), headers=headers)
     try:
         urllib.request.urlopen(request, timeout=10).close()
@@ -123,19 +146,16 @@ if url:
 
 
 def record_outcome(parameters: Sequence[str]) -> Script:
-    """The exit handler template; `parameters` are the workflow parameters copied into the record.
-
-    The workflow must declare a `notify-url` parameter.
-    """
+    """The exit handler template; `parameters` are the workflow parameters copied into the record."""
     env = [
         Env(name="WORKFLOW_NAME", value="{{workflow.name}}"),
         Env(name="WORKFLOW_NAMESPACE", value="{{workflow.namespace}}"),
         Env(name="WORKFLOW_STATUS", value="{{workflow.status}}"),
         Env(name="WORKFLOW_FAILURES", value="{{workflow.failures}}"),
         Env(name="WORKFLOW_DURATION", value="{{workflow.duration}}"),
-        Env(name="NOTIFY_URL", value="{{workflow.parameters.notify-url}}"),
+        Env(name="NOTIFY_URL", value=NOTIFY_URL),
         *mlflow_auth_env(),
-        # optional: a namespace without the Secret still records outcomes (the POST is then refused, a warning)
+        # optional: a namespace without the Secret still prints its outcomes (and posts nothing)
         SecretEnv(
             name="NOTIFY_TOKEN", secret_name=NOTIFY_TOKEN_SECRET[0], secret_key=NOTIFY_TOKEN_SECRET[1], optional=True
         ),

@@ -26,6 +26,8 @@ from workflows._common import (
     output_parameter,
     pod_security,
     retry,
+    termination,
+    termination_env,
     tmp_volume,
 )
 
@@ -92,7 +94,7 @@ class ComponentStep:
                 image=components_image(),
                 command=component_command(self.module),
                 args=[*self.args, f"--outputs-dir={OUTPUTS_DIR}"],
-                env=mlflow_auth_env(),
+                env=[*mlflow_auth_env(), *termination_env()],
                 inputs=[*inputs(self.params), *self.input_artifacts],
                 outputs=[*self.output_artifacts, *(output_parameter(o) for o in self.outputs)],
                 volumes=[tmp_volume(self.sizing.scratch)],
@@ -102,5 +104,6 @@ class ComponentStep:
                 service_account_name=SERVICE_ACCOUNT,
                 active_deadline_seconds=self.sizing.deadline,
                 retry_strategy=retry(self.retries),
+                **termination(),  # type: ignore[arg-type]
             )
         return w

@@ -9,36 +9,77 @@ callers. Build runs only when evaluate decides `promote`; stress-test and deploy
 `.Succeeded` explicitly, because a bare dependency on a Skipped task would still let them run.
 
 Deploy is per model: the model's Services, Ingress and Rollout (as `rollouts` defines them) are applied,
-so the first deployment of a model name creates them and any number of models run side by side.
+so the first deployment of a model name creates them and any number of models run side by side. The
+Rollout and the model version name each other: the Rollout's annotations carry the model, version and the
+deploying workflow (`ROLLOUT_ANNOTATIONS`), and the step `tag-rollout` tags the MLflow model version with the
+Rollout (`argo.rollout`, `argo.rollout.generation`, `argo.rollout.revision`, `argo.rollout.workflow`;
+`components.lineage`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
-from hera.workflows import DAG, Parameter, Resource, Step, Steps, Task, WorkflowTemplate
+from hera.workflows import DAG, Artifact, Container, Parameter, Resource, Step, Steps, Task, WorkflowTemplate
 from hera.workflows import models as m
 
+from contract import (
+    DEPLOYED_BY_WORKFLOW_ANNOTATION,
+    MODEL_NAME_ANNOTATION,
+    MODEL_URI_ANNOTATION,
+    MODEL_VERSION_ANNOTATION,
+    REVISION_ANNOTATION,
+)
 from rollouts import ModelService, ingress, rollout, services
 from workflows import build, evaluate, stress_test
-from workflows._common import SERVICE_ACCOUNT, params, pod_security, retry
+from workflows._common import (
+    NAMESPACE,
+    SERVICE_ACCOUNT,
+    Sizing,
+    component_command,
+    components_image,
+    container_security,
+    mlflow_auth_env,
+    params,
+    pod_security,
+    retry,
+    tmp_volume,
+)
 from workflows._record import NAME as RECORD_OUTCOME
 from workflows._record import record_outcome
 from workflows._step import inputs, workflow_template
 
 __all__ = [
+    "CANARY",
     "EXIT_PARAMETERS",
+    "LIMITS",
     "MODEL_URI_ANNOTATION",
     "NAME",
     "PARAMETERS",
+    "ROLLOUT_ANNOTATIONS",
     "ROLLOUT_REF",
     "SERVICE_STEPS",
     "deploy_manifest",
+    "deploy_tasks",
     "template",
 ]
 
 NAME = "evaluate-and-deploy"
+#: The canary analysis limits of the model's Rollout (sluicegate.yaml's `canary` block for a model project),
+#: and the rows its stress-test analysis sends (`stress-rows`; empty: the `dataset`'s rows).
+CANARY = (
+    "canary-min-success-rate",
+    "canary-max-p99-latency-ms",
+    "canary-pause",
+    "canary-interval",
+    "canary-count",
+    "canary-window",
+    "stress-rows",
+)
+#: What the deploy tasks take besides the model: stress-test gates and canary limits.
+LIMITS = ("target-rps", "stress-duration-seconds", "p99-latency-ms", "max-error-rate", *CANARY)
 PARAMETERS = params(
     "model-name",
     "model-version",
@@ -51,15 +92,55 @@ PARAMETERS = params(
     "stress-duration-seconds",
     "service-url",
     "build-target",
+    *CANARY,
 )
-#: Read only by the exit handler, so they are workflow arguments but not inputs of the DAG.
-EXIT_PARAMETERS = params("notify-url")
+#: Read only by the exit handler, so they are workflow arguments but not inputs of the DAG. None today: where
+#: the exit handler posts its record is fixed by its template (`workflows._record.NOTIFY_URL`).
+EXIT_PARAMETERS = params()
 
-#: The pod-template annotation of a model's Rollout that names the model version it serves.
-MODEL_URI_ANNOTATION = "sluicegate.io/model-uri"
 _MODEL = "{{inputs.parameters.model-name}}"
-#: The model's service, as `rollouts` defines it, with the version to deploy in its pod template.
-_SERVICE = ModelService(name=_MODEL, model_uri=f"models:/{_MODEL}/{{{{inputs.parameters.model-version}}}}")
+
+
+def _input(name: str) -> str:
+    return f"{{{{inputs.parameters.{name}}}}}"
+
+
+#: The model's service, as `rollouts` defines it, with the version to deploy in its pod template and the
+#: canary limits of the deploy step's inputs.
+_SERVICE = ModelService(
+    name=_MODEL,
+    model_uri=f"models:/{_MODEL}/{{{{inputs.parameters.model-version}}}}",
+    pause=_input("canary-pause"),
+    interval=_input("canary-interval"),
+    count=_input("canary-count"),
+    window=_input("canary-window"),
+    min_success_rate=_input("canary-min-success-rate"),
+    max_p99_ms=_input("canary-max-p99-latency-ms"),
+    stress_p99_ms=_input("p99-latency-ms"),
+    stress_max_error_rate=_input("max-error-rate"),
+    stress_rps=_input("target-rps"),
+    stress_duration_seconds=_input("stress-duration-seconds"),
+    stress_rows=_input("stress-rows"),
+)
+#: The deploy-apply step's inputs (the Rollout manifest reads them).
+_ROLLOUT_INPUTS = (
+    "model-name",
+    "model-version",
+    "p99-latency-ms",
+    "max-error-rate",
+    "target-rps",
+    "stress-duration-seconds",
+    *CANARY,
+)
+#: The `deploy` steps' inputs: the Rollout's, and the MLflow server whose version `tag-rollout` tags.
+_DEPLOY_INPUTS = (*_ROLLOUT_INPUTS, "mlflow-tracking-uri")
+#: Annotations of the Rollout object (not its pod template, so they start no canary): the lineage back from
+#: the Rollout to the model version and the workflow that deployed it.
+ROLLOUT_ANNOTATIONS = {
+    MODEL_NAME_ANNOTATION: _MODEL,
+    MODEL_VERSION_ANNOTATION: "{{inputs.parameters.model-version}}",
+    DEPLOYED_BY_WORKFLOW_ANNOTATION: "{{workflow.name}}",
+}
 
 
 def _yaml(doc: dict[str, Any]) -> str:
@@ -72,7 +153,9 @@ def deploy_manifest() -> str:
     Applied, so the first deployment of a model creates its Rollout; later ones change the pod template's
     model URI, which starts the canary. Built at render time (the components image is read then).
     """
-    return _yaml(rollout(_SERVICE).to_dict())
+    doc = rollout(_SERVICE).to_dict()
+    doc["metadata"]["annotations"] = {**doc["metadata"].get("annotations", {}), **ROLLOUT_ANNOTATIONS}
+    return _yaml(doc)
 
 
 #: Resource steps applied before the Rollout, so a model deployed for the first time gets its stable and
@@ -120,6 +203,10 @@ def _apply(name: str, manifest: str) -> Resource:
     return _resource(name, 300, action="apply", manifest=manifest, inputs=[Parameter(name="model-name")])
 
 
+#: Where Argo Rollouts writes a Rollout's current revision (a kubectl JSONPath, dots of the key escaped).
+_REVISION_PATH = "{.metadata.annotations." + REVISION_ANNOTATION.replace(".", "\\.") + "}"
+
+
 def _deploy() -> None:
     """`deploy`: apply the Rollout, wait until its controller has seen that spec, then until it is Healthy.
 
@@ -136,7 +223,7 @@ def _deploy() -> None:
         OBSERVE_DEADLINE_SECONDS,
         action="apply",
         manifest=deploy_manifest(),
-        inputs=[Parameter(name="model-name"), Parameter(name="model-version")],
+        inputs=[Parameter(name=n) for n in _ROLLOUT_INPUTS],
         outputs=[Parameter(name="generation", value_from=m.ValueFrom(json_path="{.metadata.generation}"))],
     )
     _resource(
@@ -146,6 +233,8 @@ def _deploy() -> None:
         manifest=ROLLOUT_REF,
         success_condition="status.observedGeneration == {{inputs.parameters.generation}}",
         inputs=[Parameter(name="model-name"), Parameter(name="generation")],
+        # the revision the controller gave this spec; written before the status that observes it
+        outputs=[Parameter(name="revision", value_from=m.ValueFrom(json_path=_REVISION_PATH, default=""))],
     )
     _resource(
         "deploy-healthy",
@@ -156,15 +245,102 @@ def _deploy() -> None:
         failure_condition="status.phase == Degraded",
         inputs=[Parameter(name="model-name")],
     )
+    _tag_rollout()
     name = {"model-name": "{{inputs.parameters.model-name}}"}
-    with Steps(name="deploy", inputs=[Parameter(name="model-name"), Parameter(name="model-version")]):
-        Step(name="apply", template="deploy-apply", arguments=dict([*name.items(), _arg("model-version")]))
-        Step(
-            name="observed",
-            template="deploy-observed",
-            arguments={**name, "generation": "{{steps.apply.outputs.parameters.generation}}"},
-        )
-        Step(name="healthy", template="deploy-healthy", arguments=name)
+    generation = {"generation": "{{steps.apply.outputs.parameters.generation}}"}
+    with Steps(name="deploy", inputs=[Parameter(name=n) for n in _DEPLOY_INPUTS]) as steps:
+        Step(name="apply", template="deploy-apply", arguments=dict(_arg(n) for n in _ROLLOUT_INPUTS))
+        Step(name="observed", template="deploy-observed", arguments={**name, **generation})
+        with steps.parallel():
+            Step(name="healthy", template="deploy-healthy", arguments=name)
+            tagged = ("model-name", "model-version", "mlflow-tracking-uri")
+            revision = {"revision": "{{steps.observed.outputs.parameters.revision}}"}
+            Step(
+                name="tag-rollout",
+                template="tag-rollout",
+                arguments={**dict(map(_arg, tagged)), **generation, **revision},
+            )
+
+
+_TAG_SIZING = Sizing("100m", "1", "256Mi", "512Mi", "256Mi", 300)
+
+
+def _tag_rollout() -> None:
+    """`tag-rollout`: the model version gets the Rollout it was deployed to (`components.lineage`)."""
+    Container(
+        name="tag-rollout",
+        image=components_image(),
+        command=component_command("lineage"),
+        args=[
+            "--model-name={{inputs.parameters.model-name}}",
+            "--model-version={{inputs.parameters.model-version}}",
+            f"--rollout={NAMESPACE}/{{{{inputs.parameters.model-name}}}}",
+            "--generation={{inputs.parameters.generation}}",
+            "--revision={{inputs.parameters.revision}}",
+            "--workflow={{workflow.name}}",
+            "--tracking-uri={{inputs.parameters.mlflow-tracking-uri}}",
+        ],
+        env=mlflow_auth_env(),
+        inputs=[
+            Parameter(name=n) for n in ("model-name", "model-version", "mlflow-tracking-uri", "generation", "revision")
+        ],
+        volumes=[tmp_volume(_TAG_SIZING.scratch)],
+        resources=_TAG_SIZING.resources(),
+        security_context=container_security(),
+        pod_security_context=pod_security(),
+        service_account_name=SERVICE_ACCOUNT,
+        active_deadline_seconds=_TAG_SIZING.deadline,
+        retry_strategy=retry(2),
+    )
+
+
+def deploy_tasks(value: Callable[[str], str], *, depends: str, when: str, ref: bool = False, rows: str = "") -> None:
+    """The tasks after a `promote`: build, stress-test, the model's Services and Ingress, then its Rollout.
+
+    Added to the DAG being built. `value(name)` is the expression each parameter takes (`model-name`,
+    `model-version`, `build-target`, `mlflow-tracking-uri`, `service-url`, `dataset`, and `LIMITS`);
+    with `ref`, the templates of this WorkflowTemplate are reached through `templateRef` (from another
+    WorkflowTemplate's DAG). `rows` is an artifact expression of the rows the stress test sends.
+    """
+
+    def own(name: str) -> dict[str, Any]:
+        return {"template_ref": m.TemplateRef(name=NAME, template=name)} if ref else {"template": name}
+
+    def args(*names: str) -> dict[str, str]:
+        return {n: value(n) for n in names}
+
+    Task(
+        name="build",
+        template_ref=m.TemplateRef(name=build.NAME, template=build.NAME),
+        depends=depends,
+        when=when,
+        arguments=args("model-name", "model-version", "build-target", "mlflow-tracking-uri"),
+    )
+    stress: list[Any] = [
+        Parameter(name=k, value=v)
+        for k, v in {
+            **args("service-url", "p99-latency-ms", "max-error-rate", "dataset", "mlflow-tracking-uri"),
+            "model-uri": f"models:/{value('model-name')}/{value('model-version')}",
+            "target-rps": value("target-rps"),
+            "duration-seconds": value("stress-duration-seconds"),
+        }.items()
+    ]
+    if rows:
+        stress.append(Artifact(name="rows", from_=rows))
+    Task(
+        name="stress-test",
+        template_ref=m.TemplateRef(name=stress_test.NAME, template=stress_test.NAME),
+        depends="build.Succeeded",
+        arguments=stress,
+    )
+    for name in SERVICE_STEPS:
+        Task(name=name, **own(name), depends="stress-test.Succeeded", arguments=args("model-name"))
+    Task(
+        name="deploy",
+        **own("deploy"),
+        depends=" && ".join(f"{name}.Succeeded" for name in SERVICE_STEPS),
+        arguments=args(*_DEPLOY_INPUTS),
+    )
 
 
 def _dag() -> DAG:
@@ -191,38 +367,7 @@ def _dag() -> DAG:
                 ]
             ),
         )
-        Task(
-            name="build",
-            template_ref=m.TemplateRef(name=build.NAME, template=build.NAME),
-            depends="evaluate",
-            when="'{{tasks.evaluate.outputs.parameters.decision}}' == 'promote'",
-            arguments=dict(
-                [_arg("model-name"), _arg("model-version"), _arg("build-target"), _arg("mlflow-tracking-uri")]
-            ),
-        )
-        Task(
-            name="stress-test",
-            template_ref=m.TemplateRef(name=stress_test.NAME, template=stress_test.NAME),
-            depends="build.Succeeded",
-            arguments={
-                "service-url": "{{inputs.parameters.service-url}}",
-                "model-uri": "models:/{{inputs.parameters.model-name}}/{{inputs.parameters.model-version}}",
-                "target-rps": "{{inputs.parameters.target-rps}}",
-                "duration-seconds": "{{inputs.parameters.stress-duration-seconds}}",
-                "p99-latency-ms": "{{inputs.parameters.p99-latency-ms}}",
-                "max-error-rate": "{{inputs.parameters.max-error-rate}}",
-                "dataset": "{{inputs.parameters.dataset}}",
-                "mlflow-tracking-uri": "{{inputs.parameters.mlflow-tracking-uri}}",
-            },
-        )
-        for name in SERVICE_STEPS:
-            Task(name=name, template=name, depends="stress-test.Succeeded", arguments=dict([_arg("model-name")]))
-        Task(
-            name="deploy",
-            template="deploy",
-            depends=" && ".join(f"{name}.Succeeded" for name in SERVICE_STEPS),
-            arguments=dict([_arg("model-name"), _arg("model-version")]),
-        )
+        deploy_tasks(_input, depends="evaluate", when="'{{tasks.evaluate.outputs.parameters.decision}}' == 'promote'")
     return dag
 
 

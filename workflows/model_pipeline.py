@@ -35,6 +35,7 @@ PARAMETERS = params(
     "stress-duration-seconds",
     "service-url",
     "build-target",
+    *evaluate_and_deploy.CANARY,
 )
 # Training, then the canary's analysis: a generous bound that still ends a stuck run the same day.
 DEADLINE_SECONDS = 6 * 3600

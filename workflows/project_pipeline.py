@@ -1,11 +1,19 @@
 """WorkflowTemplate `project-pipeline`: a model project (MLproject + sluicegate.yaml) from push to canary.
 
-Called by `workflows.manifests()`; submitted for a pushed revision of a model repository (by a Sensor, by
-`sluice submit --from workflowtemplate/project-pipeline -p git-repo=... -p git-revision=...`, or by Hera
-from a notebook). Both halves are `templateRef`s: `train-project/train-project` (environment, entry
-point, registration), then `evaluate-and-deploy/evaluate-and-deploy` with the version it registered and
-the model name sluicegate.yaml gave. Entry-point parameters are workflow parameters: `-p alpha=0.3`
-reaches the entry point's `alpha` as `mlflow run -P alpha=0.3` would.
+Called by `workflows.manifests()`; started by the Sensor `train-on-push` for a pushed revision of a model
+repository, and submitted by `sluice submit --from workflowtemplate/project-pipeline -p git-repo=... -p
+git-revision=...` or by Hera from a notebook. Three stages, each reaching templates that can also be
+submitted on their own:
+
+- `train` (`templateRef` train-project/train-project): environment, entry point, registration;
+- `evaluate` (`templateRef` evaluate-project/evaluate-project): candidate and champion scored with MLflow's
+  evaluation API in the project's environment, gated with sluicegate.yaml's `MetricThreshold`;
+- on `promote`: build, stress-test, the model's Services and Ingress, and its Rollout — the tasks
+  `evaluate-and-deploy` runs too (`evaluate_and_deploy.deploy_tasks`), here with sluicegate.yaml's
+  stress-test and canary limits (outputs of `evaluate`) and the evaluation rows as the stress test's load.
+
+Entry-point parameters are workflow parameters: `-p alpha=0.3` reaches the entry point's `alpha` as
+`mlflow run -P alpha=0.3` would.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from __future__ import annotations
 from hera.workflows import DAG, Task, WorkflowTemplate
 from hera.workflows import models as m
 
-from workflows import evaluate_and_deploy, train_project
+from workflows import evaluate_and_deploy, evaluate_project, train_project
 from workflows._common import params
 from workflows._record import NAME as RECORD_OUTCOME
 from workflows._record import record_outcome
@@ -22,13 +30,21 @@ from workflows._step import inputs, workflow_template
 __all__ = ["NAME", "PARAMETERS", "template"]
 
 NAME = "project-pipeline"
-_DEPLOY = [name for name, _ in evaluate_and_deploy.PARAMETERS if name not in ("model-name", "model-version")]
-PARAMETERS = params(*(name for name, _ in train_project.PARAMETERS), *(n for n in _DEPLOY if n != "build-target"))
+PARAMETERS = params(*(name for name, _ in train_project.PARAMETERS), "service-url", "dataset")
 DEADLINE_SECONDS = 6 * 3600
 
 
 def _passed(names: list[str]) -> dict[str, str]:
     return {name: f"{{{{inputs.parameters.{name}}}}}" for name in names}
+
+
+def _value(name: str) -> str:
+    """Where each deploy task's parameter comes from in this DAG."""
+    if name in ("model-name", "model-version"):
+        return f"{{{{tasks.train.outputs.parameters.{name}}}}}"
+    if name in evaluate_project.LIMITS:
+        return f"{{{{tasks.evaluate.outputs.parameters.{name}}}}}"
+    return f"{{{{inputs.parameters.{name}}}}}"
 
 
 def _dag() -> DAG:
@@ -39,14 +55,21 @@ def _dag() -> DAG:
             arguments=_passed([name for name, _ in train_project.PARAMETERS]),
         )
         Task(
-            name="evaluate-and-deploy",
-            template_ref=m.TemplateRef(name=evaluate_and_deploy.NAME, template=evaluate_and_deploy.NAME),
+            name="evaluate",
+            template_ref=m.TemplateRef(name=evaluate_project.NAME, template=evaluate_project.NAME),
             depends="train.Succeeded",
             arguments={
-                **_passed(_DEPLOY),
-                "model-name": "{{tasks.train.outputs.parameters.model-name}}",
-                "model-version": "{{tasks.train.outputs.parameters.model-version}}",
+                **_passed(["git-repo", "git-revision", "mlflow-tracking-uri"]),
+                **{n: _value(n) for n in ("model-name", "model-version")},
+                "image": "{{tasks.train.outputs.parameters.image}}",
             },
+        )
+        evaluate_and_deploy.deploy_tasks(
+            _value,
+            depends="evaluate.Succeeded",
+            when="'{{tasks.evaluate.outputs.parameters.decision}}' == 'promote'",
+            ref=True,
+            rows="{{tasks.evaluate.outputs.artifacts.rows}}",
         )
     return dag
 

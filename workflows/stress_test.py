@@ -11,12 +11,12 @@ before the deploy step.
 
 from __future__ import annotations
 
-from hera.workflows import WorkflowTemplate
+from hera.workflows import Artifact, WorkflowTemplate
 
 from workflows._common import DEFAULTS, Sizing, params
 from workflows._step import ComponentStep
 
-__all__ = ["NAME", "OUTPUTS", "PARAMETERS", "STEP", "template"]
+__all__ = ["NAME", "OUTPUTS", "PARAMETERS", "ROWS_DIR", "STEP", "template"]
 
 NAME = "stress-test"
 PARAMETERS = (
@@ -27,6 +27,8 @@ PARAMETERS = (
     *params("p99-latency-ms", "max-error-rate", "dataset", "mlflow-tracking-uri"),
 )
 OUTPUTS = ("report",)
+#: Optional input artifact `rows`: a model project's evaluation rows (else the `dataset`'s rows are sent).
+ROWS_DIR = "/tmp/rows"
 # A missed gate is a failure, not an error, so it is never retried; a lost pod is retried once.
 RETRIES = 1
 # Room for the load generator plus, without service-url, the model server and its downloaded model.
@@ -47,6 +49,7 @@ ARGS = [
     "--max-error-rate={{inputs.parameters.max-error-rate}}",
     "--dataset={{inputs.parameters.dataset}}",
     "--tracking-uri={{inputs.parameters.mlflow-tracking-uri}}",
+    f"--rows-file={ROWS_DIR}/rows.json",
 ]
 
 
@@ -58,6 +61,7 @@ STEP = ComponentStep(
     outputs=OUTPUTS,
     sizing=SIZING,
     retries=RETRIES,
+    input_artifacts=(Artifact(name="rows", path=ROWS_DIR, optional=True),),
 )
 
 

@@ -7,7 +7,10 @@ train-project/train-project, and a notebook can submit it on its own with Hera. 
   or reuses the project's Python environment (`python -m components.environment`); its output `image`
   names it. Locally that is `sluicegate.local/envs/<model>@sha256:<hash>`, which the engine's image
   policy resolves to the environment folder; with `build-target=cluster` the task writes a Kaniko
-  context and the output names the image the cluster's Kaniko job pushes.
+  context (output artifact `context`) and names `<env-registry>/<model>-env:<spec hash>`, or names the
+  MLproject's `docker_env.image`, which is used as it is.
+- `build-image` (Kaniko, only when build-env says `build=true`): builds and pushes that image
+  (`workflows._kaniko`).
 - `start-run` (components image): resolves the entry point's command with its typed parameters (workflow
   parameters named like them win, as `mlflow run -P`) and creates the MLflow run with the lineage tags.
 - `run-entry-point` (the project's image): runs the command at the pushed revision with
@@ -19,9 +22,10 @@ train-project/train-project, and a notebook can submit it on its own with Hera. 
 
 from __future__ import annotations
 
-from hera.workflows import DAG, Container, Env, GitArtifact, Parameter, Task, WorkflowTemplate
+from hera.workflows import DAG, Artifact, Container, Env, GitArtifact, Parameter, Task, WorkflowTemplate
 from hera.workflows import models as m
 
+from contract import BUILDS_ENVIRONMENTS_ANNOTATION
 from workflows._common import (
     OUTPUTS_DIR,
     SERVICE_ACCOUNT,
@@ -35,8 +39,11 @@ from workflows._common import (
     params,
     pod_security,
     retry,
+    termination,
+    termination_env,
     tmp_volume,
 )
+from workflows._kaniko import build_image
 from workflows._step import inputs, workflow_template
 
 __all__ = ["NAME", "OUTPUTS", "PARAMETERS", "template"]
@@ -69,6 +76,8 @@ SMALL = Sizing(
     deadline_seconds=900,
 )
 DEADLINE_SECONDS = 3 * 3600
+#: Where build-env writes the Kaniko context on the cluster target (output artifact `context`).
+CONTEXT_DIR = "/tmp/context"
 
 
 def _source() -> GitArtifact:
@@ -80,15 +89,24 @@ def _source() -> GitArtifact:
     )
 
 
-def _step(name: str, args: list[str], names: list[str], outputs: tuple[str, ...], sizing: Sizing) -> Container:
+def _step(
+    name: str,
+    args: list[str],
+    names: list[str],
+    outputs: tuple[str, ...],
+    sizing: Sizing,
+    artifacts: tuple[Artifact, ...] = (),
+    annotations: dict[str, str] | None = None,
+) -> Container:
     return Container(
         name=name,
+        annotations=annotations,
         image=components_image(),
         command=component_command(args[0]),
         args=[*args[1:], f"--outputs-dir={OUTPUTS_DIR}"],
         inputs=[*(Parameter(name=n) for n in names), _source()],
-        outputs=[output_parameter(o) for o in outputs],
-        env=mlflow_auth_env(),
+        outputs=[*(output_parameter(o) for o in outputs), *artifacts],
+        env=[*mlflow_auth_env(), *termination_env()],
         volumes=[tmp_volume(sizing.scratch)],
         resources=sizing.resources(),
         security_context=container_security(),
@@ -96,6 +114,7 @@ def _step(name: str, args: list[str], names: list[str], outputs: tuple[str, ...]
         service_account_name=SERVICE_ACCOUNT,
         active_deadline_seconds=sizing.deadline,
         retry_strategy=retry(2),
+        **termination(),  # type: ignore[arg-type]
     )
 
 
@@ -124,6 +143,7 @@ def _entry_point() -> Container:
         service_account_name=SERVICE_ACCOUNT,
         active_deadline_seconds=SIZING.deadline,
         retry_strategy=retry(2),
+        **termination(),  # type: ignore[arg-type]  # the user's code: the tail of its log (a traceback)
     )
 
 
@@ -138,14 +158,27 @@ def _dag() -> DAG:
         name=NAME,
         inputs=inputs(PARAMETERS),
         outputs=[
-            Parameter(name=o, value_from=m.ValueFrom(parameter=f"{{{{tasks.register.outputs.parameters.{o}}}}}"))
-            for o in OUTPUTS
+            *(
+                Parameter(name=o, value_from=m.ValueFrom(parameter=f"{{{{tasks.register.outputs.parameters.{o}}}}}"))
+                for o in OUTPUTS
+            ),
+            Parameter(name="image", value_from=m.ValueFrom(parameter="{{tasks.build-env.outputs.parameters.image}}")),
         ],
     ) as dag:
         Task(
             name="build-env",
             template="build-env",
             arguments={n: _arg(n) for n in [*src, "project-model-name", "build-target", "env-registry"]},
+        )
+        Task(
+            name="build-image",
+            template="build-image",
+            depends="build-env.Succeeded",
+            when="{{tasks.build-env.outputs.parameters.build}} == true",
+            arguments=[
+                Parameter(name="image", value="{{tasks.build-env.outputs.parameters.image}}"),
+                Artifact(name="context", from_="{{tasks.build-env.outputs.artifacts.context}}"),
+            ],
         )
         Task(
             name="start-run",
@@ -156,7 +189,7 @@ def _dag() -> DAG:
         Task(
             name="run-entry-point",
             template="run-entry-point",
-            depends="start-run.Succeeded",
+            depends="start-run.Succeeded && (build-image.Succeeded || build-image.Skipped)",
             arguments={
                 **{n: _arg(n) for n in [*src, "mlflow-tracking-uri"]},
                 "image": "{{tasks.build-env.outputs.parameters.image}}",
@@ -180,9 +213,18 @@ def _dag() -> DAG:
     return dag
 
 
+#: The one step that may not run as we run every other: Kaniko unpacks the base image over its own root file
+#: system as root (not privileged, no privilege escalation: Pod Security `baseline` admits it).
+_KANIKO_EXCEPTIONS = {
+    "checkov.io/skip1": "CKV_SLUICE_1=the build-image step (Kaniko) must run as root to unpack the base image",
+    "checkov.io/skip2": "CKV_SLUICE_2=the build-image step (Kaniko) writes the image's file system over its own root",
+}
+
+
 def template() -> WorkflowTemplate:
     """The `train-project` WorkflowTemplate."""
     with workflow_template(NAME, PARAMETERS, DEADLINE_SECONDS) as w:
+        w.annotations = dict(_KANIKO_EXCEPTIONS)
         _dag()
         _step(
             "build-env",
@@ -192,11 +234,16 @@ def template() -> WorkflowTemplate:
                 "--model-name={{inputs.parameters.project-model-name}}",
                 "--target={{inputs.parameters.build-target}}",
                 "--registry={{inputs.parameters.env-registry}}",
+                f"--out={CONTEXT_DIR}",
             ],
             ["git-repo", "git-revision", "project-model-name", "build-target", "env-registry"],
-            ("image", "env-digest", "warning"),
+            ("image", "env-digest", "warning", "build"),
             SIZING,
+            (Artifact(name="context", path=CONTEXT_DIR, optional=True),),
+            # on the local stack, the one step that writes SLUICE_HOME/envs (the registry of environments)
+            {BUILDS_ENVIRONMENTS_ANNOTATION: "true"},
         )
+        build_image()
         _step(
             "start-run",
             [

@@ -20,6 +20,9 @@ import pytest
 
 import workflows
 from sluicegate.engine.testing import LocalEngine
+from sluicegate.secrets import SecretStore
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "engine-e2e"
@@ -68,10 +71,13 @@ def engine(tmp_path: Path) -> Iterator[LocalEngine]:
 
 
 def _observe_generation(eng: LocalEngine, stop: threading.Event) -> None:
-    """What every controller does first: record that it has seen the Rollout's current spec."""
+    """What every controller does first: record that it has seen the Rollout's current spec (and its revision,
+    here 10 x the generation so that a test can tell the two apart)."""
 
     def observed(doc: dict[str, Any]) -> dict[str, Any]:
-        doc["status"] = {**doc.get("status", {}), "observedGeneration": str(doc["metadata"]["generation"])}
+        generation = int(doc["metadata"]["generation"])
+        doc["metadata"].setdefault("annotations", {})["rollout.argoproj.io/revision"] = str(10 * generation)
+        doc["status"] = {**doc.get("status", {}), "observedGeneration": str(generation)}
         return doc
 
     since = eng.store.head()
@@ -108,6 +114,12 @@ def test_model_pipeline_trains_promotes_and_patches_the_rollout(
     engine: LocalEngine, repo: tuple[str, str], mlflow_server: str, http_sink: tuple[str, list[bytes]]
 ) -> None:
     url, received = http_sink
+    # The exit handler posts to the workflow-events EventSource's Service: here the sink stands for it, as the
+    # stack publishes its EventSources in endpoints.json, with the Secret that the EventSource checks.
+    (engine.home / "endpoints.json").write_text(
+        json.dumps({"eventsources": {"workflow-events/outcome": f"{url}/workflow-outcome"}})
+    )
+    SecretStore(engine.home).set("workflow-events-auth", "token", "outcome-token")
     common = {"model-name": MODEL, "mlflow-tracking-uri": mlflow_server, "build-target": "local"}
     wf = _submit(
         engine,
@@ -118,7 +130,6 @@ def test_model_pipeline_trains_promotes_and_patches_the_rollout(
             "git-revision": repo[1],
             # No service-url: the stress-test step serves the candidate itself.
             "stress-duration-seconds": "1",
-            "notify-url": f"{url}/workflow-outcome",
         },
     )
     assert wf["status"]["phase"] == "Succeeded", json.dumps(wf["status"], indent=1)[:4000]
@@ -133,7 +144,19 @@ def test_model_pipeline_trains_promotes_and_patches_the_rollout(
     rollout = engine.store.get("Rollout", "sluicegate", MODEL)
     annotations = rollout["spec"]["template"]["metadata"]["annotations"]
     assert annotations["sluicegate.io/model-uri"] == f"models:/{MODEL}/{version}"
-    # The exit handler posted the outcome record to notify-url.
+    # Lineage both ways: the Rollout names the version and the workflow; the version names the Rollout.
+    own = rollout["metadata"]["annotations"]
+    assert own["sluicegate.io/model-version"] == version and own["sluicegate.io/model-name"] == MODEL
+    assert own["sluicegate.io/deployed-by-workflow"] == wf["metadata"]["name"]
+    from mlflow import MlflowClient
+
+    tags = MlflowClient(mlflow_server).get_model_version(MODEL, version).tags
+    assert tags["argo.rollout"] == f"sluicegate/{MODEL}"
+    assert tags["argo.rollout.generation"] == str(rollout["metadata"]["generation"])
+    assert tags["argo.rollout.revision"] == own["rollout.argoproj.io/revision"]  # the revision its controller gave
+    assert tags["argo.rollout.workflow"] == tags["argo.workflow"] == wf["metadata"]["name"]
+    assert tags["git.revision"] == repo[1]
+    # The exit handler posted the outcome record to the workflow-events EventSource.
     records = [json.loads(b) for b in received]
     assert [r["status"] for r in records] == ["Succeeded"]
     assert records[0]["parameters"]["git-revision"] == repo[1]
@@ -142,10 +165,8 @@ def test_model_pipeline_trains_promotes_and_patches_the_rollout(
 
     # The Rollout controller marks the promoted version champion; evaluating it again must reject it,
     # which skips build and leaves stress-test and deploy out, and the workflow still succeeds.
-    from mlflow import MlflowClient
-
     MlflowClient(mlflow_server).set_registered_model_alias(MODEL, "champion", version)
-    again = _submit(engine, "evaluate-and-deploy", {**common, "model-version": version, "notify-url": ""})
+    again = _submit(engine, "evaluate-and-deploy", {**common, "model-version": version})
     assert again["status"]["phase"] == "Succeeded"
     phases = {name: node["phase"] for name, node in _nodes(again).items()}
     assert _outputs(_nodes(again)["evaluate"])["decision"] == "reject"
@@ -161,7 +182,7 @@ def test_engine_runs_a_step_with_an_empty_dir_at_tmp(tmp_path: Path) -> None:
     del record["retryStrategy"]  # fail fast: the point is the first attempt
     arguments = copy.deepcopy(pipeline["spec"]["arguments"])
     for p in arguments["parameters"]:
-        if p["name"] in ("notify-url", "mlflow-tracking-uri"):
+        if p["name"] == "mlflow-tracking-uri":
             p["value"] = ""
     with LocalEngine(tmp_path / "home") as eng:
         wf = eng.submit(

@@ -48,24 +48,49 @@ def test_record_outcome_prints_one_json_line_with_failures() -> None:
     assert record["parameters"] == {"git-revision": "0123abc"}
 
 
+def test_record_outcome_reason_is_the_first_one_line_failure_without_argos_prefix() -> None:
+    source, _ = _script()
+    failures = [
+        {"displayName": "run-entry-point", "message": "main: Error (exit code 1): Traceback\n  ...\nValueError: x"},
+        {"displayName": "register", "message": "main: Error (exit code 2): MLproject: entry_points.main: failed; see"},
+    ]
+    out = _run(source, {"WORKFLOW_STATUS": "Failed", "WORKFLOW_FAILURES": json.dumps(failures)})
+    assert json.loads(out.stdout)["reason"] == "register: MLproject: entry_points.main: failed; see"
+    only_traceback = failures[:1]
+    out = _run(source, {"WORKFLOW_STATUS": "Failed", "WORKFLOW_FAILURES": json.dumps(only_traceback)})
+    assert json.loads(out.stdout)["reason"] == "run-entry-point: ValueError: x"
+    out = _run(source, {"WORKFLOW_STATUS": "Succeeded", "WORKFLOW_FAILURES": "[]"})
+    assert "reason" not in json.loads(out.stdout)
+
+
 def test_record_outcome_survives_absent_failures() -> None:
     source, _ = _script()
     out = _run(source, {"WORKFLOW_STATUS": "Succeeded", "WORKFLOW_FAILURES": "null"})
     assert out.returncode == 0 and json.loads(out.stdout)["failures"] == []
 
 
-def test_record_outcome_posts_to_notify_url(http_sink: tuple[str, list[bytes]]) -> None:
+def test_record_outcome_posts_to_the_event_source_with_its_token(http_sink: tuple[str, list[bytes]]) -> None:
+    # NOTIFY_URL is fixed by the template (the EventSource's Service); here it stands for that Service.
     url, received = http_sink
-    url += "/outcome"
     source, _ = _script()
-    out = _run(source, {"WORKFLOW_STATUS": "Succeeded", "WORKFLOW_FAILURES": "[]", "NOTIFY_URL": url})
+    env = {"WORKFLOW_STATUS": "Succeeded", "WORKFLOW_FAILURES": "[]", "NOTIFY_URL": url + "/outcome"}
+    out = _run(source, {**env, "NOTIFY_TOKEN": "t"})
     assert out.returncode == 0, out.stderr
     assert [json.loads(b)["status"] for b in received] == ["Succeeded"]
 
 
-def test_record_outcome_warns_but_succeeds_when_notify_url_is_down() -> None:
+def test_record_outcome_posts_nothing_without_the_event_source_secret(http_sink: tuple[str, list[bytes]]) -> None:
+    url, received = http_sink
     source, _ = _script()
-    out = _run(source, {"WORKFLOW_STATUS": "Succeeded", "NOTIFY_URL": "http://127.0.0.1:9/nowhere"})
+    out = _run(source, {"WORKFLOW_STATUS": "Succeeded", "WORKFLOW_FAILURES": "[]", "NOTIFY_URL": url + "/outcome"})
+    assert out.returncode == 0, out.stderr
+    assert received == []
+
+
+def test_record_outcome_warns_but_succeeds_when_the_event_source_is_down() -> None:
+    source, _ = _script()
+    env = {"WORKFLOW_STATUS": "Succeeded", "NOTIFY_URL": "http://127.0.0.1:9/nowhere", "NOTIFY_TOKEN": "t"}
+    out = _run(source, env)
     assert out.returncode == 0
     assert "could not POST" in out.stderr
 

@@ -46,7 +46,14 @@ def test_definitions_render_the_expected_objects() -> None:
     assert sorted(_docs()) == sorted(
         [
             ("WorkflowTemplate", n)
-            for n in (*STEP_TEMPLATES, "evaluate-and-deploy", "model-pipeline", "train-project", "project-pipeline")
+            for n in (
+                *STEP_TEMPLATES,
+                "evaluate-and-deploy",
+                "model-pipeline",
+                "train-project",
+                "evaluate-project",
+                "project-pipeline",
+            )
         ]
         + [("CronWorkflow", "scheduled-retrain")]
         + [(k, "sluicegate-pipeline") for k in ("ServiceAccount", "Role", "RoleBinding")]
@@ -76,6 +83,11 @@ def test_pod_template_is_hardened_and_bounded(where: str, template: dict[str, An
     assert template["serviceAccountName"] == "sluicegate-pipeline", where
     assert int(template["activeDeadlineSeconds"]) > 0
     assert template["retryStrategy"]["retryPolicy"] == "OnError"
+    if where == "train-project/build-image":  # Kaniko unpacks images over its own root: root, writable root
+        security = template["container"]["securityContext"]
+        assert security["allowPrivilegeEscalation"] is False and security["privileged"] is False
+        assert template["container"]["image"].startswith("gcr.io/kaniko-project/executor:v")
+        return
     pod = template["securityContext"]
     assert pod["runAsNonRoot"] is True and pod["runAsUser"] != 0
     body = template.get("container") or template.get("script")
@@ -162,7 +174,10 @@ def test_deploy_applies_the_models_own_rollout_and_services() -> None:
 
     doc = _docs()["WorkflowTemplate", "evaluate-and-deploy"]
     steps = [s["template"] for group in _template(doc, "deploy")["steps"] for s in group]
-    assert steps == ["deploy-apply", "deploy-observed", "deploy-healthy"]
+    assert steps == ["deploy-apply", "deploy-observed", "deploy-healthy", "tag-rollout"]
+    tag = _template(doc, "tag-rollout")["container"]
+    assert tag["command"] == ["python", "-m", "components.lineage"]
+    assert "--rollout=sluicegate/{{inputs.parameters.model-name}}" in tag["args"]
     deploy = _template(doc, "deploy-apply")["resource"]
     assert deploy["action"] == "apply"
     assert "successCondition" not in deploy  # judged by deploy-healthy, once the status is current
@@ -188,6 +203,56 @@ def test_deploy_applies_the_models_own_rollout_and_services() -> None:
     ]
 
 
+def test_project_pipeline_evaluates_in_the_project_env_and_deploys_with_its_limits() -> None:
+    docs = _docs()
+    tasks = {
+        t["name"]: t
+        for t in _template(docs["WorkflowTemplate", "project-pipeline"], "project-pipeline")["dag"]["tasks"]
+    }
+    applies = ["apply-stable-service", "apply-canary-service", "apply-ingress"]
+    assert list(tasks) == ["train", "evaluate", "build", "stress-test", *applies, "deploy"]
+    assert tasks["evaluate"]["templateRef"] == {"name": "evaluate-project", "template": "evaluate-project"}
+    evaluate_args = {p["name"]: p["value"] for p in tasks["evaluate"]["arguments"]["parameters"]}
+    assert evaluate_args["image"] == "{{tasks.train.outputs.parameters.image}}"
+    assert "promote" in tasks["build"]["when"] and tasks["build"]["depends"] == "evaluate.Succeeded"
+    assert tasks["deploy"]["templateRef"] == {"name": "evaluate-and-deploy", "template": "deploy"}
+    stress = {p["name"]: p["value"] for p in tasks["stress-test"]["arguments"]["parameters"]}
+    assert stress["target-rps"] == "{{tasks.evaluate.outputs.parameters.target-rps}}"
+    assert tasks["stress-test"]["arguments"]["artifacts"] == [
+        {"name": "rows", "from": "{{tasks.evaluate.outputs.artifacts.rows}}"}
+    ]
+    deploy = {p["name"]: p["value"] for p in tasks["deploy"]["arguments"]["parameters"]}
+    assert deploy["canary-min-success-rate"] == "{{tasks.evaluate.outputs.parameters.canary-min-success-rate}}"
+
+    evaluation = docs["WorkflowTemplate", "evaluate-project"]
+    score = _template(evaluation, "score")
+    # the user's models load in the project's environment image, without MLflow credentials
+    assert score["script"]["image"] == "{{inputs.parameters.image}}"
+    assert "mlflow.models.evaluate(" in score["script"]["source"]
+    assert not any("MLFLOW_TRACKING" in e["name"] for e in score["script"].get("env", []))
+    for name in ("prepare", "decide"):
+        assert _template(evaluation, name)["container"]["image"] == "ghcr.io/sluicegate/components:0.1.0"
+
+
+def test_rollout_analysis_takes_the_canary_limits_of_the_deploy_step() -> None:
+    import yaml
+
+    doc = _docs()["WorkflowTemplate", "evaluate-and-deploy"]
+    rollout = yaml.safe_load(_template(doc, "deploy-apply")["resource"]["manifest"])
+    steps = rollout["spec"]["strategy"]["canary"]["steps"]
+    assert {"pause": {"duration": "{{inputs.parameters.canary-pause}}"}} in steps
+    analyses = [s["analysis"] for s in steps if "analysis" in s]
+    for analysis in analyses:
+        args = {a["name"]: a["value"] for a in analysis["args"]}
+        assert args["minSuccessRate"] == "{{inputs.parameters.canary-min-success-rate}}"
+        assert args["maxP99Ms"] == "{{inputs.parameters.canary-max-p99-latency-ms}}"
+        assert args["count"] == "{{inputs.parameters.canary-count}}"
+    last = {a["name"]: a["value"] for a in analyses[-1]["args"]}
+    assert last["max-error-rate"] == "{{inputs.parameters.max-error-rate}}"
+    defaults = {p["name"]: p.get("value") for p in doc["spec"]["arguments"]["parameters"]}
+    assert defaults["canary-min-success-rate"] == "0.99" and defaults["canary-pause"] == "30s"
+
+
 def test_scheduled_retrain_is_v4_cron_on_the_default_branch() -> None:
     spec = _docs()["CronWorkflow", "scheduled-retrain"]["spec"]
     assert spec["schedules"] and "schedule" not in spec
@@ -203,3 +268,35 @@ def test_pipeline_role_grants_only_task_results_and_model_services() -> None:
     resources = {r for rule in rules for r in rule["resources"]}
     assert resources == {"workflowtaskresults", "rollouts", "services", "ingresses"}
     assert all("*" not in rule["verbs"] and "delete" not in rule["verbs"] for rule in rules)
+
+
+def test_train_project_builds_the_environment_image_with_kaniko_only_when_asked() -> None:
+    doc = _docs()["WorkflowTemplate", "train-project"]
+    tasks = {t["name"]: t for t in _template(doc, "train-project")["dag"]["tasks"]}
+    kaniko = tasks["build-image"]
+    assert kaniko["when"] == "{{tasks.build-env.outputs.parameters.build}} == true"
+    assert kaniko["arguments"]["artifacts"] == [
+        {"name": "context", "from": "{{tasks.build-env.outputs.artifacts.context}}"}
+    ]
+    # the entry point waits for the pushed image, and also runs when no build was needed (Skipped)
+    assert (
+        tasks["run-entry-point"]["depends"] == "start-run.Succeeded && (build-image.Succeeded || build-image.Skipped)"
+    )
+    assert (
+        tasks["run-entry-point"]["arguments"]["parameters"][3]["value"]
+        == "{{tasks.build-env.outputs.parameters.image}}"
+    )
+    build_env = _template(doc, "build-env")
+    assert build_env["outputs"]["artifacts"] == [{"name": "context", "optional": True, "path": "/tmp/context"}]
+    assert "--out=/tmp/context" in build_env["container"]["args"]
+    step = _template(doc, "build-image")["container"]
+    assert step["args"][:3] == [
+        "--context=dir:///workspace/context",
+        "--dockerfile=Dockerfile",
+        "--destination={{inputs.parameters.image}}",
+    ]
+    volumes = {v["name"]: v for v in _template(doc, "build-image")["volumes"]}
+    secret = volumes["registry-credentials"]["secret"]
+    assert secret["secretName"] == "env-registry-credentials" and secret["optional"] is True
+    assert secret["items"] == [{"key": ".dockerconfigjson", "path": "config.json"}]
+    assert {"mountPath": "/kaniko/.docker", "name": "registry-credentials"} in step["volumeMounts"]

@@ -1,0 +1,219 @@
+"""WorkflowTemplate `evaluate-project`: a model project's candidate scored and gated as sluicegate.yaml says.
+
+Called by `workflows.manifests()`; `project-pipeline` reaches its DAG through `templateRef`
+evaluate-project/evaluate-project after training. Three tasks:
+
+- `prepare` (components image, with MLflow credentials): checks the evaluation data (target column),
+  downloads the candidate and the champion, and outputs sluicegate.yaml's stress-test and canary limits;
+  its `evaluation` artifact holds the data, the models and `plan.json`.
+- `score` (the project's environment image, as `build-env` named it; no MLflow credentials): runs
+  `mlflow.models.evaluate` on each model — the user's code loads in the user's environment, never in
+  Sluicegate's. Its source is `components/evaluate/_score.py`, inlined at render time.
+- `decide` (components image): MLflow's `MetricThreshold` on the scores, the evaluation run with MLflow's
+  plots and the side-by-side report (linked in the outcome message), the `challenger` alias on promote.
+
+Outputs: `decision` (`promote`/`reject`), the limits the deploy steps use, and the artifact `rows` (the
+evaluation rows the stress test sends).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from hera.workflows import DAG, Artifact, Container, Env, Parameter, Script, Task, WorkflowTemplate
+from hera.workflows import models as m
+
+from workflows._common import (
+    OUTPUTS_DIR,
+    SERVICE_ACCOUNT,
+    SOURCE_DIR,
+    Sizing,
+    component_command,
+    components_image,
+    container_security,
+    mlflow_auth_env,
+    output_parameter,
+    params,
+    pod_security,
+    retry,
+    termination,
+    termination_env,
+    tmp_volume,
+)
+from workflows._step import inputs, workflow_template
+
+__all__ = [
+    "EVALUATION_DIR",
+    "LIMITS",
+    "NAME",
+    "OUTPUTS",
+    "PARAMETERS",
+    "ROWS_DIR",
+    "SCORES_DIR",
+    "score_source",
+    "template",
+]
+
+NAME = "evaluate-project"
+PARAMETERS = (
+    *params("git-repo", "git-revision", "model-name", "model-version", "mlflow-tracking-uri"),
+    ("image", None),  # the project's environment image (train-project's output)
+)
+#: sluicegate.yaml's limits, output by `prepare` under the deploy steps' parameter names, and the rows the
+#: canary's stress-test analysis sends (`stress-rows`, base64 `dataframe_split` of the evaluation data).
+LIMITS = (
+    "target-rps",
+    "stress-duration-seconds",
+    "p99-latency-ms",
+    "max-error-rate",
+    "canary-min-success-rate",
+    "canary-max-p99-latency-ms",
+    "canary-pause",
+    "canary-interval",
+    "canary-count",
+    "canary-window",
+    "stress-rows",
+)
+OUTPUTS = ("decision", *LIMITS)
+#: Where `prepare` writes and `score` reads (the `evaluation` artifact); where `score` writes (`scores`).
+EVALUATION_DIR = "/tmp/evaluation"
+SCORES_DIR = "/tmp/scores"
+#: The stress test's rows (output artifact `rows`, a folder holding `rows.json`).
+ROWS_DIR = "/tmp/rows"
+SIZING = Sizing(
+    cpu_request="250m",
+    cpu_limit="2",
+    memory_request="512Mi",
+    memory_limit="4Gi",
+    scratch="4Gi",
+    deadline_seconds=1800,
+)
+DEADLINE_SECONDS = 3 * SIZING.deadline_seconds
+
+
+def score_source() -> str:
+    """The `score` task's script: `components/evaluate/_score.py`, read as a file (never imported here)."""
+    return resources.files("components").joinpath("evaluate", "_score.py").read_text()
+
+
+def _source() -> Artifact:
+    from hera.workflows import GitArtifact
+
+    return GitArtifact(
+        name="source",
+        path=SOURCE_DIR,
+        repo="{{inputs.parameters.git-repo}}",
+        revision="{{inputs.parameters.git-revision}}",
+    )
+
+
+def _pod(**fields: object) -> dict[str, object]:
+    return {
+        "volumes": [tmp_volume(SIZING.scratch)],
+        "resources": SIZING.resources(),
+        "security_context": container_security(),
+        "pod_security_context": pod_security(),
+        "service_account_name": SERVICE_ACCOUNT,
+        "active_deadline_seconds": SIZING.deadline,
+        "retry_strategy": retry(1),
+        **termination(),
+        **fields,
+    }
+
+
+_COMMON = [
+    f"--project={SOURCE_DIR}",
+    "--model-name={{inputs.parameters.model-name}}",
+    "--candidate-version={{inputs.parameters.model-version}}",
+    "--tracking-uri={{inputs.parameters.mlflow-tracking-uri}}",
+    f"--outputs-dir={OUTPUTS_DIR}",
+]
+_NAMES = ["git-repo", "git-revision", "model-name", "model-version", "mlflow-tracking-uri"]
+
+
+def _templates() -> None:
+    Container(
+        name="prepare",
+        image=components_image(),
+        command=component_command("evaluate"),
+        args=["prepare", *_COMMON, f"--out={EVALUATION_DIR}", f"--rows={ROWS_DIR}/rows.json"],
+        inputs=[*(Parameter(name=n) for n in _NAMES), _source()],
+        outputs=[
+            Artifact(name="evaluation", path=EVALUATION_DIR),
+            Artifact(name="rows", path=ROWS_DIR),
+            *(output_parameter(o) for o in ("champion-version", *LIMITS)),
+        ],
+        env=[*mlflow_auth_env(), *termination_env()],
+        **_pod(),  # type: ignore[arg-type]
+    )
+    Script(
+        name="score",
+        image="{{inputs.parameters.image}}",
+        command=["python"],
+        source=score_source(),
+        add_cwd_to_sys_path=False,
+        inputs=[Parameter(name="image"), Artifact(name="evaluation", path=EVALUATION_DIR)],
+        outputs=[Artifact(name="scores", path=SCORES_DIR)],
+        env=[Env(name="HOME", value="/tmp"), Env(name="MPLBACKEND", value="Agg"), *termination_env()],
+        **_pod(),  # type: ignore[arg-type]
+    )
+    Container(
+        name="decide",
+        image=components_image(),
+        command=component_command("evaluate"),
+        args=["decide", *_COMMON, f"--scores={SCORES_DIR}", "--workflow={{workflow.name}}"],
+        inputs=[*(Parameter(name=n) for n in _NAMES), _source(), Artifact(name="scores", path=SCORES_DIR)],
+        outputs=[output_parameter(o) for o in ("decision", "candidate-score", "champion-score")],
+        env=[*mlflow_auth_env(), *termination_env()],
+        **_pod(),  # type: ignore[arg-type]
+    )
+
+
+def _arg(name: str) -> str:
+    return f"{{{{inputs.parameters.{name}}}}}"
+
+
+def _dag() -> DAG:
+    passed = {n: _arg(n) for n in _NAMES}
+    with DAG(
+        name=NAME,
+        inputs=inputs(PARAMETERS),
+        outputs=[
+            Parameter(
+                name="decision", value_from=m.ValueFrom(parameter="{{tasks.decide.outputs.parameters.decision}}")
+            ),
+            *(
+                Parameter(name=o, value_from=m.ValueFrom(parameter=f"{{{{tasks.prepare.outputs.parameters.{o}}}}}"))
+                for o in LIMITS
+            ),
+            Artifact(name="rows", from_="{{tasks.prepare.outputs.artifacts.rows}}"),
+        ],
+    ) as dag:
+        Task(name="prepare", template="prepare", arguments=passed)
+        Task(
+            name="score",
+            template="score",
+            depends="prepare.Succeeded",
+            arguments=[
+                Parameter(name="image", value=_arg("image")),
+                Artifact(name="evaluation", from_="{{tasks.prepare.outputs.artifacts.evaluation}}"),
+            ],
+        )
+        Task(
+            name="decide",
+            template="decide",
+            depends="score.Succeeded",
+            arguments=[
+                *(Parameter(name=k, value=v) for k, v in passed.items()),
+                Artifact(name="scores", from_="{{tasks.score.outputs.artifacts.scores}}"),
+            ],
+        )
+    return dag
+
+
+def template() -> WorkflowTemplate:
+    """The `evaluate-project` WorkflowTemplate."""
+    with workflow_template(NAME, PARAMETERS, DEADLINE_SECONDS) as w:
+        _dag()
+        _templates()
+    return w
