@@ -1,9 +1,12 @@
 """The demo's model project: a git work tree and a bare "remote" whose hook posts signed GitHub webhooks.
 
-The project content comes from `components/sample_project` (params.yaml, README); each demo commit writes
-one of its `commits/*.yaml` as `params.yaml`. The bare repository's `post-receive` hook posts a GitHub
-`push` webhook, signed with the `github-webhook` secret, to the stack's `github` EventSource — what GitHub
-does for a repository on github.com.
+The project is an MLflow Project, as a team's own model repository is: `sluice init --template
+classification` makes it (data/train.csv, data/eval.csv, python_env.yaml pinned to this stack's versions),
+then `sluicegate/demo/project` gives it its MLproject and train.py (which can log a model that degrades in
+service) and README. Each demo commit writes one of `project/commits/*.yaml` as `sluicegate.yaml`: the
+entry point's parameters, the promotion metric, the stress-test and canary limits. The bare repository's
+`post-receive` hook posts a GitHub `push` webhook, signed with the `github-webhook` secret, to the stack's
+`github` EventSource — what GitHub does for a repository on github.com.
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from sluicegate.demo._scenario import MODEL
 from sluicegate.errors import ServiceError
+from sluicegate.project import scaffold
 
 __all__ = ["DemoProject"]
 
 
 def _sample(name: str) -> str:
-    return resources.files("components").joinpath("sample_project", name).read_text()
+    return resources.files("sluicegate.demo").joinpath("project", name).read_text()
 
 
 class DemoProject:
@@ -66,13 +71,21 @@ class DemoProject:
         source = resources.files("sluicegate.eventing").joinpath("post_receive.py").read_text()
         hook.write_text(f"#!{sys.executable}\n{source}")
         hook.chmod(0o755)
-        self._git("init", "--initial-branch=main", str(self.work), cwd=self.root)
+        scaffold(self.work, "classification", name=MODEL)
         self._git("remote", "add", "origin", self.remote.as_uri())
-        (self.work / "README.md").write_text(_sample("README.md"))
+        for name in ("MLproject", "train.py", "README.md"):
+            (self.work / name).write_text(_sample(name))
 
-    def commit_and_push(self, params_file: str, message: str) -> tuple[str, str]:
-        """Write `commits/<params_file>` as params.yaml, commit, push; returns (sha, what the hook said)."""
-        (self.work / "params.yaml").write_text(_sample(f"commits/{params_file}"))
+    def eval_rows(self) -> tuple[list[str], list[list[float]]]:
+        """The columns and first 100 rows of the project's evaluation data without its target: steady traffic."""
+        import pandas as pd
+
+        frame = pd.read_csv(self.work / "data" / "eval.csv").drop(columns=["target"])
+        return [str(c) for c in frame.columns], frame.head(100).to_numpy().tolist()
+
+    def commit_and_push(self, config_file: str, message: str) -> tuple[str, str]:
+        """Write `commits/<config_file>` as sluicegate.yaml, commit, push; returns (sha, what the hook said)."""
+        (self.work / "sluicegate.yaml").write_text(_sample(f"commits/{config_file}"))
         self._git("add", "-A")
         self._git("commit", "-q", "-m", message)
         sha = self._git("rev-parse", "HEAD")

@@ -23,9 +23,9 @@ from sluicegate.services import read_messages
 __all__ = ["PUSHES", "run_demo"]
 
 PUSHES = (
-    Push("1-baseline.yaml", "Baseline model: logistic regression, C=0.003", "Succeeded", "full"),
-    Push("2-better.yaml", "Less regularisation: C=0.1", "Succeeded", "promoted"),
-    Push("3-faulty.yaml", "C=1.0 (this build fails half its requests when served)", "Failed", "aborted"),
+    Push("1-baseline.yaml", "Baseline model: logistic regression, C=0.001", "Succeeded", "full"),
+    Push("2-better.yaml", "Less regularisation: C=0.01", "Succeeded", "promoted"),
+    Push("3-faulty.yaml", "C=0.03 (this build fails half its requests once it has served 45 s)", "Failed", "aborted"),
 )
 
 
@@ -38,13 +38,6 @@ def _ensure_secrets(cfg: Settings, endpoints: Endpoints) -> str:
     if endpoints.extra().get("slack") and store.try_get("slack-bot", "token") is None:
         store.set("slack-bot", "token", "xoxb-local-sink")  # the local sink accepts any token; never a real one
     return secret
-
-
-def _traffic_rows() -> tuple[list[str], list[list[float]]]:
-    from sklearn.datasets import load_breast_cancer
-
-    frame = load_breast_cancer(as_frame=True).frame.drop(columns=["target"])
-    return [str(c) for c in frame.columns], frame.head(100).to_numpy().tolist()
 
 
 def _summary(console: Console, results: list[PushResult], tally: TrafficTally | None, cfg: Settings) -> None:
@@ -125,7 +118,7 @@ def run_demo(cfg: Settings, timeout: float = 900.0, rps: float = 20.0) -> int:
                     return load_endpoints(cfg).services.get(MODEL)
 
                 url = wait_for(f"the {MODEL} service URL in endpoints.json", service_url, 30)
-                columns, rows = _traffic_rows()
+                columns, rows = project.eval_rows()
                 traffic = SteadyTraffic(url, columns, rows, rps)
                 traffic.start()
                 console.print(f"steady traffic: {rps:.0f} requests/s to {url}")

@@ -1,9 +1,10 @@
 """The demo's three pushes and what each must lead to, with live progress and a summary.
 
-1. commit 1 -> `train-on-push` -> `model-pipeline` -> v1 -> Rollout straight to full -> alias champion;
-2. commit 2 (better hyperparameters) -> v2 -> canary with analysis -> promoted -> champion;
-3. commit 3 (a model that fails half its requests when served) -> v3 -> canary aborted by analysis,
-   v2 keeps all traffic;
+1. commit 1 -> `train-on-push` -> `project-pipeline` (the MLflow Project's entry point in its own
+   environment, evaluation with MLflow's thresholds) -> v1 -> Rollout straight to full -> alias champion;
+2. commit 2 (better entry-point parameters) -> v2 -> canary with analysis -> promoted -> champion;
+3. commit 3 (a model that fails half its requests once it has served a while) -> v3 -> canary aborted by
+   analysis, v2 keeps all traffic;
 while steady synthetic traffic runs from the first promotion to the end and must see zero failures.
 """
 
@@ -17,12 +18,12 @@ from typing import Any
 import httpx
 from rich.console import Console
 
+from contract import NAMESPACE
 from sluicegate.client import StackClient
 from sluicegate.demo._wait import TERMINAL, wait_for
 
 __all__ = ["Push", "PushResult", "champion", "run_push"]
 
-NAMESPACE = "sluicegate"
 MODEL = "breast-cancer"
 
 
@@ -30,7 +31,7 @@ MODEL = "breast-cancer"
 class Push:
     """One demo commit and the outcome it must have."""
 
-    params_file: str
+    config_file: str  # which `sluicegate/demo/project/commits/*.yaml` the commit writes as sluicegate.yaml
     message: str
     expect_workflow: str  # Succeeded | Failed
     expect_rollout: str  # full | promoted | aborted
@@ -94,15 +95,15 @@ def run_push(client: StackClient, project: Any, push: Push, console: Console, ti
     started = time.monotonic()
     mlflow = client.endpoints.mlflow if client.endpoints else ""
     seen_runs = {r["metadata"]["name"] for r in client.objects.list("AnalysisRun", NAMESPACE)}
-    result.sha, said = project.commit_and_push(push.params_file, push.message)
+    result.sha, said = project.commit_and_push(push.config_file, push.message)
     console.print(f"[bold]push[/] {result.sha[:10]} {push.message!r}  [dim]{said.strip()}[/]")
 
     def started_wf() -> dict[str, Any] | None:
         workflows = client.objects.list("Workflow", NAMESPACE)
         return next((w for w in workflows if _param(w, "git-revision") == result.sha), None)
 
-    with console.status(f"waiting for the push webhook to start model-pipeline for {result.sha[:10]}"):
-        wf = wait_for(f"a model-pipeline workflow for commit {result.sha[:10]}", started_wf, 60)
+    with console.status(f"waiting for the push webhook to start project-pipeline for {result.sha[:10]}"):
+        wf = wait_for(f"a project-pipeline workflow for commit {result.sha[:10]}", started_wf, 60)
     result.workflow = wf["metadata"]["name"]
     console.print(f"  workflow [cyan]{result.workflow}[/] started by the push")
 

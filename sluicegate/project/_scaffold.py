@@ -55,6 +55,10 @@ evaluation:
 promotion:
   metric: {metric}
   min_relative_change: 0.005
+# Short waits for a first project on one machine, the same limits: without these two lines, the stress test
+# runs 30 s and the canary pauses 30 s, measures every 30 s over a 1m window (docs/model-projects.md).
+stress_test: {{target_rps: 20, duration_seconds: 10, p99_latency_ms: 250, max_error_rate: 0.01}}
+canary: {{min_success_rate: 0.99, max_p99_latency_ms: 250, pause: 10s, interval: 10s, count: 3, window: 30s}}
 """
 
 _TRAIN_CLASSIFICATION = '''\
