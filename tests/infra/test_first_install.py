@@ -332,10 +332,13 @@ def _resource_templates() -> dict[str, dict[str, Any]]:
 
 
 def _waits_of_deploy() -> list[tuple[str, dict[str, Any]]]:
-    """The resource steps of the `deploy` template, in order, with their resource spec."""
+    """The resource steps of the `deploy` template, in order, with their resource spec (the lineage tagging
+    that follows them is a container step)."""
     templates = _resource_templates()
     steps = [step for group in templates["deploy"]["steps"] for step in group]
-    return [(s["template"], templates[s["template"]]["resource"]) for s in steps]
+    return [
+        (s["template"], templates[s["template"]]["resource"]) for s in steps if "resource" in templates[s["template"]]
+    ]
 
 
 def test_deploy_waits_for_the_rollout_to_observe_the_patched_spec_before_judging_health():

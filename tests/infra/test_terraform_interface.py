@@ -82,6 +82,14 @@ def test_helm_charts_are_pinned_and_values_come_from_templates():
     for tf in module.glob("*.tf"):
         for block in parse(tf).get("resource", []):
             releases.update(block.get("helm_release", {}))
+    # Charts of the project itself live in the module (versioned with it, no repository, no values).
+    local = {name: body for name, body in releases.items() if str(body["chart"]).startswith("${path.module}/charts/")}
+    assert set(local) == {"git_repositories_policy"}
+    for name, body in local.items():
+        chart = module / str(body["chart"]).removeprefix("${path.module}/")
+        assert (chart / "Chart.yaml").is_file(), f"helm_release.{name}: no chart at {chart}"
+        assert "repository" not in body and "version" not in body, f"helm_release.{name} names no remote chart"
+        del releases[name]
     assert set(releases) == {
         "argo_workflows",
         "argo_events",

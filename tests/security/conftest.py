@@ -40,10 +40,10 @@ def listeners(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Li
     from sluicegate.eventing._receive import Receiver
     from sluicegate.eventing._server import PortServer
     from sluicegate.eventing._sources import Endpoint
+    from sluicegate.part import StackContext
     from sluicegate.rollouts._splitter import Backend, Splitter
     from sluicegate.secrets import SecretStore
     from sluicegate.services import SlackSinkPart, free_port
-    from sluicegate.stack import StackContext
     from sluicegate.store import Store
     from sluicegate.ui import UiPart
 

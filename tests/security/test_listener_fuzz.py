@@ -115,3 +115,24 @@ def test_fuzzed_bodies_never_give_a_server_error(listeners: dict[str, Listener],
         assert 0 < status < 500, (status, body[:80])
 
     one()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_request_head_dribbled_a_byte_at_a_time_is_cut_off(listeners: dict[str, Listener], name: str) -> None:
+    # A byte every SLOW/4 seconds never lets one read wait SLOW: only a deadline on the whole head stops it.
+    listener = listeners[name]
+    head = request_head(listener)
+    began, sent = time.monotonic(), 0
+    with socket.create_connection(("127.0.0.1", listener.port), timeout=SLOW * 10) as s:
+        try:
+            for byte in head[:-4]:  # never the blank line that ends the head
+                s.sendall(bytes([byte]))
+                sent += 1
+                time.sleep(SLOW / 4)
+                if time.monotonic() - began > SLOW * 8:
+                    break
+            closed = s.recv(100)
+        except OSError:
+            closed = b""
+    assert closed == b"" or closed[9:10] == b"4"
+    assert time.monotonic() - began < SLOW * 6, f"{sent} bytes over {time.monotonic() - began:.1f}s"

@@ -11,8 +11,8 @@ from sluicegate.api import ApiServer
 from sluicegate.config import Settings
 from sluicegate.engine._artifacts import load, save
 from sluicegate.errors import ManifestError
+from sluicegate.part import StackContext
 from sluicegate.secrets import SecretStore
-from sluicegate.stack import StackContext
 from sluicegate.store import Store
 
 TOKEN = "t"

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from sluicegate.config import Settings
+from sluicegate.part import StackContext
 from sluicegate.rollouts._prometheus import PrometheusPart, find_prometheus
 from sluicegate.secrets import SecretStore
-from sluicegate.stack import StackContext
 from sluicegate.store import Store
 
 pytestmark = pytest.mark.skipif(find_prometheus() is None, reason="needs Debian's prometheus (make system)")

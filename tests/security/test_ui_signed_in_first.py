@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +11,8 @@ import pytest
 
 from sluicegate.api import ApiServer
 from sluicegate.config import Settings
+from sluicegate.part import StackContext
 from sluicegate.secrets import SecretStore
-from sluicegate.stack import StackContext
 from sluicegate.store import Store
 from sluicegate.ui import UiPart
 
@@ -19,7 +20,12 @@ TOKEN = "ui-token"
 
 
 @pytest.fixture
-def ui(tmp_path: Path) -> Iterator[tuple[httpx.Client, Store, Path]]:
+def ui(ui_stack: tuple[httpx.Client, Store, Path, StackContext]) -> tuple[httpx.Client, Store, Path]:
+    return ui_stack[:3]
+
+
+@pytest.fixture
+def ui_stack(tmp_path: Path) -> Iterator[tuple[httpx.Client, Store, Path, StackContext]]:
     store = Store(tmp_path / "s.db")
     ctx = StackContext(Settings(home=tmp_path, api_port=0), store, SecretStore(tmp_path), TOKEN)
     part, api = UiPart(), ApiServer()
@@ -37,7 +43,7 @@ def ui(tmp_path: Path) -> Iterator[tuple[httpx.Client, Store, Path]]:
     )
     try:
         with httpx.Client(base_url=api.url, follow_redirects=False, timeout=30) as client:
-            yield client, store, tmp_path
+            yield client, store, tmp_path, ctx
     finally:
         api.stop()
 
@@ -97,3 +103,53 @@ def test_cookie_is_named_by_port_and_logout_clears_it(ui) -> None:
     out = client.get("/ui/logout")
     assert out.status_code == 303 and out.headers["set-cookie"].startswith(f'{name}=""')
     assert client.get("/ui/workflows").status_code == 303
+
+
+def test_sign_in_page_shows_nothing_of_the_stack(ui_stack) -> None:
+    client, _, _, ctx = ui_stack
+    ctx.endpoints["mlflow"] = "http://127.0.0.1:5999"
+    ctx.endpoints["mlflow_sign_in"] = "user sluice, password in SLUICE_HOME/mlflow/credentials"
+    for page in (client.get("/ui/login"), client.post("/ui/login", data={"token": "wrong"})):
+        assert "5999" not in page.text and "mlflow/credentials" not in page.text and "sluice," not in page.text
+    _sign_in(client)
+    signed_in = client.get("/ui/workflows").text
+    assert "http://127.0.0.1:5999" in signed_in and "mlflow/credentials" in signed_in
+
+
+def test_every_page_reads_the_store_off_the_event_loop(ui) -> None:
+    client, store, _ = ui
+    store.create(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Rollout",
+            "metadata": {"name": "model", "namespace": "sluicegate"},
+            "spec": {},
+            "status": {"phase": "Healthy"},
+        }
+    )
+    on_loop: list[str] = []
+    for method in ("list", "get", "try_get"):
+        real = getattr(store, method)
+
+        def watched(*args: object, _real=real, _method=method, **kwargs: object) -> object:
+            try:
+                asyncio.get_running_loop()
+                on_loop.append(f"{_method}{args}")
+            except RuntimeError:
+                pass  # a worker thread: no event loop runs here
+            return _real(*args, **kwargs)
+
+        setattr(store, method, watched)
+    _sign_in(client)
+    for path in (
+        "/ui/workflows",
+        "/ui/workflows/sluicegate/exists",
+        "/ui/workflows/sluicegate/exists/nodes/exists",
+        "/ui/workflows/sluicegate/exists/nodes/exists/output/a",
+        "/ui/events",
+        "/ui/rollouts",
+        "/ui/rollouts/sluicegate/model",
+        "/ui/rollouts/sluicegate/missing",
+    ):
+        assert client.get(path).status_code in (200, 404), path
+    assert on_loop == []

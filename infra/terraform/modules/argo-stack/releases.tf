@@ -97,6 +97,17 @@ resource "helm_release" "mlflow" {
   })]
 }
 
+# Argo's executor clones `git` artifacts on a cluster, so where a Workflow's code comes from is checked when
+# the object is admitted: a ValidatingAdmissionPolicy (cluster-scoped, hence here and not in manifests/),
+# bound in every team namespace to its ConfigMap git-repositories (teams.tf). A local chart, so that the plan
+# needs no cluster (kubernetes_manifest would).
+resource "helm_release" "git_repositories_policy" {
+  name       = "git-repositories-policy"
+  namespace  = kubernetes_namespace_v1.platform["workflows"].metadata[0].name
+  chart      = "${path.module}/charts/git-repositories-policy"
+  depends_on = [kubernetes_config_map_v1.git_repositories]
+}
+
 # Argo CD goes last: its root Application syncs manifests/, which need every CRD above to exist.
 resource "helm_release" "argo_cd" {
   name       = "argo-cd"
@@ -113,6 +124,7 @@ resource "helm_release" "argo_cd" {
     helm_release.argo_events,
     helm_release.argo_rollouts,
     helm_release.mlflow,
+    helm_release.git_repositories_policy,
     kubernetes_role_binding_v1.team_admin,
   ]
 }

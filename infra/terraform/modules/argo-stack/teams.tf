@@ -120,3 +120,18 @@ resource "kubernetes_secret_v1" "team_token" {
   type                           = "kubernetes.io/service-account-token"
   wait_for_service_account_token = true
 }
+
+# The repositories the namespace's Workflows may take code from: the parameter of the git-repositories
+# admission policy (releases.tf), the same ConfigMap the local stack reads. Team admins may edit it; the
+# Sensors' ServiceAccounts, which create Workflows from event data, cannot.
+resource "kubernetes_config_map_v1" "git_repositories" {
+  for_each = var.teams
+
+  metadata {
+    name      = "git-repositories"
+    namespace = kubernetes_namespace_v1.team[each.key].metadata[0].name
+  }
+  data = {
+    repositories = join("\n", each.value.git_repositories)
+  }
+}

@@ -44,12 +44,15 @@ variable "pipeline_service_account" {
 }
 
 variable "teams" {
-  description = "One namespace per team. Each gets a team ServiceAccount with full rights in its namespace only, a resource quota and default container resources."
+  description = "One namespace per team. Each gets a team ServiceAccount with full rights in its namespace only, a resource quota, default container resources and the list of git repositories its Workflows may take code from."
   type = map(object({
     cpu_quota      = optional(string, "32")
     memory_quota   = optional(string, "128Gi")
     manifests_repo = optional(string, "")
     manifests_path = optional(string, "manifests")
+    # Where the namespace's Workflows may take code from (ConfigMap git-repositories, enforced at admission):
+    # repository URLs, or owners' URLs ending in '/'.
+    git_repositories = optional(list(string), ["https://github.com/sluicegate/"])
   }))
   default = {
     sluicegate = {}
