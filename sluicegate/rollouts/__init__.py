@@ -4,11 +4,12 @@ Called by `sluice up` (the `prometheus` and `rollouts` parts, registered in `slu
 `sluice rollout` commands through the API routes, and by tests (`RolloutController` over a temp Store).
 """
 
+from sluicegate.lang import ExprError
+from sluicegate.lang import evaluate_condition as evaluate
 from sluicegate.rollouts._actions import abort, promote, retry, set_model, summary, undo
-from sluicegate.rollouts._analysis import AnalysisRunner, build_run, parse_duration
+from sluicegate.rollouts._analysis import AnalysisRunner, build_run
 from sluicegate.rollouts._canary import MODEL_URI_ANNOTATION, advance, pod_hash
 from sluicegate.rollouts._controller import RolloutController
-from sluicegate.rollouts._expr import ExprError, evaluate
 from sluicegate.rollouts._part import RolloutsPart, rollout_routes
 from sluicegate.rollouts._prometheus import PrometheusPart, find_prometheus, scrape_config
 from sluicegate.rollouts._providers import MeasurementError, Providers, assess
@@ -31,7 +32,6 @@ __all__ = [
     "build_run",
     "evaluate",
     "find_prometheus",
-    "parse_duration",
     "pod_hash",
     "promote",
     "retry",

@@ -18,30 +18,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sluicegate.errors import ManifestError, SluiceError
+from sluicegate.lang import parse_duration
 from sluicegate.rollouts._providers import Providers, assess
 from sluicegate.store import Store
 from sluicegate.store._objects import utc_now
 
-__all__ = ["AnalysisRunner", "build_run", "parse_duration"]
+__all__ = ["AnalysisRunner", "build_run"]
 
 Doc = dict[str, Any]
 _DONE = ("Successful", "Failed", "Error", "Inconclusive")
 _RANK = {"Successful": 0, "Inconclusive": 1, "Error": 2, "Failed": 3}
 _ARG = re.compile(r"\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}")
-
-
-def parse_duration(text: Any, where: str = "duration") -> float:
-    """Seconds of an Argo duration: `10` / "10" (seconds), "500ms", "10s", "5m", "1h", "1h30m"."""
-    if isinstance(text, (int, float)):
-        return float(text)
-    raw = str(text).strip()
-    if re.fullmatch(r"\d+(\.\d+)?", raw):
-        return float(raw)
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", raw)
-    if not parts or "".join(n + u for n, u in parts) != raw:
-        raise ManifestError(f"{raw!r} is not a duration", where=where, fix='use e.g. "30s", "5m", "1h"')
-    unit = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    return sum(float(n) * unit[u] for n, u in parts)
 
 
 def _substitute(node: Any, args: dict[str, str]) -> Any:
@@ -244,8 +231,8 @@ def _epoch(ts: str) -> float:
 def _due(metric: Doc, result: Doc, started: str, last: float | None) -> float:
     measurements = result.get("measurements") or []
     if not measurements:
-        return _epoch(started) + parse_duration(metric.get("initialDelay", 0), "metric.initialDelay")
-    interval = parse_duration(metric.get("interval", 0), "metric.interval")
+        return _epoch(started) + parse_duration(metric.get("initialDelay", 0), bare="s", where="metric.initialDelay")
+    interval = parse_duration(metric.get("interval", 0), bare="s", where="metric.interval")
     return (last if last is not None else _epoch(measurements[-1]["finishedAt"])) + interval
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from contract import ModelUri
 from sluicegate.rollouts._splitter import Backend
 from sluicegate.services import ManagedProcess, free_port
 
@@ -85,13 +86,11 @@ class ModelProcess:
 
 
 def _name_version(model_uri: str, version: str) -> tuple[str, str] | None:
-    if not model_uri.startswith("models:/"):
+    parsed = ModelUri.parse(model_uri)
+    if parsed is None:
         return None
-    rest = model_uri.removeprefix("models:/")
-    name = rest.split("@", 1)[0].split("/", 1)[0]
-    if not version and "/" in rest:
-        version = rest.split("/", 1)[1]
-    return (name, version) if name and version else None
+    version = version or parsed.version
+    return (parsed.name, version) if parsed.name and version else None
 
 
 def _in_background(fn: Any, *args: Any) -> None:

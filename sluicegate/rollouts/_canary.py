@@ -15,13 +15,13 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sluicegate.rollouts._analysis import parse_duration
+from contract import MODEL_URI_ANNOTATION, REVISION_ANNOTATION
+from sluicegate.lang import parse_duration
 from sluicegate.rollouts._explain import FIRST_MODEL, is_missing_model
 from sluicegate.store._objects import utc_now
 
-__all__ = ["MODEL_URI_ANNOTATION", "Tick", "advance", "pod_hash"]
+__all__ = ["MODEL_URI_ANNOTATION", "REVISION_ANNOTATION", "Tick", "advance", "current_revision", "pod_hash"]
 
-MODEL_URI_ANNOTATION = "sluicegate.io/model-uri"
 Doc = dict[str, Any]
 
 
@@ -56,6 +56,14 @@ class Tick(Protocol):
     def aborted(self, model_uri: str, version: str, reason: str) -> None:
         """The update was aborted (tag the version)."""
         ...
+
+
+def current_revision(rollout: Doc, st: Doc) -> int | None:
+    """The revision of the model the Rollout's template names now (its newest history entry), or None."""
+    desired = (((rollout.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("annotations") or {}
+    uri = desired.get(MODEL_URI_ANNOTATION)
+    found = [int(h["revision"]) for h in st.get("history") or [] if h.get("modelUri") == uri]
+    return max(found) if found else None
 
 
 def advance(rollout: Doc, st: Doc, tick: Tick) -> Doc:
@@ -225,7 +233,7 @@ def _pause(st: Doc, pause: Doc, reason: str) -> bool:
         return True
     if "duration" in pause:
         started = float(st.get("pausedAt") or time.time())
-        if time.time() - started >= parse_duration(pause["duration"], "pause.duration"):
+        if time.time() - started >= parse_duration(pause["duration"], bare="s", where="pause.duration"):
             st.update(pauseConditions=[], controllerPause=False, phase="Progressing", message="")
             st.pop("pausedAt", None)
             return True

@@ -24,7 +24,7 @@ from typing import Any
 from sluicegate.errors import ConflictError, SluiceError
 from sluicegate.rollouts._analysis import AnalysisRunner, build_run
 from sluicegate.rollouts._backends import ModelProcess, mark_aborted, mark_champion
-from sluicegate.rollouts._canary import advance, pod_hash
+from sluicegate.rollouts._canary import REVISION_ANNOTATION, advance, current_revision, pod_hash
 from sluicegate.rollouts._explain import is_missing_model
 from sluicegate.rollouts._providers import Providers
 from sluicegate.rollouts._splitter import Splitter
@@ -169,6 +169,9 @@ class RolloutController:
                 if doc["metadata"].get("resourceVersion") != rv:
                     return None  # changed meanwhile (an action, a new spec): decide again next tick
                 doc["status"] = status
+                revision = current_revision(doc, status)
+                if revision is not None:  # written with the status that observes the spec, as Argo does
+                    doc["metadata"].setdefault("annotations", {})[REVISION_ANNOTATION] = str(revision)
                 written.append(True)
                 return doc
 

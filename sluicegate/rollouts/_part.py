@@ -12,13 +12,14 @@ import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sluicegate.errors import ManifestError, SluiceError
+from sluicegate.errors import NotFoundError
+from sluicegate.part import StackContext
 from sluicegate.rollouts import _actions
 from sluicegate.rollouts._controller import RolloutController
-from sluicegate.stack._part import StackContext
+from sluicegate.services import json_response, threaded
 from sluicegate.store import Store
 
 __all__ = ["RolloutsPart", "rollout_routes"]
@@ -92,7 +93,11 @@ class RolloutsPart:
 
 
 def rollout_routes(services: Any) -> list[BaseRoute]:
-    """Routes over `request.app.state.store`; `services()` gives Rollout name -> URL."""
+    """Routes over `request.app.state.store`; `services()` gives Rollout name -> URL.
+
+    They run in the API's worker threads (`threaded`: store calls block) and raise SluiceErrors, which the
+    API's error handler answers in Argo's error body with the error's own status.
+    """
 
     def store_of(request: Request) -> Store:
         store: Store = request.app.state.store
@@ -103,54 +108,37 @@ def rollout_routes(services: Any) -> list[BaseRoute]:
         run = store.try_get("AnalysisRun", rollout["metadata"].get("namespace", ""), run_name) if run_name else None
         return _actions.summary(rollout, urls.get(rollout["metadata"]["name"], ""), run)
 
-    async def list_(request: Request) -> Response:
+    def listed(request: Request, body: Doc) -> Response:
         ns = request.path_params.get("namespace")
         urls, store = services(), store_of(request)
-        return JSONResponse({"items": [summary(store, r, urls) for r in store.list("Rollout", ns)]})
+        return json_response({"items": [summary(store, r, urls) for r in store.list("Rollout", ns)]})
 
-    async def get(request: Request) -> Response:
+    def one(request: Request, body: Doc) -> Response:
         ns, name = request.path_params["namespace"], request.path_params["name"]
-        try:
-            rollout = store_of(request).get("Rollout", ns, name)
-        except SluiceError as e:
-            return _error(e, 404)
-        return JSONResponse(summary(store_of(request), rollout, services()))
-
-    async def action(request: Request) -> Response:
-        ns, name, verb = (request.path_params[k] for k in ("namespace", "name", "action"))
-        body = await request.body()
-        try:
-            args = json.loads(body) if body.strip() else {}
-        except ValueError:
-            return _error(ManifestError("body is not JSON", where=f"POST {request.url.path}", fix="send {}"), 400)
         store = store_of(request)
-        try:
-            if verb == "set-model":
-                rollout = _actions.set_model(store, ns, name, str(args.get("modelUri", "")))
-            elif verb == "promote":
-                rollout = _actions.promote(store, ns, name, full=bool(args.get("full")))
-            elif verb == "abort":
-                rollout = _actions.abort(store, ns, name)
-            elif verb == "retry":
-                rollout = _actions.retry(store, ns, name)
-            elif verb == "undo":
-                rev = args.get("toRevision")
-                rollout = _actions.undo(store, ns, name, int(rev) if rev is not None else None)
-            else:
-                return _error(
-                    ManifestError(f"unknown action {verb!r}", fix="use set-model, promote, abort, retry or undo"), 404
-                )
-        except SluiceError as e:
-            return _error(e, {"NotFoundError": 404, "ConflictError": 409}.get(type(e).__name__, 400))
-        return JSONResponse(summary(store, rollout, services()))
+        return json_response(summary(store, store.get("Rollout", ns, name), services()))
+
+    def act(request: Request, args: Doc) -> Response:
+        ns, name, verb = (request.path_params[k] for k in ("namespace", "name", "action"))
+        store = store_of(request)
+        if verb == "set-model":
+            rollout = _actions.set_model(store, ns, name, str(args.get("modelUri", "")))
+        elif verb == "promote":
+            rollout = _actions.promote(store, ns, name, full=bool(args.get("full")))
+        elif verb == "abort":
+            rollout = _actions.abort(store, ns, name)
+        elif verb == "retry":
+            rollout = _actions.retry(store, ns, name)
+        elif verb == "undo":
+            rev = args.get("toRevision")
+            rollout = _actions.undo(store, ns, name, int(rev) if rev is not None else None)
+        else:
+            raise NotFoundError(f"unknown action {verb!r}", fix="use set-model, promote, abort, retry or undo")
+        return json_response(summary(store, rollout, services()))
 
     return [
-        Route(_BASE, list_, methods=["GET"]),
-        Route(_BASE + "/{namespace}", list_, methods=["GET"]),
-        Route(_BASE + "/{namespace}/{name}", get, methods=["GET"]),
-        Route(_BASE + "/{namespace}/{name}/{action}", action, methods=["POST"]),
+        Route(_BASE, threaded(listed), methods=["GET"]),
+        Route(_BASE + "/{namespace}", threaded(listed), methods=["GET"]),
+        Route(_BASE + "/{namespace}/{name}", threaded(one), methods=["GET"]),
+        Route(_BASE + "/{namespace}/{name}/{action}", threaded(act), methods=["POST"]),
     ]
-
-
-def _error(e: SluiceError, code: int) -> Response:
-    return JSONResponse({"code": code, "message": e.message}, status_code=code)

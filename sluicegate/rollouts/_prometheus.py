@@ -1,5 +1,8 @@
 """The `prometheus` stack part: Debian's Prometheus on a free loopback port, scraping every model server.
 
+It also scrapes the workflow controller's custom metrics (`GET /api/v1/sluice/metrics` on the API, with the
+stack's token from SLUICE_HOME/token, which Prometheus re-reads on every scrape).
+
 Started by `sluice up` before the `rollouts` part (which reads `endpoints["prometheus"]`). The scrape config
 uses file-based discovery of `SLUICE_HOME/prometheus/targets/*.json`, which the rollout controller rewrites
 whenever model servers start or stop (Prometheus re-reads the file on change). The scrape interval is 1 s so
@@ -18,12 +21,13 @@ import signal
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.routing import BaseRoute
 
 from sluicegate.errors import ServiceError
+from sluicegate.part import StackContext
 from sluicegate.services import ManagedProcess, free_port, wait_http
-from sluicegate.stack._part import StackContext
 
 __all__ = ["PrometheusPart", "find_prometheus", "scrape_config"]
 
@@ -38,9 +42,9 @@ def find_prometheus() -> str | None:
     return next((c for c in _CANDIDATES if Path(c).exists()), None)
 
 
-def scrape_config(targets_dir: Path, interval: str = "1s") -> str:
-    """prometheus.yml: one job over the file-discovered model servers."""
-    return (
+def scrape_config(targets_dir: Path, interval: str = "1s", api: str = "", token_file: Path | None = None) -> str:
+    """prometheus.yml: the file-discovered model servers, and the workflows' custom metrics from the API."""
+    config = (
         "global:\n"
         f"  scrape_interval: {interval}\n"
         f"  evaluation_interval: {interval}\n"
@@ -52,6 +56,18 @@ def scrape_config(targets_dir: Path, interval: str = "1s") -> str:
         f"      - files: ['{targets_dir}/*.json']\n"
         "        refresh_interval: 1s\n"
     )
+    host = urlsplit(api).netloc
+    if host and token_file is not None:  # the workflow controller's metrics need the stack's token
+        config += (
+            "  - job_name: workflow-controller\n"
+            "    scrape_interval: 5s\n"
+            "    metrics_path: /api/v1/sluice/metrics\n"
+            "    authorization:\n"
+            f"      credentials_file: '{token_file}'\n"
+            "    static_configs:\n"
+            f"      - targets: ['{host}']\n"
+        )
+    return config
 
 
 class PrometheusPart:
@@ -79,7 +95,7 @@ class PrometheusPart:
         targets = home / "targets"
         targets.mkdir(parents=True, exist_ok=True)
         config = home / "prometheus.yml"
-        config.write_text(scrape_config(targets))
+        config.write_text(scrape_config(targets, api=ctx.endpoints.get("api", ""), token_file=ctx.settings.token_file))
         port = free_port()
         argv = [
             binary,

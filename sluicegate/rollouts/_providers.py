@@ -22,7 +22,8 @@ import httpx
 import orjson
 
 from sluicegate.errors import SluiceError
-from sluicegate.rollouts._expr import evaluate
+from sluicegate.lang import ExprError, jsonpath
+from sluicegate.lang import evaluate_condition as evaluate
 
 __all__ = ["MeasurementError", "Providers", "assess"]
 
@@ -166,12 +167,7 @@ def _json_path(doc: Any, path: str) -> Any:
     expr = path.strip().removeprefix("{").removesuffix("}").strip()
     if not expr.startswith("$"):
         raise MeasurementError(f"jsonPath {path!r} must start with $", where="provider.web.jsonPath")
-    current = doc
-    for part in expr[1:].replace("[", ".[").split("."):
-        if not part:
-            continue
-        try:
-            current = current[int(part[1:-1])] if part.startswith("[") else current[part]
-        except (KeyError, IndexError, TypeError, ValueError) as e:
-            raise MeasurementError(f"jsonPath {path!r} not found in the response", where="provider.web") from e
-    return current
+    try:
+        return jsonpath(doc, expr)
+    except (ExprError, TypeError) as e:
+        raise MeasurementError(f"jsonPath {path!r} not found in the response", where="provider.web") from e

@@ -12,9 +12,9 @@ sys.path.insert(0, str(Path(__file__).parent))  # rolloutkit
 from rolloutkit import Stack
 
 from sluicegate.config import Settings
+from sluicegate.part import StackContext
 from sluicegate.rollouts import PrometheusPart
 from sluicegate.secrets import SecretStore
-from sluicegate.stack._part import StackContext
 from sluicegate.store import Store
 
 

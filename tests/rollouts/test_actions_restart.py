@@ -7,14 +7,18 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 from modelkit import breast_cancer, save_sklearn
 from rolloutkit import NS, Stack
 
+from contract import REVISION_ANNOTATION as REVISION
 from sluicegate.api import ApiServer
 from sluicegate.config import Settings
+from sluicegate.part import StackContext
 from sluicegate.rollouts import RolloutsPart
 from sluicegate.secrets import SecretStore
-from sluicegate.stack import StackContext
+
+pytestmark = pytest.mark.slow
 
 BODY = {"dataframe_records": breast_cancer()[0].iloc[:1].to_dict(orient="records")}
 STEPS = [{"setWeight": 30}, {"pause": {}}]
@@ -71,6 +75,7 @@ def _flow(stack: Stack, part: RolloutsPart, ctx: StackContext, api: httpx.Client
     assert part.start(ctx)["services"][name] == url  # same splitter address after the restart
     ro = stack.wait(name, lambda s: s.get("phase") == "Paused", 60)
     assert ro["status"]["weight"] == 30 and ro["status"]["currentStepIndex"] == 1
+    assert ro["metadata"]["annotations"][REVISION] == "2"  # the revision of the template it rolls out, as Argo's
     _wait_serving(url)
     seen = _versions(url, 60)
     assert set(seen) == {v1, v2}, seen  # traffic is split again at the stored weight
@@ -84,7 +89,8 @@ def _flow(stack: Stack, part: RolloutsPart, ctx: StackContext, api: httpx.Client
     assert set(_versions(url, 20)) == {v2}
 
     act("undo")  # back to revision 1, fast-tracked past the steps
-    stack.wait(name, lambda s: s.get("phase") == "Healthy" and s.get("stableModel") == v1, 60)
+    ro = stack.wait(name, lambda s: s.get("phase") == "Healthy" and s.get("stableModel") == v1, 60)
+    assert ro["metadata"]["annotations"][REVISION] == "3"  # an undo is a new revision, as in Argo
     assert set(_versions(url, 20)) == {v1}
 
     act("set-model", {"modelUri": v2})
@@ -99,5 +105,6 @@ def _flow(stack: Stack, part: RolloutsPart, ctx: StackContext, api: httpx.Client
     assert final["canaryModel"] == v2
     ro = stack.wait(name, lambda s: s.get("phase") == "Healthy" and s.get("stableModel") == v2, 60)
     assert [h["modelUri"] for h in ro["status"]["history"]] == [v1, v2, v1, v2]
+    assert ro["metadata"]["annotations"][REVISION] == "4"
     bad = api.post(f"/api/v1/sluice/rollouts/{NS}/{name}/retry", json={})
     assert bad.status_code == 409 and "not aborted" in bad.json()["message"]

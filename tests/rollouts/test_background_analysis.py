@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from mlflow import MlflowClient
-from modelkit import breast_cancer, fit, register
+from modelkit import OWN_CODE_REQUIREMENTS, breast_cancer, fit, register
 from rolloutkit import NS, Load, Stack
 
 from components.train import FaultyModel
 from sluicegate.rollouts import set_model
+from tests.conftest import mlflow_pointed_at
+
+pytestmark = pytest.mark.slow
 
 BODY = {"dataframe_records": breast_cancer()[0].iloc[:1].to_dict(orient="records")}
 
@@ -18,10 +22,12 @@ def _register_slow(tracking_uri: str, name: str, latency_ms: float) -> str:
     import mlflow
     import mlflow.pyfunc
 
-    mlflow.set_tracking_uri(tracking_uri)
-    with mlflow.start_run():
+    with mlflow_pointed_at(tracking_uri, f"test-{name}"), mlflow.start_run():
         info = mlflow.pyfunc.log_model(
-            name="model", python_model=FaultyModel(fit(), 0.0, latency_ms), registered_model_name=name
+            name="model",
+            python_model=FaultyModel(fit(), 0.0, latency_ms),
+            registered_model_name=name,
+            pip_requirements=OWN_CODE_REQUIREMENTS,
         )
     return str(info.registered_model_version)
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from mlflow import MlflowClient
 from modelkit import breast_cancer, register
 from rolloutkit import NS, Load, Stack
+
+pytestmark = pytest.mark.slow
 
 BODY = {"dataframe_records": breast_cancer()[0].iloc[:2].to_dict(orient="records")}
 

@@ -73,3 +73,23 @@ def test_models_round_trip() -> None:
         model = {"Rollout": Rollout, "AnalysisTemplate": AnalysisTemplate}.get(doc["kind"])
         if model is not None:
             assert model.model_validate(doc).to_dict() == doc
+
+
+def test_stress_test_analysis_loads_the_canary_as_the_pipeline_stress_test_did() -> None:
+    # rate, duration, gates and rows of the model's own stress test: not the template's defaults and a
+    # bundled dataset's rows, which a model project's canary would answer with 4xx at an unplanned rate
+    svc = ModelService("churn", stress_rps="5", stress_duration_seconds="3", stress_rows="eyJ9", stress_p99_ms="900")
+    ro = _by_kind(rollouts.manifests([svc]), "Rollout")[0]
+    last = ro["spec"]["strategy"]["canary"]["steps"][-1]["analysis"]
+    args = {a["name"]: a["value"] for a in last["args"]}
+    assert {k: args[k] for k in ("rps", "duration-seconds", "rows", "p99-latency-ms")} == {
+        "rps": "5",
+        "duration-seconds": "3",
+        "rows": "eyJ9",
+        "p99-latency-ms": "900",
+    }
+    template = {d["metadata"]["name"]: d for d in _by_kind(rollouts.manifests(), "AnalysisTemplate")}["stress-test"]
+    declared = {a["name"] for a in template["spec"]["args"]}
+    assert {"rps", "duration-seconds", "rows"} <= declared
+    job_args = template["spec"]["metrics"][0]["provider"]["job"]["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert "--rows-b64={{args.rows}}" in job_args and "--rps={{args.rps}}" in job_args

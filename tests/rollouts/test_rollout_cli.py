@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -13,10 +14,10 @@ import rollouts
 from sluicegate.api import ApiServer
 from sluicegate.cli import app
 from sluicegate.config import Settings
+from sluicegate.part import StackContext
 from sluicegate.rollouts import RolloutsPart, rollout_routes
 from sluicegate.rollouts._explain import FIRST_MODEL
 from sluicegate.secrets import SecretStore
-from sluicegate.stack import StackContext
 from sluicegate.store import Store
 
 NS = "sluicegate"
@@ -164,3 +165,19 @@ def test_rollout_status_explains_an_inconclusive_pause_from_its_analysis_run(hom
     assert json.loads(out)["waitingOn"] == (
         "analysis inconclusive, no traffic to canary; send traffic or sluice rollout promote cli-demo"
     )
+
+
+def test_rollout_routes_answer_errors_in_argos_error_body(home: tuple[Path, Store]) -> None:
+    tmp, _ = home
+    url = json.loads((tmp / "endpoints.json").read_text())["api"].rstrip("/")
+    auth = {"Authorization": "Bearer tok-cli"}
+    base = f"{url}/api/v1/sluice/rollouts/{NS}"
+    missing = httpx.get(f"{base}/no-such-rollout", headers=auth)
+    assert missing.status_code == 404 and missing.json()["code"] == 5  # grpc NotFound, as every API route
+    assert "no-such-rollout" in missing.json()["message"]
+    unknown = httpx.post(f"{base}/cli-demo/explode", headers=auth, json={})
+    assert unknown.status_code == 404 and "unknown action 'explode'" in unknown.json()["message"]
+    not_json = httpx.post(f"{base}/cli-demo/promote", headers=auth, content=b"{nope")
+    assert not_json.status_code == 400 and not_json.json()["code"] == 3
+    not_object = httpx.post(f"{base}/cli-demo/set-model", headers=auth, json=["models:/m/1"])
+    assert not_object.status_code == 400 and "not an object" in not_object.json()["message"]
