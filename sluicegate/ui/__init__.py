@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from sluicegate.stack import StackContext
+from sluicegate.part import StackContext
 from sluicegate.ui._pages import COOKIE, Pages, cookie_name
 
 __all__ = ["COOKIE", "UiPart", "cookie_name"]

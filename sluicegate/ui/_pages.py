@@ -19,29 +19,49 @@ from urllib.parse import parse_qs, quote
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import BaseRoute, Route
 
-from sluicegate.rollouts._actions import current_run
-from sluicegate.stack import StackContext
-from sluicegate.store import Store
+from sluicegate.part import StackContext
+from sluicegate.ui._actions import run_action
 from sluicegate.ui._dag import dag_svg
-from sluicegate.ui._views import event_row, node_artifacts, rollout_row, rollout_steps, workflow_row
+from sluicegate.ui._gather import (
+    event_page,
+    events_page,
+    rollout_page,
+    rollouts_page,
+    status_page,
+    workflow_page,
+    workflow_rows,
+)
+from sluicegate.ui._live import LIVE_KINDS as _LIVE_KINDS
+from sluicegate.ui._live import changes
+from sluicegate.ui._session import (
+    COOKIE,
+    clear_notice,
+    cookie_name,
+    csrf_secret,
+    csrf_token,
+    ensure_csrf_cookie,
+    new_secret,
+    read_notice,
+    signed_in,
+)
+from sluicegate.ui._views import node_artifacts
 
 __all__ = ["COOKIE", "Pages", "cookie_name"]
 
-#: The sign-in cookie's name prefix; the full name carries the API's port (`cookie_name`).
-COOKIE = "sluice_token"
 #: The most of a step's log the node page shows (its tail), in bytes.
 _LOG_TAIL = 200_000
 
 _Endpoint = Callable[[Any, Request], Awaitable[Response]]
-
-
-def cookie_name(request: Request) -> str:
-    """`sluice_token_<port>`: one cookie per stack, since browsers share cookies across ports of a host."""
-    server = request.scope.get("server") or ("", 0)
-    return f"{COOKIE}_{server[1]}"
 
 
 def _signed_in_first(handler: _Endpoint) -> _Endpoint:
@@ -96,18 +116,27 @@ class Pages:
         return self.ctx
 
     def _signed_in(self, request: Request) -> bool:
-        token = request.cookies.get(cookie_name(request), "")
-        return hmac.compare_digest(token.encode(), self._context().token.encode())
+        return signed_in(request, self._context().token)
 
     def _page(self, request: Request, template: str, http_status: int = 200, **values: Any) -> Response:
-        endpoints = self._context().endpoints
+        """Render `template`; signed-in pages get the session's CSRF token and the pending notice."""
+        # The MLflow link and where its credentials live are the stack's own: only a signed-in user sees them.
+        endpoints = self._context().endpoints if self._signed_in(request) else {}
         mlflow, sign_in = str(endpoints.get("mlflow", "")), str(endpoints.get("mlflow_sign_in", ""))
-        html = _env.get_template(template).render(mlflow=mlflow, mlflow_sign_in=sign_in, **values)
-        return HTMLResponse(html, status_code=http_status)
+        secret = csrf_secret(request) or new_secret()
+        notice = read_notice(request) if values.get("section") else None
+        html = _env.get_template(template).render(
+            mlflow=mlflow, mlflow_sign_in=sign_in, csrf=csrf_token(self._context().token, secret), notice=notice,
+            **values,
+        )  # fmt: skip
+        response = HTMLResponse(html, status_code=http_status)
+        if values.get("section"):
+            clear_notice(request, response)
+            ensure_csrf_cookie(request, response, secret)
+        return response
 
-    def _mlflow_run_url(self, run_id: str) -> str:
-        base = str(self._context().endpoints.get("mlflow", "")).rstrip("/")
-        return f"{base}/#/runs/{run_id}" if base else ""
+    def _mlflow(self) -> str:
+        return str(self._context().endpoints.get("mlflow", ""))
 
     # -- routes -------------------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
@@ -121,9 +150,14 @@ class Pages:
             Route("/ui/workflows/{namespace}/{name}", self.workflow),
             Route("/ui/workflows/{namespace}/{name}/nodes/{node_id}", self.node),
             Route("/ui/workflows/{namespace}/{name}/nodes/{node_id}/{direction}/{artifact}", self.artifact),
+            Route("/ui/workflows/{namespace}/{name}/actions/{verb}", self.workflow_action, methods=["POST"]),
             Route("/ui/events", self.events),
+            Route("/ui/events/{namespace}/{name}", self.event),
             Route("/ui/rollouts", self.rollouts),
             Route("/ui/rollouts/{namespace}/{name}", self.rollout),
+            Route("/ui/rollouts/{namespace}/{name}/actions/{verb}", self.rollout_action, methods=["POST"]),
+            Route("/ui/status", self.status),
+            Route("/ui/live", self.live),
         ]
 
     async def home(self, request: Request) -> Response:
@@ -142,6 +176,7 @@ class Pages:
         if token and hmac.compare_digest(token.encode(), self._context().token.encode()):
             response = RedirectResponse(nxt, status_code=303)
             response.set_cookie(cookie_name(request), token, httponly=True, samesite="strict", path="/ui")
+            ensure_csrf_cookie(request, response, new_secret())  # a fresh CSRF secret per sign-in
             return response
         error = "That token is not this stack's token." if token else ""
         return self._page(
@@ -156,11 +191,18 @@ class Pages:
 
     @_signed_in_first
     async def workflows(self, request: Request) -> Response:
-        """All workflows, newest first."""
-        rows = [workflow_row(w) for w in await run_in_threadpool(self._context().store.list, "Workflow")]
-        rows.sort(key=lambda r: (r["created"], r["name"]), reverse=True)
+        """Workflows, newest first, `WORKFLOWS_PER_PAGE` a page (`?continue=` goes on to older ones)."""
+        rows, older = await run_in_threadpool(
+            workflow_rows, self._context().store, request.query_params.get("continue") or ""
+        )
         return self._page(
-            request, "workflows.html.j2", title="Workflows", section="workflows", workflows=rows, refresh=5
+            request,
+            "workflows.html.j2",
+            title="Workflows",
+            section="workflows",
+            workflows=rows,
+            older=older,
+            live="Workflow",
         )
 
     def _workflow(self, namespace: str, name: str) -> dict[str, Any] | None:
@@ -168,29 +210,15 @@ class Pages:
 
     @_signed_in_first
     async def workflow(self, request: Request) -> Response:
-        """One workflow: graph, parameters, nodes, MLflow runs."""
+        """One workflow: buttons, graph, parameters, nodes with durations and outputs, MLflow runs, Rollouts."""
         ns, name = request.path_params["namespace"], request.path_params["name"]
-        wf = await run_in_threadpool(self._workflow, ns, name)
-        if wf is None:
+        data = await run_in_threadpool(workflow_page, self._context().store, ns, name, self._mlflow())
+        if data is None:
             return PlainTextResponse(f'workflow "{name}" not found in namespace "{ns}"', status_code=404)
-        status = wf.get("status") or {}
-        nodes = sorted(
-            (status.get("nodes") or {}).values(), key=lambda n: (n.get("startedAt") or "~", n.get("name", ""))
-        )
-        runs: list[dict[str, str]] = []
-        for n in nodes:
-            for p in (n.get("outputs") or {}).get("parameters") or []:
-                if p.get("name") == "run-id" and p.get("value") and all(r["id"] != p["value"] for r in runs):
-                    runs.append(
-                        {"id": p["value"], "node": n.get("displayName", ""), "url": self._mlflow_run_url(p["value"])}
-                    )
-        params = ((wf.get("spec") or {}).get("arguments") or {}).get("parameters") or []
         link = f"/ui/workflows/{quote(_fmt(ns))}/{quote(_fmt(name))}/nodes/{{id}}"
-        refresh = 3 if status.get("phase") in ("", "Pending", "Running", None) else None
         return self._page(
             request, "workflow.html.j2", title=name, section="workflows", name=name, namespace=ns,
-            phase=status.get("phase", ""), status=status, dag=dag_svg(wf, link), parameters=params,
-            nodes=nodes, mlflow_runs=runs, refresh=refresh,
+            dag=dag_svg(data.pop("wf"), link), live="Workflow,Rollout", **data,
         )  # fmt: skip
 
     @_signed_in_first
@@ -202,13 +230,13 @@ class Pages:
         if wf is None or node is None:
             return PlainTextResponse(f'node "{node_id}" of workflow "{name}" not found', status_code=404)
         logs = self._context().settings.home / "logs"
-        log = await run_in_threadpool(_tail, _within(logs, f"{ns}/{name}/{node_id}.log") or logs / "-")
+        log = await run_in_threadpool(lambda: _tail(_within(logs, f"{ns}/{name}/{node_id}.log") or logs / "-"))
         link = (
             f"/ui/workflows/{quote(_fmt(ns))}/{quote(_fmt(name))}/nodes/{quote(_fmt(node_id))}/{{direction}}/{{name}}"
         )
         return self._page(
             request, "node.html.j2", title=node.get("displayName", node_id), section="workflows", node=node,
-            namespace=ns, workflow=name, artifacts=node_artifacts(node, link), log=log,
+            namespace=ns, workflow=name, artifacts=node_artifacts(node, link), log=log, live="Workflow",
         )  # fmt: skip
 
     @_signed_in_first
@@ -221,90 +249,76 @@ class Pages:
         for a in (node.get("outputs") or {}).get("artifacts") or []:
             if a.get("name") == art:
                 key = ((a.get("s3") or {}).get("key")) or ((a.get("raw") or {}).get("data")) or a.get("key", "")
-                path = _within(root, str(key)) if key else None
-                if path is not None and path.is_file():
+                path = await run_in_threadpool(_within, root, str(key)) if key else None
+                if path is not None and await run_in_threadpool(path.is_file):
                     return FileResponse(path, filename=path.name)
                 return PlainTextResponse(json.dumps(a), media_type="application/json")
         return PlainTextResponse(f'artifact "{art}" not found on node "{node_id}"', status_code=404)
 
     @_signed_in_first
     async def events(self, request: Request) -> Response:
-        """Event sources, sensors and the events received with what they triggered."""
-        store = self._context().store
-        sources = []
-        for es in store.list("EventSource"):
-            spec = es.get("spec") or {}
-            kinds = [k for k in spec if k not in ("eventBusName", "service", "template", "replicas")]
-            endpoints = []
-            for kind in kinds:
-                for ev in (spec.get(kind) or {}).values():
-                    hook = ev.get("webhook", ev) if isinstance(ev, dict) else {}
-                    if isinstance(hook, dict) and hook.get("endpoint"):
-                        endpoints.append(f":{hook.get('port', '')}{hook['endpoint']}")
-            meta = es.get("metadata") or {}
-            sources.append(
-                {
-                    "name": meta.get("name"),
-                    "namespace": meta.get("namespace"),
-                    "types": ", ".join(kinds),
-                    "endpoints": endpoints,
-                }
-            )
-        sensors = []
-        for s in store.list("Sensor"):
-            spec = s.get("spec") or {}
-            deps = ", ".join(f"{d.get('eventSourceName')}/{d.get('eventName')}" for d in spec.get("dependencies") or [])
-            trig = ", ".join(((t.get("template") or {}).get("name", "")) for t in spec.get("triggers") or [])
-            sensors.append({"name": (s.get("metadata") or {}).get("name"), "dependencies": deps, "triggers": trig})
-        events = [event_row(e) for e in store.list("Event")]
-        events.sort(key=lambda e: str(e["time"]), reverse=True)
+        """Event sources (with their bound ports), sensors and the events received with what they triggered."""
+        ctx = self._context()
+        data = await run_in_threadpool(events_page, ctx.store, dict(ctx.endpoints))
+        return self._page(request, "events.html.j2", title="Events", section="events", live="Event", **data)
+
+    @_signed_in_first
+    async def event(self, request: Request) -> Response:
+        """One event: its outcome, why it started nothing, its triggers, context and data."""
+        ns, name = request.path_params["namespace"], request.path_params["name"]
+        data = await run_in_threadpool(event_page, self._context().store, ns, name)
+        if data is None:
+            return PlainTextResponse(f'event "{name}" not found in namespace "{ns}"', status_code=404)
+        pretty = json.dumps({k: data["doc"].get(k) for k in ("spec", "status")}, indent=1, sort_keys=True)
         return self._page(
-            request, "events.html.j2", title="Events", section="events", sources=sources, sensors=sensors,
-            events=events[:200], refresh=5,
+            request, "event.html.j2", title=name, section="events", name=name, namespace=ns, document=pretty,
+            live="Event", **data,
         )  # fmt: skip
 
     @_signed_in_first
     async def rollouts(self, request: Request) -> Response:
         """All rollouts with their weights."""
-        store = self._context().store
-        rows = [rollout_row(r, _current_run(store, r)) for r in store.list("Rollout")]
-        return self._page(request, "rollouts.html.j2", title="Rollouts", section="rollouts", rollouts=rows, refresh=3)
+        rows = await run_in_threadpool(rollouts_page, self._context().store)
+        return self._page(
+            request, "rollouts.html.j2", title="Rollouts", section="rollouts", rollouts=rows, live="Rollout,AnalysisRun"
+        )
 
     @_signed_in_first
     async def rollout(self, request: Request) -> Response:
-        """One rollout: steps, weights, analysis runs and their measurements over time."""
+        """One rollout: buttons, steps, weights, models, analysis runs as charts over time."""
         ns, name = request.path_params["namespace"], request.path_params["name"]
-        store = self._context().store
-        ro = store.try_get("Rollout", ns, name)
-        if ro is None:
+        data = await run_in_threadpool(rollout_page, self._context().store, ns, name, self._mlflow())
+        if data is None:
             return PlainTextResponse(f'rollout "{name}" not found in namespace "{ns}"', status_code=404)
-        analyses = []
-        for run in store.list("AnalysisRun", ns):
-            meta = run.get("metadata") or {}
-            owners = [o.get("name") for o in meta.get("ownerReferences") or []]
-            if (
-                name not in owners
-                and (meta.get("labels") or {}).get("rollout") != name
-                and not meta.get("name", "").startswith(f"{name}-")
-            ):
-                continue
-            status = run.get("status") or {}
-            analyses.append({
-                "name": meta.get("name"), "phase": status.get("phase", ""), "message": status.get("message", ""),
-                "created": meta.get("creationTimestamp", ""), "metrics": status.get("metricResults") or [],
-            })  # fmt: skip
-        analyses.sort(key=lambda a: str(a["created"]), reverse=True)
         return self._page(
-            request, "rollout.html.j2", title=name, section="rollouts", r=rollout_row(ro, _current_run(store, ro)),
-            steps=rollout_steps(ro),
-            analyses=analyses, refresh=3,
-        )  # fmt: skip
+            request, "rollout.html.j2", title=name, section="rollouts", live="Rollout,AnalysisRun,Workflow", **data
+        )
 
+    @_signed_in_first
+    async def status(self, request: Request) -> Response:
+        """The stack's endpoints with their real (bound) ports."""
+        ctx = self._context()
+        configured = {"api": ctx.settings.api_port, "mlflow": ctx.settings.mlflow_port}
+        rows = status_page(dict(ctx.endpoints), configured)
+        return self._page(request, "status.html.j2", title="Status", section="status", endpoints=rows)
 
-def _current_run(store: Store, rollout: dict[str, Any]) -> dict[str, Any] | None:
-    """The AnalysisRun the Rollout waits on now, if any."""
-    name = current_run(rollout)
-    return store.try_get("AnalysisRun", rollout["metadata"].get("namespace", ""), name) if name else None
+    @_signed_in_first
+    async def live(self, request: Request) -> Response:
+        """Server-sent events: one `change` event per change of the kinds the page shows (`?kinds=A,B`)."""
+        kinds = tuple(k for k in request.query_params.get("kinds", "").split(",") if k in _LIVE_KINDS)
+        return StreamingResponse(
+            changes(request, self._context().store, kinds or ("Workflow",)),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    async def rollout_action(self, request: Request) -> Response:
+        """A rollout page button (signed-in, same-origin and CSRF checks inside)."""
+        return await run_action(request, self._context().store, self._context().token, "rollouts")
+
+    async def workflow_action(self, request: Request) -> Response:
+        """A workflow page button (signed-in, same-origin and CSRF checks inside)."""
+        return await run_action(request, self._context().store, self._context().token, "workflows")
 
 
 def _within(root: Path, key: str) -> Path | None:

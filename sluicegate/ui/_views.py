@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
+from contract import MODEL_URI_ANNOTATION, ModelUri
+from sluicegate.facts import duration, outputs_of
 from sluicegate.rollouts._explain import waiting_on
+from sluicegate.ui._charts import metric_chart, threshold_of
 
-__all__ = ["event_row", "node_artifacts", "rollout_row", "rollout_steps", "workflow_row"]
+__all__ = [
+    "analysis_row",
+    "event_row",
+    "model_url",
+    "node_artifacts",
+    "node_row",
+    "rollout_row",
+    "rollout_steps",
+    "step_text",
+    "workflow_row",
+]
 
 Doc = dict[str, Any]
 
@@ -31,6 +45,7 @@ def workflow_row(wf: Doc) -> Doc:
         "progress": status.get("progress", ""),
         "started": status.get("startedAt", ""),
         "finished": status.get("finishedAt", ""),
+        "duration": duration(status.get("startedAt"), status.get("finishedAt")),
         "commit": _params(spec).get("git-revision", ""),
         "created": meta.get("creationTimestamp", ""),
     }
@@ -62,7 +77,7 @@ def _model(rollout: Doc, which: str) -> str:
             return str(status[key])
     if which == "canary":
         ann = (((rollout.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("annotations") or {}
-        uri = ann.get("sluicegate.io/model-uri", "")
+        uri = ann.get(MODEL_URI_ANNOTATION, "")
         return "" if uri == status.get("stableModel") else str(uri)
     return ""
 
@@ -86,8 +101,30 @@ def rollout_row(rollout: Doc, run: Doc | None = None) -> Doc:
     }
 
 
+def step_text(step: Doc) -> str:
+    """A canary step as people say it: `setWeight 20%`, `pause 30s`, `pause (until promoted)`, `analysis a, b`."""
+    if "setWeight" in step:
+        return f"setWeight {step['setWeight']}%"
+    if "pause" in step:
+        duration = (step.get("pause") or {}).get("duration")
+        return f"pause {duration}" if duration not in (None, "") else "pause (until promoted)"
+    if "analysis" in step:
+        templates = [str(t.get("templateName") or t.get("clusterTemplateName") or "") for t in
+                     (step.get("analysis") or {}).get("templates") or []]  # fmt: skip
+        return f"analysis {', '.join(t for t in templates if t) or '(no template)'}"
+    if "setCanaryScale" in step:
+        scale = step.get("setCanaryScale") or {}
+        what = (f"{scale['weight']}%" if "weight" in scale else f"{scale.get('replicas', '')} replicas"
+                if "replicas" in scale else "matching the traffic weight")  # fmt: skip
+        return f"setCanaryScale {what}"
+    if "experiment" in step:
+        return f"experiment ({len((step.get('experiment') or {}).get('templates') or [])} templates)"
+    key = next(iter(step), "step")
+    return f"{key} {json.dumps(step[key], sort_keys=True)}" if step else "(empty step)"
+
+
 def rollout_steps(rollout: Doc) -> list[Doc]:
-    """The canary steps with which are done, current and to come."""
+    """The canary steps, readable, with which are done, current and to come."""
     steps = ((((rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get("steps")) or []
     current = (rollout.get("status") or {}).get("currentStepIndex")
     rows = []
@@ -95,7 +132,7 @@ def rollout_steps(rollout: Doc) -> list[Doc]:
         state = ""
         if isinstance(current, int):
             state = "done" if i < current else ("current" if i == current else "")
-        rows.append({"index": i, "text": json.dumps(step, sort_keys=True), "state": state, "current": i == current})
+        rows.append({"index": i, "text": step_text(step), "state": state, "current": state == "current"})
     return rows
 
 
@@ -120,12 +157,57 @@ def event_row(event: Doc) -> Doc:
         if lowered in ("triggered", "succeeded")
         else ""
     )
+    meta = event.get("metadata") or {}
     return {
-        "time": context.get("time", (event.get("metadata") or {}).get("creationTimestamp", "")),
+        "name": meta.get("name", ""),
+        "namespace": meta.get("namespace", ""),
+        "message": str(status.get("message") or ""),
+        "time": context.get("time", meta.get("creationTimestamp", "")),
         "source": context.get("source", ""),
         "subject": context.get("subject", ""),
         "id": str(context.get("id", (event.get("metadata") or {}).get("name", ""))),
         "outcome": outcome,
         "outcome_class": outcome_class,
         "triggers": shown,
+    }
+
+
+def model_url(uri: str, mlflow: str) -> str:
+    """The MLflow UI page of a model URI (`models:/name/3` -> its version page); "" when it has none."""
+    base = mlflow.rstrip("/")
+    model = ModelUri.parse(uri)
+    if not base or model is None:
+        return ""
+    if model.numbered:
+        return f"{base}/#/models/{quote(model.name)}/versions/{model.version}"
+    return f"{base}/#/models/{quote(model.name)}" if model.name else ""
+
+
+def analysis_row(run: Doc) -> Doc:
+    """One AnalysisRun for the rollout page: phase, message, and each metric's chart against its threshold."""
+    meta, spec, status = run.get("metadata") or {}, run.get("spec") or {}, run.get("status") or {}
+    args = {a.get("name", ""): a.get("value") for a in spec.get("args") or []}
+    defs = {m.get("name"): m for m in spec.get("metrics") or []}
+    metrics = []
+    for result in status.get("metricResults") or []:
+        measurements = result.get("measurements") or []
+        threshold = threshold_of(defs.get(result.get("name")) or {}, args)
+        metrics.append({
+            "name": result.get("name", ""), "phase": result.get("phase", ""),
+            "measurements": measurements, "threshold": threshold.label if threshold else "",
+            "last": str(measurements[-1].get("value", "")) if measurements else "",
+            "chart": metric_chart(str(result.get("name", "")), measurements, threshold),
+        })  # fmt: skip
+    return {
+        "name": meta.get("name", ""), "phase": status.get("phase", ""), "message": status.get("message", ""),
+        "created": meta.get("creationTimestamp", ""), "metrics": metrics,
+    }  # fmt: skip
+
+
+def node_row(node: Doc) -> Doc:
+    """One row of a workflow page's node table: the node with its duration and notable outputs."""
+    return {
+        **node,
+        "duration": duration(node.get("startedAt"), node.get("finishedAt")) if node.get("startedAt") else "",
+        "highlights": outputs_of(node),
     }

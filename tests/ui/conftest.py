@@ -6,6 +6,8 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,9 @@ import uvicorn
 from starlette.applications import Starlette
 
 from sluicegate.config import Settings
+from sluicegate.part import StackContext
 from sluicegate.secrets import SecretStore
 from sluicegate.services import free_port
-from sluicegate.stack import StackContext
 from sluicegate.store import Store
 from sluicegate.ui import UiPart
 
@@ -49,8 +51,13 @@ def seed(store: Store, home: Path) -> None:
             "Pod",
             "Succeeded",
             ["2"],
+            finishedAt="2026-11-22T01:01:05Z",
             outputs={
-                "parameters": [{"name": "run-id", "value": "0123456789abcdef"}],
+                "parameters": [
+                    {"name": "run-id", "value": "0123456789abcdef"},
+                    {"name": "model-uri", "value": "models:/breast-cancer/2"},
+                    {"name": "model-version", "value": "2"},
+                ],
                 "artifacts": [{"name": "bundle", "s3": {"key": "sluicegate/x/bundle.tgz"}}],
             },
         ),
@@ -61,8 +68,15 @@ def seed(store: Store, home: Path) -> None:
             "Pod",
             "Failed",
             [],
-            message="Error (exit code 1)",
-            inputs={"parameters": [{"name": "min-improvement", "value": "0.01"}]},
+            message="main: Error (exit code 1)",
+            finishedAt="2026-11-22T01:01:12Z",
+            inputs={
+                "parameters": [
+                    {"name": "min-improvement", "value": "0.01"},
+                    {"name": "model-name", "value": "breast-cancer"},
+                ]
+            },
+            outputs={"parameters": [{"name": "decision", "value": "reject"}]},
         ),
     ]
     store.create(
@@ -78,7 +92,12 @@ def seed(store: Store, home: Path) -> None:
                 "workflowTemplateRef": {"name": "model-pipeline"},
                 "arguments": {"parameters": [{"name": "git-revision", "value": "d3adb33fcafe"}]},
             },
-            "status": {"phase": "Failed", "nodes": {n["id"]: n for n in nodes}},
+            "status": {
+                "phase": "Failed",
+                "startedAt": "2026-11-22T01:00:00Z",
+                "finishedAt": "2026-11-22T01:01:12Z",
+                "nodes": {n["id"]: n for n in nodes},
+            },
         }
     )
     log = home / "logs" / "sluicegate" / wf / f"{wf}-2.log"
@@ -107,6 +126,12 @@ def seed(store: Store, home: Path) -> None:
                 "weight": 10,
                 "currentStepIndex": 1,
                 "canary": {"currentStepAnalysisRunStatus": {"name": "breast-cancer-2-1", "status": "Running"}},
+                "history": [
+                    {"revision": 1, "modelUri": "models:/breast-cancer/1"},
+                    {"revision": 2, "modelUri": "models:/breast-cancer/2"},
+                    {"revision": 3, "modelUri": "models:/breast-cancer/1"},
+                    {"revision": 4, "modelUri": "models:/breast-cancer/2"},
+                ],
             },
         }
     )
@@ -132,6 +157,17 @@ def seed(store: Store, home: Path) -> None:
                 "namespace": "sluicegate",
                 "ownerReferences": [{"kind": "Rollout", "name": "breast-cancer"}],
             },
+            "spec": {
+                "args": [{"name": "minSuccessRate", "value": "0.99"}],
+                "metrics": [
+                    {
+                        "name": "success-rate",
+                        "successCondition": "len(result) > 0 && !isNaN(result[0]) && "
+                        "result[0] >= asFloat(args.minSuccessRate)",
+                        "provider": {"prometheus": {"query": "x"}},
+                    }
+                ],
+            },
             "status": {
                 "phase": "Running",
                 "metricResults": [
@@ -139,8 +175,9 @@ def seed(store: Store, home: Path) -> None:
                         "name": "success-rate",
                         "phase": "Running",
                         "measurements": [
-                            {"phase": "Successful", "value": "[0.998]"},
-                            {"phase": "Successful", "value": "[1]"},
+                            {"phase": "Inconclusive", "value": "[NaN]", "finishedAt": "2026-11-22T01:02:00Z"},
+                            {"phase": "Successful", "value": "[0.998]", "finishedAt": "2026-11-22T01:02:30Z"},
+                            {"phase": "Successful", "value": "[1]", "finishedAt": "2026-11-22T01:03:00Z"},
                         ],
                     }
                 ],
@@ -155,11 +192,33 @@ def seed(store: Store, home: Path) -> None:
             "spec": {"github": {"push": {"webhook": {"endpoint": "/push", "port": "12000", "method": "POST"}}}},
         }
     )
+    store.create(
+        {
+            "apiVersion": "sluicegate.io/v1alpha1",
+            "kind": "Event",
+            "metadata": {"name": "github-push-d1", "namespace": "sluicegate"},
+            "spec": {"context": {"source": "github", "subject": "push", "id": "d1", "time": "2026-11-22T01:05:00Z"}},
+            "status": {"phase": "Ignored", "message": "no Sensor depends on github/push", "triggers": []},
+        }
+    )
 
 
-@pytest.fixture(scope="module")
-def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("ui-home")
+#: Where the fixture's event source "really" listens: a remapped port, as SLUICE_EVENTSOURCE_PORTS=auto does.
+BOUND_PUSH = "http://127.0.0.1:41234/push"
+
+
+@dataclass
+class UiStack:
+    """A UI served over a seeded store: its base URL, the store, SLUICE_HOME."""
+
+    url: str
+    store: Store
+    home: Path
+
+
+@contextmanager
+def serve_ui(home: Path) -> Iterator[UiStack]:
+    """Seed a store in `home` and serve the UI over it with uvicorn on a free port."""
     store = Store(home / "store.db")
     seed(store, home)
     port = free_port()
@@ -168,20 +227,39 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         store=store,
         secrets=SecretStore(home),
         token=TOKEN,
-        endpoints={"api": f"http://127.0.0.1:{port}", "mlflow": "http://127.0.0.1:5999"},
+        endpoints={
+            "api": f"http://127.0.0.1:{port}",
+            "mlflow": "http://127.0.0.1:5999",
+            "eventsources": {"github": BOUND_PUSH},
+        },
     )
     part = UiPart()
     app = Starlette(routes=part.routes())
     part.start(ctx)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    store.close()
+    try:
+        yield UiStack(f"http://127.0.0.1:{port}", store, home)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def ui_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiStack]:
+    with serve_ui(tmp_path_factory.mktemp("ui-home")) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def ui_server(ui_stack: UiStack) -> str:
+    return ui_stack.url
 
 
 @pytest.fixture(scope="module")
