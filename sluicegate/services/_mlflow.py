@@ -5,20 +5,23 @@ our relay on loopback (see docs/compatibility.md): http scheme allowed, private 
 Fernet key so every server worker can decrypt webhook secrets. With `auth=True` it runs MLflow's own
 basic-auth app (`--app-name basic-auth`): every request but `/health` needs the admin user generated into
 `<home>/credentials.json` (mode 0600), its user database is `<home>/basic_auth.db`, anyone else reads
-nothing (`default_permission = NO_PERMISSIONS`).
+nothing (`default_permission = NO_PERMISSIONS`). A new home's `mlflow.db` starts as a copy of the cached,
+already migrated schema (`_mlflow_schema`).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import shutil
 import sys
 from pathlib import Path
 
 from sluicegate.errors import ServiceError
 from sluicegate.services._mlflow_auth import MlflowCredentials, load_or_create
-from sluicegate.services._process import ManagedProcess, free_port, wait_http
+from sluicegate.services._mlflow_schema import seed_database
+from sluicegate.services._process import ManagedProcess, PortTakenError, free_port, wait_http
 
 __all__ = ["MlflowServer"]
 
@@ -46,6 +49,7 @@ class MlflowServer:
 
     def __init__(self, home: Path, port: int = 0, workers: int = 1, auth: bool = False) -> None:
         self.home = home.absolute()
+        self._pick_port = port == 0
         self.port = port or free_port()
         self.workers = workers
         self.url = f"http://127.0.0.1:{self.port}"
@@ -72,12 +76,29 @@ class MlflowServer:
         }
 
     def start(self, timeout: float = 120.0) -> str:
-        """Start the server and wait until `/health` answers; returns the tracking URI."""
+        """Start the server and wait until `/health` answers; returns the tracking URI.
+
+        With a port picked here (port 0), a port another process took between the pick and the bind is
+        given up for a fresh one (up to three times); a port the caller chose is not.
+        """
+        tries = 3 if self._pick_port else 1
+        while True:
+            try:
+                return self._start_once(timeout)
+            except PortTakenError:
+                tries -= 1
+                if tries == 0:
+                    raise
+                self.port = free_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+
+    def _start_once(self, timeout: float) -> str:
         self.home.mkdir(parents=True, exist_ok=True)
         exe = shutil.which("mlflow", path=str(Path(sys.executable).parent)) or shutil.which("mlflow")
         if exe is None:
             raise ServiceError("the `mlflow` command is not installed", fix="run `make install`")
         db = self.home / "mlflow.db"
+        seed_database(db, exe)  # a new home starts from MLflow's migrated schema instead of migrating itself
         argv = [
             exe, "server",
             "--backend-store-uri", f"sqlite:///{db}",
@@ -94,11 +115,21 @@ class MlflowServer:
             # MLflow's job runner (huey consumers for GenAI jobs) adds ~10 processes and ~1.5 GB per server;
             # nothing in Sluicegate submits MLflow jobs.
             "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+            "MLFLOW_DISABLE_TELEMETRY": os.environ.get("MLFLOW_DISABLE_TELEMETRY", "true"),  # the stack runs offline
             **self._auth_env(),
         }
         self._proc = ManagedProcess(argv, self.home / "mlflow.log", env=env, cwd=self.home)
-        wait_http(f"{self.url}/health", timeout, self._proc.proc, self._proc.log)
+        try:
+            wait_http(f"{self.url}/health", timeout, self._proc.proc, self._proc.log)
+        except BaseException:
+            self.stop()  # a server that never answered must not outlive the failed start
+            raise
         return self.url
+
+    @property
+    def process(self) -> ManagedProcess | None:
+        """The running `mlflow server` process (None before start and after stop)."""
+        return self._proc
 
     @property
     def pid(self) -> int | None:

@@ -13,8 +13,9 @@ from pathlib import Path
 import httpx
 
 from sluicegate.errors import ServiceError
+from sluicegate.services._port_owner import listening_pids
 
-__all__ = ["ManagedProcess", "free_port", "on_process_start", "wait_http"]
+__all__ = ["ManagedProcess", "PortTakenError", "free_port", "on_process_start", "wait_http"]
 
 _listeners: list[Callable[[int], None]] = []
 
@@ -36,8 +37,50 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+def _descends_from(pid: int, ancestor: int) -> bool:
+    """Whether `pid` is `ancestor`, in its process group, or started (transitively) by it."""
+    try:
+        if os.getpgid(pid) == ancestor:
+            return True
+    except ProcessLookupError:
+        return False
+    for _ in range(64):
+        if pid == ancestor:
+            return True
+        if pid <= 1:
+            return False
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return False
+
+
+class PortTakenError(ServiceError):
+    """Another process answers on the port a started server was given."""
+
+
+def _check_owner(url: str, proc: subprocess.Popen[bytes]) -> None:
+    """PortTakenError unless the process listening on `url`'s port is `proc` or one of its group."""
+    port = httpx.URL(url).port
+    owners = listening_pids(port) if port else None
+    if not owners:  # cannot tell (no /proc) or a socket we may not read: trust the answer
+        return
+    if not any(_descends_from(pid, proc.pid) for pid in owners):
+        raise PortTakenError(
+            f"port {port} is answered by another process (pid {', '.join(map(str, sorted(owners)))})",
+            where=url,
+            fix="start it on another port (0 picks a free one)",
+        )
+
+
 def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None, log: Path | None = None) -> None:
-    """Poll `url` until it answers 2xx; ServiceError naming the URL (and the log) when it does not."""
+    """Poll `url` until it answers 2xx; ServiceError naming the URL (and the log) when it does not.
+
+    With `proc`, the answer must come from that process (or its process group): PortTakenError when
+    another process holds the port, as when two starters drew the same free port.
+    """
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
@@ -51,6 +94,8 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = N
         try:
             r = httpx.get(url, timeout=2.0)
             if r.status_code < 300:
+                if proc is not None:
+                    _check_owner(url, proc)
                 return
             last = f"HTTP {r.status_code}"
         except httpx.HTTPError as e:
@@ -73,6 +118,11 @@ class ManagedProcess:
         log.parent.mkdir(parents=True, exist_ok=True)
         self.argv = argv
         self.log = log
+        self._env, self._cwd = env, cwd
+        self._spawn()
+
+    def _spawn(self) -> None:
+        argv, log, env, cwd = self.argv, self.log, self._env, self._cwd
         with log.open("ab") as out:
             self.proc = subprocess.Popen(
                 argv,
@@ -97,6 +147,14 @@ class ManagedProcess:
     def alive(self) -> bool:
         """Whether the child still runs."""
         return self.proc.poll() is None
+
+    def restart(self) -> int | None:
+        """Start the command again (same argv, environment, folder and log) if it has exited; its exit code."""
+        code = self.proc.poll()
+        if code is None:
+            return None
+        self._spawn()
+        return code
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM the process group, wait up to `grace` seconds, then SIGKILL."""

@@ -23,8 +23,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from components.httpguard import loads_bounded
+from sluicegate.part import StackContext
 from sluicegate.services._asgi import ThreadedServer
-from sluicegate.stack._part import StackContext
 
 __all__ = ["SlackSinkPart", "read_messages"]
 

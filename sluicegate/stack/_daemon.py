@@ -29,15 +29,24 @@ __all__ = ["detach", "down", "run_foreground"]
 
 
 def run_foreground(stack: Stack, on_tick: Callable[[Stack], None] | None = None, tick: float = 1.0) -> None:
-    """Start `stack`, call `on_tick` every `tick` seconds until Ctrl-C or SIGTERM, then stop it."""
+    """Start `stack`, call `on_tick` every `tick` seconds until Ctrl-C or SIGTERM, then stop it.
+
+    Once the stack has started, Ctrl-C only asks the loop to stop, as SIGTERM does: a KeyboardInterrupt raised
+    inside `on_tick` could be swallowed by whatever the tick was doing (a health check, a redraw) and the stack
+    would keep running. While it starts, Ctrl-C interrupts the start.
+    """
     stop = threading.Event()
+    started = threading.Event()
 
     def _term(signum: int, frame: FrameType | None) -> None:
         stop.set()
+        if signum == signal.SIGINT and not started.is_set():
+            raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, _term)
+    previous = {sig: signal.signal(sig, _term) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         stack.start()
+        started.set()
         while not stop.is_set():
             if on_tick is not None:
                 on_tick(stack)
@@ -46,7 +55,8 @@ def run_foreground(stack: Stack, on_tick: Callable[[Stack], None] | None = None,
         pass
     finally:
         stack.stop()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _tail(log: Path) -> str:

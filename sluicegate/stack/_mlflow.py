@@ -14,8 +14,8 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from sluicegate.services import MlflowServer
-from sluicegate.stack._part import StackContext
+from sluicegate.part import StackContext
+from sluicegate.services import MlflowServer, Watchdog
 
 __all__ = ["MLFLOW_AUTH_SECRET", "MlflowPart"]
 
@@ -31,6 +31,7 @@ class MlflowPart:
 
     def __init__(self) -> None:
         self._server: MlflowServer | None = None
+        self.watchdog = Watchdog("mlflow")  # restarts the server if it dies
         self.url = ""
         self.external = False
         self.sign_in = ""
@@ -45,6 +46,7 @@ class MlflowPart:
             return {"mlflow": self.url}
         self._server = MlflowServer(ctx.settings.home / "mlflow", port=ctx.settings.mlflow_port, auth=True)
         self.url = self._server.start()
+        self.watchdog.watch("mlflow server", lambda: self._server.process if self._server else None)
         creds = self._server.credentials
         if creds is None:  # started with auth=True, so never; keeps the type checker honest
             return {"mlflow": self.url}
@@ -64,14 +66,17 @@ class MlflowPart:
 
     def stop(self) -> None:
         """Stop the server this part started (never an external one)."""
+        self.watchdog.stop()
         if self._server is not None:
             self._server.stop()
             self._server = None
 
     def status(self) -> dict[str, Any]:
         """`{"healthy", "url", "external", "sign_in"}` (`sign_in`: the user and where its password is)."""
-        healthy = self.external or bool(self._server and self._server.pid)
+        proc = self._server.process if self._server else None
+        healthy = self.external or bool(proc and proc.alive())
         out: dict[str, Any] = {"healthy": healthy, "url": self.url, "external": self.external}
+        out |= self.watchdog.report()
         if self.sign_in:
             out["sign_in"] = self.sign_in
         return out

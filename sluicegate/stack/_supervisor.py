@@ -16,14 +16,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sluicegate.api import ApiServer, apply_document
 from sluicegate.config import Settings
 from sluicegate.errors import ConfigError, ManifestError, ServiceError, SluiceError
+from sluicegate.part import Part, StackContext
 from sluicegate.secrets import SecretStore
-from sluicegate.services import on_process_start
 from sluicegate.stack._lock import HomeLock, private_home
 from sluicegate.stack._manifests import load_manifests
-from sluicegate.stack._part import Part, StackContext
 from sluicegate.stack._parts import stack_parts
 from sluicegate.stack._state import PidFile, ensure_token, start_time, write_private
 from sluicegate.store import Store
@@ -97,6 +95,9 @@ class Stack:
 
     def start(self) -> dict[str, Any]:
         """Start everything; returns the endpoints. Refuses when another stack runs on this home."""
+        from sluicegate.api import ApiServer
+        from sluicegate.services import on_process_start
+
         home = self.settings.home
         private_home(home)
         self._lock.acquire()  # two racing `sluice up` on one home: the second stops here
@@ -115,6 +116,7 @@ class Stack:
         self._unlisten = on_process_start(self._record)
         store = Store(self.settings.store_file)
         self._ctx = StackContext(self.settings, store, SecretStore(home), ensure_token(self.settings.token_file))
+        self._ctx.publish = self._publish
         try:
             self._apply_manifests(store)
             for part in self.parts:
@@ -162,6 +164,8 @@ class Stack:
         self.pidfile.write(os.getpid(), self._groups())
 
     def _apply_manifests(self, store: Store) -> None:
+        from sluicegate.api import apply_document
+
         if self.manifests is None or not self.manifests.is_dir():
             return
         for where, doc in load_manifests([self.manifests]):
@@ -171,6 +175,14 @@ class Stack:
             except ManifestError as e:
                 raise ManifestError(e.what, where=f"{where}: {e.where}", fix=e.fix) from e
             self.applied.append((f"{obj['kind']}/{obj['metadata']['name']}", result))
+
+    def _publish(self, entries: dict[str, Any]) -> None:
+        """A part's URLs changed after start: merge them, and rewrite endpoints.json once the stack is up."""
+        if self._ctx is None:
+            return
+        self._ctx.endpoints.update(entries)
+        if self.settings.endpoints_file.exists():
+            self._write_endpoints()
 
     def _write_endpoints(self) -> None:
         data = {**self.endpoints, "pid": os.getpid(), "home": str(self.settings.home)}

@@ -41,13 +41,13 @@ def test_a_request_without_credentials_registers_nothing(mlflow_auth_server: Mlf
     assert wrong.status_code == 401
     assert httpx.get(f"{url}/health").status_code == 200  # the health check stays open
     with pytest.raises(MlflowException):
-        MlflowClient(url).search_registered_models()
+        MlflowClient(url, registry_uri=url).search_registered_models()
 
 
 def test_clients_with_the_credentials_work(mlflow_auth_server: MlflowServer, monkeypatch: pytest.MonkeyPatch) -> None:
     url = mlflow_auth_server.url
     _signed_in(monkeypatch, mlflow_auth_server)
-    client = MlflowClient(url)
+    client = MlflowClient(url, registry_uri=url)  # not the registry a global tracking URI names
     name = f"signed-{uuid.uuid4().hex[:8]}"
     client.create_registered_model(name)
     run = client.create_run(client.get_experiment_by_name("Default").experiment_id, tags={"argo.workflow": "wf-1"})
@@ -73,7 +73,7 @@ def test_exit_handler_reads_the_model_version_with_the_credentials(
     from workflows._record import SOURCE
 
     _signed_in(monkeypatch, mlflow_auth_server)
-    client = MlflowClient(mlflow_auth_server.url)
+    client = MlflowClient(mlflow_auth_server.url, registry_uri=mlflow_auth_server.url)
     name = f"recorded-{uuid.uuid4().hex[:8]}"
     client.create_registered_model(name)
     run = client.create_run(client.get_experiment_by_name("Default").experiment_id)

@@ -4,9 +4,9 @@ import httpx
 import pytest
 
 from sluicegate.config import Settings
+from sluicegate.part import StackContext
 from sluicegate.secrets import SecretStore
 from sluicegate.services import SlackSinkPart, read_messages
-from sluicegate.stack import StackContext
 from sluicegate.store import Store
 
 

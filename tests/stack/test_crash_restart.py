@@ -19,6 +19,8 @@ from hera.workflows import models as m
 from sluicegate.stack._state import alive
 from tests.stack.conftest import Running, poll, run_sluice, start_detached
 
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("sluicegate.engine")
 
 NS = "sluicegate"

@@ -4,7 +4,6 @@
 
 import json
 import os
-from pathlib import Path
 
 import argo_workflows
 import httpx
@@ -35,7 +34,10 @@ from hera.workflows.models import (
 )
 
 from sluicegate.stack._state import start_time
+from tests.conftest import processes_running
 from tests.stack.conftest import Running, poll
+
+pytestmark = pytest.mark.slow
 
 pytest.importorskip("sluicegate.engine")
 
@@ -198,25 +200,13 @@ def test_official_client_reads_a_finished_workflow_with_nodes(detached_stack: Ru
     assert name in [i.metadata.name for i in listed.items]
 
 
-def _running(argv: str) -> list[int]:
-    """Host pids whose command line is `argv` (a sandboxed step's own $$ is 1 in its PID namespace)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and (entry / "cmdline").read_bytes().replace(b"\0", b" ").strip() == argv.encode():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
 def test_hera_delete_of_a_running_workflow_stops_its_steps(detached_stack: Running) -> None:
     svc = _svc(detached_stack)
     argv = f"sleep 120.{os.getpid()}"
     with Workflow(generate_name="doomed-", namespace=NS, entrypoint="main", workflows_service=svc) as w:
         Container(name="main", image="alpine:3.20", command=["sh", "-c", f"exec {argv}"])
     name = w.create().metadata.name
-    pids = poll(lambda: _running(argv))
+    pids = poll(lambda: processes_running(argv))
     svc.delete_workflow(name)
     poll(lambda: all(start_time(pid) is None for pid in pids))  # gone (or zombies): the step was killed
     with pytest.raises(NotFound):

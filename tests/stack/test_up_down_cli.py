@@ -14,6 +14,8 @@ from sluicegate.stack._state import alive
 from tests.stack.conftest import TEMPLATE, without_args
 from tests.stack.conftest import run_sluice as sluice
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def home(tmp_path: Path):
