@@ -13,17 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from contract import components_image
 from sluicegate.errors import ConfigError, ServiceError
 
 __all__ = ["Endpoints", "Settings", "components_image", "load_endpoints", "settings"]
-
-#: The image every pipeline step uses; name and tag are configuration (SLUICE_COMPONENTS_IMAGE).
-DEFAULT_COMPONENTS_IMAGE = "ghcr.io/sluicegate/components:0.1.0"
-
-
-def components_image() -> str:
-    """The components image name and tag, from `SLUICE_COMPONENTS_IMAGE` or the default."""
-    return os.environ.get("SLUICE_COMPONENTS_IMAGE", DEFAULT_COMPONENTS_IMAGE)
 
 
 def _port(name: str, default: int) -> int:

@@ -9,6 +9,7 @@ that MLflow, Kubernetes and HTTP client errors never reach the user raw.
     ├── ManifestError          a definition or manifest is invalid (carries the field path)
     ├── NotFoundError          an object, model or file that should exist does not
     ├── ConflictError          an object exists already or changed under us (resourceVersion)
+    ├── ExprError              an expression, path or duration does not parse or evaluate (sluicegate.lang)
     ├── ServiceError           a service we start or talk to is unreachable or failed to start
     └── StepError              a workflow step or component failed (carries step and template)
 
@@ -20,11 +21,13 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "ConflictError",
+    "ExprError",
     "ManifestError",
     "NotFoundError",
     "ServiceError",
     "SluiceError",
     "StepError",
+    "field_path",
 ]
 
 
@@ -77,6 +80,13 @@ class ConflictError(SluiceError):
     http_status = 409
 
 
+class ExprError(SluiceError, ValueError):
+    """An expression, path or duration cannot be parsed or evaluated (raised by `sluicegate.lang`).
+
+    Also a ValueError, as the evaluators' errors always were: callers that catch ValueError keep doing so.
+    """
+
+
 class ServiceError(SluiceError):
     """A service we start or talk to is unreachable or failed to start."""
 
@@ -87,3 +97,14 @@ class StepError(SluiceError):
     """A workflow step or component failed."""
 
     http_status = 500
+
+
+def field_path(*parts: str | int) -> str:
+    """Join keys and list indexes into a field path: `("spec", "templates", 3)` -> `spec.templates[3]`."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part:
+            out += f".{part}" if out else part
+    return out

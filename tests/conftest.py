@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +25,31 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("SLUICE_EVENTS_PORTS", "auto")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a `slow` test come first, in their usual order, then every other module.
+
+    `make test` hands whole modules to xdist workers in collection order (`--dist loadfile
+    --no-loadscope-reorder`): the long end-to-end flows start at once on all workers instead of being left
+    to run one after another on a single worker at the end of the run.
+    """
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sluice_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SLUICE_CACHE_DIR of this run, shared by its xdist workers: MLflow's schema is migrated once per run."""
+    base = tmp_path_factory.getbasetemp()
+    cache = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "sluice-cache"
+    os.environ["SLUICE_CACHE_DIR"] = str(cache)  # read by every MlflowServer, in-process or in `sluice up`
+    return cache
+
+
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `mlflow server` (sqlite backend, local artifacts) for the whole session; yields its URL."""
     server = MlflowServer(tmp_path_factory.mktemp("mlflow"))
-    url = server.start()
+    url = server.start(timeout=300)  # its database migrations alone take minutes on a busy 2-core machine
     try:
         yield url
     finally:
@@ -95,3 +117,79 @@ def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
     """The API plus the real workflow controller (the parts of `sluice up` that run workflows; no MLflow)."""
     yield from local_stack_parts(tmp_path_factory.mktemp("stack-home"), with_controller=True)
+
+
+def processes_running(argv: str) -> list[int]:
+    """Host pids whose command line is `argv` (a sandboxed step sees only its own PID namespace)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes().replace(b"\0", b" ").strip() == argv.encode():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+#: What MLflow's fluent setters export for subprocesses to inherit (set_tracking_uri, set_registry_uri, set_experiment).
+_MLFLOW_EXPORTS = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME")
+
+
+def _mlflow_globals_saved() -> Callable[[], None]:
+    """Save MLflow's process-wide tracking/registry URIs, active experiment and MLFLOW_* exports; returns the undo."""
+    exported = {name: os.environ.get(name) for name in _MLFLOW_EXPORTS}
+    loaded = "mlflow.tracking.fluent" in sys.modules  # not loaded yet: its globals are at their defaults (None)
+    if loaded:
+        from mlflow.tracking import fluent
+        from mlflow.tracking._model_registry import utils as registry
+        from mlflow.tracking._tracking_service import utils as tracking
+
+        before = (tracking._tracking_uri, registry._registry_uri, fluent._active_experiment_id)
+    else:
+        before = (None, None, None)
+
+    def undo() -> None:
+        if "mlflow.tracking.fluent" in sys.modules:
+            import mlflow
+            from mlflow.tracking import fluent
+            from mlflow.tracking._model_registry import utils as registry
+            from mlflow.tracking._tracking_service import utils as tracking
+
+            if tracking._tracking_uri != before[0]:
+                mlflow.set_tracking_uri(before[0])  # type: ignore[arg-type]  # None unsets it, as at the start
+            registry._registry_uri = before[1]
+            fluent._active_experiment_id = before[2]
+        for name, value in exported.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    return undo
+
+
+@contextmanager
+def mlflow_pointed_at(uri: str, experiment: str | None = None) -> Iterator[str | None]:
+    """MLflow's fluent API (start_run, log_model, load_model) on `uri` and `experiment` for the block only.
+
+    Yields the experiment's id (None without an experiment). `mlflow.set_tracking_uri`, `set_registry_uri`
+    and `set_experiment` change process-wide state and export MLFLOW_* variables: left set, they point every
+    later test of the worker, and the steps and servers it starts, at this server.
+    """
+    import mlflow
+
+    undo = _mlflow_globals_saved()
+    try:
+        mlflow.set_tracking_uri(uri)
+        mlflow.set_registry_uri(uri)
+        yield None if experiment is None else mlflow.set_experiment(experiment).experiment_id
+    finally:
+        undo()
+
+
+@pytest.fixture(autouse=True)
+def _mlflow_globals_kept() -> Iterator[None]:
+    """Whatever a test (or product code it calls in-process, as a step would) sets in MLflow's globals ends with it."""
+    undo = _mlflow_globals_saved()
+    yield
+    undo()

@@ -6,7 +6,7 @@ CLI (`sluice submit/list/get/logs/deploy`) and usable from notebooks.
 """
 
 from sluicegate.backends._argo import FINISHED_PHASES, ArgoServer, ViaArgoServer, created_at
-from sluicegate.backends._base import Applied, ApplyAction, Backend, LogLine
+from sluicegate.backends._base import Applied, ApplyAction, Backend, LogLine, LogOptions
 from sluicegate.backends._cluster import FIELD_MANAGER, ClusterBackend, connect, same_object
 from sluicegate.backends._local import LocalBackend
 from sluicegate.backends._manifests import APPLY_ORDER, apply_order, identity, load_manifests, parse_parameters
@@ -22,6 +22,7 @@ __all__ = [
     "ClusterBackend",
     "LocalBackend",
     "LogLine",
+    "LogOptions",
     "ViaArgoServer",
     "apply_order",
     "connect",

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 
 from hera.workflows.models import Workflow
 
-from sluicegate.client import FINISHED_PHASES, ArgoServer, LogLine, created_at
+from sluicegate.client import FINISHED_PHASES, ArgoServer, LogLine, LogOptions, created_at
 
 __all__ = ["FINISHED_PHASES", "ArgoServer", "ViaArgoServer", "created_at"]
 
@@ -39,6 +39,6 @@ class ViaArgoServer:
         """Yield the Workflow on every change until it finishes."""
         return self.argo.watch(name, namespace, timeout)
 
-    def logs(self, name: str, namespace: str | None = None) -> Iterator[LogLine]:
-        """Step logs of a Workflow."""
-        return self.argo.logs(name, namespace)
+    def logs(self, name: str, namespace: str | None = None, options: LogOptions | None = None) -> Iterator[LogLine]:
+        """Step logs of a Workflow (which ones and how: `options`)."""
+        return self.argo.logs(name, namespace, options)

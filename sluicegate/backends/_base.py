@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from hera.workflows.models import Workflow
 
-from sluicegate.client import ApplyAction, LogLine
+from sluicegate.client import ApplyAction, LogLine, LogOptions
 
-__all__ = ["Applied", "ApplyAction", "Backend", "LogLine"]
+__all__ = ["Applied", "ApplyAction", "Backend", "LogLine", "LogOptions"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ class Backend(Protocol):
         """Yield the Workflow each time its phase or progress changes, until it has finished."""
         ...
 
-    def logs(self, name: str, namespace: str | None = None) -> Iterator[LogLine]:
-        """The step logs of a Workflow, in order."""
+    def logs(self, name: str, namespace: str | None = None, options: LogOptions | None = None) -> Iterator[LogLine]:
+        """The step logs of a Workflow, in order (which ones and how: `options`)."""
         ...
 
     def apply(

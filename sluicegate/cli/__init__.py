@@ -10,7 +10,19 @@ import sys
 
 import typer
 
-from sluicegate.cli import _demo, _deploy, _events, _project, _render, _rollout, _stack, _verbs, _workflows
+from sluicegate.cli import (
+    _archive,
+    _demo,
+    _deploy,
+    _events,
+    _logs,
+    _project,
+    _render,
+    _rollout,
+    _stack,
+    _verbs,
+    _workflows,
+)
 from sluicegate.errors import SluiceError
 
 __all__ = ["app", "main"]
@@ -34,7 +46,7 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for _module in (_render, _stack, _workflows, _verbs, _events, _rollout, _deploy, _demo, _project):
+for _module in (_render, _stack, _workflows, _logs, _verbs, _events, _rollout, _deploy, _demo, _project, _archive):
     _module.register(app)
 
 

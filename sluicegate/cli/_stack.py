@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.live import Live
 
+from sluicegate.cli._view import endpoint_lines, status_table
 from sluicegate.client import connect
 from sluicegate.config import Settings, settings
 from sluicegate.errors import ConfigError, ConflictError, ManifestError, NotFoundError
@@ -30,7 +31,6 @@ from sluicegate.stack import (
     load_manifests,
     rotate_token,
     run_foreground,
-    status_table,
 )
 from sluicegate.store import utc_now
 
@@ -52,9 +52,8 @@ def _settings(port: int | None, mlflow_port: int | None, tracking_uri: str | Non
 
 
 def _print_endpoints(endpoints: dict[str, Any], home: Path) -> None:
-    for key, value in endpoints.items():
-        if key not in ("pid", "home"):
-            _console.print(f"  [bold]{key}[/]: {value if isinstance(value, str) else json.dumps(value)}")
+    for line in endpoint_lines(endpoints):
+        _console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     _console.print(f"  [bold]token[/]: {home / 'token'}")
     token_file = home / "token"
     if "ui" in endpoints and "api" in endpoints and token_file.exists():
@@ -90,7 +89,8 @@ def up(
             args += ["--mlflow-tracking-uri", cfg.mlflow_tracking_uri]
         for name in without or []:
             args += ["--without", name]
-        Stack(cfg, without=frozenset(without or []))  # bad --without values fail here, not in the child
+        if without:  # bad --without values fail here, not in the child (importing every part costs a second)
+            Stack(cfg, without=frozenset(without))
         endpoints = detach(cfg, args)
         _console.print(f"[green]sluicegate stack running[/] (pid {endpoints.get('pid')}, home {cfg.home})")
         _print_endpoints(endpoints, cfg.home)
@@ -202,8 +202,7 @@ def token_rotate() -> None:
     _console.print("new token written to SLUICE_HOME/token")
     if running is not None:
         _console.print(
-            f"the running stack (pid {running}) still accepts the old token until it restarts: "
-            "run `sluice down` and `sluice up`"
+            f"the running stack (pid {running}) takes it within a second: the old token and UI sign-ins stop working"
         )
 
 

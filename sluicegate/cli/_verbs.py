@@ -1,8 +1,8 @@
 """The argo CLI's life-cycle verbs and `template list/get` (registered by `sluicegate.cli`).
 
-`sluice stop|terminate|delete|suspend|resume|retry|resubmit NAME` and `sluice template list|get` take argo's
-names and flags, and go through `sluicegate.client.ArgoServer`: the local stack by default, or any Argo
-Server with `--server URL --token T`. Each prints what argo prints (`workflow NAME stopped`).
+`sluice stop|terminate|delete|suspend|resume|retry|resubmit NAME`, `sluice node set` and `sluice template
+list|get` take argo's names and flags, and go through `sluicegate.client.ArgoServer`: the local stack by
+default, or any Argo Server with `--server URL --token T`. Each prints what argo prints (`workflow NAME stopped`).
 """
 
 from __future__ import annotations
@@ -16,12 +16,16 @@ from sluicegate.cli._workflows import Namespace, Server, Token
 if TYPE_CHECKING:
     from sluicegate.client import ArgoServer
 
-__all__ = ["register"]
+__all__ = ["NodeFieldSelector", "RestartSuccessful", "argo_server", "register"]
 
 Name = Annotated[str, typer.Argument(help="The Workflow's name.")]
+RestartSuccessful = Annotated[
+    bool, typer.Option("--restart-successful", help="Also re-run succeeded steps matching the selector.")
+]
+NodeFieldSelector = Annotated[str, typer.Option("--node-field-selector", help="Which steps to restart.")]
 
 
-def _argo(server: str | None, token: str, namespace: str) -> ArgoServer:
+def argo_server(server: str | None, token: str, namespace: str) -> ArgoServer:
     from sluicegate.client import ArgoServer, connect
 
     return ArgoServer(server, token, namespace) if server else connect(namespace=namespace).workflows
@@ -35,25 +39,25 @@ def stop(
     namespace: Namespace = "sluicegate",
 ) -> None:
     """Stop a workflow: no new steps start; exit handlers still run (argo stop)."""
-    _argo(server, token, namespace).stop(name, namespace, message or None)
+    argo_server(server, token, namespace).stop(name, namespace, message or None)
     typer.echo(f"workflow {name} stopped")
 
 
 def terminate(name: Name, server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
     """Terminate a workflow at once, exit handlers included (argo terminate)."""
-    _argo(server, token, namespace).terminate(name, namespace)
+    argo_server(server, token, namespace).terminate(name, namespace)
     typer.echo(f"workflow {name} terminated")
 
 
 def delete(name: Name, server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
     """Delete a workflow and its record (argo delete)."""
-    _argo(server, token, namespace).delete(name, namespace)
+    argo_server(server, token, namespace).delete(name, namespace)
     typer.echo(f'Workflow "{name}" deleted')
 
 
 def suspend(name: Name, server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
     """Suspend a running workflow (argo suspend)."""
-    _argo(server, token, namespace).suspend(name, namespace)
+    argo_server(server, token, namespace).suspend(name, namespace)
     typer.echo(f"workflow {name} suspended")
 
 
@@ -67,22 +71,20 @@ def resume(
     namespace: Namespace = "sluicegate",
 ) -> None:
     """Resume a suspended workflow or its suspend steps (argo resume)."""
-    _argo(server, token, namespace).resume(name, namespace, node_field_selector or None)
+    argo_server(server, token, namespace).resume(name, namespace, node_field_selector or None)
     typer.echo(f"workflow {name} resumed")
 
 
 def retry(
     name: Name,
-    restart_successful: Annotated[
-        bool, typer.Option("--restart-successful", help="Also re-run succeeded steps matching the selector.")
-    ] = False,
-    node_field_selector: Annotated[str, typer.Option("--node-field-selector", help="Which steps to restart.")] = "",
+    restart_successful: RestartSuccessful = False,
+    node_field_selector: NodeFieldSelector = "",
     server: Server = None,
     token: Token = "",
     namespace: Namespace = "sluicegate",
 ) -> None:
     """Retry a failed workflow from its failed steps (argo retry)."""
-    wf = _argo(server, token, namespace).retry(name, namespace, restart_successful, node_field_selector)
+    wf = argo_server(server, token, namespace).retry(name, namespace, restart_successful, node_field_selector)
     phase = wf.status.phase if wf.status else ""
     typer.echo(f"workflow {name} retried ({phase or 'Running'})")
 
@@ -95,7 +97,7 @@ def resubmit(
     namespace: Namespace = "sluicegate",
 ) -> None:
     """Submit a new workflow with the spec of this one; print the new name (argo resubmit)."""
-    wf = _argo(server, token, namespace).resubmit(name, namespace, memoized)
+    wf = argo_server(server, token, namespace).resubmit(name, namespace, memoized)
     typer.echo(str(wf.metadata.name))
 
 
@@ -105,7 +107,7 @@ template_app = typer.Typer(help="WorkflowTemplates (argo template).", no_args_is
 @template_app.command("list")
 def template_list(server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
     """The WorkflowTemplates of a namespace with their parameters."""
-    for t in _argo(server, token, namespace).templates(namespace):
+    for t in argo_server(server, token, namespace).templates(namespace):
         args = t.spec.arguments.parameters if t.spec.arguments and t.spec.arguments.parameters else []
         typer.echo(f"{t.metadata.name!s:28} {', '.join(p.name for p in args) or '-'}")
 
@@ -118,7 +120,7 @@ def template_get(
     namespace: Namespace = "sluicegate",
 ) -> None:
     """A WorkflowTemplate's entrypoint and parameters: default (or `required`), enum and description."""
-    t = _argo(server, token, namespace).template(name, namespace)
+    t = argo_server(server, token, namespace).template(name, namespace)
     typer.echo(f"Name:        {t.metadata.name}\nNamespace:   {t.metadata.namespace}")
     typer.echo(f"Entrypoint:  {t.spec.entrypoint or '-'}\nParameters:")
     for p in t.spec.arguments.parameters if t.spec.arguments and t.spec.arguments.parameters else []:
@@ -128,8 +130,35 @@ def template_get(
         typer.echo(f"  {p.name} {default}{enum}{description}")
 
 
+node_app = typer.Typer(help="A workflow's nodes (argo node).", no_args_is_help=True, rich_markup_mode=None)
+
+
+@node_app.command("set")
+def node_set(
+    name: Name,
+    node_field_selector: Annotated[
+        str, typer.Option("--node-field-selector", help="Which suspend step, e.g. displayName=approve.")
+    ],
+    output_parameter: Annotated[
+        list[str] | None, typer.Option("--output-parameter", "-p", help="NAME=VALUE of a supplied output, repeatable.")
+    ] = None,
+    message: Annotated[str, typer.Option("--message", help="Message to set on the step.")] = "",
+    phase: Annotated[str, typer.Option("--phase", help="Succeeded, Failed or Error.")] = "",
+    server: Server = None,
+    token: Token = "",
+    namespace: Namespace = "sluicegate",
+) -> None:
+    """Give a running suspend step its output parameters, message or phase (argo node set)."""
+    from sluicegate.backends import parse_parameters
+
+    values = parse_parameters(output_parameter or [])
+    argo_server(server, token, namespace).set_node(name, node_field_selector, namespace, values, message, phase)
+    typer.echo("workflow values set")
+
+
 def register(app: typer.Typer) -> None:
     """Add the verbs and `template` to `app`."""
     for fn in (stop, terminate, delete, suspend, resume, retry, resubmit):
         app.command(fn.__name__)(fn)
     app.add_typer(template_app, name="template")
+    app.add_typer(node_app, name="node")

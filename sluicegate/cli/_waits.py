@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from sluicegate.backends import LogLine
+from sluicegate.client import LogLine
 
 __all__ = ["RolloutReason", "failed_steps", "failure_report", "waiting_on"]
 

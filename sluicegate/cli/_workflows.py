@@ -1,4 +1,4 @@
-"""`sluice submit`, `sluice list`, `sluice get`, `sluice logs` (registered by `sluicegate.cli`).
+"""`sluice submit`, `sluice list`, `sluice get` (registered by `sluicegate.cli`).
 
 Every command goes through the one backend interface: the local stack by default, or any Argo Server
 with `--server URL --token T` (the same Hera client code either way).
@@ -13,6 +13,7 @@ import typer
 
 from sluicegate.cli._waits import RolloutReason, failure_report, waiting_on
 from sluicegate.errors import SluiceError
+from sluicegate.facts import duration, outputs_of
 
 if TYPE_CHECKING:  # the backends pull in Hera and the kubernetes client: imported when a command runs
     from hera.workflows.models import Workflow
@@ -132,10 +133,13 @@ def list_(
     from sluicegate.backends import created_at
 
     items = workflow_backend(server, token, namespace).list(namespace, selector)
-    table = Table("NAME", "STATUS", "PROGRESS", "CREATED", box=None)
+    table = Table("NAME", "STATUS", "PROGRESS", "CREATED", "DURATION", "MESSAGE", box=None)
     for wf in items:
-        table.add_row(str(wf.metadata.name), _phase(wf), _progress(wf), created_at(wf))
-    Console(width=200).print(table)
+        status = _doc(wf).get("status") or {}
+        took = duration(status.get("startedAt"), status.get("finishedAt"))
+        message = str(status.get("message") or "")
+        table.add_row(str(wf.metadata.name), _phase(wf), _progress(wf), created_at(wf), took, message[:60])
+    Console(width=200).print(table, markup=False)
 
 
 def get(
@@ -150,42 +154,36 @@ def get(
 
     backend = workflow_backend(server, token, namespace)
     wf = backend.get(name, namespace)
+    doc = _doc(wf)
+    status = doc.get("status") or {}
     console = Console(width=200)
     console.print(f"Name:      {wf.metadata.name}\nNamespace: {wf.metadata.namespace}\nStatus:    {_phase(wf)}")
     if _progress(wf):
         console.print(f"Progress:  {_progress(wf)}")
-    if wf.status and wf.status.message:
-        console.print(f"Message:   {wf.status.message}")
-    for line in waiting_on(_doc(wf), rollout_reason(backend)):
+    if status.get("startedAt"):
+        console.print(f"Duration:  {duration(status.get('startedAt'), status.get('finishedAt'))}")
+    if status.get("message"):
+        console.print(f"Message:   {status['message']}", markup=False)
+    for line in waiting_on(doc, rollout_reason(backend)):
         console.print(f"Waiting:   {line}", markup=False)
-    nodes = (wf.status.nodes or {}) if wf.status else {}
+    nodes: dict[str, Any] = status.get("nodes") or {}
     if nodes:
-        table = Table("STEP", "TEMPLATE", "TYPE", "PHASE", "MESSAGE", box=None)
-        for node in sorted(nodes.values(), key=lambda n: str(n.started_at.root if n.started_at else "")):
+        table = Table("STEP", "TEMPLATE", "TYPE", "PHASE", "DURATION", "OUTPUTS", "MESSAGE", box=None)
+        for node in sorted(nodes.values(), key=lambda n: (str(n.get("startedAt") or "~"), str(n.get("name")))):
             table.add_row(
-                str(node.display_name or node.name),
-                str(node.template_name or ""),
-                str(node.type),
-                str(node.phase or ""),
-                str(node.message or ""),
+                str(node.get("displayName") or node.get("name")),
+                str(node.get("templateName") or ""),
+                str(node.get("type") or ""),
+                str(node.get("phase") or ""),
+                duration(node.get("startedAt"), node.get("finishedAt")),
+                " ".join(f"{k}={v}" for k, v in outputs_of(node, 40)),
+                str(node.get("message") or ""),
             )
-        console.print(table)
-
-
-def logs(
-    name: Annotated[str, typer.Argument(help="The Workflow's name.")],
-    server: Server = None,
-    token: Token = "",
-    namespace: Namespace = "sluicegate",
-) -> None:
-    """Print the step logs of a Workflow, each line prefixed with its pod."""
-    for line in workflow_backend(server, token, namespace).logs(name, namespace):
-        typer.echo(f"{line.pod}: {line.content}" if line.pod else line.content)
+        console.print(table, markup=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add `submit`, `list`, `get` and `logs`."""
+    """Add `submit`, `list` and `get` (`logs` is in `_logs`)."""
     app.command("submit")(submit)
     app.command("list")(list_)
     app.command("get")(get)
-    app.command("logs")(logs)

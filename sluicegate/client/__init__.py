@@ -6,7 +6,7 @@ templates, through Hera), `objects`, `rollouts`, `events` and `status()`. Every 
 SluiceError through one mapping. Called by the CLI, the demo, `LocalBackend` and notebooks.
 """
 
-from sluicegate.client._argo import FINISHED_PHASES, ArgoServer, LogLine, created_at
+from sluicegate.client._argo import FINISHED_PHASES, ArgoServer, LogLine, LogOptions, created_at
 from sluicegate.client._errors import error_for_status, raise_for_status
 from sluicegate.client._http import ApiHttp
 from sluicegate.client._resources import ApplyAction, EventsApi, ObjectsApi, RolloutsApi
@@ -19,6 +19,7 @@ __all__ = [
     "ArgoServer",
     "EventsApi",
     "LogLine",
+    "LogOptions",
     "ObjectsApi",
     "RolloutsApi",
     "StackClient",

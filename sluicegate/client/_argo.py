@@ -13,30 +13,19 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
-
-import requests  # Hera's transport; used only for the session below
-from hera import exceptions as hera_errors
-from hera.workflows import WorkflowsService
-from hera.workflows.models import (
-    SubmitOpts,
-    Workflow,
-    WorkflowResubmitRequest,
-    WorkflowResumeRequest,
-    WorkflowRetryRequest,
-    WorkflowStopRequest,
-    WorkflowSubmitRequest,
-    WorkflowSuspendRequest,
-    WorkflowTemplate,
-    WorkflowTerminateRequest,
-)
 
 from sluicegate.client._errors import error_for_status, unreachable
 from sluicegate.client._http import ApiHttp
 from sluicegate.errors import ConfigError, ServiceError
 
-__all__ = ["FINISHED_PHASES", "ArgoServer", "LogLine", "created_at"]
+if TYPE_CHECKING:
+    import requests
+    from hera.workflows import WorkflowsService
+    from hera.workflows.models import Workflow, WorkflowTemplate
+
+__all__ = ["FINISHED_PHASES", "ArgoServer", "LogLine", "LogOptions", "created_at"]
 
 #: Workflow phases after which nothing changes any more.
 FINISHED_PHASES = frozenset({"Succeeded", "Failed", "Error"})
@@ -52,8 +41,29 @@ class LogLine:
     content: str
 
 
+@dataclass(frozen=True)
+class LogOptions:
+    """Which step logs to read, as `argo logs` takes them.
+
+    Attributes:
+        pod: only this step's logs (its pod name, or on the local stack also its node ID).
+        follow: keep streaming until the workflow has finished (`argo logs -f`).
+        container: the container (`main`, as argo's default).
+        grep: only lines matching this regular expression.
+        tail: start each step's log at its last `tail` lines (`argo logs --tail`).
+    """
+
+    pod: str | None = None
+    follow: bool = False
+    container: str = "main"
+    grep: str | None = None
+    tail: int | None = None
+
+
 def _timeout_session() -> requests.Session:
     """A requests session whose calls time out (Hera passes no timeout of its own)."""
+    import requests  # Hera's transport; used only for this session
+
     session = requests.Session()
     # An instance attribute shadows the method; setattr keeps this one line clear of the type checker.
     setattr(session, "request", functools.partial(session.request, timeout=_TIMEOUT))  # noqa: B010
@@ -78,12 +88,24 @@ class ArgoServer:
         self.token = token.strip()
         self.namespace = namespace
         self.http = ApiHttp(self.url, self.token, _TIMEOUT)
-        self.service = WorkflowsService(
-            host=self.url, token=self.token or None, namespace=namespace, session=_timeout_session()
+
+    @functools.cached_property
+    def service(self) -> WorkflowsService:
+        """Hera's client of this server, built on first use.
+
+        Importing Hera takes a second of CPU; `sluice --help`, `status` and the object/rollout calls never need it.
+        """
+        from hera.workflows import WorkflowsService
+
+        return WorkflowsService(
+            host=self.url, token=self.token or None, namespace=self.namespace, session=_timeout_session()
         )
 
     def _call(self, what: str, fn: Callable[[], _T]) -> _T:
         """Run one Hera call; its errors become the SluiceErrors every client call raises."""
+        import requests
+        from hera import exceptions as hera_errors
+
         where = f"Argo Server {self.url}"
         try:
             return fn()
@@ -97,11 +119,13 @@ class ArgoServer:
 
     def submit(self, template: str, parameters: Mapping[str, str], namespace: str | None = None) -> Workflow:
         """Submit a Workflow from a WorkflowTemplate (the server resolves generateName)."""
-        request = WorkflowSubmitRequest(
+        from hera.workflows import models
+
+        request = models.WorkflowSubmitRequest(
             namespace=self._ns(namespace),
             resource_kind="WorkflowTemplate",
             resource_name=template,
-            submit_options=SubmitOpts(parameters=[f"{k}={v}" for k, v in parameters.items()] or None),
+            submit_options=models.SubmitOpts(parameters=[f"{k}={v}" for k, v in parameters.items()] or None),
         )
         return self._call(
             f"submit WorkflowTemplate {template!r}",
@@ -145,10 +169,20 @@ class ArgoServer:
                 )
             time.sleep(poll)
 
-    def logs(self, name: str, namespace: str | None = None) -> Iterator[LogLine]:
+    def logs(self, name: str, namespace: str | None = None, options: LogOptions | None = None) -> Iterator[LogLine]:
         """Step logs from the server's NDJSON stream (Hera cannot parse the stream, so httpx reads it)."""
+        opts = options or LogOptions()
         path = f"api/v1/workflows/{self._ns(namespace)}/{name}/log"
-        for raw in self.http.lines(path, {"logOptions.container": "main"}, not_found_fix="check `sluice list`"):
+        params = {"logOptions.container": opts.container}
+        if opts.pod:
+            params["podName"] = opts.pod
+        if opts.follow:
+            params["logOptions.follow"] = "true"
+        if opts.grep:
+            params["grep"] = opts.grep
+        if opts.tail is not None and opts.tail >= 0:
+            params["logOptions.tailLines"] = str(opts.tail)
+        for raw in self.http.lines(path, params, not_found_fix="check `sluice list`", follow=opts.follow):
             line = _log_line(raw)
             if line is not None:
                 yield line
@@ -159,34 +193,67 @@ class ArgoServer:
 
     def stop(self, name: str, namespace: str | None = None, message: str | None = None) -> Workflow:
         """Stop a Workflow: no new steps start, exit handlers still run (`argo stop`)."""
+        from hera.workflows import models
+
         ns = self._ns(namespace)
-        req = WorkflowStopRequest(name=name, namespace=ns, message=message)
+        req = models.WorkflowStopRequest(name=name, namespace=ns, message=message)
         return self._call(f"stop Workflow {name!r}", lambda: self.service.stop_workflow(name, req, ns))
 
     def terminate(self, name: str, namespace: str | None = None) -> Workflow:
         """Terminate a Workflow at once, exit handlers included (`argo terminate`)."""
+        from hera.workflows import models
+
         ns = self._ns(namespace)
-        req = WorkflowTerminateRequest(name=name, namespace=ns)
+        req = models.WorkflowTerminateRequest(name=name, namespace=ns)
         return self._call(f"terminate Workflow {name!r}", lambda: self.service.terminate_workflow(name, req, ns))
 
     def suspend(self, name: str, namespace: str | None = None) -> Workflow:
         """Suspend a running Workflow (`argo suspend`)."""
+        from hera.workflows import models
+
         ns = self._ns(namespace)
-        req = WorkflowSuspendRequest(name=name, namespace=ns)
+        req = models.WorkflowSuspendRequest(name=name, namespace=ns)
         return self._call(f"suspend Workflow {name!r}", lambda: self.service.suspend_workflow(name, req, ns))
 
     def resume(self, name: str, namespace: str | None = None, node_field_selector: str | None = None) -> Workflow:
         """Resume a suspended Workflow or suspend step (`argo resume`)."""
+        from hera.workflows import models
+
         ns = self._ns(namespace)
-        req = WorkflowResumeRequest(name=name, namespace=ns, node_field_selector=node_field_selector)
+        req = models.WorkflowResumeRequest(name=name, namespace=ns, node_field_selector=node_field_selector)
         return self._call(f"resume Workflow {name!r}", lambda: self.service.resume_workflow(name, req, ns))
+
+    def set_node(
+        self,
+        name: str,
+        node_field_selector: str,
+        namespace: str | None = None,
+        output_parameters: Mapping[str, str] | None = None,
+        message: str = "",
+        phase: str = "",
+    ) -> Workflow:
+        """Set a suspend step's supplied output parameters, message or phase (`argo node set`)."""
+        from hera.workflows import models
+
+        ns = self._ns(namespace)
+        req = models.WorkflowSetRequest(
+            name=name,
+            namespace=ns,
+            node_field_selector=node_field_selector,
+            output_parameters=json.dumps(dict(output_parameters)) if output_parameters else None,
+            message=message or None,
+            phase=phase or None,
+        )
+        return self._call(f"set node of Workflow {name!r}", lambda: self.service.set_workflow(name, req, ns))
 
     def retry(
         self, name: str, namespace: str | None = None, restart_successful: bool = False, node_field_selector: str = ""
     ) -> Workflow:
         """Retry a failed Workflow from its failed steps (`argo retry`)."""
+        from hera.workflows import models
+
         ns = self._ns(namespace)
-        req = WorkflowRetryRequest(
+        req = models.WorkflowRetryRequest(
             name=name,
             namespace=ns,
             restart_successful=restart_successful or None,
@@ -196,8 +263,10 @@ class ArgoServer:
 
     def resubmit(self, name: str, namespace: str | None = None, memoized: bool = False) -> Workflow:
         """Submit a new Workflow with the spec of this one (`argo resubmit`)."""
+        from hera.workflows import models
+
         ns = self._ns(namespace)
-        req = WorkflowResubmitRequest(name=name, namespace=ns, memoized=memoized or None)
+        req = models.WorkflowResubmitRequest(name=name, namespace=ns, memoized=memoized or None)
         return self._call(f"resubmit Workflow {name!r}", lambda: self.service.resubmit_workflow(name, req, ns))
 
     def templates(self, namespace: str | None = None) -> builtins.list[WorkflowTemplate]:
@@ -212,6 +281,67 @@ class ArgoServer:
         return self._call(
             f"get WorkflowTemplate {name!r}", lambda: self.service.get_workflow_template(name, self._ns(namespace))
         )
+
+    # -- the workflow archive (argo archive) --------------------------------------------------------
+    def archived(
+        self, namespace: str | None = None, label_selector: str | None = None, name_prefix: str | None = None
+    ) -> builtins.list[Workflow]:
+        """Archived Workflows of a namespace, newest first (`argo archive list`)."""
+        result = self._call(
+            "list archived Workflows",
+            lambda: self.service.list_archived_workflows(
+                namespace=self._ns(namespace), label_selector=label_selector or None, name_prefix=name_prefix or None
+            ),
+        )
+        return list(result.items or [])
+
+    def archived_get(self, uid: str) -> Workflow:
+        """One archived Workflow, whole (`argo archive get`)."""
+        return self._call(f"get archived Workflow {uid!r}", lambda: self.service.get_archived_workflow(uid))
+
+    def archived_delete(self, uid: str) -> None:
+        """Forget one archived Workflow (`argo archive delete`)."""
+        self._call(f"delete archived Workflow {uid!r}", lambda: self.service.delete_archived_workflow(uid))
+
+    def archived_resubmit(
+        self, uid: str, parameters: Mapping[str, str] | None = None, memoized: bool = False
+    ) -> Workflow:
+        """A new Workflow from an archived one's spec (`argo archive resubmit`)."""
+        from hera.workflows.models import ResubmitArchivedWorkflowRequest
+
+        req = ResubmitArchivedWorkflowRequest(
+            uid=uid,
+            namespace=self._ns(None),
+            memoized=memoized or None,
+            parameters=[f"{k}={v}" for k, v in (parameters or {}).items()] or None,
+        )
+        return self._call(
+            f"resubmit archived Workflow {uid!r}", lambda: self.service.resubmit_archived_workflow(uid, req)
+        )
+
+    def archived_retry(self, uid: str, restart_successful: bool = False, node_field_selector: str = "") -> Workflow:
+        """Run an archived Workflow again under its name (`argo archive retry`)."""
+        from hera.workflows.models import RetryArchivedWorkflowRequest
+
+        req = RetryArchivedWorkflowRequest(
+            uid=uid,
+            namespace=self._ns(None),
+            restart_successful=restart_successful or None,
+            node_field_selector=node_field_selector or None,
+        )
+        return self._call(f"retry archived Workflow {uid!r}", lambda: self.service.retry_archived_workflow(uid, req))
+
+    def archived_label_keys(self) -> builtins.list[str]:
+        """Every label key on archived Workflows (`argo archive list-label-keys`)."""
+        keys = self._call("list archived label keys", lambda: self.service.list_archived_workflow_label_keys())
+        return list(keys.items or [])
+
+    def archived_label_values(self, key: str) -> builtins.list[str]:
+        """Every value of one label on archived Workflows (`argo archive list-label-values -l KEY`)."""
+        values = self._call(
+            "list archived label values", lambda: self.service.list_archived_workflow_label_values(label_selector=key)
+        )
+        return list(values.items or [])
 
 
 def created_at(wf: Workflow) -> str:

@@ -58,11 +58,14 @@ class ApiHttp:
         except ValueError:
             return {}
 
-    def lines(self, path: str, params: Mapping[str, str] | None = None, not_found_fix: str = "") -> Iterator[str]:
-        """The lines of a streamed answer (NDJSON logs), as they arrive."""
+    def lines(
+        self, path: str, params: Mapping[str, str] | None = None, not_found_fix: str = "", follow: bool = False
+    ) -> Iterator[str]:
+        """The lines of a streamed answer (NDJSON logs), as they arrive; `follow`: no read timeout (quiet steps)."""
         url = self.url + path.lstrip("/")
+        timeout = httpx.Timeout(self.timeout, read=None) if follow else httpx.Timeout(self.timeout)
         try:
-            with httpx.stream("GET", url, params=params, headers=self.headers, timeout=self.timeout) as resp:
+            with httpx.stream("GET", url, params=params, headers=self.headers, timeout=timeout) as resp:
                 if resp.status_code >= 400:
                     resp.read()
                     raise_for_status(resp.status_code, _message(resp), where=url, not_found_fix=not_found_fix)

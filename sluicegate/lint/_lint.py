@@ -138,6 +138,36 @@ def _template_errors(
     return errors
 
 
+def _template_refs(node: Any) -> Iterable[dict[str, Any]]:
+    if isinstance(node, dict):
+        ref = node.get("templateRef")
+        if isinstance(ref, dict):
+            yield ref
+        for value in node.values():
+            yield from _template_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _template_refs(value)
+
+
+def _reads_every_parameter(target: dict[str, Any], index: Index, seen: set[str]) -> bool:
+    """Whether `target` or a template it reaches through templateRef reads `{{workflow.parameters.json}}`.
+
+    Such a template takes parameters it does not declare (Argo accepts any at submit): they are read there.
+    """
+    if "workflow.parameters.json" in str(target.get("spec")):
+        return True
+    for ref in _template_refs(target.get("spec")):
+        name = str(ref.get("name", ""))
+        if name in seen:
+            continue
+        seen.add(name)
+        called = index.workflow_template(name, bool(ref.get("clusterScope")))
+        if called is not None and _reads_every_parameter(called, index, seen):
+            return True
+    return False
+
+
 def _entry_errors(d: _Doc, by_name: dict[str, Any], index: Index) -> tuple[list[LintError], set[str]]:
     """Errors of entrypoint, workflowTemplateRef, onExit and hooks; and the declared workflow parameters."""
     spec, errors = d.spec, []
@@ -170,7 +200,10 @@ def _entry_errors(d: _Doc, by_name: dict[str, Any], index: Index) -> tuple[list[
                         )
                     )
             known = _names(target_args)
-            for name in sorted(set(_names((spec.get("arguments") or {}).get("parameters"))) - set(known)):
+            extra = set(_names((spec.get("arguments") or {}).get("parameters"))) - set(known)
+            if extra and _reads_every_parameter(target, index, set()):
+                extra = set()  # e.g. project-pipeline: entry-point parameters reach `mlflow run -P` this way
+            for name in sorted(extra):
                 close = difflib.get_close_matches(name, known, n=1)
                 errors.append(
                     d.error(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sluicegate.errors import field_path
+
 __all__ = ["LintError", "field_path"]
 
 
@@ -38,14 +40,3 @@ class LintError:
         if self.path:
             parts.append(self.path)
         return ": ".join(parts) + f": {self.message}; {self.fix}"
-
-
-def field_path(*parts: str | int) -> str:
-    """Join keys and list indexes into a field path: `("spec", "templates", 3)` -> `spec.templates[3]`."""
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part:
-            out += f".{part}" if out else part
-    return out

@@ -15,12 +15,13 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from contract import NAMESPACE
 from sluicegate.errors import ManifestError
 
 __all__ = ["SOURCE_NAMESPACE", "relocate"]
 
 #: The namespace every definition names.
-SOURCE_NAMESPACE = "sluicegate"
+SOURCE_NAMESPACE = NAMESPACE
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import sluice
+
+pytestmark = pytest.mark.slow
 
 TEMPLATES = """\
 apiVersion: argoproj.io/v1alpha1

@@ -11,8 +11,9 @@ from rich.console import Console
 
 import events
 from sluicegate.api import ApiServer
+from sluicegate.cli._view import endpoint_lines, status_table
 from sluicegate.eventing import EventsPart, record_event
-from sluicegate.stack import StackContext, status_table
+from sluicegate.stack import StackContext
 from tests.cli.conftest import sluice
 from tests.events.conftest import make_context
 
@@ -67,3 +68,22 @@ def test_status_details_are_words_not_python_dicts() -> None:
     assert "services=(breast-cancer=http://127.0.0.1:41234)" in text
     assert "sources=git-webhook, mlflow" in text and "paused=no" in text
     assert "{" not in text and "'" not in text and "[" not in text
+
+
+def test_up_prints_endpoint_groups_as_lines_and_an_empty_group_as_none_yet() -> None:
+    lines = endpoint_lines(
+        {
+            "pid": 42,
+            "api": "http://127.0.0.1:2746",
+            "services": {},
+            "eventsources": {"github": "http://127.0.0.1:12000/push", "mlflow": "http://127.0.0.1:12001/mlflow"},
+        }
+    )
+    assert lines == [
+        "api: http://127.0.0.1:2746",
+        "services: none yet",
+        "eventsources:",
+        "  github: http://127.0.0.1:12000/push",
+        "  mlflow: http://127.0.0.1:12001/mlflow",
+    ]
+    assert not any("{" in line for line in lines)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hera.workflows.models import Workflow
 
 from sluicegate.api import ApiServer
 from sluicegate.client import StackClient, connect
@@ -62,3 +64,15 @@ def client(home: Path) -> StackClient:
     found = connect(Settings(home=home))
     found.objects.apply(TEMPLATE)
     return found
+
+
+def until(client: StackClient, name: str, check: Callable[[Workflow], bool], timeout: float = 60) -> Workflow:
+    """The workflow as soon as `check` holds for it (polls the API)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        wf = client.workflows.get(name)
+        if check(wf):
+            return wf
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name}: {wf.status}")
+        time.sleep(0.1)

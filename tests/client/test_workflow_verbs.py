@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import pytest
 from hera.workflows.models import Workflow
 
 from sluicegate.client import StackClient
 from sluicegate.errors import NotFoundError
-
-
-def _until(client: StackClient, name: str, check: Any, timeout: float = 60) -> Workflow:
-    deadline = time.monotonic() + timeout
-    while True:
-        wf = client.workflows.get(name)
-        if check(wf):
-            return wf
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{name}: {wf.status}")
-        time.sleep(0.2)
+from tests.client.conftest import until
 
 
 def _paused(wf: Workflow) -> bool:
@@ -41,9 +28,9 @@ def test_templates_are_listed_and_read_with_their_parameters(client: StackClient
 
 def test_resume_lets_a_suspended_step_go_on(client: StackClient) -> None:
     name = str(client.workflows.submit("waits", {"greeting": "hello"}).metadata.name)
-    _until(client, name, _paused)
+    until(client, name, _paused)
     client.workflows.resume(name)
-    assert _phase(_until(client, name, lambda wf: _phase(wf) in {"Succeeded", "Failed", "Error"})) == "Succeeded"
+    assert _phase(until(client, name, lambda wf: _phase(wf) in {"Succeeded", "Failed", "Error"})) == "Succeeded"
     assert name in [w.metadata.name for w in client.workflows.list()]
 
 
@@ -57,16 +44,16 @@ def test_suspend_sets_the_workflow_suspended_and_resume_clears_it(client: StackC
 def test_stop_and_terminate_end_a_running_workflow_as_failed(client: StackClient) -> None:
     for verb in (client.workflows.stop, client.workflows.terminate):
         name = str(client.workflows.submit("waits", {}).metadata.name)
-        _until(client, name, _paused)
+        until(client, name, _paused)
         verb(name)
-        assert _phase(_until(client, name, lambda wf: _phase(wf) in {"Failed", "Error"})) == "Failed"
+        assert _phase(until(client, name, lambda wf: _phase(wf) in {"Failed", "Error"})) == "Failed"
 
 
 def test_retry_runs_a_failed_workflow_again_and_resubmit_makes_a_new_one(client: StackClient) -> None:
     name = str(client.workflows.submit("waits", {}).metadata.name)
-    _until(client, name, _paused)
+    until(client, name, _paused)
     client.workflows.terminate(name)
-    _until(client, name, lambda wf: _phase(wf) == "Failed")
+    until(client, name, lambda wf: _phase(wf) == "Failed")
     assert _phase(client.workflows.retry(name)) == "Running"
     again = client.workflows.resubmit(name)
     assert again.metadata.name != name

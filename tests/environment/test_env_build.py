@@ -28,6 +28,8 @@ def test_env_is_built_once_then_reused(tmp_path: Path) -> None:
     spec = _spec("pyyaml")
     first = ensure_env(spec, tmp_path)
     assert first.built
+    # compiled at build time: the steps that use it cannot write bytecode into it
+    assert list(first.path.glob("lib/python*/site-packages/yaml/__pycache__/__init__.*.pyc"))
     done = subprocess.run(
         [str(first.path / "bin" / "python"), "-c", "import sys, yaml; print(sys.prefix)"],
         capture_output=True,

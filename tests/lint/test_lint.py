@@ -178,11 +178,11 @@ def test_lint_missing_entrypoint_and_exit_handler_are_rejected() -> None:
 def test_lint_workflow_parameter_that_is_not_an_argument_is_rejected() -> None:
     def mutate(docs: Docs) -> None:
         args = docs["model-pipeline"]["spec"]["arguments"]
-        args["parameters"] = [p for p in args["parameters"] if p["name"] != "notify-url"]
+        args["parameters"] = [p for p in args["parameters"] if p["name"] != "git-revision"]
 
     errors = [str(e) for e in _lint(mutate)]
     assert any(
-        "spec.templates[1]: uses {{workflow.parameters.notify-url}}, which is not a workflow argument" in e
+        "spec.templates[1]: uses {{workflow.parameters.git-revision}}, which is not a workflow argument" in e
         for e in errors
     )
 
@@ -344,4 +344,28 @@ def test_lint_workflow_from_template_must_supply_required_arguments() -> None:
     assert line == (
         "wf.yaml: Workflow/evaluate-and-deploy-: spec.arguments.parameters: WorkflowTemplate 'evaluate-and-deploy' "
         "needs a value for 'model-version'; add {name: model-version, value: ...}"
+    )
+
+
+def _submitted(template: str, **params: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"generateName": f"{template}-"},
+        "spec": {
+            "workflowTemplateRef": {"name": template},
+            "arguments": {"parameters": [{"name": k, "value": v} for k, v in params.items()]},
+        },
+    }
+
+
+def test_lint_lets_entry_point_parameters_reach_a_template_that_reads_every_parameter() -> None:
+    docs = [(f"{n}.yaml", d) for n, d in copy.deepcopy(_ours()).items()]
+    # project-pipeline reaches train-project, whose start-run reads {{workflow.parameters.json}} (mlflow run -P)
+    project = _submitted("project-pipeline", **{"git-repo": "file:///r", "C": "0.5", "num_leaves": "7"})
+    assert lint_documents([*docs, ("wf.yaml", project)]) == []
+    # a template that reads only what it declares still refuses a name it does not know
+    plain = _submitted("evaluate-and-deploy", **{"model-version": "1", "C": "0.5"})
+    assert "passes 'C', which WorkflowTemplate 'evaluate-and-deploy' does not declare" in _one(
+        lint_documents([*docs, ("wf.yaml", plain)])
     )
