@@ -8,7 +8,8 @@ prints one line, no package installs):
 - 20-step chain: wall time / 20 = per-step overhead;
 - 50-way fan-out: wall time / 50;
 - submit-to-first-step: time from submitting a one-step workflow until its step's code runs (p50/p99).
-Ours = `sluicegate.engine` (controller over a fresh store, warm zygote forks per step); peers = Metaflow's
+Ours = `sluicegate.engine` (controller over a fresh store, warm zygote forks per step, steps sandboxed as by
+default; once more with SLUICE_SANDBOX=0 for what the sandbox costs); peers = Metaflow's
 local `run` and KFP's `kfp.local` SubprocessRunner. Prints a markdown table and the ratios.
 """
 
@@ -223,10 +224,10 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _sandboxed(repeats: int) -> dict[str, Any]:
-    """Ours with steps sandboxed (SLUICE_SANDBOX=1): what the sandbox costs per step, in the same run."""
+def _with_sandbox(setting: str, repeats: int) -> dict[str, Any]:
+    """Ours with SLUICE_SANDBOX=`setting` ("1": steps sandboxed, the default; "0": off), in the same run."""
     before = os.environ.get("SLUICE_SANDBOX")
-    os.environ["SLUICE_SANDBOX"] = "1"
+    os.environ["SLUICE_SANDBOX"] = setting
     try:
         return run_ours(repeats)
     finally:
@@ -245,8 +246,8 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps({"kfp-local": run_kfp, "metaflow": run_metaflow}[args.peer](args.repeats)))
         return
     rows = {
-        "sluicegate": run_ours(args.repeats),
-        "sluicegate, sandboxed": _sandboxed(args.repeats),
+        "sluicegate": _with_sandbox("1", args.repeats),
+        "sluicegate, sandbox off": _with_sandbox("0", args.repeats),
         "kfp-local": run_peer("kfp-local", args.repeats),
         "metaflow": run_peer("metaflow", args.repeats),
     }
@@ -262,23 +263,25 @@ def main(argv: list[str] | None = None) -> None:
             f"| {name} | {row['chain'] * 1000:.1f} | {row['fanout'] * 1000:.1f} | "
             f"{statistics.median(firsts) * 1000:.1f} | {_pct(firsts, 0.99) * 1000:.1f} |"
         )
-    bare, ours_sandboxed = rows["sluicegate"], rows["sluicegate, sandboxed"]
-    assert bare is not None and ours_sandboxed is not None
+    ours, bare = rows["sluicegate"], rows["sluicegate, sandbox off"]
+    assert ours is not None and bare is not None
     print()
     print(
-        f"- the step sandbox (own root file system, PID namespace, unprivileged user) costs "
-        f"{(ours_sandboxed['chain'] - bare['chain']) * 1000:+.1f} ms per step on the chain "
-        f"({ours_sandboxed['chain'] / bare['chain']:.2f}x the unsandboxed engine), "
-        f"{(ours_sandboxed['fanout'] - bare['fanout']) * 1000:+.1f} ms on the fan-out"
+        f"- the step sandbox (own root file system, PID namespace, unprivileged user; on by default) costs "
+        f"{(ours['chain'] - bare['chain']) * 1000:+.1f} ms per step on the chain "
+        f"({ours['chain'] / bare['chain']:.2f}x the engine with SLUICE_SANDBOX=0), "
+        f"{(ours['fanout'] - bare['fanout']) * 1000:+.1f} ms on the fan-out "
+        f"({ours['fanout'] / bare['fanout']:.2f}x), first step p50 "
+        f"{statistics.median(ours['first']) / statistics.median(bare['first']):.2f}x"
     )
     for name in ("kfp-local", "metaflow"):
         peer = rows[name]
         if peer is None:
             continue
         print(
-            f"- vs {name}: chain {peer['chain'] / bare['chain']:.1f}x lower per-step overhead, "
-            f"fan-out {peer['fanout'] / bare['fanout']:.1f}x, "
-            f"first step p50 {statistics.median(peer['first']) / statistics.median(bare['first']):.1f}x"
+            f"- vs {name}: chain {peer['chain'] / ours['chain']:.1f}x lower per-step overhead, "
+            f"fan-out {peer['fanout'] / ours['fanout']:.1f}x, "
+            f"first step p50 {statistics.median(peer['first']) / statistics.median(ours['first']):.1f}x"
         )
 
 

@@ -8,7 +8,7 @@ Starts the events part over a temp store with the project's EventSources and Sen
    the ratio says what the checks and the durable journal cost over the HTTP floor. Also: how fast the
    sensor controller works through that burst (from the first request to the last outcome written).
 2. latency: a steady `--rate` pushes/s for `--seconds` s touching `params.yaml`; time from sending the
-   webhook to the `model-pipeline` Workflow existing in the store, and (with the workflow controller) to
+   webhook to the `project-pipeline` Workflow existing in the store, and (with the workflow controller) to
    its first step running. Prints a markdown table.
 """
 
@@ -45,10 +45,10 @@ SECRET = "bench-secret"
 FIRST_STEP = {
     "apiVersion": "argoproj.io/v1alpha1",
     "kind": "WorkflowTemplate",
-    "metadata": {"name": "model-pipeline", "namespace": "sluicegate"},
+    "metadata": {"name": "project-pipeline", "namespace": "sluicegate"},
     "spec": {
         "entrypoint": "main",
-        "arguments": {"parameters": [{"name": "git-repo"}, {"name": "git-revision"}]},
+        "arguments": {"parameters": [{"name": "git-repo"}, {"name": "git-revision"}, {"name": "build-target"}]},
         "templates": [{"name": "main", "container": {"image": "busybox:1.36", "command": ["true"]}}],
     },
 }

@@ -1,0 +1,234 @@
+"""Scale benchmark: a stack holding 10,000 finished workflows — list pages, the UI list, the store's size.
+
+Run: `.venv/bin/python bench/bench_scale.py [--workflows 10000]`. A fresh store is filled with finished
+workflows of five steps each (as the pipeline's are), then served by the real API and UI on 127.0.0.1:
+- `GET /api/v1/workflows/{ns}?listOptions.limit=50` (first pages and pages deep into the list, following
+  `continue`) p50/p99 over 200 requests, against the peer measured in the same run: the same API asked for
+  the whole list (what every list cost before pages read only their rows);
+- the UI's workflow list page (signed in) p50/p99;
+- the store file's size per workflow.
+Targets (issue): list p99 under 50 ms, UI list under 200 ms.
+
+Then the engine under concurrency (in-process controller, no-op Python steps): one 5-step chain alone
+against 200 such workflows submitted at once (per-step time per workflow, and wall time per step over
+all 1,000), with the process's RSS before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+NS = "sluicegate"
+
+
+def _workflow(i: int) -> dict[str, Any]:
+    name = f"model-pipeline-{i:05d}"
+    nodes = {
+        f"{name}-{k}": {
+            "id": f"{name}-{k}",
+            "name": f"{name}.{step}",
+            "displayName": step,
+            "type": "Pod",
+            "templateName": step,
+            "phase": "Succeeded",
+            "startedAt": "2026-11-22T01:00:00Z",
+            "finishedAt": "2026-11-22T01:00:30Z",
+            "outputs": {"parameters": [{"name": "model-version", "value": str(i)}], "exitCode": "0"},
+        }
+        for k, step in enumerate(("build", "train", "evaluate", "stress-test", "deploy"))
+    }
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {
+            "name": name,
+            "namespace": NS,
+            "labels": {"workflows.argoproj.io/workflow-template": "project-pipeline"},
+        },
+        "spec": {
+            "workflowTemplateRef": {"name": "project-pipeline"},
+            "arguments": {"parameters": [{"name": "git-revision", "value": f"{i:040x}"}]},
+        },
+        "status": {
+            "phase": "Succeeded",
+            "startedAt": "2026-11-22T01:00:00Z",
+            "finishedAt": "2026-11-22T01:02:30Z",
+            "progress": "5/5",
+            "nodes": nodes,
+        },
+    }
+
+
+def _ms(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1000, ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000
+
+
+def _timed(client: httpx.Client, path: str, params: dict[str, str] | None = None) -> tuple[float, httpx.Response]:
+    start = time.perf_counter()
+    r = client.get(path, params=params)
+    took = time.perf_counter() - start
+    r.raise_for_status()
+    return took, r
+
+
+def _chain(steps: int) -> dict[str, Any]:
+    noop = {"name": "noop", "script": {"image": "python:3.11", "command": ["python"], "source": "print(1)"}}
+    main = {"name": "main", "steps": [[{"name": f"s{i}", "template": "noop"}] for i in range(steps)]}
+    return {"metadata": {"generateName": "chain-"}, "spec": {"entrypoint": "main", "templates": [main, noop]}}
+
+
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def concurrency(workflows: int = 200, steps: int = 5) -> None:
+    """One chain alone vs `workflows` chains at once on the in-process engine; prints a table."""
+    from sluicegate.engine.testing import LocalEngine
+
+    with LocalEngine() as engine:
+        engine.wait(engine.submit(_chain(steps)), 300)  # warm-up
+        alone = []
+        for _ in range(3):
+            start = time.perf_counter()
+            done = engine.wait(engine.submit(_chain(steps)), 300)
+            assert done["status"]["phase"] == "Succeeded", done["status"]
+            alone.append((time.perf_counter() - start) / steps)
+        rss_before = _rss_mib()
+        start = time.perf_counter()
+        submitted = [engine.submit(_chain(steps)) for _ in range(workflows)]
+        latencies = []
+        for wf in submitted:
+            done = engine.wait(wf, 1200)
+            assert done["status"]["phase"] == "Succeeded", done["status"]
+            latencies.append(done)
+        wall = time.perf_counter() - start
+        rss_after = _rss_mib()
+    single = min(alone) * 1000
+    per_workflow = (
+        statistics.median(
+            (_epoch(d["status"]["finishedAt"]) - _epoch(d["status"]["startedAt"])) / steps for d in latencies
+        )
+        * 1000
+    )
+    throughput = wall / (workflows * steps) * 1000
+    print(f"\n## Engine under concurrency: {workflows} workflows of {steps} no-op steps at once (2 cores)\n")
+    print("| measure | ms per step |")
+    print("|---|---|")
+    print(f"| one workflow alone | {single:.1f} |")
+    print(f"| {workflows} at once: wall time / {workflows * steps} steps | {throughput:.1f} |")
+    print(f"| {workflows} at once: median workflow duration / {steps} (seconds resolution) | {per_workflow:.0f} |")
+    print()
+    print(f"- wall time per step at {workflows} at once / alone: {throughput / single:.2f}x (target: within 2x)")
+    print(f"- RSS of the process running the controller: {rss_before:.0f} MiB before, {rss_after:.0f} MiB after")
+
+
+def _epoch(stamp: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Fill, serve, measure, print a markdown table and the ratios."""
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from sluicegate.api import ApiServer
+    from sluicegate.config import Settings
+    from sluicegate.part import StackContext
+    from sluicegate.secrets import SecretStore
+    from sluicegate.services._process import free_port
+    from sluicegate.store import Store
+    from sluicegate.ui import UiPart
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workflows", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--concurrent", type=int, default=200)
+    args = parser.parse_args(argv)
+
+    home = Path(tempfile.mkdtemp(prefix="sluice-scale-"))
+    store = Store(home / "store.db")
+    start = time.perf_counter()
+    for i in range(args.workflows):
+        store.create(_workflow(i))
+    fill = time.perf_counter() - start
+    size = sum(p.stat().st_size for p in home.glob("store.db*"))
+
+    ctx = StackContext(Settings(home=home, api_port=0), store, SecretStore(home), token="scale-token")
+    api = ApiServer()
+    url = api.start(ctx)["api"]
+    ui_port = free_port()
+    ui = UiPart()
+    ui_ctx = StackContext(Settings(home=home, api_port=ui_port), store, SecretStore(home), token="scale-token")
+    ui_ctx.endpoints = {"api": url, "mlflow": "http://127.0.0.1:1"}
+    ui.start(ui_ctx)
+    server = uvicorn.Server(
+        uvicorn.Config(Starlette(routes=ui.routes()), host="127.0.0.1", port=ui_port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        headers = {"Authorization": "Bearer scale-token"}
+        with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+            path = f"/api/v1/workflows/{NS}"
+            first, deep, token = [], [], ""
+            for _ in range(args.requests):
+                took, _r = _timed(client, path, {"listOptions.limit": "50"})
+                first.append(took)
+            for _ in range(args.requests):  # walk on through the list, restarting at the end
+                params = {"listOptions.limit": "50", **({"listOptions.continue": token} if token else {})}
+                took, r = _timed(client, path, params)
+                deep.append(took)
+                token = r.json()["metadata"].get("continue") or ""
+            whole = [_timed(client, path)[0] for _ in range(5)]
+            count = len(client.get(path).json()["items"])
+        with httpx.Client(base_url=f"http://127.0.0.1:{ui_port}", timeout=120) as browser:
+            browser.get("/ui/login", params={"token": "scale-token"})
+            page = [_timed(browser, "/ui/workflows")[0] for _ in range(50)]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        ui.stop()
+        api.stop()
+        store.close()
+
+    f50, f99 = _ms(first)
+    d50, d99 = _ms(deep)
+    w50, _ = _ms(whole)
+    u50, u99 = _ms(page)
+    print(f"## Scale: {args.workflows:,} finished workflows of 5 steps in one store (2 cores)\n")
+    print("| measure | p50 (ms) | p99 (ms) | target |")
+    print("|---|---|---|---|")
+    print(f"| API list, limit=50, first page | {f50:.1f} | {f99:.1f} | p99 < 50 ms |")
+    print(f"| API list, limit=50, walking `continue` | {d50:.1f} | {d99:.1f} | p99 < 50 ms |")
+    print(f"| API list, whole list ({count:,} items; peer) | {w50:.0f} | - | - |")
+    print(f"| UI workflow list page (signed in) | {u50:.1f} | {u99:.1f} | < 200 ms |")
+    print()
+    print(f"- whole list / one page of 50 (p50): {w50 / f50:.0f}x")
+    print(f"- store: {size / 2**20:.1f} MiB, {size / args.workflows / 1024:.1f} KiB a workflow; filled in {fill:.0f} s")
+    if args.concurrent:
+        concurrency(args.concurrent)
+
+
+if __name__ == "__main__":
+    main()
