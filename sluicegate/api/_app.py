@@ -28,9 +28,8 @@ from sluicegate.api._watch import watch_workflows
 from sluicegate.api._workflows import CRON_WORKFLOWS, WORKFLOWS, workflow_routes
 from sluicegate.errors import SluiceError
 from sluicegate.part import Part, StackContext
-from sluicegate.services import error_response, sluice_error_handler
-from sluicegate.services._asgi import ThreadedServer
 from sluicegate.store import Store, WorkflowArchive
+from sluicegate.web import ThreadedServer, error_response, sluice_error_handler
 
 __all__ = ["ApiServer", "create_app"]
 

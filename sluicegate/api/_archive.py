@@ -25,8 +25,8 @@ from starlette.routing import Route
 from sluicegate.api._selectors import label_matcher, whole_number
 from sluicegate.engine import actions
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
-from sluicegate.services import json_response, threaded
 from sluicegate.store import ArchiveQuery, Store, WorkflowArchive
+from sluicegate.web import json_response, threaded
 
 __all__ = ["archive_routes"]
 

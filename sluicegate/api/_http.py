@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sluicegate.services import error_response
+from sluicegate.web import error_response
 
 __all__ = ["BearerAuth"]
 

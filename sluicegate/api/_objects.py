@@ -27,8 +27,8 @@ from sluicegate.api._selectors import label_matcher
 from sluicegate.api._validate import known_templates, lint
 from sluicegate.api._workflows import accept
 from sluicegate.errors import ManifestError
-from sluicegate.services import json_response, threaded
 from sluicegate.store import Store
+from sluicegate.web import json_response, threaded
 
 __all__ = ["ARGO_VERSION", "apply_document", "meta_routes", "object_routes"]
 

@@ -18,8 +18,8 @@ from starlette.routing import Route
 from sluicegate.api._selectors import field_matcher, label_matcher, whole_number
 from sluicegate.api._validate import known_templates, lint
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
-from sluicegate.services import json_response, threaded
 from sluicegate.store import Store, continue_key, continue_token, list_key
+from sluicegate.web import json_response, threaded
 
 __all__ = ["API_VERSION", "LATEST", "ArgoKind", "list_body", "prepare", "workflow_name"]
 

@@ -19,8 +19,8 @@ from sluicegate.errors import NotFoundError
 from sluicegate.part import StackContext
 from sluicegate.rollouts import _actions
 from sluicegate.rollouts._controller import RolloutController
-from sluicegate.services import json_response, threaded
 from sluicegate.store import Store
+from sluicegate.web import json_response, threaded
 
 __all__ = ["RolloutsPart", "rollout_routes"]
 

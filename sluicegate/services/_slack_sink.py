@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from components.httpguard import loads_bounded
 from sluicegate.part import StackContext
-from sluicegate.services._asgi import ThreadedServer
+from sluicegate.web import ThreadedServer
 
 __all__ = ["SlackSinkPart", "read_messages"]
 
