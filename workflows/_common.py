@@ -9,8 +9,9 @@ reaches the template through `templateRef`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from hera.workflows import EmptyDirVolume, Env, Parameter, Resources, RetryStrategy, SecretEnv
+from hera.workflows import EmptyDirVolume, Env, GitArtifact, Parameter, Resources, RetryStrategy, SecretEnv
 from hera.workflows import models as m
 
 from contract import COMPONENTS_IMAGE_ENV, DEFAULT_COMPONENTS_IMAGE, NAMESPACE, components_image
@@ -30,11 +31,14 @@ __all__ = [
     "component_command",
     "components_image",
     "container_security",
+    "input_value",
     "mlflow_auth_env",
     "output_parameter",
     "params",
     "pod_security",
     "retry",
+    "source_artifact",
+    "step_pod",
     "termination",
     "termination_env",
     "tmp_volume",
@@ -201,3 +205,34 @@ def retry(limit: int) -> RetryStrategy:
         retry_policy="OnError",
         backoff=m.Backoff(duration="10s", factor="2", max_duration="5m"),
     )
+
+
+def step_pod(sizing: Sizing, retries: int) -> dict[str, Any]:
+    """What every step's pod is given: `/tmp`, resources, deadline, hardening, ServiceAccount and retries.
+
+    Passed as keyword arguments to Hera's `Container`/`Script`.
+    """
+    return {
+        "volumes": [tmp_volume(sizing.scratch)],
+        "resources": sizing.resources(),
+        "security_context": container_security(),
+        "pod_security_context": pod_security(),
+        "service_account_name": SERVICE_ACCOUNT,
+        "active_deadline_seconds": sizing.deadline,
+        "retry_strategy": retry(retries),
+    }
+
+
+def source_artifact() -> GitArtifact:
+    """Input artifact `source`: the model project at `git-repo`/`git-revision`, checked out at `SOURCE_DIR`."""
+    return GitArtifact(
+        name="source",
+        path=SOURCE_DIR,
+        repo=input_value("git-repo"),
+        revision=input_value("git-revision"),
+    )
+
+
+def input_value(name: str) -> str:
+    """`{{inputs.parameters.<name>}}`: the value a template's input parameter takes."""
+    return f"{{{{inputs.parameters.{name}}}}}"

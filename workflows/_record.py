@@ -21,16 +21,7 @@ from collections.abc import Sequence
 
 from hera.workflows import Env, Script, SecretEnv
 
-from workflows._common import (
-    RECORD_IMAGE,
-    SERVICE_ACCOUNT,
-    Sizing,
-    container_security,
-    mlflow_auth_env,
-    pod_security,
-    retry,
-    tmp_volume,
-)
+from workflows._common import RECORD_IMAGE, Sizing, mlflow_auth_env, step_pod
 
 __all__ = ["NAME", "NOTIFY_TOKEN_SECRET", "NOTIFY_URL", "SOURCE", "record_outcome"]
 
@@ -168,11 +159,5 @@ def record_outcome(parameters: Sequence[str]) -> Script:
         command=["python"],
         source=SOURCE,
         env=env,
-        volumes=[tmp_volume(SIZING.scratch)],
-        resources=SIZING.resources(),
-        security_context=container_security(),
-        pod_security_context=pod_security(),
-        service_account_name=SERVICE_ACCOUNT,
-        active_deadline_seconds=SIZING.deadline,
-        retry_strategy=retry(1),
+        **step_pod(SIZING, 1),
     )

@@ -21,14 +21,12 @@ from workflows._common import (
     Sizing,
     component_command,
     components_image,
-    container_security,
     mlflow_auth_env,
     output_parameter,
     pod_security,
-    retry,
+    step_pod,
     termination,
     termination_env,
-    tmp_volume,
 )
 
 __all__ = ["LABELS", "ComponentStep", "Params", "arguments", "inputs", "workflow_template"]
@@ -97,13 +95,7 @@ class ComponentStep:
                 env=[*mlflow_auth_env(), *termination_env()],
                 inputs=[*inputs(self.params), *self.input_artifacts],
                 outputs=[*self.output_artifacts, *(output_parameter(o) for o in self.outputs)],
-                volumes=[tmp_volume(self.sizing.scratch)],
-                resources=self.sizing.resources(),
-                security_context=container_security(),
-                pod_security_context=pod_security(),
-                service_account_name=SERVICE_ACCOUNT,
-                active_deadline_seconds=self.sizing.deadline,
-                retry_strategy=retry(self.retries),
+                **step_pod(self.sizing, self.retries),
                 **termination(),  # type: ignore[arg-type]
             )
         return w

@@ -40,12 +40,12 @@ from workflows._common import (
     Sizing,
     component_command,
     components_image,
-    container_security,
+    input_value,
     mlflow_auth_env,
     params,
     pod_security,
     retry,
-    tmp_volume,
+    step_pod,
 )
 from workflows._record import NAME as RECORD_OUTCOME
 from workflows._record import record_outcome
@@ -101,26 +101,22 @@ EXIT_PARAMETERS = params()
 _MODEL = "{{inputs.parameters.model-name}}"
 
 
-def _input(name: str) -> str:
-    return f"{{{{inputs.parameters.{name}}}}}"
-
-
 #: The model's service, as `rollouts` defines it, with the version to deploy in its pod template and the
 #: canary limits of the deploy step's inputs.
 _SERVICE = ModelService(
     name=_MODEL,
     model_uri=f"models:/{_MODEL}/{{{{inputs.parameters.model-version}}}}",
-    pause=_input("canary-pause"),
-    interval=_input("canary-interval"),
-    count=_input("canary-count"),
-    window=_input("canary-window"),
-    min_success_rate=_input("canary-min-success-rate"),
-    max_p99_ms=_input("canary-max-p99-latency-ms"),
-    stress_p99_ms=_input("p99-latency-ms"),
-    stress_max_error_rate=_input("max-error-rate"),
-    stress_rps=_input("target-rps"),
-    stress_duration_seconds=_input("stress-duration-seconds"),
-    stress_rows=_input("stress-rows"),
+    pause=input_value("canary-pause"),
+    interval=input_value("canary-interval"),
+    count=input_value("canary-count"),
+    window=input_value("canary-window"),
+    min_success_rate=input_value("canary-min-success-rate"),
+    max_p99_ms=input_value("canary-max-p99-latency-ms"),
+    stress_p99_ms=input_value("p99-latency-ms"),
+    stress_max_error_rate=input_value("max-error-rate"),
+    stress_rps=input_value("target-rps"),
+    stress_duration_seconds=input_value("stress-duration-seconds"),
+    stress_rows=input_value("stress-rows"),
 )
 #: The deploy-apply step's inputs (the Rollout manifest reads them).
 _ROLLOUT_INPUTS = (
@@ -185,7 +181,7 @@ DEADLINE_SECONDS = 4 * 3600
 
 
 def _arg(name: str) -> tuple[str, str]:
-    return name, f"{{{{inputs.parameters.{name}}}}}"
+    return name, input_value(name)
 
 
 def _resource(name: str, deadline: int, **fields: Any) -> Resource:
@@ -284,13 +280,7 @@ def _tag_rollout() -> None:
         inputs=[
             Parameter(name=n) for n in ("model-name", "model-version", "mlflow-tracking-uri", "generation", "revision")
         ],
-        volumes=[tmp_volume(_TAG_SIZING.scratch)],
-        resources=_TAG_SIZING.resources(),
-        security_context=container_security(),
-        pod_security_context=pod_security(),
-        service_account_name=SERVICE_ACCOUNT,
-        active_deadline_seconds=_TAG_SIZING.deadline,
-        retry_strategy=retry(2),
+        **step_pod(_TAG_SIZING, 2),
     )
 
 
@@ -367,7 +357,8 @@ def _dag() -> DAG:
                 ]
             ),
         )
-        deploy_tasks(_input, depends="evaluate", when="'{{tasks.evaluate.outputs.parameters.decision}}' == 'promote'")
+        promoted = "'{{tasks.evaluate.outputs.parameters.decision}}' == 'promote'"
+        deploy_tasks(input_value, depends="evaluate", when=promoted)
     return dag
 
 

@@ -19,28 +19,28 @@ evaluation rows the stress test sends).
 from __future__ import annotations
 
 from importlib import resources
+from typing import Any
 
 from hera.workflows import DAG, Artifact, Container, Env, Parameter, Script, Task, WorkflowTemplate
 from hera.workflows import models as m
 
 from workflows._common import (
     OUTPUTS_DIR,
-    SERVICE_ACCOUNT,
     SOURCE_DIR,
     Sizing,
     component_command,
     components_image,
-    container_security,
+    input_value,
     mlflow_auth_env,
     output_parameter,
     params,
-    pod_security,
-    retry,
+    source_artifact,
+    step_pod,
     termination,
     termination_env,
-    tmp_volume,
 )
 from workflows._step import inputs, workflow_template
+from workflows.evaluate_and_deploy import LIMITS
 
 __all__ = [
     "EVALUATION_DIR",
@@ -59,21 +59,9 @@ PARAMETERS = (
     *params("git-repo", "git-revision", "model-name", "model-version", "mlflow-tracking-uri"),
     ("image", None),  # the project's environment image (train-project's output)
 )
-#: sluicegate.yaml's limits, output by `prepare` under the deploy steps' parameter names, and the rows the
-#: canary's stress-test analysis sends (`stress-rows`, base64 `dataframe_split` of the evaluation data).
-LIMITS = (
-    "target-rps",
-    "stress-duration-seconds",
-    "p99-latency-ms",
-    "max-error-rate",
-    "canary-min-success-rate",
-    "canary-max-p99-latency-ms",
-    "canary-pause",
-    "canary-interval",
-    "canary-count",
-    "canary-window",
-    "stress-rows",
-)
+#: Outputs: the decision, then sluicegate.yaml's limits, output by `prepare` under the deploy steps' parameter
+#: names (`LIMITS`), with the rows the canary's stress-test analysis sends (`stress-rows`, base64
+#: `dataframe_split` of the evaluation data).
 OUTPUTS = ("decision", *LIMITS)
 #: Where `prepare` writes and `score` reads (the `evaluation` artifact); where `score` writes (`scores`).
 EVALUATION_DIR = "/tmp/evaluation"
@@ -96,29 +84,8 @@ def score_source() -> str:
     return resources.files("components").joinpath("evaluate", "_score.py").read_text()
 
 
-def _source() -> Artifact:
-    from hera.workflows import GitArtifact
-
-    return GitArtifact(
-        name="source",
-        path=SOURCE_DIR,
-        repo="{{inputs.parameters.git-repo}}",
-        revision="{{inputs.parameters.git-revision}}",
-    )
-
-
-def _pod(**fields: object) -> dict[str, object]:
-    return {
-        "volumes": [tmp_volume(SIZING.scratch)],
-        "resources": SIZING.resources(),
-        "security_context": container_security(),
-        "pod_security_context": pod_security(),
-        "service_account_name": SERVICE_ACCOUNT,
-        "active_deadline_seconds": SIZING.deadline,
-        "retry_strategy": retry(1),
-        **termination(),
-        **fields,
-    }
+def _pod() -> dict[str, Any]:
+    return {**step_pod(SIZING, 1), **termination()}
 
 
 _COMMON = [
@@ -137,14 +104,14 @@ def _templates() -> None:
         image=components_image(),
         command=component_command("evaluate"),
         args=["prepare", *_COMMON, f"--out={EVALUATION_DIR}", f"--rows={ROWS_DIR}/rows.json"],
-        inputs=[*(Parameter(name=n) for n in _NAMES), _source()],
+        inputs=[*(Parameter(name=n) for n in _NAMES), source_artifact()],
         outputs=[
             Artifact(name="evaluation", path=EVALUATION_DIR),
             Artifact(name="rows", path=ROWS_DIR),
             *(output_parameter(o) for o in ("champion-version", *LIMITS)),
         ],
         env=[*mlflow_auth_env(), *termination_env()],
-        **_pod(),  # type: ignore[arg-type]
+        **_pod(),
     )
     Script(
         name="score",
@@ -155,26 +122,22 @@ def _templates() -> None:
         inputs=[Parameter(name="image"), Artifact(name="evaluation", path=EVALUATION_DIR)],
         outputs=[Artifact(name="scores", path=SCORES_DIR)],
         env=[Env(name="HOME", value="/tmp"), Env(name="MPLBACKEND", value="Agg"), *termination_env()],
-        **_pod(),  # type: ignore[arg-type]
+        **_pod(),
     )
     Container(
         name="decide",
         image=components_image(),
         command=component_command("evaluate"),
         args=["decide", *_COMMON, f"--scores={SCORES_DIR}", "--workflow={{workflow.name}}"],
-        inputs=[*(Parameter(name=n) for n in _NAMES), _source(), Artifact(name="scores", path=SCORES_DIR)],
+        inputs=[*(Parameter(name=n) for n in _NAMES), source_artifact(), Artifact(name="scores", path=SCORES_DIR)],
         outputs=[output_parameter(o) for o in ("decision", "candidate-score", "champion-score")],
         env=[*mlflow_auth_env(), *termination_env()],
-        **_pod(),  # type: ignore[arg-type]
+        **_pod(),
     )
 
 
-def _arg(name: str) -> str:
-    return f"{{{{inputs.parameters.{name}}}}}"
-
-
 def _dag() -> DAG:
-    passed = {n: _arg(n) for n in _NAMES}
+    passed = {n: input_value(n) for n in _NAMES}
     with DAG(
         name=NAME,
         inputs=inputs(PARAMETERS),
@@ -195,7 +158,7 @@ def _dag() -> DAG:
             template="score",
             depends="prepare.Succeeded",
             arguments=[
-                Parameter(name="image", value=_arg("image")),
+                Parameter(name="image", value=input_value("image")),
                 Artifact(name="evaluation", from_="{{tasks.prepare.outputs.artifacts.evaluation}}"),
             ],
         )

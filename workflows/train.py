@@ -9,9 +9,9 @@ empty, which the component reads as "no override".
 
 from __future__ import annotations
 
-from hera.workflows import GitArtifact, WorkflowTemplate
+from hera.workflows import WorkflowTemplate
 
-from workflows._common import SOURCE_DIR, Sizing, params
+from workflows._common import SOURCE_DIR, Sizing, params, source_artifact
 from workflows._step import ComponentStep
 
 __all__ = ["HYPERPARAMETERS", "NAME", "OUTPUTS", "PARAMETERS", "STEP", "template"]
@@ -64,14 +64,7 @@ STEP = ComponentStep(
     outputs=OUTPUTS,
     sizing=SIZING,
     retries=RETRIES,
-    input_artifacts=(
-        GitArtifact(
-            name="source",
-            path=SOURCE_DIR,
-            repo="{{inputs.parameters.git-repo}}",
-            revision="{{inputs.parameters.git-revision}}",
-        ),
-    ),
+    input_artifacts=(source_artifact(),),
 )
 
 

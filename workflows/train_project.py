@@ -22,26 +22,24 @@ train-project/train-project, and a notebook can submit it on its own with Hera. 
 
 from __future__ import annotations
 
-from hera.workflows import DAG, Artifact, Container, Env, GitArtifact, Parameter, Task, WorkflowTemplate
+from hera.workflows import DAG, Artifact, Container, Env, Parameter, Task, WorkflowTemplate
 from hera.workflows import models as m
 
 from contract import BUILDS_ENVIRONMENTS_ANNOTATION
 from workflows._common import (
     OUTPUTS_DIR,
-    SERVICE_ACCOUNT,
     SOURCE_DIR,
     Sizing,
     component_command,
     components_image,
-    container_security,
+    input_value,
     mlflow_auth_env,
     output_parameter,
     params,
-    pod_security,
-    retry,
+    source_artifact,
+    step_pod,
     termination,
     termination_env,
-    tmp_volume,
 )
 from workflows._kaniko import build_image
 from workflows._step import inputs, workflow_template
@@ -80,15 +78,6 @@ DEADLINE_SECONDS = 3 * 3600
 CONTEXT_DIR = "/tmp/context"
 
 
-def _source() -> GitArtifact:
-    return GitArtifact(
-        name="source",
-        path=SOURCE_DIR,
-        repo="{{inputs.parameters.git-repo}}",
-        revision="{{inputs.parameters.git-revision}}",
-    )
-
-
 def _step(
     name: str,
     args: list[str],
@@ -104,16 +93,10 @@ def _step(
         image=components_image(),
         command=component_command(args[0]),
         args=[*args[1:], f"--outputs-dir={OUTPUTS_DIR}"],
-        inputs=[*(Parameter(name=n) for n in names), _source()],
+        inputs=[*(Parameter(name=n) for n in names), source_artifact()],
         outputs=[*(output_parameter(o) for o in outputs), *artifacts],
         env=[*mlflow_auth_env(), *termination_env()],
-        volumes=[tmp_volume(sizing.scratch)],
-        resources=sizing.resources(),
-        security_context=container_security(),
-        pod_security_context=pod_security(),
-        service_account_name=SERVICE_ACCOUNT,
-        active_deadline_seconds=sizing.deadline,
-        retry_strategy=retry(2),
+        **step_pod(sizing, 2),
         **termination(),  # type: ignore[arg-type]
     )
 
@@ -127,7 +110,7 @@ def _entry_point() -> Container:
         inputs=[
             *(Parameter(name=n) for n in ("git-repo", "git-revision", "image", "command", "run-id", "experiment-id")),
             Parameter(name="mlflow-tracking-uri"),
-            _source(),
+            source_artifact(),
         ],
         env=[
             Env(name="MLFLOW_TRACKING_URI", value="{{inputs.parameters.mlflow-tracking-uri}}"),
@@ -136,19 +119,9 @@ def _entry_point() -> Container:
             Env(name="HOME", value="/tmp"),
             *mlflow_auth_env(),  # the project's own MLflow calls sign in as the pipeline's steps do
         ],
-        volumes=[tmp_volume(SIZING.scratch)],
-        resources=SIZING.resources(),
-        security_context=container_security(),
-        pod_security_context=pod_security(),
-        service_account_name=SERVICE_ACCOUNT,
-        active_deadline_seconds=SIZING.deadline,
-        retry_strategy=retry(2),
+        **step_pod(SIZING, 2),
         **termination(),  # type: ignore[arg-type]  # the user's code: the tail of its log (a traceback)
     )
-
-
-def _arg(name: str) -> str:
-    return f"{{{{inputs.parameters.{name}}}}}"
 
 
 def _dag() -> DAG:
@@ -168,7 +141,7 @@ def _dag() -> DAG:
         Task(
             name="build-env",
             template="build-env",
-            arguments={n: _arg(n) for n in [*src, "project-model-name", "build-target", "env-registry"]},
+            arguments={n: input_value(n) for n in [*src, "project-model-name", "build-target", "env-registry"]},
         )
         Task(
             name="build-image",
@@ -184,14 +157,14 @@ def _dag() -> DAG:
             name="start-run",
             template="start-run",
             depends="build-env.Succeeded",
-            arguments={n: _arg(n) for n in [*src, "project-model-name", "entry-point", "mlflow-tracking-uri"]},
+            arguments={n: input_value(n) for n in [*src, "project-model-name", "entry-point", "mlflow-tracking-uri"]},
         )
         Task(
             name="run-entry-point",
             template="run-entry-point",
             depends="start-run.Succeeded && (build-image.Succeeded || build-image.Skipped)",
             arguments={
-                **{n: _arg(n) for n in [*src, "mlflow-tracking-uri"]},
+                **{n: input_value(n) for n in [*src, "mlflow-tracking-uri"]},
                 "image": "{{tasks.build-env.outputs.parameters.image}}",
                 "command": f"{start}.command}}}}",
                 "run-id": f"{start}.run-id}}}}",
@@ -203,7 +176,7 @@ def _dag() -> DAG:
             template="register",
             depends="run-entry-point.Succeeded || run-entry-point.Failed || run-entry-point.Errored",
             arguments={
-                **{n: _arg(n) for n in [*src, "mlflow-tracking-uri"]},
+                **{n: input_value(n) for n in [*src, "mlflow-tracking-uri"]},
                 "model-name": f"{start}.model-name}}}}",
                 "entry-point": f"{start}.entry-point}}}}",
                 "run-id": f"{start}.run-id}}}}",
