@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 from components._common import DEFAULT_OUTPUTS_DIR, METRICS, OneLineParser, check_reachable, run_cli
 from components.evaluate._decide import check_inputs
@@ -51,13 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         workflow=args.workflow,
         outputs_dir=args.outputs_dir,
     )
-    _print(result)
+    print(result.summary())
     return 0
-
-
-def _print(result: Any) -> None:
-    champion = f"{result.champion_score:.4f}" if result.champion_score is not None else "none"
-    print(f"{result.decision}: {result.reason} (candidate {result.candidate_score:.4f}, champion {champion})")
 
 
 if __name__ == "__main__":

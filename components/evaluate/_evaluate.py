@@ -61,6 +61,11 @@ class EvaluationResult:
             "champion-score": "" if self.champion_score is None else f"{self.champion_score:.6f}",
         }
 
+    def summary(self) -> str:
+        """The line the step prints: decision, reason, and both scores (`none` without a champion)."""
+        champion = f"{self.champion_score:.4f}" if self.champion_score is not None else "none"
+        return f"{self.decision}: {self.reason} (candidate {self.candidate_score:.4f}, champion {champion})"
+
 
 def _scores(uri: str, workdir: Path, X: Any, y: Any) -> dict[str, float]:
     local = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(workdir))
@@ -113,11 +118,11 @@ def _run_tags(model_name: str, candidate: Any, champion: Any | None, workflow: s
     }
 
 
-def _log_comparison(c: Comparison) -> None:
-    """Metrics `candidate.*` / `champion.*`, tag `sluicegate.decision`, and the report, into the active run."""
+def _log_comparison(c: Comparison, baseline: str = "champion") -> None:
+    """Metrics `candidate.*` / `<baseline>.*`, tag `sluicegate.decision`, and the report, into the active run."""
     mlflow.log_metrics({f"candidate.{k}": v for k, v in c.candidate.items()})
     if c.champion is not None:
-        mlflow.log_metrics({f"champion.{k}": v for k, v in c.champion.items()})
+        mlflow.log_metrics({f"{baseline}.{k}": v for k, v in c.champion.items()})
     mlflow.set_tag("sluicegate.decision", c.decision)
     mlflow.log_text(render_markdown(c), "evaluation/report.md")
     mlflow.log_text(render_html(c), "evaluation/report.html")
@@ -192,10 +197,17 @@ def evaluate(
                 champion_version=str(champion.version) if champion else None,
                 run_id=run.info.run_id,
             )
-            if outputs_dir is not None:
-                write_outputs(outputs_dir, result.outputs())
-            client.set_model_version_tag(model_name, candidate.version, "evaluate.decision", decision)
-            client.set_model_version_tag(model_name, candidate.version, "evaluate.run-id", run.info.run_id)
-            if decision == "promote":
-                client.set_registered_model_alias(model_name, CHALLENGER, candidate.version)
+            _record_decision(client, model_name, str(candidate.version), result, outputs_dir)
     return result
+
+
+def _record_decision(
+    client: MlflowClient, model_name: str, version: str, result: EvaluationResult, outputs_dir: Path | None
+) -> None:
+    """The step's outputs, tags `evaluate.decision` / `evaluate.run-id`, and `challenger` on a promote."""
+    if outputs_dir is not None:
+        write_outputs(outputs_dir, result.outputs())
+    client.set_model_version_tag(model_name, version, "evaluate.decision", result.decision)
+    client.set_model_version_tag(model_name, version, "evaluate.run-id", result.run_id)
+    if result.decision == "promote":
+        client.set_registered_model_alias(model_name, CHALLENGER, version)

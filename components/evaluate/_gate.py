@@ -26,10 +26,9 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import EvaluationResult as MlflowEvaluation
 from mlflow.models import MetricThreshold
 
-from components._common import UserError, connect, mlflow_errors, use_experiment, write_outputs
-from components.evaluate._decide import CHALLENGER
-from components.evaluate._evaluate import EvaluationResult, _champion, _run_tags
-from components.evaluate._report import Comparison, render_html, render_markdown
+from components._common import UserError, connect, mlflow_errors, use_experiment
+from components.evaluate._evaluate import EvaluationResult, _champion, _log_comparison, _record_decision, _run_tags
+from components.evaluate._report import Comparison
 from components.project import CONFIG_FILE, DEFAULT_METRICS, METRIC_DIRECTIONS, ProjectConfig, load_config
 
 __all__ = ["gate", "thresholds"]
@@ -59,15 +58,11 @@ def _metrics(scores: Path, role: str) -> dict[str, float]:
 
 
 def _log_report(comparison: Comparison, scores: Path) -> None:
-    mlflow.log_metrics({f"candidate.{k}": v for k, v in comparison.candidate.items()})
-    mlflow.log_metrics({f"baseline.{k}": v for k, v in (comparison.champion or {}).items()})
-    mlflow.set_tag("sluicegate.decision", comparison.decision)
+    _log_comparison(comparison, baseline="baseline")
     for role in ("candidate", "baseline"):
         plots = scores / role / "artifacts"
         if plots.is_dir():
             mlflow.log_artifacts(str(plots), f"evaluation/{role}")
-    mlflow.log_text(render_markdown(comparison), "evaluation/report.md")
-    mlflow.log_text(render_html(comparison), "evaluation/report.html")
 
 
 def _verdict(
@@ -141,10 +136,5 @@ def gate(
             champion_version=str(champion.version) if champion else None,
             run_id=run.info.run_id,
         )
-        if outputs_dir is not None:
-            write_outputs(outputs_dir, result.outputs())
-        client.set_model_version_tag(name, candidate.version, "evaluate.decision", decision)
-        client.set_model_version_tag(name, candidate.version, "evaluate.run-id", result.run_id)
-        if decision == "promote":
-            client.set_registered_model_alias(name, CHALLENGER, candidate.version)
+        _record_decision(client, name, str(candidate.version), result, outputs_dir)
     return result

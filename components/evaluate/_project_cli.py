@@ -62,6 +62,5 @@ def project_main(argv: list[str]) -> int:
         workflow=args.workflow,
         outputs_dir=args.outputs_dir,
     )
-    champion = f"{result.champion_score:.4f}" if result.champion_score is not None else "none"
-    print(f"{result.decision}: {result.reason} (candidate {result.candidate_score:.4f}, champion {champion})")
+    print(result.summary())
     return 0
