@@ -53,6 +53,26 @@ class Runtime:
         return wfs
 
 
+def sensor(
+    name: str, dependencies: list[dict[str, Any]], triggers: list[dict[str, Any]], namespace: str = "sluicegate"
+) -> dict[str, Any]:
+    """A Sensor document of a test's own: its dependencies and triggers, as Argo Events spells them."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Sensor",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"dependencies": dependencies, "triggers": triggers},
+    }
+
+
+def only_sensor(rt: Runtime, doc: dict[str, Any]) -> None:
+    """Apply `doc` as the one Sensor of its namespace (the project's own Sensors are deleted first)."""
+    namespace = doc["metadata"]["namespace"]
+    for other in rt.store.list("Sensor", namespace):
+        rt.store.delete("Sensor", namespace, other["metadata"]["name"])
+    rt.store.apply(doc)
+
+
 def sign(body: bytes, secret: str = GITHUB_SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 

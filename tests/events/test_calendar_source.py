@@ -17,7 +17,7 @@ import pytest
 
 from sluicegate.errors import ManifestError
 from sluicegate.eventing._calendar import calendars_of, go_time_string
-from tests.events.conftest import Runtime
+from tests.events.conftest import Runtime, sensor
 
 NS = "sluicegate"
 
@@ -32,17 +32,8 @@ def _source(name: str, calendar: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_an_interval_source_triggers_a_sensor_with_argo_events_payload(runtime: Runtime) -> None:
-    runtime.store.apply(
-        {
-            "apiVersion": "argoproj.io/v1alpha1",
-            "kind": "Sensor",
-            "metadata": {"name": "retrain-nightly", "namespace": NS},
-            "spec": {
-                "dependencies": [{"name": "tick", "eventSourceName": "clock", "eventName": "every-second"}],
-                "triggers": [{"template": {"name": "note", "log": {}}}],
-            },
-        }
-    )
+    tick = {"name": "tick", "eventSourceName": "clock", "eventName": "every-second"}
+    runtime.store.apply(sensor("retrain-nightly", [tick], [{"template": {"name": "note", "log": {}}}], NS))
     runtime.store.apply(_source("clock", {"every-second": {"interval": "1s", "metadata": {"team": "ml"}}}))
     deadline = time.monotonic() + 20
     events: list[dict[str, Any]] = []

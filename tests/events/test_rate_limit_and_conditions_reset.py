@@ -15,22 +15,13 @@ import pytest
 
 from sluicegate.errors import ManifestError
 from sluicegate.eventing._limits import SLACK, LeakyBucket, drop_before_reset, last_reset
-from tests.events.conftest import Runtime, post_github, push_payload, wait_processed
+from tests.events.conftest import Runtime, only_sensor, post_github, push_payload, sensor, wait_processed
 
 NS = "sluicegate"
 
 
 def _sensor(rt: Runtime, deps: list[dict[str, Any]], trigger: dict[str, Any]) -> None:
-    for doc in rt.store.list("Sensor", NS):
-        rt.store.delete("Sensor", NS, doc["metadata"]["name"])
-    rt.store.apply(
-        {
-            "apiVersion": "argoproj.io/v1alpha1",
-            "kind": "Sensor",
-            "metadata": {"name": "paced", "namespace": NS},
-            "spec": {"dependencies": deps, "triggers": [trigger]},
-        }
-    )
+    only_sensor(rt, sensor("paced", deps, [trigger], NS))
 
 
 def _dep(name: str, ref: str) -> dict[str, Any]:

@@ -11,26 +11,17 @@ from typing import Any
 
 from sluicegate.eventing import EventsPart
 from sluicegate.eventing._journal import precise_now, record_event
-from tests.events.conftest import Runtime, wait_for, wait_processed
+from tests.events.conftest import Runtime, sensor, wait_for, wait_processed
 
 NS = "sluicegate"
 
 
 def _sensor(runtime: Runtime) -> None:
-    runtime.store.apply(
-        {
-            "apiVersion": "argoproj.io/v1alpha1",
-            "kind": "Sensor",
-            "metadata": {"name": "pair", "namespace": NS},
-            "spec": {
-                "dependencies": [
-                    {"name": "data-ready", "eventSourceName": "ext", "eventName": "data"},
-                    {"name": "model-ready", "eventSourceName": "ext", "eventName": "model"},
-                ],
-                "triggers": [{"template": {"name": "both", "log": {}}}],
-            },
-        }
-    )
+    dependencies = [
+        {"name": "data-ready", "eventSourceName": "ext", "eventName": "data"},
+        {"name": "model-ready", "eventSourceName": "ext", "eventName": "model"},
+    ]
+    runtime.store.apply(sensor("pair", dependencies, [{"template": {"name": "both", "log": {}}}], NS))
 
 
 def _emit(runtime: Runtime, event: str) -> str:

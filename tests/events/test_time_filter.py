@@ -16,7 +16,7 @@ import pytest
 
 from sluicegate.eventing import filter_event
 from sluicegate.eventing._model import EventDependency
-from tests.events.conftest import Runtime, post_github, push_payload, wait_processed
+from tests.events.conftest import Runtime, only_sensor, post_github, push_payload, sensor, wait_processed
 
 NS = "sluicegate"
 
@@ -26,21 +26,8 @@ def _clock(delta_minutes: int, tz: Any = UTC) -> str:
 
 
 def _only_sensor(rt: Runtime, window: dict[str, str]) -> None:
-    for doc in rt.store.list("Sensor", NS):
-        rt.store.delete("Sensor", NS, doc["metadata"]["name"])
-    rt.store.apply(
-        {
-            "apiVersion": "argoproj.io/v1alpha1",
-            "kind": "Sensor",
-            "metadata": {"name": "office-hours", "namespace": NS},
-            "spec": {
-                "dependencies": [
-                    {"name": "push", "eventSourceName": "github", "eventName": "push", "filters": {"time": window}}
-                ],
-                "triggers": [{"template": {"name": "note", "log": {}}}],
-            },
-        }
-    )
+    push = {"name": "push", "eventSourceName": "github", "eventName": "push", "filters": {"time": window}}
+    only_sensor(rt, sensor("office-hours", [push], [{"template": {"name": "note", "log": {}}}], NS))
 
 
 def _push(rt: Runtime) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from sluicegate.eventing._transform import LUA_INSTRUCTIONS, TransformError, transform_data
-from tests.events.conftest import Recorder, Runtime, post_github, push_payload, wait_processed
+from tests.events.conftest import Recorder, Runtime, only_sensor, post_github, push_payload, sensor, wait_processed
 
 NS = "sluicegate"
 
@@ -110,8 +110,6 @@ def test_a_script_cannot_change_the_shared_libraries_of_the_next_one() -> None:
 
 
 def _only_sensor(rt: Runtime, url: str, transform: dict[str, Any], filters: dict[str, Any] | None = None) -> None:
-    for doc in rt.store.list("Sensor", NS):
-        rt.store.delete("Sensor", NS, doc["metadata"]["name"])
     dep: dict[str, Any] = {"name": "push", "eventSourceName": "github", "eventName": "push", "transform": transform}
     if filters:
         dep["filters"] = filters
@@ -119,16 +117,8 @@ def _only_sensor(rt: Runtime, url: str, transform: dict[str, Any], filters: dict
         {"src": {"dependencyName": "push", "dataKey": "body.commit"}, "dest": "commit"},
         {"src": {"dependencyName": "push", "dataKey": "body.files"}, "dest": "files"},
     ]
-    rt.store.apply(
-        {
-            "apiVersion": "argoproj.io/v1alpha1",
-            "kind": "Sensor",
-            "metadata": {"name": "reshape", "namespace": NS},
-            "spec": {
-                "dependencies": [dep],
-                "triggers": [{"template": {"name": "notify", "http": {"url": url, "payload": payload}}}],
-            },
-        }
+    only_sensor(
+        rt, sensor("reshape", [dep], [{"template": {"name": "notify", "http": {"url": url, "payload": payload}}}], NS)
     )
 
 

@@ -18,17 +18,9 @@ from tests.events.conftest import (
     make_context,
     post_github,
     push_payload,
+    sensor,
     wait_processed,
 )
-
-
-def _sensor(name: str, deps: list[dict[str, Any]], triggers: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Sensor",
-        "metadata": {"name": name, "namespace": "sluicegate"},
-        "spec": {"dependencies": deps, "triggers": triggers},
-    }
 
 
 def _dep(name: str, event: str = "outcome", **filters: Any) -> dict[str, Any]:
@@ -101,7 +93,7 @@ def test_failing_http_trigger_is_retried_then_dead_lettered(runtime: Runtime) ->
                 }
             },
         }
-        runtime.store.apply(_sensor("retrying", [_dep("o")], [trigger]))
+        runtime.store.apply(sensor("retrying", [_dep("o")], [trigger]))
         _outcome(runtime, {"workflow": "wf-1", "status": "Failed"})
         wait_processed(runtime)
         assert len(failing.requests) == 3
@@ -125,7 +117,7 @@ def test_and_condition_fires_once_both_dependencies_arrived(runtime: Runtime, re
         {"src": {"dependencyName": "b", "contextKey": "source"}, "dest": "source"},
     ]
     trig = {"template": {"name": "both", "conditions": "a && b", "http": {"url": recorder.url, "payload": params}}}
-    runtime.store.apply(_sensor("joined", [a, b], [trig]))
+    runtime.store.apply(sensor("joined", [a, b], [trig]))
     _outcome(runtime, {"kind": "a", "n": 1, "status": "x"})
     wait_processed(runtime)
     assert recorder.requests == []
@@ -153,7 +145,7 @@ def test_pending_events_are_processed_after_a_restart_and_at_most_once_triggers_
         "template": {"name": "least", "http": {"url": recorder.url + "/least", "payload": []}},
         "atLeastOnce": True,
     }
-    store.apply(_sensor("recover", [_dep("o")], [trig_once, trig_least]))
+    store.apply(sensor("recover", [_dep("o")], [trig_once, trig_least]))
     ctx_ = {"id": "1", "source": "workflow-events", "subject": "outcome", "type": "webhook"}
     data = {"header": {}, "body": {"status": "Succeeded"}, "metadata": {}}
     # a crash after the at-most-once trigger was dispatched, before the at-least-once one succeeded
