@@ -15,8 +15,7 @@ from sluicegate.engine._template import expand_scope, substitute
 from sluicegate.lang import ExprError, evaluate_bool
 
 if TYPE_CHECKING:
-    from sluicegate.engine._operate import Operation
-    from sluicegate.engine._pass import Pass
+    from sluicegate.engine._pass import Pass, WorkflowPass
     from sluicegate.engine._spec import TemplateContext
 
 __all__ = ["exit_handlers", "failures", "run_hooks", "workflow_hooks"]
@@ -24,7 +23,7 @@ __all__ = ["exit_handlers", "failures", "run_hooks", "workflow_hooks"]
 Node = dict[str, Any]
 
 
-def failures(op: Operation) -> str:
+def failures(op: WorkflowPass) -> str:
     """`workflow.failures`: failed and errored pod nodes, as Argo lists them."""
     failed = [
         {
@@ -41,7 +40,7 @@ def failures(op: Operation) -> str:
     return json.dumps(failed, separators=(",", ":"))
 
 
-def workflow_hooks(op: Operation) -> bool:
+def workflow_hooks(op: WorkflowPass) -> bool:
     """Named workflow hooks (`spec.hooks.<name>.expression`); True when none is still running."""
     done = True
     for hook_name, hook in (op.spec.get("hooks") or {}).items():
@@ -62,7 +61,7 @@ def workflow_hooks(op: Operation) -> bool:
     return done
 
 
-def exit_handlers(op: Operation, root: Node) -> bool:
+def exit_handlers(op: WorkflowPass, root: Node) -> bool:
     if op.spec.get("shutdown") == "Terminate":
         return True
     template = op.spec.get("onExit") or ((op.spec.get("hooks") or {}).get("exit") or {}).get("template")

@@ -17,7 +17,7 @@ from sluicegate.errors import SluiceError
 from sluicegate.store import utc_now
 
 if TYPE_CHECKING:
-    from sluicegate.engine._operate import Operation
+    from sluicegate.engine._pass import WorkflowPass
 
 __all__ = ["template_lock", "workflow_lock"]
 
@@ -26,12 +26,12 @@ Node = dict[str, Any]
 RECHECK_SECONDS = 5.0
 
 
-def _request(op: Operation, holder: str) -> _sync.Request:
+def _request(op: WorkflowPass, holder: str) -> _sync.Request:
     created = str(op.wf["metadata"].get("creationTimestamp") or "")
     return _sync.Request(holder, (-int(op.spec.get("priority") or 0), created, holder))
 
 
-def workflow_lock(op: Operation) -> bool:
+def workflow_lock(op: WorkflowPass) -> bool:
     """Take the workflow's own locks and mark it Running; False while it must wait (or has just failed)."""
     sync = op.spec.get("synchronization")
     if sync:
@@ -62,7 +62,7 @@ def workflow_lock(op: Operation) -> bool:
 
 
 def template_lock(
-    op: Operation, name: str, display: str, tmpl: dict[str, Any], boundary: str, holder: dict[str, Any]
+    op: WorkflowPass, name: str, display: str, tmpl: dict[str, Any], boundary: str, holder: dict[str, Any]
 ) -> Node | None:
     """Take a template's locks for node `name`: None when it may run, else the node that waits (or errored)."""
     node_id = op.nodes.id(name)

@@ -2,7 +2,9 @@
 
 Implemented by `_operate.Operation`; used by the executors of steps, DAG, retry and suspend templates
 (`_steps`, `_dag`, `_children`, `_retry`, `_suspend`) and by step/task hooks (`_hooks.run_hooks`), so they
-depend on this Protocol instead of on the whole operator.
+depend on this Protocol instead of on the whole operator. `WorkflowPass` adds what the workflow-level
+pieces `Operation` calls back into need (its exit handlers and hooks in `_hooks`, its locks in `_locks`), so
+none of them imports `_operate`.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from sluicegate.engine import _sync
     from sluicegate.engine._nodes import Nodes
     from sluicegate.engine._spec import TemplateContext
+    from sluicegate.store import Store
 
-__all__ = ["Pass"]
+__all__ = ["Pass", "WorkflowPass"]
 
 Node = dict[str, Any]
 
@@ -68,4 +72,29 @@ class Pass(Protocol):
         holder: dict[str, Any],
     ) -> Node:
         """Run a template that is resolved and processed already (a retry attempt)."""
+        ...
+
+
+class WorkflowPass(Pass, Protocol):
+    """One pass as the workflow-level hooks and locks see it: the workflow itself besides its nodes."""
+
+    wf: dict[str, Any]
+    name: str
+    namespace: str
+    spec: dict[str, Any]
+    status: dict[str, Any]
+    store: Store
+    root_ctx: TemplateContext | None
+    block_new: bool
+
+    def finish(self, phase: str, message: str) -> None:
+        """End the workflow with `phase` and `message`."""
+        ...
+
+    def lock_index(self) -> _sync.LockIndex:
+        """The synchronization locks of every workflow."""
+        ...
+
+    def error_node(self, name: str, display: str, boundary: str, holder: dict[str, Any], message: str) -> Node:
+        """The node `name` in phase Error with `message`."""
         ...
