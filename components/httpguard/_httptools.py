@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from components.httpguard._uvicorn import _HeaderDeadline
+from components.httpguard._deadline import HeaderDeadline
 
 __all__ = ["GuardedHttpToolsProtocol"]
 
 
-class GuardedHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
+class GuardedHttpToolsProtocol(HeaderDeadline, HttpToolsProtocol):
     """httptools with a header read deadline."""

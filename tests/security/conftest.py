@@ -31,7 +31,7 @@ def listeners(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Li
     from modelkit import save_sklearn
 
     from components.httpguard import Guard, GuardedHandler, guarded_http_protocol
-    from components.httpguard._uvicorn import _HeaderDeadline
+    from components.httpguard._deadline import HeaderDeadline
     from components.relay._relay import Relay, RelayConfig
     from components.serve._app import MAX_BODY, ServeApp
     from components.serve._load import load
@@ -48,7 +48,7 @@ def listeners(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Li
     from sluicegate.ui import UiPart
 
     patch = pytest.MonkeyPatch()  # a short header deadline for every listener (the default is 10 s)
-    patch.setattr(_HeaderDeadline, "header_timeout", SLOW)
+    patch.setattr(HeaderDeadline, "header_timeout", SLOW)
     patch.setattr(GuardedHandler, "timeout", SLOW)
     patch.setattr("sluicegate.rollouts._splitter.HEADER_TIMEOUT", SLOW)
     home = tmp_path_factory.mktemp("security-home")
