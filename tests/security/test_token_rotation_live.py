@@ -12,30 +12,17 @@ from typer.testing import CliRunner
 
 from sluicegate.api import ApiServer
 from sluicegate.cli import app
-from sluicegate.config import Settings
-from sluicegate.secrets import SecretStore
-from sluicegate.stack import StackContext
-from sluicegate.store import Store
+from tests.ui.behind_api import stack_context, ui_behind_api
 
 OLD = "token-before-rotation"
 
 
 @pytest.fixture
 def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[httpx.Client, ApiServer, Path]]:
-    from sluicegate.ui import UiPart
-
     monkeypatch.setenv("SLUICE_HOME", str(tmp_path))
     (tmp_path / "token").write_text(OLD + "\n")
-    ctx = StackContext(Settings(home=tmp_path, api_port=0), Store(tmp_path / "s.db"), SecretStore(tmp_path), OLD)
-    ui, api = UiPart(), ApiServer()
-    api.attach([ui])
-    ctx.endpoints.update(api.start(ctx))
-    ui.start(ctx)
-    try:
-        with httpx.Client(base_url=api.url, follow_redirects=False, timeout=30) as client:
-            yield client, api, tmp_path
-    finally:
-        api.stop()
+    with ui_behind_api(stack_context(tmp_path, OLD)) as (client, api):
+        yield client, api, tmp_path
 
 
 def _api(client: httpx.Client, token: str) -> int:

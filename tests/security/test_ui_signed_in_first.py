@@ -9,12 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sluicegate.api import ApiServer
-from sluicegate.config import Settings
 from sluicegate.part import StackContext
-from sluicegate.secrets import SecretStore
 from sluicegate.store import Store
-from sluicegate.ui import UiPart
+from tests.ui.behind_api import stack_context, ui_behind_api
 
 TOKEN = "ui-token"
 
@@ -26,26 +23,21 @@ def ui(ui_stack: tuple[httpx.Client, Store, Path, StackContext]) -> tuple[httpx.
 
 @pytest.fixture
 def ui_stack(tmp_path: Path) -> Iterator[tuple[httpx.Client, Store, Path, StackContext]]:
-    store = Store(tmp_path / "s.db")
-    ctx = StackContext(Settings(home=tmp_path, api_port=0), store, SecretStore(tmp_path), TOKEN)
-    part, api = UiPart(), ApiServer()
-    api.attach([part])
-    ctx.endpoints.update(api.start(ctx))
-    part.start(ctx)
-    store.create(
-        {
-            "apiVersion": "argoproj.io/v1alpha1",
-            "kind": "Workflow",
-            "metadata": {"name": "exists", "namespace": "sluicegate"},
-            "spec": {},
-            "status": {"phase": "Succeeded", "nodes": {"exists": {"id": "exists", "name": "exists", "type": "Pod"}}},
-        }
-    )
-    try:
-        with httpx.Client(base_url=api.url, follow_redirects=False, timeout=30) as client:
-            yield client, store, tmp_path, ctx
-    finally:
-        api.stop()
+    ctx = stack_context(tmp_path, TOKEN)
+    with ui_behind_api(ctx) as (client, _):
+        ctx.store.create(
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Workflow",
+                "metadata": {"name": "exists", "namespace": "sluicegate"},
+                "spec": {},
+                "status": {
+                    "phase": "Succeeded",
+                    "nodes": {"exists": {"id": "exists", "name": "exists", "type": "Pod"}},
+                },
+            }
+        )
+        yield client, ctx.store, tmp_path, ctx
 
 
 def _port(client: httpx.Client) -> int:

@@ -7,14 +7,7 @@ import json
 import threading
 from pathlib import Path
 
-import httpx
-
-from sluicegate.api import ApiServer
-from sluicegate.config import Settings
-from sluicegate.secrets import SecretStore
-from sluicegate.stack import StackContext
-from sluicegate.store import Store
-from sluicegate.ui import UiPart
+from tests.ui.behind_api import stack_context, ui_behind_api
 
 TOKEN = "live-token"
 
@@ -25,14 +18,10 @@ def _workflow(name: str) -> dict[str, object]:
 
 
 def test_live_stream_sends_changes_of_the_asked_kinds_to_a_signed_in_page(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
-    ctx = StackContext(Settings(home=tmp_path, api_port=0), store, SecretStore(tmp_path), TOKEN)
-    part, api = UiPart(), ApiServer()
-    api.attach([part])
-    ctx.endpoints.update(api.start(ctx))
-    part.start(ctx)
+    ctx = stack_context(tmp_path, TOKEN)
+    store = ctx.store
     try:
-        with httpx.Client(base_url=api.url, follow_redirects=False, timeout=30) as client:
+        with ui_behind_api(ctx) as (client, _):
             assert client.get("/ui/live?kinds=Workflow").status_code == 303  # not signed in: no stream
             assert client.get(f"/ui/login?token={TOKEN}").status_code == 303
             with client.stream("GET", "/ui/live?kinds=Workflow") as stream:
@@ -49,5 +38,4 @@ def test_live_stream_sends_changes_of_the_asked_kinds_to_a_signed_in_page(tmp_pa
         event = json.loads(data.removeprefix("data: "))
         assert event == {"kind": "Workflow", "namespace": "sluicegate", "name": "seen", "type": "ADDED"}
     finally:
-        api.stop()
         store.close()
