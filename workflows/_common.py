@@ -8,10 +8,21 @@ reaches the template through `templateRef`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hera.workflows import EmptyDirVolume, Env, GitArtifact, Parameter, Resources, RetryStrategy, SecretEnv
+from hera.workflows import (
+    Artifact,
+    Container,
+    EmptyDirVolume,
+    Env,
+    GitArtifact,
+    Parameter,
+    Resources,
+    RetryStrategy,
+    SecretEnv,
+)
 from hera.workflows import models as m
 
 from contract import COMPONENTS_IMAGE_ENV, DEFAULT_COMPONENTS_IMAGE, NAMESPACE, components_image
@@ -29,6 +40,7 @@ __all__ = [
     "TERMINATION_LOG",
     "Sizing",
     "component_command",
+    "component_container",
     "components_image",
     "container_security",
     "input_value",
@@ -236,3 +248,34 @@ def source_artifact() -> GitArtifact:
 def input_value(name: str) -> str:
     """`{{inputs.parameters.<name>}}`: the value a template's input parameter takes."""
     return f"{{{{inputs.parameters.{name}}}}}"
+
+
+def component_container(
+    name: str,
+    module: str,
+    args: Sequence[str],
+    *,
+    inputs: Sequence[Parameter | Artifact],
+    outputs: Sequence[Parameter | Artifact],
+    sizing: Sizing,
+    retries: int,
+    annotations: dict[str, str] | None = None,
+) -> Container:
+    """Template `name`: `python -m components.<module> <args>` in the components image.
+
+    The step signs in to MLflow (`mlflow_auth_env`), says why it failed in its termination message, and runs
+    in `step_pod(sizing, retries)`. `args` are passed as given, so the caller ends them with `--outputs-dir`
+    where the component writes output parameters.
+    """
+    return Container(
+        name=name,
+        annotations=annotations,
+        image=components_image(),
+        command=component_command(module),
+        args=list(args),
+        inputs=list(inputs),
+        outputs=list(outputs),
+        env=[*mlflow_auth_env(), *termination_env()],
+        **step_pod(sizing, retries),
+        **termination(),  # type: ignore[arg-type]
+    )

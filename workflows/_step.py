@@ -12,21 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hera.workflows import Artifact, Container, Parameter, WorkflowTemplate
+from hera.workflows import Artifact, Parameter, WorkflowTemplate
 
 from workflows._common import (
     NAMESPACE,
     OUTPUTS_DIR,
     SERVICE_ACCOUNT,
     Sizing,
-    component_command,
-    components_image,
-    mlflow_auth_env,
+    component_container,
     output_parameter,
     pod_security,
-    step_pod,
-    termination,
-    termination_env,
 )
 
 __all__ = ["LABELS", "ComponentStep", "Params", "arguments", "inputs", "workflow_template"]
@@ -87,15 +82,13 @@ class ComponentStep:
         """The WorkflowTemplate; the components image is read now, at render time."""
         # The workflow's own deadline leaves room for scheduling and every retry of the step.
         with workflow_template(self.name, self.params, self.sizing.deadline_seconds * (self.retries + 1)) as w:
-            Container(
-                name=self.name,
-                image=components_image(),
-                command=component_command(self.module),
-                args=[*self.args, f"--outputs-dir={OUTPUTS_DIR}"],
-                env=[*mlflow_auth_env(), *termination_env()],
+            component_container(
+                self.name,
+                self.module,
+                [*self.args, f"--outputs-dir={OUTPUTS_DIR}"],
                 inputs=[*inputs(self.params), *self.input_artifacts],
                 outputs=[*self.output_artifacts, *(output_parameter(o) for o in self.outputs)],
-                **step_pod(self.sizing, self.retries),
-                **termination(),  # type: ignore[arg-type]
+                sizing=self.sizing,
+                retries=self.retries,
             )
         return w

@@ -19,19 +19,16 @@ evaluation rows the stress test sends).
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
 
-from hera.workflows import DAG, Artifact, Container, Env, Parameter, Script, Task, WorkflowTemplate
+from hera.workflows import DAG, Artifact, Env, Parameter, Script, Task, WorkflowTemplate
 from hera.workflows import models as m
 
 from workflows._common import (
     OUTPUTS_DIR,
     SOURCE_DIR,
     Sizing,
-    component_command,
-    components_image,
+    component_container,
     input_value,
-    mlflow_auth_env,
     output_parameter,
     params,
     source_artifact,
@@ -84,10 +81,6 @@ def score_source() -> str:
     return resources.files("components").joinpath("evaluate", "_score.py").read_text()
 
 
-def _pod() -> dict[str, Any]:
-    return {**step_pod(SIZING, 1), **termination()}
-
-
 _COMMON = [
     f"--project={SOURCE_DIR}",
     "--model-name={{inputs.parameters.model-name}}",
@@ -99,19 +92,18 @@ _NAMES = ["git-repo", "git-revision", "model-name", "model-version", "mlflow-tra
 
 
 def _templates() -> None:
-    Container(
-        name="prepare",
-        image=components_image(),
-        command=component_command("evaluate"),
-        args=["prepare", *_COMMON, f"--out={EVALUATION_DIR}", f"--rows={ROWS_DIR}/rows.json"],
+    component_container(
+        "prepare",
+        "evaluate",
+        ["prepare", *_COMMON, f"--out={EVALUATION_DIR}", f"--rows={ROWS_DIR}/rows.json"],
         inputs=[*(Parameter(name=n) for n in _NAMES), source_artifact()],
         outputs=[
             Artifact(name="evaluation", path=EVALUATION_DIR),
             Artifact(name="rows", path=ROWS_DIR),
             *(output_parameter(o) for o in ("champion-version", *LIMITS)),
         ],
-        env=[*mlflow_auth_env(), *termination_env()],
-        **_pod(),
+        sizing=SIZING,
+        retries=1,
     )
     Script(
         name="score",
@@ -122,17 +114,17 @@ def _templates() -> None:
         inputs=[Parameter(name="image"), Artifact(name="evaluation", path=EVALUATION_DIR)],
         outputs=[Artifact(name="scores", path=SCORES_DIR)],
         env=[Env(name="HOME", value="/tmp"), Env(name="MPLBACKEND", value="Agg"), *termination_env()],
-        **_pod(),
+        **step_pod(SIZING, 1),
+        **termination(),  # type: ignore[arg-type]
     )
-    Container(
-        name="decide",
-        image=components_image(),
-        command=component_command("evaluate"),
-        args=["decide", *_COMMON, f"--scores={SCORES_DIR}", "--workflow={{workflow.name}}"],
+    component_container(
+        "decide",
+        "evaluate",
+        ["decide", *_COMMON, f"--scores={SCORES_DIR}", "--workflow={{workflow.name}}"],
         inputs=[*(Parameter(name=n) for n in _NAMES), source_artifact(), Artifact(name="scores", path=SCORES_DIR)],
         outputs=[output_parameter(o) for o in ("decision", "candidate-score", "champion-score")],
-        env=[*mlflow_auth_env(), *termination_env()],
-        **_pod(),
+        sizing=SIZING,
+        retries=1,
     )
 
 

@@ -30,8 +30,7 @@ from workflows._common import (
     OUTPUTS_DIR,
     SOURCE_DIR,
     Sizing,
-    component_command,
-    components_image,
+    component_container,
     input_value,
     mlflow_auth_env,
     output_parameter,
@@ -39,7 +38,6 @@ from workflows._common import (
     source_artifact,
     step_pod,
     termination,
-    termination_env,
 )
 from workflows._kaniko import build_image
 from workflows._step import inputs, workflow_template
@@ -87,17 +85,15 @@ def _step(
     artifacts: tuple[Artifact, ...] = (),
     annotations: dict[str, str] | None = None,
 ) -> Container:
-    return Container(
-        name=name,
-        annotations=annotations,
-        image=components_image(),
-        command=component_command(args[0]),
-        args=[*args[1:], f"--outputs-dir={OUTPUTS_DIR}"],
+    return component_container(
+        name,
+        args[0],
+        [*args[1:], f"--outputs-dir={OUTPUTS_DIR}"],
         inputs=[*(Parameter(name=n) for n in names), source_artifact()],
         outputs=[*(output_parameter(o) for o in outputs), *artifacts],
-        env=[*mlflow_auth_env(), *termination_env()],
-        **step_pod(sizing, 2),
-        **termination(),  # type: ignore[arg-type]
+        sizing=sizing,
+        retries=2,
+        annotations=annotations,
     )
 
 
