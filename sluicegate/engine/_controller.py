@@ -51,6 +51,12 @@ class WorkflowController:
         self._lock = threading.Lock()
         self._dirty: set[Key] = set()
         self._timers: dict[Key, float] = {}
+        # Versions this controller's passes left (wrote, or read and kept), not yet seen on the change feed,
+        # and the newest change the feed has seen: a pass goes as far as the workflow can go now, so a
+        # version a pass left needs no pass of its own (half the passes per step); results, timers and
+        # anyone else's change still queue one.
+        self._own: set[int] = set()
+        self._seen = 0
         self._threads: list[threading.Thread] = []
         self._reconciles = 0
         self._locks = LockIndex()
@@ -133,11 +139,17 @@ class WorkflowController:
             if not changes:
                 continue
             since = changes[-1].seq
+            woken = False
             with self._lock:
+                self._seen = since
                 for change in changes:
-                    if change.kind == "Workflow":
+                    if change.seq in self._own:
+                        self._own.discard(change.seq)
+                    elif change.kind == "Workflow":
                         self._dirty.add((change.namespace, change.name))
-            self._event.set()
+                        woken = True
+            if woken:
+                self._event.set()
 
     def _loop(self) -> None:
         next_cron = 0.0
@@ -242,6 +254,14 @@ class WorkflowController:
             with self._lock:
                 self._dirty |= self._locks.waiting_on(freed)
 
+    def _passed(self, stored: dict[str, Any]) -> None:
+        """Note the version a pass left (written or read) so the change feed does not queue a pass for it."""
+        version = str((stored.get("metadata") or {}).get("resourceVersion") or "")
+        if version.isdigit():
+            with self._lock:
+                if int(version) > self._seen:  # else the feed already passed it (and queued a pass: harmless)
+                    self._own.add(int(version))
+
     def _reconcile(self, namespace: str, name: str) -> None:
         store, executor = self._store, self._executor
         if store is None or executor is None:
@@ -263,7 +283,7 @@ class WorkflowController:
             return doc
 
         try:
-            store.mutate("Workflow", namespace, name, operate)
+            written = store.mutate("Workflow", namespace, name, operate)
         except NotFoundError:
             executor.kill_workflow(namespace, name)
             self._wake_waiters(self._locks.remove(namespace, name))
@@ -273,6 +293,7 @@ class WorkflowController:
         if not holder:
             return
         op = holder[-1]
+        self._passed(written)
         self._wake_waiters(self._locks.update(op.wf))
         if self._gc is not None:
             self._gc.schedule(op.wf)
