@@ -12,7 +12,6 @@ by the status of the previous spec.
 from __future__ import annotations
 
 import copy
-import json
 import re
 import threading
 import time
@@ -22,7 +21,7 @@ import yaml
 
 from sluicegate.engine._jobs import Job, Result
 from sluicegate.errors import SluiceError
-from sluicegate.lang import MISSING, lookup
+from sluicegate.lang import GJSON, MISSING, lookup, text_of
 from sluicegate.store import Store, merge_patch
 
 __all__ = ["condition_met", "run_resource"]
@@ -53,14 +52,6 @@ def _split(text: str) -> list[str]:
     return parts
 
 
-def _as_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return "" if value is None else str(value)
-
-
 def condition_met(condition: str, obj: dict[str, Any]) -> bool:
     """Whether every requirement of an Argo resource condition holds for `obj`."""
     for req in _split(condition):
@@ -75,15 +66,15 @@ def condition_met(condition: str, obj: dict[str, Any]) -> bool:
                 ok = not ok
         elif op in ("in", "notin"):
             options = [v.strip() for v in raw.strip("()").split(",")]
-            ok = value is not None and _as_text(value) in options
+            ok = value is not None and text_of(value, GJSON) in options
             ok = ok if op == "in" else not ok
         elif op in ("==", "="):
-            ok = value is not None and _as_text(value) == raw
+            ok = value is not None and text_of(value, GJSON) == raw
         elif op == "!=":
-            ok = _as_text(value) != raw
+            ok = text_of(value, GJSON) != raw
         else:
             try:
-                left, right = float(_as_text(value)), float(raw)
+                left, right = float(text_of(value, GJSON)), float(raw)
             except ValueError:
                 return False
             ok = {">": left > right, "<": left < right, ">=": left >= right, "<=": left <= right}[op]
@@ -204,7 +195,7 @@ def _outputs(job: Job, obj: dict[str, Any]) -> dict[str, Any]:
         path = str(source.get("jsonPath", "")).strip()
         if path:
             value = _lookup(obj, path.strip("{}").lstrip("."))
-            params.append({"name": param["name"], "value": _as_text(value)})
+            params.append({"name": param["name"], "value": text_of(value, GJSON)})
     out: dict[str, Any] = {}
     if params:
         out["parameters"] = params

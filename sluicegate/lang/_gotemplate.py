@@ -26,8 +26,8 @@ from sluicegate.lang._text import as_string
 __all__ = ["TemplateError", "render"]
 
 
-class TemplateError(ValueError):
-    """The template does not parse or fails while executing."""
+class TemplateError(ExprError):
+    """The template does not parse or fails while executing (an ExprError: one exception root)."""
 
 
 _ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.DOTALL)

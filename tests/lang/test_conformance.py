@@ -271,7 +271,8 @@ def test_the_languages_give_what_argo_gives(dialect: str, text: Any, given_: Any
 
 
 def test_every_expression_error_is_one_sluice_error() -> None:
-    for dialect, text, given_ in [("expr", "1 +", None), ("condition", "1 +", []), ("govaluate", "n >", GOV_PARAMS)]:
+    cases = [("expr", "1 +", None), ("condition", "1 +", []), ("govaluate", "n >", GOV_PARAMS)]
+    for dialect, text, given_ in [*cases, ("template", "{{ end }}", {})]:
         with pytest.raises(ExprError) as caught:
             DIALECTS[dialect](text, given_)
         assert isinstance(caught.value, SluiceError) and isinstance(caught.value, ValueError)
