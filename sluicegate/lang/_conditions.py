@@ -145,13 +145,7 @@ class _Parser:
             self.take(")")
             return inner
         if value == "[":
-            items = []
-            while self.peek()[1] != "]":
-                items.append(self.expression())
-                if self.peek()[1] == ",":
-                    self.take()
-            self.take("]")
-            return items
+            return self.items("]")
         if kind == "name":
             if value in ("true", "false"):
                 return value == "true"
@@ -164,14 +158,19 @@ class _Parser:
             return self._fail(f"unknown name {value!r}", "use result, args or a function")
         return self._fail(f"unexpected {value or 'end'!r}", "check the syntax")
 
-    def call(self, name: str) -> Any:
-        self.take("(")
-        args = []
-        while self.peek()[1] != ")":
-            args.append(self.expression())
+    def items(self, close: str) -> list[Any]:
+        """The comma-separated expressions up to `close`, which is taken too (a list's items, a call's args)."""
+        found = []
+        while self.peek()[1] != close:
+            found.append(self.expression())
             if self.peek()[1] == ",":
                 self.take()
-        self.take(")")
+        self.take(close)
+        return found
+
+    def call(self, name: str) -> Any:
+        self.take("(")
+        args = self.items(")")
         func = _FUNCS.get(name)
         if func is None:
             return self._fail(f"unknown function {name!r}", f"use one of {', '.join(sorted(_FUNCS))}")

@@ -204,13 +204,7 @@ class _Parser:
                 node = ("member", node, ("lit", name), val == "?.")
             elif val == "[" and kind == "op":
                 self.next()
-                if self.peek() == ("op", ":"):
-                    self.next()
-                    hi = None if self.peek() == ("op", "]") else self.expression()
-                    self.expect("]")
-                    node = ("slice", node, None, hi)
-                    continue
-                index = self.expression()
+                index = None if self.peek() == ("op", ":") else self.expression()  # `[:hi]` has no low bound
                 if self.peek() == ("op", ":"):
                     self.next()
                     hi = None if self.peek() == ("op", "]") else self.expression()
