@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sluicegate.api._selectors import label_matcher, whole_number
+from sluicegate.api._selectors import label_equalities, label_matcher, whole_number
 from sluicegate.engine import actions
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
 from sluicegate.store import ArchiveQuery, Store, WorkflowArchive
@@ -120,9 +120,12 @@ def list_archived(request: Request, body: Doc) -> Response:
     if offset < 0:
         raise ManifestError("listOptions.continue must >= 0", where="listOptions.continue", fix="start at 0")
     limit = whole_number(q, "listOptions.limit") or 0
-    selector = q.get("listOptions.labelSelector")
-    matches = label_matcher(selector) if (selector or "").strip() else None
-    page, total = _archive(request).select(query, matches=matches, offset=offset, limit=limit)
+    selector = (q.get("listOptions.labelSelector") or "").strip()
+    matches = label_matcher(selector) if selector else None  # parsed first: a bad selector is a 400
+    equal = label_equalities(selector) if selector else None
+    if equal is not None:  # the database matches these itself, so it pages and counts
+        matches = None
+    page, total = _archive(request).select(query, matches=matches, offset=offset, limit=limit, labels=equal or ())
     meta: Doc = {}
     if limit and offset + limit < total:
         meta["continue"] = str(offset + limit)

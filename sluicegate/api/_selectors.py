@@ -14,7 +14,7 @@ from typing import Any
 
 from sluicegate.errors import ManifestError
 
-__all__ = ["field_matcher", "label_matcher", "whole_number"]
+__all__ = ["field_matcher", "label_equalities", "label_matcher", "whole_number"]
 
 _SET = re.compile(r"^\s*([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
 _CMP = re.compile(r"^\s*([\w./-]+)\s*(==|!=|=)\s*([\w./-]*)\s*$")
@@ -67,6 +67,23 @@ def label_matcher(selector: str | None) -> Callable[[dict[str, Any]], bool]:
         return all(t(labels) for t in terms)
 
     return match
+
+
+def label_equalities(selector: str) -> list[tuple[str, str | None]] | None:
+    """`selector` as `(key, value)` pairs a database can match itself, else None.
+
+    Pairs when every term asks for an equal value (`k=v`, `k==v`) or for a key that exists (`k`: value None);
+    None when a term is of any other kind (`!=`, `in`, `notin`, `!k`).
+    """
+    pairs: list[tuple[str, str | None]] = []
+    for term in _split(selector):
+        if (m := _CMP.match(term)) and m.group(2) != "!=":
+            pairs.append((m.group(1), m.group(3)))
+        elif (m := _EXISTS.match(term)) and not m.group(1):
+            pairs.append((m.group(2), None))
+        else:
+            return None
+    return pairs
 
 
 _FIELDS = ("metadata.name", "metadata.namespace")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -147,12 +147,14 @@ class WorkflowArchive:
         matches: Callable[[Doc], bool] | None = None,
         offset: int = 0,
         limit: int = 0,
+        labels: Sequence[tuple[str, str | None]] = (),
     ) -> tuple[list[Doc], int]:
-        """One page of the summaries `query` and `matches` select, and how many they select in all.
+        """One page of the summaries `query`, `labels` and `matches` select, and how many they select in all.
 
-        Newest start first (`ascending`: oldest); `matches` is a label matcher. A summary is the metadata and
-        the status phase, times and message. Only the page's documents are read and parsed: the label matcher
-        sees each candidate's labels from the labels table.
+        Newest start first (`ascending`: oldest). `labels` are `(key, value)` pairs the labels table must hold
+        (value None: the key with any value), matched by the database; `matches` is a label matcher for what
+        it cannot say, which sees each candidate's labels from the labels table. A summary is the metadata
+        and the status phase, times and message. Only the page's documents are read and parsed.
         """
         where: list[str] = ["1=1"]
         args: list[str | int] = []
@@ -174,14 +176,18 @@ class WorkflowArchive:
         if query.max_started_at:
             where.append("started_at < ?")
             args.append(query.max_started_at)
+        for key, value in labels:
+            has = "SELECT 1 FROM archived_workflow_labels l WHERE l.uid = w.uid AND l.key = ?"
+            where.append(f"EXISTS ({has}{'' if value is None else ' AND l.value = ?'})")
+            args += [key] if value is None else [key, value]
         order = "ASC" if ascending else "DESC"
-        labels = (
+        label_doc = (
             "(SELECT json_group_object(key, value) FROM archived_workflow_labels l WHERE l.uid = w.uid)"
             if matches is not None
             else "NULL"
         )
         sql = (
-            f"SELECT uid, {labels} FROM archived_workflows w WHERE {' AND '.join(where)} "
+            f"SELECT uid, {label_doc} FROM archived_workflows w WHERE {' AND '.join(where)} "
             f"ORDER BY started_at {order}, name"
         )
         with self._lock:

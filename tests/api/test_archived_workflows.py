@@ -188,3 +188,27 @@ def test_archive_ttl_forgets_old_copies(tmp_path: Any) -> None:
     forgotten = archive.delete_expired(timedelta(days=7).total_seconds(), NS, now=datetime(2026, 1, 10, tzinfo=UTC))
     assert forgotten == 1
     assert [d["metadata"]["name"] for d in archive.select(ArchiveQuery(namespace=NS))[0]] == ["new"]
+
+
+def test_equality_selectors_page_and_count_in_the_database_as_the_matcher_does(tmp_path: Any) -> None:
+    from sluicegate.api._selectors import label_equalities, label_matcher
+    from sluicegate.store import ArchiveQuery, WorkflowArchive
+
+    archive = WorkflowArchive(tmp_path / "store.db")
+    for i in range(7):
+        labels = {"team": "a" if i % 2 else "b", **({"tier": "gold"} if i < 3 else {})}
+        archive.archive(
+            {
+                "metadata": {"name": f"wf-{i}", "namespace": NS, "uid": f"u{i}", "labels": labels},
+                "status": {"phase": "Succeeded", "startedAt": f"2026-01-0{i + 1}T00:00:00Z"},
+            }
+        )
+    for selector in ("team=a", "team==b,tier", "tier", "team=a,tier=gold", "team=c"):
+        pairs = label_equalities(selector)
+        assert pairs is not None, selector
+        by_db = archive.select(ArchiveQuery(namespace=NS), labels=pairs, limit=2, offset=1)
+        by_matcher = archive.select(ArchiveQuery(namespace=NS), matches=label_matcher(selector), limit=2, offset=1)
+        assert by_db == by_matcher, selector
+    assert archive.select(ArchiveQuery(namespace=NS), labels=[("team", "a")])[1] == 3
+    for other in ("team!=a", "team in (a,b)", "!tier"):
+        assert label_equalities(other) is None
