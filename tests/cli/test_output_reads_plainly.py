@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-import events
-from sluicegate.api import ApiServer
 from sluicegate.cli._view import endpoint_lines, status_table
-from sluicegate.eventing import EventsPart, record_event
-from sluicegate.stack import StackContext
+from sluicegate.eventing import record_event
 from tests.cli.conftest import sluice
-from tests.events.conftest import make_context
+from tests.events.conftest import behind_api
 
 
 @pytest.mark.parametrize(
@@ -29,19 +25,10 @@ def test_help_shows_flags_without_a_bool_placeholder(command: list[str], tmp_pat
 
 def test_events_list_prints_names_whole_so_events_show_can_take_them(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    made = make_context(home)
-    ctx = StackContext(made.settings.model_copy(update={"api_port": 0}), made.store, made.secrets, token="t")
-    part = EventsPart(port_map={events.GITHUB_PORT: 0, events.MLFLOW_PORT: 0, events.OUTCOME_PORT: 0}, relay=False)
-    api = ApiServer()
-    api.attach([part])
-    part.start(ctx)
-    url = api.start(ctx)["api"]
-    (home / "endpoints.json").write_text(json.dumps({"api": url, "mlflow": "http://127.0.0.1:1"}))
-    (home / "token").write_text(ctx.token)
-    try:
+    with behind_api(home) as rt:
         message = "no Sensor dependency matched this event: the body's ref is refs/heads/feature, the filter wants main"
         doc, _ = record_event(
-            made.store, "sluicegate", "git-webhook-with-a-long-name", "push-to-the-models-repository",
+            rt.store, "sluicegate", "git-webhook-with-a-long-name", "push-to-the-models-repository",
             "d-1234567890abcdef", {}, {}, phase="Ignored", message=message,
         )  # fmt: skip
         name = doc["metadata"]["name"]
@@ -51,10 +38,6 @@ def test_events_list_prints_names_whole_so_events_show_can_take_them(tmp_path: P
         assert name in listed.stdout, listed.stdout
         shown = sluice("events", "show", name, home=home)
         assert shown.returncode == 0 and '"phase": "Ignored"' in shown.stdout
-    finally:
-        api.stop()
-        part.stop()
-        ctx.store.close()
 
 
 def test_status_details_are_words_not_python_dicts() -> None:

@@ -7,6 +7,7 @@ import hmac
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 import events
+from sluicegate.api import ApiServer
 from sluicegate.config import Settings
 from sluicegate.eventing import EventsPart
 from sluicegate.part import StackContext
@@ -149,6 +151,26 @@ def make_context(home: Path, endpoints: dict[str, Any] | None = None) -> StackCo
     return StackContext(
         settings=Settings(home=home), store=store, secrets=secrets, token="t", endpoints=dict(endpoints or {})
     )
+
+
+@contextmanager
+def behind_api(home: Path) -> Iterator[Runtime]:
+    """The events part behind a real API server, named in `home`'s endpoints.json and token for the CLI."""
+    made = make_context(home)
+    ctx = StackContext(made.settings.model_copy(update={"api_port": 0}), made.store, made.secrets, token="t")
+    part = EventsPart(port_map={events.GITHUB_PORT: 0, events.MLFLOW_PORT: 0, events.OUTCOME_PORT: 0}, relay=False)
+    api = ApiServer()
+    api.attach([part])
+    part.start(ctx)
+    url = api.start(ctx)["api"]
+    (home / "endpoints.json").write_text(json.dumps({"api": url, "mlflow": "http://127.0.0.1:1"}))
+    (home / "token").write_text(ctx.token)
+    try:
+        yield Runtime(part, ctx)
+    finally:
+        api.stop()
+        part.stop()
+        ctx.store.close()
 
 
 @pytest.fixture
