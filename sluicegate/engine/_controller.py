@@ -283,7 +283,7 @@ class WorkflowController:
             return doc
 
         try:
-            written = store.mutate("Workflow", namespace, name, operate)
+            written = store.mutate("Workflow", namespace, name, operate, durable=False)
         except NotFoundError:
             executor.kill_workflow(namespace, name)
             self._wake_waiters(self._locks.remove(namespace, name))

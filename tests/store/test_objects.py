@@ -1,3 +1,6 @@
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +67,41 @@ def test_apply_keeps_status_and_reports_unchanged(tmp_path: Path) -> None:
     store.mutate("Workflow", "argo", "a", lambda d: {**d, "status": {"phase": "Running"}})
     doc, how = store.apply(wf("a"))
     assert how == "unchanged" and doc["status"] == {"phase": "Running"}
+
+
+def test_status_write_without_sync_survives_kill_and_later_writes_sync_again(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    Store(path).create(wf("a"))
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from sluicegate.store import Store\n"
+        "store = Store(Path(sys.argv[1]))\n"
+        "store.mutate('Workflow', 'argo', 'a', lambda d: {**d, 'status': {'phase': 'Running'}}, durable=False)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    store = Store(path)
+    assert store.get("Workflow", "argo", "a")["status"] == {"phase": "Running"}
+    store.mutate("Workflow", "argo", "a", lambda d: {**d, "status": {"phase": "Succeeded"}}, durable=False)
+    store.create(wf("b"))
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again for what clients write
+
+
+def test_resource_versions_keep_rising_across_deletes_and_kinds(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    versions = [int(store.create(wf("a"))["metadata"]["resourceVersion"])]
+    store.delete("Workflow", "argo", "a")
+    cm = {"kind": "ConfigMap", "metadata": {"name": "c", "namespace": "argo"}, "data": {}}
+    versions.append(int(store.create(cm)["metadata"]["resourceVersion"]))
+    versions.append(int(store.create(wf("a"))["metadata"]["resourceVersion"]))
+    assert versions == sorted(set(versions)) and store.head() == versions[-1]
+    assert [c.kind for c in store.changes(0, kinds=("ConfigMap",))] == ["ConfigMap"]
+
+
+def test_keys_that_are_not_strings_are_stored_as_json_writes_them(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    cm = {"kind": "ConfigMap", "metadata": {"name": "c", "namespace": "argo"}, "data": {1: "one", "two": "2"}}
+    store.create(cm)  # YAML reads `1:` as such a key; the API's JSON never has one
+    assert store.get("ConfigMap", "argo", "c")["data"] == {"1": "one", "two": "2"}
