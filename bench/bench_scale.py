@@ -12,11 +12,18 @@ Targets (issue): list p99 under 50 ms, UI list under 200 ms.
 Then the engine under concurrency (in-process controller, no-op Python steps): one 5-step chain alone
 against 200 such workflows submitted at once (per-step time per workflow, and wall time per step over
 all 1,000), with the process's RSS before and after.
+
+Then, with `--soak-minutes N` (or SLUICE_BENCH_SOAK_MINUTES; 0, the default, skips it), a soak: a real
+`sluice up --detach` takes 5-step no-op workflows through the API at a low, steady rate (`--soak-rate`
+a minute; each deleted a minute after it ends by its ttlStrategy, as a long-running stack's are) while the
+RSS of the process running the controller and the API is sampled; reported at start, middle and end, with
+the CPU the stack used (it must stay well under half a core on a shared host).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -145,6 +152,61 @@ def _epoch(stamp: str) -> float:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
+def _rss_of(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def soak(minutes: float, rate: float) -> None:
+    """`rate` 5-step workflows a minute through a real stack for `minutes`; prints RSS over time."""
+    from bench.bench_api import ApiPath, cpu_seconds, launcher_pid, running_stack
+
+    with running_stack() as stack:
+        client = ApiPath(stack)
+        zygote = launcher_pid(stack.pid)
+        warm = _chain(5)
+        warm["metadata"] = {"name": "soak-warm-up"}
+        client.run(warm)
+        samples: list[tuple[float, float, int]] = []  # (minute, RSS MiB, workflows done)
+        done, every = 0, 60.0 / rate
+        start = time.monotonic()
+        cpu0 = cpu_seconds(stack.pid) + cpu_seconds(zygote, reaped=True)
+        next_sample = start
+        try:
+            while (now := time.monotonic()) - start < minutes * 60:
+                if now >= next_sample:
+                    samples.append(((now - start) / 60, _rss_of(stack.pid), done))
+                    next_sample += 60
+                doc = _chain(5)
+                doc["metadata"] = {"name": f"soak-{done:06d}"}
+                doc["spec"]["ttlStrategy"] = {"secondsAfterCompletion": 60}
+                client.run(doc)
+                done += 1
+                time.sleep(max(0.0, start + done * every - time.monotonic()))
+            wall = time.monotonic() - start
+            samples.append((wall / 60, _rss_of(stack.pid), done))
+            cpu = cpu_seconds(stack.pid) + cpu_seconds(zygote, reaped=True) - cpu0
+            left = len(client.http.get(f"/api/v1/workflows/{NS}").json()["items"] or [])
+        finally:
+            client.close()
+    size = sum(p.stat().st_size for p in stack.home.glob("store.db*"))
+    middle = samples[len(samples) // 2]
+    print(f"\n## Soak: {minutes:g} minutes of 5-step workflows through the API, {rate:g} a minute (2 cores)\n")
+    print("| when | minute | controller + API process RSS (MiB) | workflows done |")
+    print("|---|---|---|---|")
+    for label, (minute, rss, count) in (("start", samples[0]), ("middle", middle), ("end", samples[-1])):
+        print(f"| {label} | {minute:.1f} | {rss:.1f} | {count} |")
+    rss = [r for _, r, _ in samples]
+    print()
+    print(f"- RSS every minute (MiB): {', '.join(f'{r:.0f}' for r in rss)}")
+    print(f"- end - start: {rss[-1] - rss[0]:+.1f} MiB; highest {max(rss):.1f} MiB")
+    print(f"- the stack's CPU (controller, API, launcher and steps): {cpu / wall * 100:.1f}% of one core")
+    print(f"- workflows still stored at the end (ttlStrategy deletes each a minute after it ends): {left}")
+    print(f"- store at the end: {size / 2**20:.1f} MiB")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Fill, serve, measure, print a markdown table and the ratios."""
     import uvicorn
@@ -162,6 +224,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workflows", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrent", type=int, default=200)
+    parser.add_argument(
+        "--soak-minutes", type=float, default=float(os.environ.get("SLUICE_BENCH_SOAK_MINUTES", "0") or 0)
+    )
+    parser.add_argument("--soak-rate", type=float, default=30.0, help="workflows a minute during the soak")
     args = parser.parse_args(argv)
 
     home = Path(tempfile.mkdtemp(prefix="sluice-scale-"))
@@ -228,6 +294,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"- store: {size / 2**20:.1f} MiB, {size / args.workflows / 1024:.1f} KiB a workflow; filled in {fill:.0f} s")
     if args.concurrent:
         concurrency(args.concurrent)
+    if args.soak_minutes:
+        soak(args.soak_minutes, args.soak_rate)
+    else:
+        print(
+            "\n- soak: not run this time (`--soak-minutes 30`, or SLUICE_BENCH_SOAK_MINUTES=30 with `python -m bench`)"
+        )
 
 
 if __name__ == "__main__":
