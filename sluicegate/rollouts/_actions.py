@@ -9,10 +9,12 @@ fast-tracks it (Argo's rollback window).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sluicegate.errors import ConflictError, ManifestError
 from sluicegate.rollouts._canary import MODEL_URI_ANNOTATION
+from sluicegate.rollouts._docs import AnalysisRunDoc, CanaryStatus, RolloutDoc, RolloutStatus, parse_rollout
 from sluicegate.rollouts._explain import waiting_on
 from sluicegate.store import Store
 
@@ -36,20 +38,24 @@ def set_model(store: Store, ns: str, name: str, model_uri: str) -> Doc:
 
 def abort(store: Store, ns: str, name: str) -> Doc:
     """`status.abort = true`: traffic back to stable, phase Degraded."""
-    return _status(store, ns, name, lambda st: st.update(abort=True, abortReason="aborted by the user"))
+
+    def fn(st: RolloutStatus) -> None:
+        st.abort, st.abort_reason = True, "aborted by the user"
+
+    return _status(store, ns, name, fn)
 
 
 def retry(store: Store, ns: str, name: str) -> Doc:
     """`status.abort = false` and the steps start again from the first one."""
 
-    def fn(st: Doc) -> None:
-        if not st.get("abort"):
+    def fn(st: RolloutStatus) -> None:
+        if not st.abort:
             raise ConflictError(f'Rollout "{name}" is not aborted', where=f"{ns}/{name}", fix="retry only after abort")
-        st.update(abort=False, currentStepIndex=0, weight=0, pauseConditions=[], controllerPause=False, canary={})
-        st["attempt"] = int(st.get("attempt") or 0) + 1
-        st["phase"] = "Progressing"
-        for key in ("abortedAt", "abortReason"):
-            st.pop(key, None)
+        st.abort, st.current_step_index, st.weight, st.pause_conditions = False, 0, 0, []
+        st.controller_pause, st.canary = False, CanaryStatus()
+        st.attempt = (st.attempt or 0) + 1
+        st.phase = "Progressing"
+        st.drop("aborted_at", "abort_reason")
 
     return _status(store, ns, name, fn)
 
@@ -57,94 +63,92 @@ def retry(store: Store, ns: str, name: str) -> Doc:
 def promote(store: Store, ns: str, name: str, full: bool = False) -> Doc:
     """Unpause (or skip the current step); with `full`, skip every remaining step and analysis."""
 
-    def fn(st: Doc) -> None:
-        if not st.get("canaryModel"):
+    def fn(st: RolloutStatus) -> None:
+        if not st.canary_model:
             raise ConflictError(
                 f'Rollout "{name}" has no update in progress', where=f"{ns}/{name}", fix="nothing to do"
             )
         if full:
-            st["promoteFull"] = True
-        elif st.get("pauseConditions"):
-            st["pauseConditions"] = []
+            st.promote_full = True
+        elif st.pause_conditions:
+            st.pause_conditions = []
         else:
-            st["currentStepIndex"] = int(st.get("currentStepIndex") or 0) + 1
-            (st.get("canary") or {}).pop("currentStepAnalysisRunStatus", None)
+            st.current_step_index = (st.current_step_index or 0) + 1
+            st.canary.drop("current_step_analysis_run_status")
 
     return _status(store, ns, name, fn)
 
 
 def undo(store: Store, ns: str, name: str, to_revision: int | None = None) -> Doc:
     """Roll back to revision `to_revision` (default: the previous one), skipping the canary steps."""
-    rollout = store.get("Rollout", ns, name)
-    st = rollout.get("status") or {}
-    history = st.get("history") or []
+    rollout = parse_rollout(store.get("Rollout", ns, name))
+    history = rollout.status.history or []
     if to_revision is None:
         current = _desired(rollout)
-        earlier = [h for h in history if h["modelUri"] != current]
+        earlier = [h for h in history if h.model_uri != current]
         if not earlier:
             raise ConflictError(
                 f'Rollout "{name}" has no earlier revision', where=f"{ns}/{name}", fix="nothing to undo"
             )
         target = earlier[-1]
     else:
-        found = [h for h in history if h["revision"] == to_revision]
+        found = [h for h in history if h.revision == to_revision]
         if not found:
             raise ManifestError(
                 f"revision {to_revision} does not exist",
                 where=f"Rollout {ns}/{name}",
-                fix=f"use one of {[h['revision'] for h in history]}",
+                fix=f"use one of {[h.revision for h in history]}",
             )
         target = found[0]
-    _status(store, ns, name, lambda s: s.update(undoTo=target["modelUri"]))
-    return set_model(store, ns, name, target["modelUri"])
+
+    def fn(st: RolloutStatus) -> None:
+        st.undo_to = target.model_uri
+
+    _status(store, ns, name, fn)
+    return set_model(store, ns, name, target.model_uri)
 
 
-def _desired(rollout: Doc) -> str:
-    meta = ((rollout.get("spec") or {}).get("template") or {}).get("metadata") or {}
-    return str((meta.get("annotations") or {}).get(MODEL_URI_ANNOTATION, ""))
+def _desired(rollout: RolloutDoc) -> str:
+    return rollout.spec.annotation(MODEL_URI_ANNOTATION)
 
 
-def _status(store: Store, ns: str, name: str, fn: Any) -> Doc:
+def _status(store: Store, ns: str, name: str, fn: Callable[[RolloutStatus], None]) -> Doc:
     def patch(doc: Doc) -> Doc:
-        fn(doc.setdefault("status", {}))
+        st = parse_rollout(doc).status
+        fn(st)
+        doc["status"] = st.to_doc()
         return doc
 
     return store.mutate("Rollout", ns, name, patch)
 
 
-def current_run(rollout: Doc) -> str:
+def current_run(rollout: RolloutDoc) -> str:
     """The name of the AnalysisRun the Rollout's canary waits on now (step analysis first), or ""."""
-    canary = (rollout.get("status") or {}).get("canary") or {}
-    for key in ("currentStepAnalysisRunStatus", "currentBackgroundAnalysisRunStatus"):
-        name = (canary.get(key) or {}).get("name")
-        if name:
-            return str(name)
-    return ""
+    return next((ref.name for ref in rollout.status.canary.runs() if ref.name), "")
 
 
-def summary(rollout: Doc, url: str = "", run: Doc | None = None) -> Doc:
+def summary(rollout: RolloutDoc, url: str = "", run: AnalysisRunDoc | None = None) -> Doc:
     """What `sluice rollout status -o json` prints; `run` is the current AnalysisRun (see `current_run`)."""
-    st = rollout.get("status") or {}
-    canary = st.get("canary") or {}
-    steps = (((rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get("steps") or []
+    st = rollout.status
+    step_run = st.canary.current_step_analysis_run_status
     return {
-        "name": rollout["metadata"]["name"],
-        "namespace": rollout["metadata"].get("namespace", ""),
-        "phase": st.get("phase", "Progressing"),
-        "message": st.get("message", ""),
-        "stableModel": st.get("stableModel"),
-        "canaryModel": st.get("canaryModel"),
+        "name": rollout.metadata.name,
+        "namespace": rollout.metadata.namespace,
+        "phase": st.phase if st.has("phase") else "Progressing",
+        "message": st.message if st.has("message") else "",
+        "stableModel": st.stable_model,
+        "canaryModel": st.canary_model,
         "desiredModel": _desired(rollout),
-        "weight": int(st.get("weight") or 0),
-        "step": st.get("currentStepIndex"),
-        "steps": len(steps),
-        "aborted": bool(st.get("abort")),
-        "paused": bool(st.get("pauseConditions")),
-        "revision": len(st.get("history") or []),
-        "history": st.get("history") or [],
-        "analysisRun": (canary.get("currentStepAnalysisRunStatus") or {}).get("name"),
+        "weight": st.weight or 0,
+        "step": st.current_step_index,
+        "steps": len(rollout.spec.steps),
+        "aborted": bool(st.abort),
+        "paused": bool(st.pause_conditions),
+        "revision": len(st.history or []),
+        "history": [h.to_doc() for h in st.history or []],
+        "analysisRun": step_run.name if step_run is not None else None,
         "waitingOn": waiting_on(rollout, run),
         "url": url,
-        "observedGeneration": st.get("observedGeneration"),
-        "generation": rollout["metadata"].get("generation"),
+        "observedGeneration": st.observed_generation,
+        "generation": rollout.metadata.generation,
     }

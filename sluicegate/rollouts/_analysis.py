@@ -19,6 +19,16 @@ from typing import Any
 
 from sluicegate.errors import ManifestError, SluiceError
 from sluicegate.lang import parse_duration
+from sluicegate.rollouts._docs import (
+    AnalysisArg,
+    AnalysisRunDoc,
+    Measurement,
+    Metric,
+    MetricResult,
+    RolloutAnalysis,
+    RolloutDoc,
+    parse_analysis_run,
+)
 from sluicegate.rollouts._providers import Providers, assess
 from sluicegate.store import Store
 from sluicegate.store._objects import utc_now
@@ -42,41 +52,46 @@ def _substitute(node: Any, args: dict[str, str]) -> Any:
 
 
 def build_run(
-    store: Store, rollout: Doc, analysis: Doc, name: str, labels: dict[str, str], hashes: dict[str, str]
+    store: Store,
+    rollout: RolloutDoc,
+    analysis: RolloutAnalysis,
+    name: str,
+    labels: dict[str, str],
+    hashes: dict[str, str],
 ) -> Doc:
     """The AnalysisRun document for `analysis` (`{templates, args}`) of `rollout`.
 
     Raises:
         ManifestError: a template is missing or an argument has no value.
     """
-    ns = rollout["metadata"]["namespace"]
+    ns, rollout_name = rollout.metadata.namespace, rollout.metadata.name
     metrics: list[Doc] = []
     declared: dict[str, Any] = {}
-    for ref in analysis.get("templates") or []:
+    for ref in analysis.templates or []:
         kind = "ClusterAnalysisTemplate" if ref.get("clusterScope") else "AnalysisTemplate"
         template = store.try_get(kind, "" if kind.startswith("Cluster") else ns, str(ref.get("templateName")))
         if template is None:
             raise ManifestError(
                 f'{kind} "{ref.get("templateName")}" not found',
-                where=f"Rollout {rollout['metadata']['name']}: analysis templates",
+                where=f"Rollout {rollout_name}: analysis templates",
                 fix="apply the AnalysisTemplate (sluice apply manifests/) or fix the name",
             )
         metrics += copy.deepcopy(template["spec"].get("metrics") or [])
         for arg in template["spec"].get("args") or []:
             declared.setdefault(arg["name"], arg.get("value"))
-    for arg in analysis.get("args") or []:
-        declared[arg["name"]] = _arg_value(arg, rollout, hashes)
+    for arg in analysis.args or []:
+        declared[arg.name] = _arg_value(arg, rollout, hashes)
     missing = [k for k, v in declared.items() if v is None]
     if missing:
         raise ManifestError(
             f"argument {missing[0]!r} has no value",
-            where=f"Rollout {rollout['metadata']['name']}: analysis args",
+            where=f"Rollout {rollout_name}: analysis args",
             fix=f"pass it in the Rollout's analysis args: {{name: {missing[0]}, value: ...}}",
         )
     args = {k: str(v) for k, v in declared.items()}
     resolved = [_coerce(_substitute(m, args)) for m in metrics]
-    owner = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": rollout["metadata"]["name"]}
-    owner["uid"] = rollout["metadata"].get("uid", "")
+    owner = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": rollout_name}
+    owner["uid"] = rollout.metadata.uid or ""
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "AnalysisRun",
@@ -86,14 +101,14 @@ def build_run(
     }
 
 
-def _arg_value(arg: Doc, rollout: Doc, hashes: dict[str, str]) -> Any:
-    if "value" in arg:
-        return arg["value"]
-    source = arg.get("valueFrom") or {}
+def _arg_value(arg: AnalysisArg, rollout: RolloutDoc, hashes: dict[str, str]) -> Any:
+    if arg.has("value"):
+        return arg.value
+    source = arg.value_from or {}
     if "podTemplateHashValue" in source:
         return hashes.get(str(source["podTemplateHashValue"]), "")
     path = (source.get("fieldRef") or {}).get("fieldPath", "")
-    node: Any = rollout
+    node: Any = rollout.to_doc()  # any field of the stored document, as Argo's fieldRef reads it
     for part in re.findall(r"[^.\[\]']+", path):
         node = node.get(part) if isinstance(node, dict) else None
     return node
@@ -125,6 +140,8 @@ class AnalysisRunner:
         """Start a thread for each AnalysisRun that is Pending or Running and has none."""
         for run in self.store.list("AnalysisRun"):
             key = (run["metadata"]["namespace"], run["metadata"]["name"])
+            # Only the phase, read as stored: a malformed run still gets its thread, which parses it and ends
+            # it as Error naming the field (parsing here would fail the whole sync, every tick).
             phase = (run.get("status") or {}).get("phase", "Pending")
             thread = self._threads.get(key)
             if phase in ("Pending", "Running") and (thread is None or not thread.is_alive()):
@@ -141,10 +158,10 @@ class AnalysisRunner:
     def _run(self, ns: str, name: str) -> None:
         try:
             while not self._stop.is_set():
-                run = self.store.try_get("AnalysisRun", ns, name)
-                if run is None or (run.get("status") or {}).get("phase") in _DONE:
+                doc = self.store.try_get("AnalysisRun", ns, name)
+                if doc is None or (doc.get("status") or {}).get("phase") in _DONE:
                     return
-                wait = self._tick(run)
+                wait = self._tick(parse_analysis_run(doc))
                 if wait is None:
                     return
                 self._stop.wait(wait)
@@ -153,33 +170,33 @@ class AnalysisRunner:
         except Exception as e:  # a malformed metric must end its run, not leave it Running forever
             self._finish(ns, name, "Error", f"{type(e).__name__}: {e}")
 
-    def _tick(self, run: Doc) -> float | None:
+    def _tick(self, run: AnalysisRunDoc) -> float | None:
         """Take every due measurement; returns seconds until the next one (None when the run is finished)."""
-        ns, name = run["metadata"]["namespace"], run["metadata"]["name"]
-        spec, status = run["spec"], run.get("status") or {}
-        started = status.get("startedAt") or utc_now()
-        args = {a["name"]: a.get("value") for a in spec.get("args") or []}
-        results = {r["name"]: r for r in status.get("metricResults") or []}
-        terminating = bool(spec.get("terminate"))
+        ns, name = run.metadata.namespace, run.metadata.name
+        spec, status = run.spec, run.status
+        started = status.started_at or utc_now()
+        args = {a.name: a.value for a in spec.args or []}
+        results = {r.name: r for r in status.metric_results or []}
+        terminating = bool(spec.terminate)
         next_due = 3600.0
-        for metric in spec["metrics"]:
-            result = results.setdefault(metric["name"], _new_result(metric["name"]))
-            if result["phase"] in _DONE:
+        for metric in spec.metrics:
+            result = results.setdefault(metric.name, _new_result(metric.name))
+            if result.phase in _DONE:
                 continue
-            key = (ns, name, metric["name"])
+            key = (ns, name, metric.name)
             due = _due(metric, result, started, self._last.get(key))
             if not terminating and due <= time.time():
                 self._measure(metric, result, args)
                 self._last[key] = time.time()
                 due = _due(metric, result, started, self._last[key])
-            result["phase"] = _metric_phase(metric, result, terminating)
-            if result["phase"] not in _DONE:
+            result.phase = _metric_phase(metric, result, terminating)
+            if result.phase not in _DONE:
                 next_due = min(next_due, max(0.0, due - time.time()))
-        phase, message = _run_phase(spec["metrics"], results, terminating)
+        phase, message = _run_phase(spec.metrics, results, terminating)
 
         def write(doc: Doc) -> Doc:
             st = doc.setdefault("status", {})
-            st.update(startedAt=started, metricResults=list(results.values()), phase=phase)
+            st.update(startedAt=started, metricResults=[r.to_doc() for r in results.values()], phase=phase)
             if message:
                 st["message"] = message
             if phase in _DONE:
@@ -190,27 +207,26 @@ class AnalysisRunner:
         self.store.mutate("AnalysisRun", ns, name, write)
         return None if phase in _DONE else min(next_due, 1.0)
 
-    def _measure(self, metric: Doc, result: Doc, args: dict[str, Any]) -> None:
-        began = utc_now()
-        measurement: Doc = {"startedAt": began}
+    def _measure(self, metric: Metric, result: MetricResult, args: dict[str, Any]) -> None:
+        measurement = Measurement(started_at=utc_now())
         try:
-            value, shown = self.providers.measure(metric["provider"], self._stop)
-            if "job" in metric["provider"]:
+            value, shown = self.providers.measure(metric.provider, self._stop)
+            if "job" in metric.provider:
                 phase = "Successful" if value is True else "Failed"
             else:
-                phase = assess(metric, value, args)
-            measurement.update(phase=phase, value=shown)
-            result["consecutiveError"] = 0
+                phase = assess(metric.to_doc(), value, args)
+            measurement.phase, measurement.value = phase, shown
+            result.consecutive_error = 0
             key = {"Successful": "successful", "Failed": "failed", "Inconclusive": "inconclusive"}[phase]
-            result[key] = result.get(key, 0) + 1
+            setattr(result, key, (getattr(result, key) or 0) + 1)
         except SluiceError as e:
-            measurement.update(phase="Error", message=e.message)
-            result["error"] = result.get("error", 0) + 1
-            result["consecutiveError"] = result.get("consecutiveError", 0) + 1
-            result["message"] = e.message
-        result["count"] = result.get("count", 0) + 1  # errors count too, as in Argo
-        measurement["finishedAt"] = utc_now()
-        result["measurements"] = [*result.get("measurements", [])[-9:], measurement]
+            measurement.phase, measurement.message = "Error", e.message
+            result.error = (result.error or 0) + 1
+            result.consecutive_error = (result.consecutive_error or 0) + 1
+            result.message = e.message
+        result.count = (result.count or 0) + 1  # errors count too, as in Argo
+        measurement.finished_at = utc_now()
+        result.measurements = [*(result.measurements or [])[-9:], measurement]
 
     def _finish(self, ns: str, name: str, phase: str, message: str) -> None:
         def write(doc: Doc) -> Doc:
@@ -220,61 +236,67 @@ class AnalysisRunner:
         self.store.mutate("AnalysisRun", ns, name, write)
 
 
-def _new_result(name: str) -> Doc:
-    return {"name": name, "phase": "Running", "measurements": [], "count": 0, "successful": 0, "failed": 0}
+def _new_result(name: str) -> MetricResult:
+    return MetricResult(name=name, phase="Running", measurements=[], count=0, successful=0, failed=0)
 
 
 def _epoch(ts: str) -> float:
     return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
 
 
-def _due(metric: Doc, result: Doc, started: str, last: float | None) -> float:
-    measurements = result.get("measurements") or []
+def _due(metric: Metric, result: MetricResult, started: str, last: float | None) -> float:
+    measurements = result.measurements or []
     if not measurements:
-        return _epoch(started) + parse_duration(metric.get("initialDelay", 0), bare="s", where="metric.initialDelay")
-    interval = parse_duration(metric.get("interval", 0), bare="s", where="metric.interval")
-    return (last if last is not None else _epoch(measurements[-1]["finishedAt"])) + interval
+        delay = metric.initial_delay if metric.has("initial_delay") else 0
+        return _epoch(started) + parse_duration(delay, bare="s", where="metric.initialDelay")
+    interval = parse_duration(metric.interval if metric.has("interval") else 0, bare="s", where="metric.interval")
+    return (last if last is not None else _epoch(str(measurements[-1].finished_at))) + interval
 
 
-def _metric_phase(metric: Doc, result: Doc, terminating: bool) -> str:
+def _limit(metric: Metric, field: str, default: int) -> int:
+    """A metric's limit as a number (Argo's int-or-string), `default` when it is not given."""
+    return int(getattr(metric, field)) if metric.has(field) else default
+
+
+def _metric_phase(metric: Metric, result: MetricResult, terminating: bool) -> str:
     """Argo's assessMetricStatus."""
-    if not result.get("measurements"):
+    if not result.measurements:
         return "Successful" if terminating else "Running"
-    failure_limit = int(metric.get("failureLimit", 0))
-    inconclusive_limit = int(metric.get("inconclusiveLimit", 0))
-    error_limit = int(metric.get("consecutiveErrorLimit", 4))
-    if failure_limit >= 0 and result.get("failed", 0) > failure_limit:
+    failure_limit = _limit(metric, "failure_limit", 0)
+    inconclusive_limit = _limit(metric, "inconclusive_limit", 0)
+    error_limit = _limit(metric, "consecutive_error_limit", 4)
+    if failure_limit >= 0 and (result.failed or 0) > failure_limit:
         return "Failed"
-    if inconclusive_limit >= 0 and result.get("inconclusive", 0) > inconclusive_limit:
+    if inconclusive_limit >= 0 and (result.inconclusive or 0) > inconclusive_limit:
         return "Inconclusive"
-    if result.get("consecutiveError", 0) > error_limit:
+    if (result.consecutive_error or 0) > error_limit:
         return "Error"
-    count = metric.get("count")
-    effective = int(count) if count is not None else (None if metric.get("interval") else 1)
-    if effective is not None and result.get("count", 0) >= effective:
+    count = metric.count
+    effective = int(count) if count is not None else (None if metric.interval else 1)
+    if effective is not None and (result.count or 0) >= effective:
         return "Successful"
     return "Successful" if terminating else "Running"
 
 
-def _run_phase(metrics: list[Doc], results: dict[str, Doc], terminating: bool) -> tuple[str, str]:
-    phases = [results[m["name"]]["phase"] for m in metrics]
+def _run_phase(metrics: list[Metric], results: dict[str, MetricResult], terminating: bool) -> tuple[str, str]:
+    phases = [results[m.name].phase for m in metrics]
     worst = max((p for p in phases if p in _DONE), key=lambda p: _RANK[p], default="Successful")
     if worst in ("Failed", "Error"):
-        bad = next(m["name"] for m in metrics if results[m["name"]]["phase"] == worst)
+        bad = next(m.name for m in metrics if results[m.name].phase == worst)
         return worst, f'Metric "{bad}" assessed {worst} due to {_reason(results[bad], worst)}'
     if all(p in _DONE for p in phases):
         return worst, "" if worst == "Successful" else "Metric assessed Inconclusive"
     return "Running", ""
 
 
-def _reason(result: Doc, phase: str) -> str:
+def _reason(result: MetricResult, phase: str) -> str:
     if phase == "Error":
-        return f"consecutiveErrors ({result.get('consecutiveError', 0)}): {result.get('message', '')}"
-    return f"failed ({result.get('failed', 0)}) > failureLimit"
+        return f"consecutiveErrors ({result.consecutive_error or 0}): {result.message or ''}"
+    return f"failed ({result.failed or 0}) > failureLimit"
 
 
-def _summary(results: dict[str, Doc]) -> Doc:
-    phases = [r["phase"] for r in results.values()]
+def _summary(results: dict[str, MetricResult]) -> Doc:
+    phases = [r.phase for r in results.values()]
     return {
         "count": len(phases),
         "successful": phases.count("Successful"),

@@ -5,7 +5,8 @@ processes and AnalysisRuns through the `Tick` it is given and returns the new st
 it, then routes traffic and stops unreferenced processes). Status keys follow Argo (`phase`, `message`,
 `currentStepIndex`, `pauseConditions`, `controllerPause`, `abort`, `abortedAt`, `promoteFull`,
 `observedGeneration`, `canary.currentStepAnalysisRunStatus`, ...) plus what the CLI and UI read: `stableModel`,
-`canaryModel`, `weight` (the canary's share), `history` (revisions), `attempt` (retries of one revision).
+`canaryModel`, `weight` (the canary's share), `history` (revisions), `attempt` (retries of one revision);
+the fields are typed in `_docs.RolloutStatus`.
 """
 
 from __future__ import annotations
@@ -13,16 +14,26 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from contract import MODEL_URI_ANNOTATION, REVISION_ANNOTATION
 from sluicegate.lang import parse_duration
+from sluicegate.rollouts._docs import (
+    CanaryStatus,
+    CanaryStep,
+    CanaryStrategy,
+    PauseCondition,
+    PauseStep,
+    Revision,
+    RolloutAnalysis,
+    RolloutDoc,
+    RolloutStatus,
+    RunRef,
+)
 from sluicegate.rollouts._explain import FIRST_MODEL, is_missing_model
 from sluicegate.store._objects import utc_now
 
 __all__ = ["MODEL_URI_ANNOTATION", "REVISION_ANNOTATION", "Tick", "advance", "current_revision", "pod_hash"]
-
-Doc = dict[str, Any]
 
 
 def pod_hash(model_uri: str) -> str:
@@ -37,7 +48,7 @@ class Tick(Protocol):
         """Ensure a server for `model_uri` runs: `(state, error, version)`; state starting|ready|failed."""
         ...
 
-    def run_analysis(self, analysis: Doc, name: str, kind: str) -> None:
+    def run_analysis(self, analysis: RolloutAnalysis, name: str, kind: str) -> None:
         """Create AnalysisRun `name` for `analysis` (adopting one that exists)."""
         ...
 
@@ -58,218 +69,194 @@ class Tick(Protocol):
         ...
 
 
-def current_revision(rollout: Doc, st: Doc) -> int | None:
+def current_revision(rollout: RolloutDoc, st: RolloutStatus) -> int | None:
     """The revision of the model the Rollout's template names now (its newest history entry), or None."""
-    desired = (((rollout.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("annotations") or {}
-    uri = desired.get(MODEL_URI_ANNOTATION)
-    found = [int(h["revision"]) for h in st.get("history") or [] if h.get("modelUri") == uri]
+    uri = rollout.spec.annotation(MODEL_URI_ANNOTATION)
+    found = [h.revision for h in st.history or [] if h.model_uri == uri]
     return max(found) if found else None
 
 
-def advance(rollout: Doc, st: Doc, tick: Tick) -> Doc:
+def advance(rollout: RolloutDoc, st: RolloutStatus, tick: Tick) -> RolloutStatus:
     """One reconcile step of `rollout` from status `st` (modified and returned)."""
-    spec = rollout.get("spec") or {}
-    canary_spec = (spec.get("strategy") or {}).get("canary") or {}
-    steps = canary_spec.get("steps") or []
-    desired = (((spec.get("template") or {}).get("metadata") or {}).get("annotations") or {}).get(
-        MODEL_URI_ANNOTATION, ""
-    )
-    st.setdefault("canary", {})
-    _observe(rollout, st, str(desired), steps)
+    canary_spec = rollout.spec.canary
+    steps = canary_spec.steps or []
+    desired = rollout.spec.annotation(MODEL_URI_ANNOTATION)
+    st.canary = st.canary  # always written, as an empty object at least
+    _observe(rollout, st, desired, steps)
     if not desired:
         return st
-    if st.get("canaryModel") is None:
+    if st.canary_model is None:
         _steady(st, tick)
-    elif st.get("abort"):
+    elif st.abort:
         _abort(st, tick, steps)
     else:
         _progress(rollout, st, tick, steps, canary_spec)
     return st
 
 
-def _observe(rollout: Doc, st: Doc, desired: str, steps: list[Doc]) -> None:
+def _observe(rollout: RolloutDoc, st: RolloutStatus, desired: str, steps: list[CanaryStep]) -> None:
     """React to a new `spec` (a new model URI, a rollback to stable)."""
-    st["observedGeneration"] = str(rollout["metadata"].get("generation", 1))
-    stable, canary = st.get("stableModel"), st.get("canaryModel")
+    generation = rollout.metadata.generation
+    st.observed_generation = str(1 if generation is None else generation)
+    stable, canary = st.stable_model, st.canary_model
     if not desired:
-        st.update(phase="Degraded", message=f"InvalidSpec: the pod template has no {MODEL_URI_ANNOTATION} annotation")
+        st.phase = "Degraded"
+        st.message = f"InvalidSpec: the pod template has no {MODEL_URI_ANNOTATION} annotation"
         return
     if desired not in (stable, canary):
-        history = st.setdefault("history", [])
-        history.append({"revision": len(history) + 1, "modelUri": desired, "createdAt": utc_now()})
-        st.update(
-            canaryModel=desired,
-            currentStepIndex=0,
-            weight=0,
-            abort=False,
-            attempt=0,
-            pauseConditions=[],
-            controllerPause=False,
-            promoteFull=st.get("undoTo") == desired,
-            phase="Progressing",
-            message=f"updating to {desired}",
-            currentPodHash=pod_hash(desired),
-            canary={},
-        )
-        for key in ("abortedAt", "undoTo", "abortReason"):
-            st.pop(key, None)
+        if st.history is None:
+            st.history = []
+        st.history.append(Revision(revision=len(st.history) + 1, model_uri=desired, created_at=utc_now()))
+        st.canary_model = desired
+        st.current_step_index, st.weight, st.abort, st.attempt = 0, 0, False, 0
+        st.pause_conditions, st.controller_pause = [], False
+        st.promote_full = st.undo_to == desired
+        st.phase, st.message = "Progressing", f"updating to {desired}"
+        st.current_pod_hash, st.canary = pod_hash(desired), CanaryStatus()
+        st.drop("aborted_at", "undo_to", "abort_reason")
     elif desired == stable and canary is not None:
-        st.update(canaryModel=None, weight=0, abort=False, pauseConditions=[], controllerPause=False, canary={})
-        st.update(currentStepIndex=len(steps), phase="Healthy", message="rolled back to the stable model")
+        st.canary_model, st.weight, st.abort, st.pause_conditions, st.controller_pause = None, 0, False, [], False
+        st.canary = CanaryStatus()
+        st.current_step_index, st.phase, st.message = len(steps), "Healthy", "rolled back to the stable model"
 
 
-def _steady(st: Doc, tick: Tick) -> None:
-    state, error, _ = tick.ready(str(st["stableModel"])) if st.get("stableModel") else ("failed", "no model", "")
+def _steady(st: RolloutStatus, tick: Tick) -> None:
+    state, error, _ = tick.ready(st.stable_model) if st.stable_model else ("failed", "no model", "")
     if state == "ready":
-        if st.get("phase") != "Healthy":
-            st.update(phase="Healthy", message="")
+        if st.phase != "Healthy":
+            st.phase, st.message = "Healthy", ""
     elif state == "failed":
-        st.update(phase="Degraded", message=f"stable model server failed: {error}")
+        st.phase, st.message = "Degraded", f"stable model server failed: {error}"
     else:
-        st.update(phase="Progressing", message="starting the stable model server")
+        st.phase, st.message = "Progressing", "starting the stable model server"
 
 
-def _abort(st: Doc, tick: Tick, steps: list[Doc]) -> None:
-    if st.get("phase") == "Degraded" and st.get("abortedAt"):
-        if st.get("stableModel"):
-            tick.ready(str(st["stableModel"]))
+def _abort(st: RolloutStatus, tick: Tick, steps: list[CanaryStep]) -> None:
+    if st.phase == "Degraded" and st.aborted_at:
+        if st.stable_model:
+            tick.ready(st.stable_model)
         return
-    revision = len(st.get("history") or [])
-    reason = st.get("abortReason") or "aborted by the user"
-    st.update(
-        phase="Degraded",
-        weight=0,
-        abortedAt=utc_now(),
-        pauseConditions=[],
-        controllerPause=False,
-        message=f"RolloutAborted: Rollout aborted update to revision {revision}: {reason}",
-    )
-    st["canary"] = {}
-    uri = str(st["canaryModel"])
-    tick.aborted(uri, "", str(reason))
+    revision = len(st.history or [])
+    reason = st.abort_reason or "aborted by the user"
+    st.phase, st.weight, st.aborted_at = "Degraded", 0, utc_now()
+    st.pause_conditions, st.controller_pause = [], False
+    st.message = f"RolloutAborted: Rollout aborted update to revision {revision}: {reason}"
+    st.canary = CanaryStatus()
+    tick.aborted(str(st.canary_model), "", reason)
 
 
-def _progress(rollout: Doc, st: Doc, tick: Tick, steps: list[Doc], canary_spec: Doc) -> None:
-    uri = str(st["canaryModel"])
+def _progress(
+    rollout: RolloutDoc, st: RolloutStatus, tick: Tick, steps: list[CanaryStep], canary_spec: CanaryStrategy
+) -> None:
+    uri = str(st.canary_model)
     state, error, version = tick.ready(uri)
-    stable = st.get("stableModel")
+    stable = st.stable_model
     if state == "failed" and not stable and is_missing_model(error):
         # A fresh stack: the Rollout names a model the pipeline has not registered yet. Not a failure.
         hint = "run the pipeline that trains it (sluice submit model-pipeline); the Rollout starts serving it then"
-        st.update(phase="Progressing", message=f"{FIRST_MODEL}: {uri} is not registered yet; {hint}")
+        st.phase, st.message = "Progressing", f"{FIRST_MODEL}: {uri} is not registered yet; {hint}"
         return
     if state == "failed":
-        st.update(abort=True, abortReason=f"the model server failed: {error}")
+        st.abort, st.abort_reason = True, f"the model server failed: {error}"
         _abort(st, tick, steps)
         return
     if state == "starting":
-        st.update(phase="Progressing", message=f"starting the model server for {uri}")
+        st.phase, st.message = "Progressing", f"starting the model server for {uri}"
         return
     if not stable:
         _promote(st, tick, uri, version, steps)  # the first version goes straight to full, as in Argo
         return
-    stable_state = tick.ready(str(stable))[0]
+    stable_state = tick.ready(stable)[0]
     if stable_state != "ready":
-        st.update(phase="Progressing", message=f"waiting for the stable model server ({stable_state})")
+        st.phase, st.message = "Progressing", f"waiting for the stable model server ({stable_state})"
         return
-    if st.get("promoteFull"):
-        st["currentStepIndex"] = len(steps)
-    idx = int(st.get("currentStepIndex") or 0)
-    name = rollout["metadata"]["name"]
-    prefix = f"{name}-{pod_hash(uri)}-{len(st.get('history') or [])}"
-    suffix = f".{st['attempt']}" if st.get("attempt") else ""
-    st.update(phase="Progressing", message="")
-    while idx < len(steps) and not st.get("abort"):
+    if st.promote_full:
+        st.current_step_index = len(steps)
+    idx = st.current_step_index or 0
+    prefix = f"{rollout.metadata.name}-{pod_hash(uri)}-{len(st.history or [])}"
+    suffix = f".{st.attempt}" if st.attempt else ""
+    st.phase, st.message = "Progressing", ""
+    while idx < len(steps) and not st.abort:
         done = _step(st, tick, steps[idx], f"{prefix}-{idx}{suffix}")
         if not done:
             break
         idx += 1
-        st["currentStepIndex"] = idx
-    if not st.get("abort"):
+        st.current_step_index = idx
+    if not st.abort:
         _background(st, tick, canary_spec, idx, prefix + suffix)
-    if st.get("abort"):
+    if st.abort:
         _abort(st, tick, steps)
     elif idx >= len(steps):
         _promote(st, tick, uri, version, steps)
 
 
-def _step(st: Doc, tick: Tick, step: Doc, run_name: str) -> bool:
+def _step(st: RolloutStatus, tick: Tick, step: CanaryStep, run_name: str) -> bool:
     """Do one step; True when it is complete and the next one may start."""
-    if "setWeight" in step:
-        st["weight"] = int(step["setWeight"])
+    if step.has("set_weight"):
+        st.weight = step.set_weight
         return True
-    if "pause" in step:
-        return _pause(st, step.get("pause") or {}, "CanaryPauseStep")
-    if "analysis" in step:
-        current = st["canary"].get("currentStepAnalysisRunStatus") or {}
-        if current.get("name") != run_name:
-            tick.run_analysis(step["analysis"], run_name, "Step")
-            st["canary"]["currentStepAnalysisRunStatus"] = {"name": run_name, "status": "Pending"}
+    if step.has("pause"):
+        return _pause(st, step.pause or PauseStep(), "CanaryPauseStep")
+    if step.has("analysis"):
+        current = st.canary.current_step_analysis_run_status
+        if current is None or current.name != run_name:
+            tick.run_analysis(step.analysis or RolloutAnalysis(), run_name, "Step")
+            st.canary.current_step_analysis_run_status = RunRef(name=run_name, status="Pending")
             return False
         phase, message = tick.analysis_phase(run_name)
-        current.update(status=phase, message=message)
+        current.status, current.message = phase, message
         if phase == "Successful":
-            st["canary"].pop("currentStepAnalysisRunStatus", None)
+            st.canary.drop("current_step_analysis_run_status")
             return True
         if phase == "Inconclusive":
-            return _pause(st, {}, "InconclusiveAnalysisRun")
+            return _pause(st, PauseStep(), "InconclusiveAnalysisRun")
         if phase in ("Failed", "Error"):
-            st.update(abort=True, abortReason=message or f"AnalysisRun {run_name} {phase}")
+            st.abort, st.abort_reason = True, message or f"AnalysisRun {run_name} {phase}"
         return False
-    st["message"] = f"step {sorted(step)} is not supported locally; skipped"
+    st.message = f"step {sorted(step.to_doc())} is not supported locally; skipped"
     return True
 
 
-def _pause(st: Doc, pause: Doc, reason: str) -> bool:
+def _pause(st: RolloutStatus, pause: PauseStep, reason: str) -> bool:
     """Argo's pause: the controller adds a pause condition; promote removes it; a duration expires it."""
-    conditions = st.get("pauseConditions") or []
-    if not st.get("controllerPause"):
-        st.update(pauseConditions=[{"reason": reason, "startTime": utc_now()}], controllerPause=True)
-        st.update(phase="Paused", message=reason, pausedAt=time.time())
+    conditions = st.pause_conditions or []
+    if not st.controller_pause:
+        st.pause_conditions = [PauseCondition(reason=reason, start_time=utc_now())]
+        st.controller_pause, st.phase, st.message, st.paused_at = True, "Paused", reason, time.time()
         return False
     if not conditions:  # `promote` removed the condition
-        st.update(controllerPause=False, phase="Progressing", message="")
-        st.pop("pausedAt", None)
+        st.controller_pause, st.phase, st.message = False, "Progressing", ""
+        st.drop("paused_at")
         return True
-    if "duration" in pause:
-        started = float(st.get("pausedAt") or time.time())
-        if time.time() - started >= parse_duration(pause["duration"], bare="s", where="pause.duration"):
-            st.update(pauseConditions=[], controllerPause=False, phase="Progressing", message="")
-            st.pop("pausedAt", None)
+    if pause.has("duration"):
+        started = st.paused_at or time.time()
+        if time.time() - started >= parse_duration(pause.duration, bare="s", where="pause.duration"):
+            st.pause_conditions, st.controller_pause, st.phase, st.message = [], False, "Progressing", ""
+            st.drop("paused_at")
             return True
-    st.update(phase="Paused", message=conditions[0].get("reason", reason))
+    st.phase, st.message = "Paused", conditions[0].reason
     return False
 
 
-def _background(st: Doc, tick: Tick, canary_spec: Doc, idx: int, run_name: str) -> None:
-    analysis = canary_spec.get("analysis")
-    if not analysis or idx < int(analysis.get("startingStep") or 0) or idx >= len(canary_spec.get("steps") or []):
+def _background(st: RolloutStatus, tick: Tick, canary_spec: CanaryStrategy, idx: int, run_name: str) -> None:
+    analysis = canary_spec.analysis
+    if analysis is None or idx < (analysis.starting_step or 0) or idx >= len(canary_spec.steps or []):
         return
-    current = st["canary"].get("currentBackgroundAnalysisRunStatus") or {}
-    if current.get("name") != run_name:
+    current = st.canary.current_background_analysis_run_status
+    if current is None or current.name != run_name:
         tick.run_analysis(analysis, run_name, "Background")
-        st["canary"]["currentBackgroundAnalysisRunStatus"] = {"name": run_name, "status": "Pending"}
+        st.canary.current_background_analysis_run_status = RunRef(name=run_name, status="Pending")
         return
     phase, message = tick.analysis_phase(run_name)
-    current.update(status=phase, message=message)
+    current.status, current.message = phase, message
     if phase in ("Failed", "Error"):
-        st.update(abort=True, abortReason=message or f"AnalysisRun {run_name} {phase}")
-    elif phase == "Inconclusive" and st.get("phase") != "Paused":
-        _pause(st, {}, "InconclusiveAnalysisRun")
+        st.abort, st.abort_reason = True, message or f"AnalysisRun {run_name} {phase}"
+    elif phase == "Inconclusive" and st.phase != "Paused":
+        _pause(st, PauseStep(), "InconclusiveAnalysisRun")
 
 
-def _promote(st: Doc, tick: Tick, uri: str, version: str, steps: list[Doc]) -> None:
-    st.update(
-        stableModel=uri,
-        canaryModel=None,
-        weight=0,
-        currentStepIndex=len(steps),
-        phase="Healthy",
-        message="",
-        pauseConditions=[],
-        controllerPause=False,
-        promoteFull=False,
-        stableRS=pod_hash(uri),
-        canary={},
-    )
+def _promote(st: RolloutStatus, tick: Tick, uri: str, version: str, steps: list[CanaryStep]) -> None:
+    st.stable_model, st.canary_model, st.weight, st.current_step_index = uri, None, 0, len(steps)
+    st.phase, st.message, st.pause_conditions, st.controller_pause = "Healthy", "", [], False
+    st.promote_full, st.stable_rs, st.canary = False, pod_hash(uri), CanaryStatus()
     tick.promoted(uri, version)

@@ -10,7 +10,6 @@ needed to resume lives in the store, so a restarted controller carries on at the
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import re
 import threading
@@ -25,6 +24,7 @@ from sluicegate.errors import ConflictError, SluiceError
 from sluicegate.rollouts._analysis import AnalysisRunner, build_run
 from sluicegate.rollouts._backends import ModelProcess, mark_aborted, mark_champion
 from sluicegate.rollouts._canary import REVISION_ANNOTATION, advance, current_revision, pod_hash
+from sluicegate.rollouts._docs import RolloutAnalysis, RolloutDoc, RolloutStatus, parse_analysis_run, parse_rollout
 from sluicegate.rollouts._explain import is_missing_model
 from sluicegate.rollouts._providers import Providers
 from sluicegate.rollouts._splitter import Splitter
@@ -155,47 +155,46 @@ class RolloutController:
         self._write_targets()
 
     # -- one Rollout --------------------------------------------------------------------------------
-    def reconcile(self, rollout: Doc) -> None:
-        """One tick for `rollout`: advance its status, store it, then route and clean up."""
+    def reconcile(self, doc: Doc) -> None:
+        """One tick for the stored Rollout `doc`: advance its status, store it, then route and clean up.
+
+        Raises:
+            ManifestError: a field of the Rollout has the wrong shape (the message names it).
+        """
+        rollout = parse_rollout(doc)
         rt = self._runtime(rollout)
-        before = rollout.get("status") or {}
+        before = rollout.status.to_doc()
         tick = _Tick(self, rt, rollout)
-        status = advance(rollout, copy.deepcopy(before), tick)
-        if status != before:
-            rv = rollout["metadata"].get("resourceVersion")
+        status = advance(rollout, rollout.status.model_copy(deep=True), tick)
+        new = status.to_doc()
+        if new != before:
+            rv = rollout.metadata.resource_version
             written: list[bool] = []
 
             def write(doc: Doc) -> Doc | None:
                 if doc["metadata"].get("resourceVersion") != rv:
                     return None  # changed meanwhile (an action, a new spec): decide again next tick
-                doc["status"] = status
-                revision = current_revision(doc, status)
+                doc["status"] = new
+                revision = current_revision(rollout, status)  # same spec: the resourceVersion is unchanged
                 if revision is not None:  # written with the status that observes the spec, as Argo does
                     doc["metadata"].setdefault("annotations", {})[REVISION_ANNOTATION] = str(revision)
                 written.append(True)
                 return doc
 
-            stored = self.store.mutate("Rollout", rt.ns, rt.name, write)
+            self.store.mutate("Rollout", rt.ns, rt.name, write)
             if not written:
                 return
             for fn in tick.effects:
                 fn()
             self._terminate_stale(rt, status)
-        else:
-            stored = rollout
-        self._route(rt, stored.get("status") or {})
+        self._route(rt, status)
 
-    def _terminate_stale(self, rt: _Runtime, st: Doc) -> None:
+    def _terminate_stale(self, rt: _Runtime, st: RolloutStatus) -> None:
         """Terminate this Rollout's unfinished AnalysisRuns that its status no longer references."""
-        canary = st.get("canary") or {}
-        current = {
-            (canary.get(k) or {}).get("name")
-            for k in ("currentStepAnalysisRunStatus", "currentBackgroundAnalysisRunStatus")
-        }
-        for run in self.store.list("AnalysisRun", rt.ns, {"rollout": rt.name}):
-            name = run["metadata"]["name"]
-            phase = (run.get("status") or {}).get("phase", "Pending")
-            if name in current or phase not in ("Pending", "Running") or (run.get("spec") or {}).get("terminate"):
+        current = {ref.name for ref in st.canary.runs()}
+        for run in map(parse_analysis_run, self.store.list("AnalysisRun", rt.ns, {"rollout": rt.name})):
+            name = run.metadata.name
+            if name in current or (run.status.phase or "Pending") not in ("Pending", "Running") or run.spec.terminate:
                 continue
 
             def terminate(doc: Doc) -> Doc:
@@ -204,8 +203,8 @@ class RolloutController:
 
             self.store.mutate("AnalysisRun", rt.ns, name, terminate)
 
-    def _runtime(self, rollout: Doc) -> _Runtime:
-        ns, name = rollout["metadata"]["namespace"], rollout["metadata"]["name"]
+    def _runtime(self, rollout: RolloutDoc) -> _Runtime:
+        ns, name = rollout.metadata.namespace, rollout.metadata.name
         rt = self._runtimes.get((ns, name))
         if rt is None:
             ports = self._ports()
@@ -224,15 +223,15 @@ class RolloutController:
         except (OSError, ValueError):
             return {}
 
-    def _route(self, rt: _Runtime, st: Doc) -> None:
-        stable, canary = st.get("stableModel"), st.get("canaryModel")
-        sp = rt.procs.get(str(stable)) if stable else None
-        cp = rt.procs.get(str(canary)) if canary and not st.get("abort") else None
+    def _route(self, rt: _Runtime, st: RolloutStatus) -> None:
+        stable, canary = st.stable_model, st.canary_model
+        sp = rt.procs.get(stable) if stable else None
+        cp = rt.procs.get(canary) if canary and not st.abort else None
         stable_b = sp.backend if sp is not None and sp.state == "ready" else None
         canary_b = cp.backend if cp is not None and cp.state == "ready" else None
         if stable and stable_b is None:
             canary_b = None  # never send the canary's share... or everything, to a canary while stable loads
-        rt.splitter.set_route(stable_b, canary_b, int(st.get("weight") or 0))
+        rt.splitter.set_route(stable_b, canary_b, st.weight or 0)
         keep = {u for u, b in ((stable, stable_b or sp), (canary, cp)) if u and b is not None}
         for uri in [u for u in rt.procs if u not in keep]:
             proc = rt.procs.pop(uri)
@@ -279,17 +278,24 @@ class RolloutController:
     def _service_url(self, rt: _Runtime, svc: str) -> str:
         if svc == rt.name:
             return rt.splitter.url
-        rollout = self.store.try_get("Rollout", rt.ns, rt.name) or {}
-        st = rollout.get("status") or {}
-        role = {f"{rt.name}-canary": "canaryModel", f"{rt.name}-stable": "stableModel"}.get(svc)
-        proc = rt.procs.get(str(st.get(role))) if role else None
+        st = self._status(rt)
+        roles = {f"{rt.name}-canary": st.canary_model, f"{rt.name}-stable": st.stable_model}
+        proc = rt.procs.get(str(roles[svc])) if svc in roles else None
         return proc.url if proc is not None else ""
+
+    def _status(self, rt: _Runtime) -> RolloutStatus:
+        """The stored status of `rt`'s Rollout; empty when it is gone or malformed (reconcile reports that)."""
+        doc = self.store.try_get("Rollout", rt.ns, rt.name)
+        try:
+            return parse_rollout(doc).status if doc is not None else RolloutStatus()
+        except SluiceError:
+            return RolloutStatus()
 
     def _write_targets(self) -> None:
         groups = []
         for rt in self._runtimes.values():
-            st = (self.store.try_get("Rollout", rt.ns, rt.name) or {}).get("status") or {}
-            roles = {st.get("stableModel"): "stable", st.get("canaryModel"): "canary"}
+            st = self._status(rt)
+            roles = {st.stable_model: "stable", st.canary_model: "canary"}
             for uri, proc in rt.procs.items():
                 labels = {"rollout": rt.name, "namespace": rt.ns, "role": roles.get(uri, "old")}
                 labels |= {"model_uri": uri, "pod_template_hash": pod_hash(uri)}
@@ -309,7 +315,7 @@ class RolloutController:
 class _Tick:
     """The controller's side of one `advance` call (see `_canary.Tick`)."""
 
-    def __init__(self, controller: RolloutController, rt: _Runtime, rollout: Doc) -> None:
+    def __init__(self, controller: RolloutController, rt: _Runtime, rollout: RolloutDoc) -> None:
         self.c = controller
         self.rt = rt
         self.rollout = rollout
@@ -334,20 +340,20 @@ class _Tick:
             self.rt.ever_ready.add(model_uri)
         return state, proc.error, proc.version
 
-    def run_analysis(self, analysis: Doc, name: str, kind: str) -> None:
-        st = self.rollout.get("status") or {}
-        hashes = {"Latest": pod_hash(str(st.get("canaryModel") or "")), "Stable": str(st.get("stableRS") or "")}
+    def run_analysis(self, analysis: RolloutAnalysis, name: str, kind: str) -> None:
+        st = self.rollout.status
+        hashes = {"Latest": pod_hash(st.canary_model or ""), "Stable": st.stable_rs or ""}
         labels = {"rollout": self.rt.name, "rollout-type": kind, "rollouts-pod-template-hash": hashes["Latest"]}
         run = build_run(self.c.store, self.rollout, analysis, name, labels, hashes)
         with contextlib.suppress(ConflictError):  # created by a tick whose status write lost a race: adopt it
             self.c.store.create(run)
 
     def analysis_phase(self, name: str) -> tuple[str, str]:
-        run = self.c.store.try_get("AnalysisRun", self.rt.ns, name)
-        if run is None:
+        doc = self.c.store.try_get("AnalysisRun", self.rt.ns, name)
+        if doc is None:
             return "Error", f'AnalysisRun "{name}" was deleted'
-        status = run.get("status") or {}
-        return str(status.get("phase", "Pending")), str(status.get("message", ""))
+        status = parse_analysis_run(doc).status
+        return status.phase or "Pending", status.message or ""
 
     def effect(self, fn: Callable[[], None]) -> None:
         self.effects.append(fn)

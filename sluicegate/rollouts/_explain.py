@@ -7,11 +7,9 @@ traffic to canary; send traffic or sluice rollout promote breast-cancer`.
 
 from __future__ import annotations
 
-from typing import Any
+from sluicegate.rollouts._docs import AnalysisRunDoc, Measurement, RolloutDoc, RolloutStatus
 
 __all__ = ["FIRST_MODEL", "is_missing_model", "waiting_on"]
-
-Doc = dict[str, Any]
 
 #: The message prefix of a Rollout whose model is not registered yet (a fresh stack, before the first run).
 FIRST_MODEL = "WaitingForFirstModel"
@@ -25,44 +23,45 @@ def is_missing_model(error: str) -> bool:
     return any(marker in error for marker in _MISSING)
 
 
-def _no_data(run: Doc | None) -> bool:
+def _no_data(run: AnalysisRunDoc | None) -> bool:
     """Every measurement of the run came back empty or NaN: the query saw no requests."""
     values = [
-        str(m.get("value", ""))
-        for result in ((run or {}).get("status") or {}).get("metricResults") or []
-        for m in result.get("measurements") or []
-        if m.get("phase") != "Error"
+        "" if m.value is None else m.value
+        for result in (run.status.metric_results if run else None) or []
+        for m in result.measurements or []
+        if m.phase != "Error"
     ]
     return bool(values) and all(item.strip() in ("", "NaN") for v in values for item in v.strip("[] ").split(","))
 
 
-def _last_values(run: Doc | None) -> str:
+def _shown(m: Measurement) -> str:
+    return m.value if m.value is not None else m.message if m.message is not None else "?"
+
+
+def _last_values(run: AnalysisRunDoc | None) -> str:
     parts = []
-    for result in ((run or {}).get("status") or {}).get("metricResults") or []:
-        measurements = result.get("measurements") or []
-        if measurements:
-            last = measurements[-1]
-            parts.append(f"{result.get('name')} = {last.get('value', last.get('message', '?'))}")
+    for result in (run.status.metric_results if run else None) or []:
+        if result.measurements:
+            parts.append(f"{result.name} = {_shown(result.measurements[-1])}")
     return ", ".join(parts)
 
 
-def _step(rollout: Doc, st: Doc) -> str:
-    steps = ((((rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get("steps")) or []
-    idx = st.get("currentStepIndex")
-    at = f"step {int(idx) + 1}/{len(steps)}" if idx is not None and int(idx) < len(steps) else "the last step"
-    return f"{at}, {int(st.get('weight') or 0)}% to the canary"
+def _step(rollout: RolloutDoc, st: RolloutStatus) -> str:
+    steps, idx = rollout.spec.steps, st.current_step_index
+    at = f"step {idx + 1}/{len(steps)}" if idx is not None and idx < len(steps) else "the last step"
+    return f"{at}, {st.weight or 0}% to the canary"
 
 
-def waiting_on(rollout: Doc, run: Doc | None = None) -> str:
+def waiting_on(rollout: RolloutDoc, run: AnalysisRunDoc | None = None) -> str:
     """Why `rollout` is not Healthy and what to do; empty when it is Healthy.
 
     Args:
         rollout: the stored Rollout.
         run: its current AnalysisRun, when one is under way (its measurements tell no traffic from a bad model).
     """
-    name = str(rollout["metadata"]["name"])
-    st = rollout.get("status") or {}
-    phase, message = str(st.get("phase") or "Progressing"), str(st.get("message") or "")
+    name = rollout.metadata.name
+    st = rollout.status
+    phase, message = st.phase or "Progressing", st.message or ""
     if phase == "Healthy":
         return ""
     if message.startswith(FIRST_MODEL):
@@ -71,8 +70,8 @@ def waiting_on(rollout: Doc, run: Doc | None = None) -> str:
         fix = f"sluice rollout retry {name}, or deploy another model version"
         return f"Degraded: {message or 'see sluice rollout status'}; {fix}"
     if phase == "Paused":
-        conditions = st.get("pauseConditions") or []
-        reason = str(conditions[0].get("reason")) if conditions else message
+        conditions = st.pause_conditions or []
+        reason = conditions[0].reason if conditions else message
         if reason == "InconclusiveAnalysisRun":
             if _no_data(run):
                 return f"analysis inconclusive, no traffic to canary; send traffic or sluice rollout promote {name}"
@@ -82,7 +81,7 @@ def waiting_on(rollout: Doc, run: Doc | None = None) -> str:
                 f"sluice rollout promote {name} or sluice rollout abort {name}"
             )
         return f"paused at {_step(rollout, st)}; sluice rollout promote {name}"
-    if run is not None and ((run.get("status") or {}).get("phase") or "Running") in ("Pending", "Running"):
+    if run is not None and (run.status.phase or "Running") in ("Pending", "Running"):
         seen = _last_values(run)
-        return f"analysis {run['metadata']['name']} running at {_step(rollout, st)}{f': {seen}' if seen else ''}"
+        return f"analysis {run.metadata.name} running at {_step(rollout, st)}{f': {seen}' if seen else ''}"
     return f"progressing at {_step(rollout, st)}{f': {message}' if message else ''}"

@@ -19,6 +19,7 @@ from sluicegate.errors import NotFoundError
 from sluicegate.part import StackContext
 from sluicegate.rollouts import _actions
 from sluicegate.rollouts._controller import RolloutController
+from sluicegate.rollouts._docs import parse_analysis_run, parse_rollout
 from sluicegate.store import Store
 from sluicegate.web import json_response, threaded
 
@@ -103,10 +104,11 @@ def rollout_routes(services: Any) -> list[BaseRoute]:
         store: Store = request.app.state.store
         return store
 
-    def summary(store: Store, rollout: Doc, urls: dict[str, str]) -> Doc:
+    def summary(store: Store, doc: Doc, urls: dict[str, str]) -> Doc:
+        rollout = parse_rollout(doc)
         run_name = _actions.current_run(rollout)
-        run = store.try_get("AnalysisRun", rollout["metadata"].get("namespace", ""), run_name) if run_name else None
-        return _actions.summary(rollout, urls.get(rollout["metadata"]["name"], ""), run)
+        run = store.try_get("AnalysisRun", rollout.metadata.namespace, run_name) if run_name else None
+        return _actions.summary(rollout, urls.get(rollout.metadata.name, ""), parse_analysis_run(run) if run else None)
 
     def listed(request: Request, body: Doc) -> Response:
         ns = request.path_params.get("namespace")

@@ -12,7 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from contract import ModelUri
+from sluicegate.errors import ManifestError
 from sluicegate.rollouts._actions import current_run
+from sluicegate.rollouts._docs import parse_rollout
 from sluicegate.store import Store, continue_key, continue_token, list_key
 from sluicegate.ui._actions import rollout_buttons, workflow_buttons
 from sluicegate.ui._views import analysis_row, event_row, model_url, node_row, rollout_row, rollout_steps, workflow_row
@@ -90,9 +92,13 @@ def workflow_rows(store: Store, token: str = "") -> tuple[list[Doc], str]:
     return rows, ""
 
 
-def _current_run(store: Store, rollout: Doc) -> Doc | None:
+def _current_run(store: Store, doc: Doc) -> Doc | None:
+    try:
+        rollout = parse_rollout(doc)
+    except ManifestError:
+        return None  # the row says what is wrong with it (`rollout_row`)
     name = current_run(rollout)
-    return store.try_get("AnalysisRun", rollout["metadata"].get("namespace", ""), name) if name else None
+    return store.try_get("AnalysisRun", rollout.metadata.namespace, name) if name else None
 
 
 def rollouts_page(store: Store) -> list[Doc]:

@@ -7,7 +7,9 @@ from typing import Any
 from urllib.parse import quote
 
 from contract import MODEL_URI_ANNOTATION, ModelUri
+from sluicegate.errors import ManifestError
 from sluicegate.facts import duration, outputs_of
+from sluicegate.rollouts._docs import parse_analysis_run, parse_rollout
 from sluicegate.rollouts._explain import waiting_on
 from sluicegate.ui._charts import metric_chart, threshold_of
 
@@ -97,8 +99,16 @@ def rollout_row(rollout: Doc, run: Doc | None = None) -> Doc:
         "canary": _model(rollout, "canary"),
         "weight": int(weight or 0),
         "step": status.get("currentStepIndex", status.get("step", "")),
-        "waiting": waiting_on({**rollout, "metadata": meta}, run) if meta.get("name") else "",
+        "waiting": _waiting(rollout, run) if meta.get("name") else "",
     }
+
+
+def _waiting(rollout: Doc, run: Doc | None) -> str:
+    """What the Rollout waits on, or what is wrong with its stored document."""
+    try:
+        return waiting_on(parse_rollout(rollout), parse_analysis_run(run) if run else None)
+    except ManifestError as e:
+        return e.message
 
 
 def step_text(step: Doc) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from sluicegate.rollouts import AnalysisRunner, Providers, assess, build_run
+from sluicegate.rollouts._docs import RolloutAnalysis, parse_rollout
 from sluicegate.store import Store
 
 NS = "sluicegate"
@@ -153,15 +154,15 @@ def test_build_run_merges_templates_and_resolves_args(tmp_path: Path) -> None:
             "spec": {"args": [{"name": "svc"}, {"name": "count", "value": "2"}], "metrics": [metric]},
         }
     )
-    rollout = {"metadata": {"name": "ro", "namespace": NS, "uid": "u"}}
-    analysis = {"templates": [{"templateName": "t"}], "args": [{"name": "svc", "value": "ro-canary"}]}
+    rollout = parse_rollout({"metadata": {"name": "ro", "namespace": NS, "uid": "u"}})
+    analysis = RolloutAnalysis(templates=[{"templateName": "t"}], args=[{"name": "svc", "value": "ro-canary"}])
     run = build_run(store, rollout, analysis, "ro-1", {"rollout": "ro"}, {})
     assert run["spec"]["metrics"][0]["count"] == 2
     assert run["spec"]["metrics"][0]["provider"]["web"]["url"] == "http://ro-canary/x"
     with pytest.raises(Exception, match="svc"):
-        build_run(store, rollout, {"templates": [{"templateName": "t"}]}, "ro-2", {}, {})
+        build_run(store, rollout, RolloutAnalysis(templates=[{"templateName": "t"}]), "ro-2", {}, {})
     with pytest.raises(Exception, match="not found"):
-        build_run(store, rollout, {"templates": [{"templateName": "nope"}]}, "ro-3", {}, {})
+        build_run(store, rollout, RolloutAnalysis(templates=[{"templateName": "nope"}]), "ro-3", {}, {})
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ does when MLflow has no such model; the controller's own retry is a separate con
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from sluicegate.rollouts import MODEL_URI_ANNOTATION, advance
+from sluicegate.rollouts._docs import RolloutAnalysis, RolloutDoc, RolloutStatus, parse_rollout
 from sluicegate.rollouts._explain import FIRST_MODEL, waiting_on
 
 MISSING = (
@@ -27,7 +27,7 @@ class _Tick:
     def ready(self, model_uri: str) -> tuple[str, str, str]:
         return self.state, self.error, "1" if self.state == "ready" else ""
 
-    def run_analysis(self, analysis: dict[str, Any], name: str, kind: str) -> None:
+    def run_analysis(self, analysis: RolloutAnalysis, name: str, kind: str) -> None:
         raise AssertionError("no analysis before a first model")
 
     def analysis_phase(self, name: str) -> tuple[str, str]:
@@ -43,35 +43,38 @@ class _Tick:
         self.aborts.append(reason)
 
 
-def _rollout(uri: str) -> dict[str, Any]:
-    return {
-        "metadata": {"name": "never-trained", "namespace": "sluicegate", "generation": 1},
-        "spec": {
-            "template": {"metadata": {"annotations": {MODEL_URI_ANNOTATION: uri}}},
-            "strategy": {"canary": {"steps": [{"setWeight": 10}]}},
-        },
-    }
+def _rollout(uri: str) -> RolloutDoc:
+    return parse_rollout(
+        {
+            "metadata": {"name": "never-trained", "namespace": "sluicegate", "generation": 1},
+            "spec": {
+                "template": {"metadata": {"annotations": {MODEL_URI_ANNOTATION: uri}}},
+                "strategy": {"canary": {"steps": [{"setWeight": 10}]}},
+            },
+        }
+    )
 
 
 def test_unregistered_first_model_waits_instead_of_aborting() -> None:
     rollout, tick = _rollout("models:/never-trained/1"), _Tick("failed", MISSING)
-    st = advance(rollout, {}, tick)
+    st = advance(rollout, RolloutStatus(), tick)
     st = advance(rollout, st, tick)  # and stays so on the next reconcile
-    assert st["phase"] == "Progressing" and not st.get("abort") and not tick.aborts
-    assert st["message"].startswith(f"{FIRST_MODEL}: models:/never-trained/1 is not registered yet")
-    assert waiting_on({**rollout, "status": st}).startswith("waiting for a first model: models:/never-trained/1")
+    assert st.phase == "Progressing" and not st.abort and not tick.aborts
+    assert str(st.message).startswith(f"{FIRST_MODEL}: models:/never-trained/1 is not registered yet")
+    rollout.status = st
+    assert waiting_on(rollout).startswith("waiting for a first model: models:/never-trained/1")
 
 
 def test_first_model_is_served_once_it_exists() -> None:
     rollout, tick = _rollout("models:/never-trained/1"), _Tick("failed", MISSING)
-    st = advance(rollout, {}, tick)
+    st = advance(rollout, RolloutStatus(), tick)
     tick.state, tick.error = "ready", ""
     st = advance(rollout, st, tick)
-    assert st["phase"] == "Healthy" and st["stableModel"] == "models:/never-trained/1"
+    assert st.phase == "Healthy" and st.stable_model == "models:/never-trained/1"
     assert tick.promotions == ["models:/never-trained/1"]
 
 
 def test_a_first_model_that_crashes_is_still_a_failure() -> None:
     rollout, tick = _rollout("models:/never-trained/1"), _Tick("failed", "the model server exited (code 1)")
-    st = advance(rollout, {}, tick)
-    assert st["phase"] == "Degraded" and tick.aborts
+    st = advance(rollout, RolloutStatus(), tick)
+    assert st.phase == "Degraded" and tick.aborts

@@ -4,26 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from sluicegate.rollouts._docs import AnalysisRunDoc, RolloutDoc, parse_analysis_run, parse_rollout
 from sluicegate.rollouts._explain import is_missing_model, waiting_on
 
 NS = "sluicegate"
 STEPS = [{"setWeight": 10}, {"pause": {}}, {"analysis": {"templates": [{"templateName": "a"}]}}, {"setWeight": 50}]
 
 
-def _rollout(status: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "metadata": {"name": "breast-cancer", "namespace": NS},
-        "spec": {"strategy": {"canary": {"steps": STEPS}}},
-        "status": status,
-    }
+def _rollout(status: dict[str, Any]) -> RolloutDoc:
+    return parse_rollout(
+        {
+            "metadata": {"name": "breast-cancer", "namespace": NS},
+            "spec": {"strategy": {"canary": {"steps": STEPS}}},
+            "status": status,
+        }
+    )
 
 
-def _run(*values: str) -> dict[str, Any]:
+def _run(*values: str, phase: str = "Inconclusive") -> AnalysisRunDoc:
     measurements = [{"phase": "Inconclusive", "value": v} for v in values]
-    return {
-        "metadata": {"name": "breast-cancer-abc-2-2", "namespace": NS},
-        "status": {"phase": "Inconclusive", "metricResults": [{"name": "error-rate", "measurements": measurements}]},
-    }
+    result = {"name": "error-rate", "phase": phase, "measurements": measurements}
+    return parse_analysis_run(
+        {
+            "metadata": {"name": "breast-cancer-abc-2-2", "namespace": NS},
+            "spec": {"metrics": [{"name": "error-rate", "provider": {"prometheus": {}}}]},
+            "status": {"phase": phase, "metricResults": [result]},
+        }
+    )
 
 
 INCONCLUSIVE = {
@@ -55,8 +62,7 @@ def test_pause_step_names_the_step_weight_and_promote() -> None:
 
 def test_running_analysis_shows_its_measurements() -> None:
     running = {"phase": "Progressing", "currentStepIndex": 2, "weight": 10}
-    run = _run("[0.01]")
-    run["status"]["phase"] = "Running"
+    run = _run("[0.01]", phase="Running")
     assert waiting_on(_rollout(running), run) == (
         "analysis breast-cancer-abc-2-2 running at step 3/4, 10% to the canary: error-rate = [0.01]"
     )
