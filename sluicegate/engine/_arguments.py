@@ -8,13 +8,13 @@ due). An input parameter takes, in order: the argument's `value`, the argument's
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from typing import Any
 
 from sluicegate.engine._template import substitute
 from sluicegate.errors import SluiceError
+from sluicegate.store import json_copy
 
 __all__ = ["process_args"]
 
@@ -28,7 +28,7 @@ def process_args(
     config_map: Callable[[dict[str, Any]], str],
 ) -> dict[str, Any]:
     """A copy of `tmpl` with `args` bound to its inputs and `inputs.*` and `scope` substituted through it."""
-    tmpl = copy.deepcopy(tmpl)
+    tmpl = json_copy(tmpl)
     inputs = tmpl.get("inputs") or {}
     given = {p["name"]: p for p in args.get("parameters") or []}
     for param in inputs.get("parameters") or []:

@@ -10,11 +10,10 @@ template (as Argo does).
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from sluicegate.errors import ManifestError, NotFoundError
-from sluicegate.store import Store
+from sluicegate.store import Store, json_copy
 
 __all__ = ["TemplateContext", "resolve_spec"]
 
@@ -41,7 +40,7 @@ class TemplateContext:
     def resolve(self, holder: dict[str, Any]) -> tuple[dict[str, Any], TemplateContext]:
         """The template a step/task/entry refers to, and the context its own references resolve in."""
         if holder.get("inline"):
-            return _with_defaults(copy.deepcopy(holder["inline"]), self.defaults), self
+            return _with_defaults(json_copy(holder["inline"]), self.defaults), self
         ref = holder.get("templateRef")
         if ref:
             kind = "ClusterWorkflowTemplate" if ref.get("clusterScope") else "WorkflowTemplate"
@@ -62,7 +61,7 @@ class TemplateContext:
         tmpl = self.templates.get(name)
         if tmpl is None:
             raise ManifestError(f"template {name!r} not found", where=where, fix="check the template name")
-        return _with_defaults(copy.deepcopy(tmpl), self.defaults)
+        return _with_defaults(json_copy(tmpl), self.defaults)
 
 
 def _with_defaults(tmpl: dict[str, Any], defaults: Any) -> dict[str, Any]:
@@ -80,14 +79,14 @@ def _with_defaults(tmpl: dict[str, Any], defaults: Any) -> dict[str, Any]:
 
 
 def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
+    out = json_copy(base)
     for key, value in top.items():
         out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
     return out
 
 
 def _merge_arguments(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
+    out = json_copy(base)
     for key in ("parameters", "artifacts"):
         items = {i["name"]: i for i in out.get(key) or []}
         for item in override.get(key) or []:
@@ -99,7 +98,7 @@ def _merge_arguments(base: dict[str, Any], override: dict[str, Any]) -> dict[str
 
 def resolve_spec(wf: dict[str, Any], store: Store) -> tuple[dict[str, Any], TemplateContext]:
     """The spec to execute and the root template context."""
-    spec = copy.deepcopy(wf.get("spec") or {})
+    spec = json_copy(wf.get("spec") or {})
     namespace = str(wf["metadata"].get("namespace", ""))
     ref = spec.get("workflowTemplateRef")
     if ref:
@@ -114,9 +113,9 @@ def resolve_spec(wf: dict[str, Any], store: Store) -> tuple[dict[str, Any], Temp
                     where=f"spec.workflowTemplateRef in namespace {namespace!r}",
                     fix="create the WorkflowTemplate first (sluice apply)",
                 )
-            stored = copy.deepcopy(doc.get("spec") or {})
+            stored = json_copy(doc.get("spec") or {})
             status["storedWorkflowTemplateSpec"] = stored
-        merged = copy.deepcopy(stored)
+        merged = json_copy(stored)
         # Argo (workflow/util JoinWorkflowSpec) keeps the Workflow's own `suspend`: a WorkflowTemplate's
         # `spec.suspend` does not suspend the Workflows that reference it, so `resume` always can resume them.
         merged.pop("suspend", None)

@@ -5,7 +5,7 @@ Called by the API, the controllers and the CLI. See `sluicegate.store._sqlite` f
 """
 
 from sluicegate.store._archive import ARCHIVING_STATUS, ArchiveQuery, WorkflowArchive
-from sluicegate.store._objects import Change, merge_patch, object_key, utc_now
+from sluicegate.store._objects import Change, json_copy, merge_patch, object_key, utc_now
 from sluicegate.store._paging import continue_key, continue_token, list_key
 from sluicegate.store._sqlite import Store
 
@@ -17,6 +17,7 @@ __all__ = [
     "WorkflowArchive",
     "continue_key",
     "continue_token",
+    "json_copy",
     "list_key",
     "merge_patch",
     "object_key",

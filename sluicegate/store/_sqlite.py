@@ -15,7 +15,6 @@ Semantics follow the Kubernetes API server where it matters to controllers:
 from __future__ import annotations
 
 import builtins
-import copy
 import sqlite3
 import threading
 import uuid
@@ -28,7 +27,7 @@ import orjson
 
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
 from sluicegate.names import check_name, check_namespace
-from sluicegate.store._objects import Change, generated_name, utc_now
+from sluicegate.store._objects import Change, generated_name, json_copy, utc_now
 
 __all__ = ["Store", "connect"]
 
@@ -222,7 +221,7 @@ class Store:
 
     def create(self, doc: Doc) -> Doc:
         """Store a new object; resolves `generateName`; ConflictError when the name is taken."""
-        doc = copy.deepcopy(doc)
+        doc = json_copy(doc)
         meta = doc.setdefault("metadata", {})
         if not doc.get("kind"):
             raise ManifestError("kind is missing", where="kind", fix="set kind, e.g. Workflow")
@@ -253,7 +252,7 @@ class Store:
 
     def update(self, doc: Doc) -> Doc:
         """Replace an object; checks `metadata.resourceVersion` when given; keeps uid and creation time."""
-        doc = copy.deepcopy(doc)
+        doc = json_copy(doc)
         meta = doc.setdefault("metadata", {})
         kind, ns, name = doc.get("kind", ""), meta.setdefault("namespace", ""), meta.get("name", "")
         with self._write() as db:
@@ -293,13 +292,13 @@ class Store:
         with self._write() as db:
             old = self._row(kind, ns, name) if name else None
             if old is not None:
-                new = copy.deepcopy(old)
+                new = json_copy(old)
                 for key, value in doc.items():
                     if key not in ("metadata", "status"):
-                        new[key] = copy.deepcopy(value)
+                        new[key] = json_copy(value)
                 for key in ("labels", "annotations"):
                     if key in doc.get("metadata", {}):
-                        new["metadata"][key] = copy.deepcopy(doc["metadata"][key])
+                        new["metadata"][key] = json_copy(doc["metadata"][key])
                 if new == old:
                     return old, "unchanged"
                 _carry_identity(old, new)

@@ -56,11 +56,12 @@ def test_watch_sends_existing_then_changes_for_one_workflow(api) -> None:
 
 
 def test_watch_from_a_resource_version_sends_only_later_changes_and_deletes(api) -> None:
-    with api.client() as c:
+    with api.client() as c:  # its own workflow: under xdist the other tests may run in another worker
+        c.post(f"/api/v1/workflows/{NS}", json={"workflow": _wf("deleted-later")})
         rv = c.get(f"/api/v1/workflows/{NS}").json()["metadata"]["resourceVersion"]
-        threading.Timer(0.5, lambda: api.store.delete("Workflow", NS, "watched")).start()
+        threading.Timer(0.5, lambda: api.store.delete("Workflow", NS, "deleted-later")).start()
         seen = _events(api, {"listOptions.resourceVersion": rv}, lambda s: s[-1][0] == "DELETED")
-    assert seen == [("DELETED", "watched", "")]
+    assert seen == [("DELETED", "deleted-later", "")]
 
 
 def test_watch_with_timeout_ends_and_bad_selector_is_400(api) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from sluicegate.errors import ConflictError, NotFoundError
-from sluicegate.store import Store
+from sluicegate.store import Store, json_copy
 
 
 def wf(name: str = "", generate: str = "") -> dict:
@@ -105,3 +105,14 @@ def test_keys_that_are_not_strings_are_stored_as_json_writes_them(tmp_path: Path
     cm = {"kind": "ConfigMap", "metadata": {"name": "c", "namespace": "argo"}, "data": {1: "one", "two": "2"}}
     store.create(cm)  # YAML reads `1:` as such a key; the API's JSON never has one
     assert store.get("ConfigMap", "argo", "c")["data"] == {"1": "one", "two": "2"}
+
+
+def test_json_copy_shares_nothing_with_the_original() -> None:
+    original = {"spec": {"steps": [[{"name": "a", "args": ["x"]}]], "when": (1, 2)}, "n": 1.5, "ok": True}
+    copied = json_copy(original)
+    copied["spec"]["steps"][0][0]["args"].append("y")
+    assert copied["spec"]["when"] == (1, 2)  # what JSON cannot hold is copied by copy.deepcopy
+    assert original["spec"]["steps"][0][0]["args"] == ["x"] and copied == {
+        **original,
+        "spec": {**original["spec"], "steps": [[{"name": "a", "args": ["x", "y"]}]]},
+    }
