@@ -10,6 +10,7 @@ fresh SLUICE_HOME, its own MLflow on a free port), then, on the same no-op work 
   zygote with the steps it forked): on a busy host wall times swing, CPU time much less.
 The peer, measured in the same run on the same workflow documents: the controller in-process
 (`sluicegate.engine.testing.LocalEngine`, no API, no client), which is what `bench_engine.py` reports.
+Once more through a stack started with SLUICE_SANDBOX=0, for what the step sandbox adds on this path.
 Targets (issue): at most 5 ms/step on the chain, 10 ms create -> Succeeded for one step, through the API.
 """
 
@@ -72,8 +73,8 @@ class Stack:
     pid: int
 
 
-def _sluice(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SLUICE_HOME": str(home)}
+def _sluice(home: Path, *args: str, sandbox: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SLUICE_HOME": str(home), "SLUICE_SANDBOX": "1" if sandbox else "0"}
     env.pop("SLUICE_MLFLOW_TRACKING_URI", None)
     return subprocess.run(
         [sys.executable, "-m", "sluicegate", *args], cwd=home.parent, env=env, capture_output=True, text=True
@@ -81,12 +82,16 @@ def _sluice(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @contextmanager
-def running_stack() -> Iterator[Stack]:
-    """`sluice up --detach` on a fresh home (free API and MLflow ports); `sluice down` afterwards."""
+def running_stack(sandbox: bool = True) -> Iterator[Stack]:
+    """`sluice up --detach` on a fresh home (free API and MLflow ports); `sluice down` afterwards.
+
+    `sandbox=False` starts it with SLUICE_SANDBOX=0 (steps without their own root file system).
+    """
     from sluicegate.services._process import free_port
 
     home = Path(tempfile.mkdtemp(prefix="sluice-bench-api-")) / "home"
-    up = _sluice(home, "up", "--detach", "--port", str(free_port()), "--mlflow-port", str(free_port()))
+    ports = ("--port", str(free_port()), "--mlflow-port", str(free_port()))
+    up = _sluice(home, "up", "--detach", *ports, sandbox=sandbox)
     if up.returncode != 0:
         log = (home / "stack.log").read_text(errors="replace")[-2000:] if (home / "stack.log").exists() else ""
         raise RuntimeError(f"sluice up failed: {up.stderr}{up.stdout}{log}")
@@ -191,6 +196,19 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
 
+def through_api(repeats: int, chains: int, sandbox: bool = True) -> tuple[dict[str, Any], float]:
+    """`measure` through a fresh stack (with its `create_workflow` round trips); and its start-up seconds."""
+    started = time.perf_counter()
+    with running_stack(sandbox) as stack:
+        up = time.perf_counter() - started
+        api = ApiPath(stack)
+        try:
+            row = measure(api, "api", repeats, chains, stack.pid)
+        finally:
+            api.close()
+    return {**row, "creates": api.creates}, up
+
+
 def main(argv: list[str] | None = None) -> None:
     """Start a stack, measure both paths in turn, print a markdown table with the ratios."""
     from sluicegate.engine.testing import LocalEngine
@@ -202,15 +220,9 @@ def main(argv: list[str] | None = None) -> None:
 
     with LocalEngine() as engine:
         local = measure(InProcess(engine), "local", args.repeats, args.chains, os.getpid())
-    started = time.perf_counter()
-    with running_stack() as stack:
-        up = time.perf_counter() - started
-        api = ApiPath(stack)
-        try:
-            through = measure(api, "api", args.repeats, args.chains, stack.pid)
-        finally:
-            api.close()
-        creates = api.creates
+    through, up = through_api(args.repeats, args.chains)
+    bare, _ = through_api(args.repeats, args.chains, sandbox=False)
+    creates = through["creates"]
 
     print(f"## The engine through the API: Hera's client against `sluice up` ({CHAIN}-step chain, one step)\n")
     print(
@@ -218,7 +230,12 @@ def main(argv: list[str] | None = None) -> None:
         "| CPU per step: controller / launcher and steps (ms) |"
     )
     print("|---|---|---|---|")
-    for label, row in (("through the API (Hera + watch)", through), ("in-process controller (peer)", local)):
+    rows = (
+        ("through the API (Hera + watch)", through),
+        ("in-process controller (peer)", local),
+        ("through the API, steps not sandboxed (SLUICE_SANDBOX=0)", bare),
+    )
+    for label, row in rows:
         chain = row["chain"]
         print(
             f"| {label} | {min(chain) * 1000:.1f} / {statistics.median(chain) * 1000:.1f} | "
@@ -230,11 +247,16 @@ def main(argv: list[str] | None = None) -> None:
         f"- through the API / in-process: chain {min(through['chain']) / min(local['chain']):.2f}x, "
         f"one step p50 {_p(through['one'], 0.5) / _p(local['one'], 0.5):.2f}x"
     )
-    print(f"- Hera `create_workflow` round trip alone: p50 {_p(creates, 0.5):.1f} ms")
     print(
-        f"- targets: chain <= 5 ms/step ({'met' if min(through['chain']) <= 0.005 else 'not met'}), "
-        f"one step <= 10 ms ({'met' if _p(through['one'], 0.5) <= 10 else 'not met'}, p50)"
+        f"- the step sandbox, through the API: chain {(min(through['chain']) - min(bare['chain'])) * 1000:+.1f} ms "
+        f"per step, one step p50 {_p(through['one'], 0.5) - _p(bare['one'], 0.5):+.1f} ms"
     )
+    print(f"- Hera `create_workflow` round trip alone: p50 {_p(creates, 0.5):.1f} ms")
+    for label, row in (("sandboxed steps", through), ("steps not sandboxed", bare)):
+        print(
+            f"- targets, {label}: chain <= 5 ms/step ({'met' if min(row['chain']) <= 0.005 else 'not met'}), "
+            f"one step <= 10 ms ({'met' if _p(row['one'], 0.5) <= 10 else 'not met'}, p50)"
+        )
     print(
         f"- `sluice up --detach` took {up:.1f} s (with its own MLflow); "
         f"load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"

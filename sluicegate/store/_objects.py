@@ -1,4 +1,4 @@
-"""Helpers for Kubernetes-shaped documents: keys, timestamps, generated names, JSON merge patches."""
+"""Helpers for Kubernetes-shaped documents: keys, timestamps, generated names, JSON text, copies, merge patches."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-__all__ = ["Change", "generated_name", "json_copy", "merge_patch", "object_key", "utc_now"]
+import orjson
+
+__all__ = ["Change", "from_json", "generated_name", "json_copy", "merge_patch", "object_key", "to_json", "utc_now"]
 
 _ALNUM = string.ascii_lowercase + string.digits
 _T = TypeVar("_T")
@@ -33,6 +35,16 @@ def json_copy(value: _T) -> _T:
     if value is None or isinstance(value, str | int | float):
         return value
     return copy.deepcopy(value)
+
+
+def from_json(text: str | bytes) -> dict[str, Any]:
+    """A stored document from its JSON text (orjson: several times faster than the standard library)."""
+    return dict(orjson.loads(text))
+
+
+def to_json(doc: dict[str, Any]) -> str:
+    """A document as compact JSON text; keys that are not strings (YAML's `1:`) written as `json` writes them."""
+    return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def generated_name(prefix: str) -> str:

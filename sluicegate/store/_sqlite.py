@@ -17,17 +17,17 @@ from __future__ import annotations
 import builtins
 import sqlite3
 import threading
+import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
 from sluicegate.names import check_name, check_namespace
-from sluicegate.store._objects import Change, generated_name, json_copy, utc_now
+from sluicegate.store._objects import Change, from_json, generated_name, json_copy, to_json, utc_now
 
 __all__ = ["Store", "connect"]
 
@@ -82,6 +82,7 @@ class Store:
         self._cond = threading.Condition(self._lock)
         self._db = connect(path, _SCHEMA)
         self._durable = True  # the connection's synchronous setting: FULL (True) or NORMAL
+        self._writes: Counter[str] = Counter()  # writes of this process by kind: which waiters to wake
 
     def close(self) -> None:
         """Close the database connection."""
@@ -112,7 +113,7 @@ class Store:
 
     def _row(self, kind: str, namespace: str, name: str) -> Doc | None:
         text = self._text(kind, namespace, name)
-        return None if text is None else _loads(text)
+        return None if text is None else from_json(text)
 
     def _next_rv(self, db: sqlite3.Connection) -> int:
         # Every write adds a change whose seq is the object's new resourceVersion, so the newest change is
@@ -125,11 +126,12 @@ class Store:
         rv = self._next_rv(db)
         meta["resourceVersion"] = str(rv)
         kind, ns, name = doc["kind"], meta.get("namespace", ""), meta["name"]
+        self._writes[kind] += 1
         db.execute(
             "INSERT INTO objects(kind, namespace, name, resource_version, doc) VALUES (?,?,?,?,?) "
             "ON CONFLICT(kind, namespace, name) DO UPDATE SET resource_version=excluded.resource_version, "
             "doc=excluded.doc",
-            (kind, ns, name, rv, _dumps(doc)),
+            (kind, ns, name, rv, to_json(doc)),
         )
         db.execute(
             "INSERT INTO changes(seq, type, kind, namespace, name) VALUES (?,?,?,?,?)",
@@ -161,7 +163,7 @@ class Store:
                 rows = self._db.execute(
                     "SELECT doc FROM objects WHERE kind=? ORDER BY namespace, name", (kind,)
                 ).fetchall()
-        docs = [_loads(r[0]) for r in rows]
+        docs = [from_json(r[0]) for r in rows]
         if labels:
             docs = [d for d in docs if _has_labels(d, labels)]
         return docs
@@ -202,7 +204,7 @@ class Store:
                     f"SELECT {cols}, doc FROM objects WHERE {where} ORDER BY {order} LIMIT ?", (*args, batch)
                 ).fetchall()
             for row in rows:
-                yield _loads(row[-1])
+                yield from_json(row[-1])
             if len(rows) < batch:
                 return
             after = [str(v) for v in rows[-1][:-1]]
@@ -275,8 +277,8 @@ class Store:
             text = self._text(kind, namespace, name)
             if text is None:
                 raise NotFoundError(f'{kind} "{name}" not found', where=f"namespace {namespace!r}")
-            old = _loads(text)
-            new = fn(_loads(text))  # a second parse is the copy: several times faster than deepcopy
+            old = from_json(text)
+            new = fn(from_json(text))  # a second parse is the copy: several times faster than deepcopy
             if new is None or new == old:
                 return old
             _carry_identity(old, new)
@@ -312,6 +314,7 @@ class Store:
             if old is None:
                 raise NotFoundError(f'{kind} "{name}" not found', where=f"namespace {namespace!r}")
             db.execute("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?", (kind, namespace, name))
+            self._writes[kind] += 1
             rv = self._next_rv(db)
             db.execute(
                 "INSERT INTO changes(seq, type, kind, namespace, name) VALUES (?,?,?,?,?)",
@@ -339,27 +342,28 @@ class Store:
     def wait(self, since: int, timeout: float, kinds: tuple[str, ...] = ()) -> builtins.list[Change]:
         """Block until there are changes after `since` (or `timeout` seconds pass); returns them.
 
-        Writes of this process wake the waiter at once; writes of other processes are seen within 0.2 s.
+        Writes of this process wake the waiter at once (only the waiters of their kind query again);
+        writes of other processes are seen within 0.2 s.
         """
+        deadline = time.monotonic() + timeout
         with self._cond:
-            remaining = timeout
-            while True:
-                found = self.changes(since, kinds)
-                if found or remaining <= 0:
+            mark = self._marker(kinds)
+            polled = time.monotonic()
+            found = self.changes(since, kinds)
+            while not found:
+                now = time.monotonic()
+                if now >= deadline:
                     return found
-                step = min(0.2, remaining)
-                self._cond.wait(step)
-                remaining -= step
+                notified = self._cond.wait(min(0.2, deadline - now))
+                if notified and self._marker(kinds) == mark and time.monotonic() - polled < 0.2:
+                    continue  # a write of another kind: nothing new for this waiter
+                mark, polled = self._marker(kinds), time.monotonic()
+                found = self.changes(since, kinds)
+            return found
 
-
-def _loads(text: str) -> Doc:
-    """A stored document (orjson parses it several times faster than the standard library)."""
-    return dict(orjson.loads(text))
-
-
-def _dumps(doc: Doc) -> str:
-    """A document as compact JSON text; keys that are not strings (YAML's `1:`) written as `json` writes them."""
-    return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS).decode()
+    def _marker(self, kinds: tuple[str, ...]) -> int:
+        """How many writes of `kinds` (all kinds when empty) this process has made."""
+        return sum(self._writes[k] for k in kinds) if kinds else self._writes.total()
 
 
 def _has_labels(doc: Doc, labels: dict[str, str]) -> bool:

@@ -1,6 +1,7 @@
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,21 @@ def test_json_copy_shares_nothing_with_the_original() -> None:
         **original,
         "spec": {**original["spec"], "steps": [[{"name": "a", "args": ["x", "y"]}]]},
     }
+
+
+def test_wait_returns_changes_of_its_kinds_only_from_this_and_other_processes(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    since = store.head()
+    cm = {"kind": "ConfigMap", "metadata": {"name": "c", "namespace": "argo"}, "data": {}}
+
+    def writes() -> None:
+        for i in range(5):
+            store.create(wf(f"w{i}"))  # other kinds: the ConfigMap waiter keeps waiting
+        Store(tmp_path / "s.db").create(cm)  # another connection, as another process writes
+
+    writer = threading.Thread(target=writes)
+    writer.start()
+    found = store.wait(since, 30, kinds=("ConfigMap",))
+    writer.join()
+    assert [(c.kind, c.name) for c in found] == [("ConfigMap", "c")]
+    assert store.wait(found[-1].seq, 0.3, kinds=("ConfigMap",)) == []
