@@ -2,7 +2,7 @@
 
 The admission policy (infra/terraform/modules/argo-stack/charts/git-repositories-policy) is evaluated here
 with a CEL interpreter (cel-python, RE2 for `matches`) plus the Kubernetes string-library functions the
-policy uses (`split`, `trim`, `join`, with the semantics of cel-go's strings extension), against the same
+policy uses (`split`, `trim`, `substring`, `join`, with the semantics of cel-go's strings extension), against the same
 objects the cluster admits: the rendered WorkflowTemplates, a Workflow as the `train-on-push` Sensor creates
 it, hand-written Workflows and CronWorkflows. Its verdict on remote URLs must be the local engine's
 (`sluicegate.engine._gitsource.check_repository`) for the same ConfigMap.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +42,15 @@ def _trim(s: celtypes.StringType) -> celtypes.StringType:
     return celtypes.StringType(str(s).strip())
 
 
+def _substring(s: celtypes.StringType, start: celtypes.IntType) -> celtypes.StringType:
+    return celtypes.StringType(str(s)[int(start) :])
+
+
 def _join(items: celtypes.ListType, sep: celtypes.StringType) -> celtypes.StringType:
     return celtypes.StringType(str(sep).join(str(i) for i in items))
 
 
-FUNCTIONS: dict[str, Callable[..., Any]] = {"split": _split, "trim": _trim, "join": _join}
+FUNCTIONS: dict[str, Callable[..., Any]] = {"split": _split, "trim": _trim, "substring": _substring, "join": _join}
 ENV = celpy.Environment()
 
 
@@ -220,6 +224,31 @@ def test_dag_task_arguments_and_template_defaults_are_checked() -> None:
     assert admit(trusted) == []
 
 
+def test_every_refused_repository_is_named_with_its_field_in_one_message() -> None:
+    wf = _inline("https://github.com/acme/../mallory/x.git")
+    wf["spec"]["arguments"] = {
+        "parameters": [
+            {"name": "git-repo", "value": "https://github.com/mallory/x.git"},
+            {"name": "git-repo", "valueFrom": {"configMapKeyRef": {"name": "elsewhere", "key": "url"}}},
+        ]
+    }
+    [message] = admit(wf)
+    assert message.startswith(
+        "spec.arguments.parameters[git-repo]: not a trusted git repository: 'https://github.com/mallory/x.git'; "
+    )
+    assert "; spec.arguments.parameters[git-repo].valueFrom: refused" in message
+    assert (
+        "; git artifacts: a git.repo is not a trusted repository: 'https://github.com/acme/../mallory/x.git' "
+        "at spec.templates[*].inputs.artifacts[*].git.repo (trusted: " in message
+    )
+
+
+def test_an_empty_git_repo_parameter_is_admitted_but_an_empty_artifact_repo_is_not() -> None:
+    assert admit(_workflow("")) == []
+    [message] = admit(_inline(""))
+    assert message.startswith("git artifacts: a git.repo is not a trusted repository: '' at ")
+
+
 def test_a_cron_workflow_is_checked_through_its_workflow_spec() -> None:
     cron = {
         "apiVersion": "argoproj.io/v1alpha1",
@@ -230,6 +259,24 @@ def test_a_cron_workflow_is_checked_through_its_workflow_spec() -> None:
     assert admit(cron) != []
     cron["spec"]["workflowSpec"] = _workflow("https://github.com/acme/x")["spec"]
     assert admit(cron) == []
+
+
+@pytest.fixture(scope="module")
+def local_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The local stack's store with the same ConfigMap; the cross-check only reads it, so one serves every case."""
+    store = Store(tmp_path_factory.mktemp("store") / "store.db")
+    try:
+        store.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "git-repositories", "namespace": NS},
+                "data": {"repositories": TRUSTED},
+            }
+        )
+        yield store
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize(
@@ -246,24 +293,12 @@ def test_a_cron_workflow_is_checked_through_its_workflow_spec() -> None:
         "ssh://git@github.com/acme/x.git",
     ],
 )
-def test_the_cluster_and_the_local_engine_agree_on_remote_urls(url: str, tmp_path: Path) -> None:
-    store = Store(tmp_path / "store.db")
+def test_the_cluster_and_the_local_engine_agree_on_remote_urls(url: str, local_store: Store) -> None:
     try:
-        store.apply(
-            {
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": {"name": "git-repositories", "namespace": NS},
-                "data": {"repositories": TRUSTED},
-            }
-        )
-        try:
-            check_repository(store, NS, url, where="test")
-            local = True
-        except StepError:
-            local = False
-    finally:
-        store.close()
+        check_repository(local_store, NS, url, where="test")
+        local = True
+    except StepError:
+        local = False
     assert (admit(_workflow(url)) == []) is local
 
 
