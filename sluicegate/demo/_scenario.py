@@ -21,6 +21,7 @@ from rich.console import Console
 from contract import NAMESPACE
 from sluicegate.client import StackClient
 from sluicegate.demo._wait import TERMINAL, wait_for
+from sluicegate.rollouts._docs import RolloutStatus, parse_analysis_run, parse_rollout
 
 __all__ = ["Push", "PushResult", "champion", "run_push"]
 
@@ -84,8 +85,8 @@ def champion(mlflow: str) -> str:
     return str(r.json()["model_version"]["version"]) if r.status_code == 200 else ""
 
 
-def _stable_version(rollout: dict[str, Any]) -> str:
-    stable = str((rollout.get("status") or {}).get("stableModel", ""))
+def _stable_version(status: RolloutStatus) -> str:
+    stable = status.stable_model or ""
     return stable.rsplit("/", 1)[-1] if stable.startswith("models:/") else stable
 
 
@@ -123,19 +124,20 @@ def run_push(client: StackClient, project: Any, push: Push, console: Console, ti
         deadline = time.monotonic() + 30
         while champion(mlflow) != result.version and time.monotonic() < deadline:
             time.sleep(0.5)
-    rollout = client.objects.find("Rollout", NAMESPACE, MODEL) or {}
-    ro_status = rollout.get("status") or {}
-    result.stable = _stable_version(rollout)
+    rollout = client.objects.find("Rollout", NAMESPACE, MODEL)
+    ro_status = parse_rollout(rollout).status if rollout else RolloutStatus()
+    result.stable = _stable_version(ro_status)
     result.champion = champion(mlflow)
-    runs = [r for r in client.objects.list("AnalysisRun", NAMESPACE) if r["metadata"]["name"] not in seen_runs]
-    result.analysis = [f"{r['metadata']['name']}: {(r.get('status') or {}).get('phase', '')}" for r in runs]
-    aborted = bool(ro_status.get("abort")) or ro_status.get("phase") == "Degraded"
+    found = map(parse_analysis_run, client.objects.list("AnalysisRun", NAMESPACE))
+    runs = [r for r in found if r.metadata.name not in seen_runs]
+    result.analysis = [f"{r.metadata.name}: {r.status.phase or ''}" for r in runs]
+    aborted = bool(ro_status.abort) or ro_status.phase == "Degraded"
     if aborted:
         result.rollout = "aborted"
     elif result.stable == result.version:
         result.rollout = "promoted" if runs else "full"
     else:
-        result.rollout = f"{ro_status.get('phase', '?')} (stable v{result.stable})"
+        result.rollout = f"{ro_status.phase or '?'} (stable v{result.stable})"
     result.seconds = time.monotonic() - started
     _check(result, push, status)
     return result

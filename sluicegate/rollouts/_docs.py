@@ -76,7 +76,10 @@ class ObjectMeta(_Doc):
     uid: str | None = None
     generation: int | None = None
     resource_version: str | None = None
+    creation_timestamp: str | None = None
+    labels: dict[str, str] | None = None
     annotations: dict[str, str] | None = None
+    owner_references: list[dict[str, Any]] | None = None
 
 
 # -- Rollout spec --------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from sluicegate.errors import SluiceError
 from sluicegate.rollouts import _actions as rollout_actions
+from sluicegate.rollouts._docs import RolloutDoc
 from sluicegate.store import Store
 from sluicegate.ui._session import CSRF_FIELD, check_same_origin, csrf_matches, set_notice, signed_in
 
@@ -42,10 +43,9 @@ class Button:
     hint: str
 
 
-def rollout_buttons(rollout: Doc) -> list[Button]:
+def rollout_buttons(rollout: RolloutDoc) -> list[Button]:
     """Promote, Promote full, Abort and Retry, enabled as the Rollout's state allows."""
-    status = rollout.get("status") or {}
-    updating, aborted = bool(status.get("canaryModel")), bool(status.get("abort"))
+    updating, aborted = bool(rollout.status.canary_model), bool(rollout.status.abort)
     live = updating and not aborted
     no_update = "no update in progress" if not aborted else "aborted: retry first"
     return [

@@ -14,10 +14,19 @@ from urllib.parse import urlsplit
 from contract import ModelUri
 from sluicegate.errors import ManifestError
 from sluicegate.rollouts._actions import current_run
-from sluicegate.rollouts._docs import parse_rollout
+from sluicegate.rollouts._docs import AnalysisRunDoc, RolloutDoc, parse_analysis_run, parse_rollout
 from sluicegate.store import Store, continue_key, continue_token, list_key
 from sluicegate.ui._actions import rollout_buttons, workflow_buttons
-from sluicegate.ui._views import analysis_row, event_row, model_url, node_row, rollout_row, rollout_steps, workflow_row
+from sluicegate.ui._views import (
+    analysis_row,
+    event_row,
+    invalid_row,
+    model_url,
+    node_row,
+    rollout_row,
+    rollout_steps,
+    workflow_row,
+)
 
 __all__ = [
     "WORKFLOWS_PER_PAGE",
@@ -92,18 +101,33 @@ def workflow_rows(store: Store, token: str = "") -> tuple[list[Doc], str]:
     return rows, ""
 
 
-def _current_run(store: Store, doc: Doc) -> Doc | None:
+def _current_run(store: Store, rollout: RolloutDoc) -> AnalysisRunDoc | None:
+    name = current_run(rollout)
+    doc = store.try_get("AnalysisRun", rollout.metadata.namespace, name) if name else None
+    return parse_analysis_run(doc) if doc is not None else None
+
+
+def _row(store: Store, doc: Doc) -> Doc:
+    """The list line of a stored Rollout; one that does not parse says what is wrong with it."""
     try:
         rollout = parse_rollout(doc)
-    except ManifestError:
-        return None  # the row says what is wrong with it (`rollout_row`)
-    name = current_run(rollout)
-    return store.try_get("AnalysisRun", rollout.metadata.namespace, name) if name else None
+        return rollout_row(rollout, _current_run(store, rollout))
+    except ManifestError as e:
+        return invalid_row(doc, e)
+
+
+def _analysis(doc: Doc) -> Doc:
+    try:
+        return analysis_row(parse_analysis_run(doc))
+    except ManifestError as e:
+        meta = doc.get("metadata") or {}
+        return {"name": meta.get("name", ""), "phase": "", "message": e.message,
+                "created": meta.get("creationTimestamp", ""), "metrics": []}  # fmt: skip
 
 
 def rollouts_page(store: Store) -> list[Doc]:
     """Every Rollout as a list row."""
-    return [rollout_row(r, _current_run(store, r)) for r in store.list("Rollout")]
+    return [_row(store, r) for r in store.list("Rollout")]
 
 
 def _owned_by(run: Doc, name: str) -> bool:
@@ -140,11 +164,15 @@ def rollout_page(store: Store, ns: str, name: str, mlflow: str) -> Doc | None:
     if ro is None:
         return None
     runs = [r for r in store.list("AnalysisRun", ns) if _owned_by(r, name)]
-    analyses = sorted((analysis_row(r) for r in runs), key=lambda a: str(a["created"]), reverse=True)
-    row = rollout_row(ro, _current_run(store, ro))
+    analyses = sorted((_analysis(r) for r in runs), key=lambda a: str(a["created"]), reverse=True)
+    try:
+        rollout = parse_rollout(ro)
+        row = rollout_row(rollout, _current_run(store, rollout))
+    except ManifestError as e:
+        return {"r": invalid_row(ro, e), "steps": [], "analyses": analyses, "buttons": [], "models": []}
     uris = {u for u in (row["stable"], row["canary"]) if u}
     producers = _producers(store, ns, uris)
-    revisions = {str(h.get("modelUri")): h.get("revision") for h in (ro.get("status") or {}).get("history") or []}
+    revisions = {h.model_uri: h.revision for h in rollout.status.history or []}
     models = [
         {
             "role": role,
@@ -156,7 +184,8 @@ def rollout_page(store: Store, ns: str, name: str, mlflow: str) -> Doc | None:
         for role in ("stable", "canary")
     ]
     return {
-        "r": row, "steps": rollout_steps(ro), "analyses": analyses, "buttons": rollout_buttons(ro), "models": models,
+        "r": row, "steps": rollout_steps(rollout), "analyses": analyses, "buttons": rollout_buttons(rollout),
+        "models": models,
     }  # fmt: skip
 
 

@@ -9,13 +9,14 @@ from urllib.parse import quote
 from contract import MODEL_URI_ANNOTATION, ModelUri
 from sluicegate.errors import ManifestError
 from sluicegate.facts import duration, outputs_of
-from sluicegate.rollouts._docs import parse_analysis_run, parse_rollout
+from sluicegate.rollouts._docs import AnalysisRunDoc, RolloutDoc
 from sluicegate.rollouts._explain import waiting_on
 from sluicegate.ui._charts import metric_chart, threshold_of
 
 __all__ = [
     "analysis_row",
     "event_row",
+    "invalid_row",
     "model_url",
     "node_artifacts",
     "node_row",
@@ -72,43 +73,44 @@ def node_artifacts(node: Doc, link: str) -> list[Doc]:
     return rows
 
 
-def _model(rollout: Doc, which: str) -> str:
-    status = rollout.get("status") or {}
-    for key in (f"{which}Model", f"{which}ModelUri"):
-        if status.get(key):
-            return str(status[key])
+def _model(rollout: RolloutDoc, which: str) -> str:
+    st = rollout.status
+    own = st.stable_model if which == "stable" else st.canary_model
+    if own:
+        return own
+    if (st.model_extra or {}).get(f"{which}ModelUri"):  # the older name of the field
+        return str((st.model_extra or {})[f"{which}ModelUri"])
     if which == "canary":
-        ann = (((rollout.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("annotations") or {}
-        uri = ann.get(MODEL_URI_ANNOTATION, "")
-        return "" if uri == status.get("stableModel") else str(uri)
+        uri = rollout.spec.annotation(MODEL_URI_ANNOTATION)
+        return "" if uri == st.stable_model else uri
     return ""
 
 
-def rollout_row(rollout: Doc, run: Doc | None = None) -> Doc:
+def rollout_row(rollout: RolloutDoc, run: AnalysisRunDoc | None = None) -> Doc:
     """One line of the rollout list; `run` is its current AnalysisRun (it tells what the Rollout waits on)."""
-    meta, status = rollout.get("metadata") or {}, rollout.get("status") or {}
-    weight = status.get("weight")
-    if weight is None:
-        weight = ((status.get("canary") or {}).get("weights") or {}).get("canary", {}).get("weight", 0)
+    st, extra = rollout.status, rollout.status.model_extra or {}
+    weight: Any = st.weight
+    if weight is None:  # Argo's own status keeps the weights under canary
+        weight = ((st.canary.model_extra or {}).get("weights") or {}).get("canary", {}).get("weight", 0)
     return {
-        "name": meta.get("name", ""),
-        "namespace": meta.get("namespace", ""),
-        "phase": status.get("phase", ""),
-        "message": status.get("message", ""),
+        "name": rollout.metadata.name,
+        "namespace": rollout.metadata.namespace,
+        "phase": st.phase if st.has("phase") else "",
+        "message": st.message if st.has("message") else "",
         "stable": _model(rollout, "stable"),
         "canary": _model(rollout, "canary"),
         "weight": int(weight or 0),
-        "step": status.get("currentStepIndex", status.get("step", "")),
-        "waiting": _waiting(rollout, run) if meta.get("name") else "",
+        "step": st.current_step_index if st.has("current_step_index") else extra.get("step", ""),
+        "waiting": waiting_on(rollout, run) if rollout.metadata.name else "",
     }
 
 
-def _waiting(rollout: Doc, run: Doc | None) -> str:
-    """What the Rollout waits on, or what is wrong with its stored document."""
-    try:
-        return waiting_on(parse_rollout(rollout), parse_analysis_run(run) if run else None)
-    except ManifestError as e:
-        return e.message
+def invalid_row(doc: Doc, error: ManifestError) -> Doc:
+    """The list line of a stored Rollout that does not parse: its name, and what is wrong in `message`."""
+    meta: Doc = doc["metadata"] if isinstance(doc.get("metadata"), dict) else {}
+    row: Doc = dict.fromkeys(("phase", "stable", "canary", "step"), "")
+    return {**row, "name": meta.get("name", ""), "namespace": meta.get("namespace", ""), "weight": 0,
+            "message": error.message, "waiting": error.message}  # fmt: skip
 
 
 def step_text(step: Doc) -> str:
@@ -133,16 +135,15 @@ def step_text(step: Doc) -> str:
     return f"{key} {json.dumps(step[key], sort_keys=True)}" if step else "(empty step)"
 
 
-def rollout_steps(rollout: Doc) -> list[Doc]:
+def rollout_steps(rollout: RolloutDoc) -> list[Doc]:
     """The canary steps, readable, with which are done, current and to come."""
-    steps = ((((rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get("steps")) or []
-    current = (rollout.get("status") or {}).get("currentStepIndex")
+    current = rollout.status.current_step_index
     rows = []
-    for i, step in enumerate(steps):
+    for i, step in enumerate(rollout.spec.steps):
         state = ""
-        if isinstance(current, int):
+        if current is not None:
             state = "done" if i < current else ("current" if i == current else "")
-        rows.append({"index": i, "text": step_text(step), "state": state, "current": state == "current"})
+        rows.append({"index": i, "text": step_text(step.to_doc()), "state": state, "current": state == "current"})
     return rows
 
 
@@ -193,24 +194,25 @@ def model_url(uri: str, mlflow: str) -> str:
     return f"{base}/#/models/{quote(model.name)}" if model.name else ""
 
 
-def analysis_row(run: Doc) -> Doc:
+def analysis_row(run: AnalysisRunDoc) -> Doc:
     """One AnalysisRun for the rollout page: phase, message, and each metric's chart against its threshold."""
-    meta, spec, status = run.get("metadata") or {}, run.get("spec") or {}, run.get("status") or {}
-    args = {a.get("name", ""): a.get("value") for a in spec.get("args") or []}
-    defs = {m.get("name"): m for m in spec.get("metrics") or []}
+    meta, spec, status = run.metadata, run.spec, run.status
+    args = {a.name: a.value for a in spec.args or []}
+    defs = {m.name: m.to_doc() for m in spec.metrics}
     metrics = []
-    for result in status.get("metricResults") or []:
-        measurements = result.get("measurements") or []
-        threshold = threshold_of(defs.get(result.get("name")) or {}, args)
+    for result in status.metric_results or []:
+        measurements = [m.to_doc() for m in result.measurements or []]
+        threshold = threshold_of(defs.get(result.name) or {}, args)
         metrics.append({
-            "name": result.get("name", ""), "phase": result.get("phase", ""),
+            "name": result.name, "phase": result.phase if result.has("phase") else "",
             "measurements": measurements, "threshold": threshold.label if threshold else "",
             "last": str(measurements[-1].get("value", "")) if measurements else "",
-            "chart": metric_chart(str(result.get("name", "")), measurements, threshold),
+            "chart": metric_chart(result.name, measurements, threshold),
         })  # fmt: skip
     return {
-        "name": meta.get("name", ""), "phase": status.get("phase", ""), "message": status.get("message", ""),
-        "created": meta.get("creationTimestamp", ""), "metrics": metrics,
+        "name": meta.name, "phase": status.phase if status.has("phase") else "",
+        "message": status.message if status.has("message") else "",
+        "created": meta.creation_timestamp if meta.has("creation_timestamp") else "", "metrics": metrics,
     }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from sluicegate.errors import ManifestError
 from sluicegate.rollouts import RolloutController, undo
 from sluicegate.rollouts._docs import parse_analysis_run, parse_rollout
 from sluicegate.store import Store
+from sluicegate.ui._gather import rollout_page, rollouts_page
 
 NS = "sluicegate"
 
@@ -113,3 +114,14 @@ def test_wrong_type_names_the_field_and_the_value() -> None:
         parse_rollout(_rollout({**ARGO_STATUS, "currentStepIndex": "two"}))
     assert "status.currentStepIndex" in e.value.message and "'two'" in e.value.message
     assert e.value.http_status == 400
+
+
+def test_ui_pages_show_a_malformed_rollout_by_its_field(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store.db")
+    store.create(_rollout({**ARGO_STATUS, "weight": "lots"}))
+    store.create(_rollout(ARGO_STATUS) | {"metadata": {"name": "ok", "namespace": NS}})
+    rows = {r["name"]: r for r in rollouts_page(store)}
+    assert "status.weight" in rows["ro"]["message"] and "'lots'" in rows["ro"]["waiting"]
+    assert rows["ok"]["weight"] == 20 and rows["ok"]["stable"] == "models:/ro/1" and rows["ok"]["step"] == 2
+    page = rollout_page(store, NS, "ro", "")
+    assert page is not None and "status.weight" in page["r"]["message"] and page["buttons"] == []
