@@ -13,13 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sluicegate.eventing._model import DataFilter, EventContextFilter, EventDependency, ExprFilter, TimeFilter
+from sluicegate.eventing._transform import TransformError, script_filter
 from sluicegate.lang import MISSING, ExprError, TemplateError, as_string, get_path, render
 from sluicegate.lang import evaluate_govaluate as evaluate
 
 __all__ = ["FilterResult", "filter_event"]
 
 FilterResult = tuple[bool, str]
-_NO_RUNTIME = "{what} is not supported by the local stack (docs/compatibility.md); the event is not used"
 
 
 def _bool(text: str) -> bool:
@@ -186,13 +186,11 @@ def _window(f: TimeFilter) -> str:
 def filter_event(dep: EventDependency, context: dict[str, Any], data: Any) -> FilterResult:
     """Whether an event passes a dependency's filters, and why not.
 
-    A dependency with a `script` filter (Lua) never passes: the local stack does not run script filters, and
-    passing the event unfiltered would trigger what the Sensor's author filtered out. A dependency's
-    `transform` is applied by the caller before this (see `_transform`).
+    The Lua `script` filter is evaluated last, as Argo Events does, and a script that fails fails the event
+    whatever the logical operator (`_transform.script_filter`). A dependency's `transform` is applied by the
+    caller before this (see `_transform`).
     """
     flt = dep.filters
-    if flt is not None and flt.script:
-        return False, _NO_RUNTIME.format(what="script filter (Lua)")
     if flt is None:
         return True, ""
     parts: list[tuple[bool, str, bool]] = []  # (passed, reason, present)
@@ -209,6 +207,12 @@ def filter_event(dep: EventDependency, context: dict[str, Any], data: Any) -> Fi
         passed, err = _time(flt.time, context)
         why = err or ("" if passed else f"time filter: event at {context.get('time')} outside {_window(flt.time)}")
         parts.append((bool(passed), why, True))
+    if flt.script:
+        try:
+            passed = script_filter(flt.script, data)
+        except TransformError as e:
+            return False, f"script filter error: {e}"
+        parts.append((passed, "" if passed else "script filter did not return true", True))
     if not parts:
         return True, ""
     if dep.filters_logical_operator == "or":

@@ -1,4 +1,4 @@
-"""A Sensor dependency's `transform`: a jq program or a Lua script that reshapes an event's data.
+"""A Sensor dependency's programs: its `transform` (jq or Lua, reshaping the data) and its Lua `filters.script`.
 
 Called by the sensor controller for every event that reaches a dependency with a `transform`, before the
 dependency's filters, as Argo Events does (`sensors/dependencies/transform.go`): only the event's data is
@@ -14,6 +14,11 @@ transformed event is what filters see, what an AND condition keeps and what trig
 
 A failed transform raises TransformError; the controller records it on the Event and uses the event for no
 trigger of that dependency (Argo discards it with a log line).
+
+`script_filter` (called by `_filters.filter_event`) runs a `filters.script` in the same sandbox, as Argo
+Events' `filterScript` does: the event's data as the global `event`, and the event passes only when the
+script's last returned value is the boolean `true`; no data passes, data that is not a JSON object and a
+script that fails raise TransformError.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import lupa.lua51 as lua
 
 from sluicegate.errors import SluiceError
 
-__all__ = ["LUA_INSTRUCTIONS", "LUA_MEMORY", "TransformError", "transform_data"]
+__all__ = ["LUA_INSTRUCTIONS", "LUA_MEMORY", "TransformError", "script_filter", "transform_data"]
 
 #: VM instructions a transform script may run before it is stopped.
 LUA_INSTRUCTIONS = 10_000_000
@@ -35,6 +40,7 @@ LUA_INSTRUCTIONS = 10_000_000
 LUA_MEMORY = 64 * 1024 * 1024
 
 _FIX = "fix the dependency's `transform` (docs/compatibility.md, Sensor transform)"
+_FILTER_FIX = "fix the dependency's `filters.script`: it passes the event by returning true"
 
 # Runs inside the fresh interpreter: compiles the script, gives it a sandbox of its own and an instruction
 # budget (once spent, every further instruction raises, so a pcall in the script cannot swallow the stop).
@@ -71,7 +77,7 @@ return r.n - 1, r[r.n]
 
 
 class TransformError(SluiceError):
-    """A dependency's transform failed or is malformed; the event is not used by the dependency."""
+    """A dependency's transform or script filter failed or is malformed; the event is not used by it."""
 
     http_status = 400
 
@@ -148,18 +154,40 @@ def _one_line(e: BaseException) -> str:
     return " ".join(text.split())[:500] or "an error without a message"
 
 
-def _run_lua(script: str, data: dict[str, Any], where: str) -> Any:
+def _execute(script: str, data: dict[str, Any], where: str, fix: str) -> tuple[int, Any, Any]:
+    """Run `script` in a fresh sandboxed interpreter: how many values it returned, the last one, the runtime."""
     runtime = lua.LuaRuntime(
         unpack_returned_tuples=True, register_eval=False, register_builtins=False, max_memory=LUA_MEMORY
     )
-    maxn = runtime.eval("table.maxn")
-    getmetatable = runtime.eval("getmetatable")
     try:
         count, result = runtime.execute(_SANDBOX, script, _to_lua(runtime, data), LUA_INSTRUCTIONS)
     except lua.LuaMemoryError as e:
-        raise TransformError(f"the script used more than {LUA_MEMORY} bytes", where=where, fix=_FIX) from e
+        raise TransformError(f"the script used more than {LUA_MEMORY} bytes", where=where, fix=fix) from e
     except (lua.LuaError, lua.LuaSyntaxError) as e:
-        raise TransformError(f"script error: {_one_line(e)}", where=where, fix=_FIX) from e
+        raise TransformError(f"script error: {_one_line(e)}", where=where, fix=fix) from e
+    return int(count or 0), result, runtime
+
+
+def script_filter(script: str, data: Any, where: str = "filters.script") -> bool:
+    """Whether the event data passes a dependency's `filters.script` (see the module docstring).
+
+    Raises:
+        TransformError: the data is not a JSON object, or the script fails.
+    """
+    if not script or data is None:
+        return True
+    if not isinstance(data, dict):
+        raise TransformError(
+            f"the event's data is {_a(_json_type(data))}, a script filter needs a JSON object", where=where
+        )
+    count, result, _ = _execute(script, data, where, _FILTER_FIX)
+    return count > 0 and result is True
+
+
+def _run_lua(script: str, data: dict[str, Any], where: str) -> Any:
+    count, result, runtime = _execute(script, data, where, _FIX)
+    maxn = runtime.eval("table.maxn")
+    getmetatable = runtime.eval("getmetatable")
     if not count or lua.lua_type(result) != "table":
         got = "nothing" if not count else "nil" if result is None else lua.lua_type(result) or _json_type(result)
         raise TransformError(

@@ -92,8 +92,45 @@ def test_a_bad_window_fails_the_filter_with_argo_events_reason(window: dict[str,
     assert not passed and needle in why
 
 
-def test_script_filters_use_no_event_and_say_why() -> None:
-    dependency = {"filters": {"script": "if event.a then return true end"}}
-    dep = EventDependency.model_validate({"name": "d", "eventSourceName": "s", "eventName": "e", **dependency})
-    passed, why = filter_event(dep, {"time": "2026-01-05T10:00:00Z"}, {"body": {}})
-    assert not passed and "script filter (Lua) is not supported" in why and "docs/compatibility.md" in why
+def _scripted(script: str, **filters: Any) -> EventDependency:
+    return EventDependency.model_validate(
+        {"name": "d", "eventSourceName": "s", "eventName": "e", "filters": {"script": script, **filters}}
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "passes"),
+    [
+        ({"body": {"a": "b", "d": {"e": "z"}}}, True),  # Argo Events' script filter example
+        ({"body": {"a": "b", "d": {"e": "y"}}}, False),
+        ({"hello": "world"}, False),  # the script indexes a missing table: a script error
+        (None, True),  # no data: Argo's filterScript passes it
+    ],
+)
+def test_a_lua_script_filter_passes_the_event_only_when_it_returns_true(data: Any, passes: bool) -> None:
+    script = 'if event.body.a == "b" and event.body.d.e == "z" then return true else return false end'
+    passed, why = filter_event(_scripted(script), {"time": "2026-01-05T10:00:00Z"}, data)
+    assert passed is passes, why
+    if data == {"hello": "world"}:
+        assert why.startswith("script filter error: filters.script: script error:"), why
+
+
+@pytest.mark.parametrize(
+    ("script", "passes"),
+    [("return 1", False), ("return 'true'", False), ("local x = 1", False), ("return false, true", True)],
+)
+def test_only_a_last_returned_boolean_true_passes_a_script_filter(script: str, passes: bool) -> None:
+    passed, _ = filter_event(_scripted(script), {"time": "2026-01-05T10:00:00Z"}, {"body": {}})
+    assert passed is passes
+
+
+def test_a_failing_script_filter_fails_the_event_even_when_or_would_pass_it() -> None:
+    data_filter = [{"path": "body.a", "type": "string", "value": ["b"]}]
+    failing = _scripted("error('boom')", data=data_filter)
+    failing.filters_logical_operator = "or"
+    passed, why = filter_event(failing, {"time": "2026-01-05T10:00:00Z"}, {"body": {"a": "b"}})
+    assert not passed and "boom" in why
+    passing = _scripted("return true", data=data_filter)
+    passing.filters_logical_operator = "or"
+    passed, _ = filter_event(passing, {"time": "2026-01-05T10:00:00Z"}, {"body": {"a": "c"}})
+    assert passed  # with `or`, the script alone passes it

@@ -175,3 +175,17 @@ def test_a_failing_transform_fires_nothing_and_the_event_says_why(
     assert needle in event["status"]["message"]
     assert event["spec"]["data"]["body"]["ref"] == "refs/heads/main"  # recorded, not dropped
     assert recorder.requests == []
+
+
+def test_a_script_filter_on_the_running_sensor_fires_only_for_what_it_returns_true_for(
+    runtime: Runtime, recorder: Recorder
+) -> None:
+    jq = '{body: {commit: .body.after[0:7], files: (.body.head_commit.modified | join(","))}}'
+    script = "for f in string.gmatch(event.body.files, '[^,]+') do if f == 'train.py' then return true end end"
+    _only_sensor(runtime, recorder.url, {"jq": jq}, {"script": script})
+    kept = _push(runtime, after="feed" + "4" * 36, modified=["train.py"])
+    assert kept["status"]["phase"] == "Triggered", kept["status"]
+    dropped = _push(runtime, after="face" + "5" * 36, modified=["README.md"])
+    assert dropped["status"]["phase"] == "Ignored"
+    assert "reshape/push: script filter did not return true" in dropped["status"]["message"]
+    assert recorder.json_bodies() == [{"commit": "feed444", "files": "train.py"}]
