@@ -11,8 +11,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
 from contract import ModelUri
-from sluicegate.errors import ManifestError
+from sluicegate.errors import ManifestError, field_path
+from sluicegate.eventing._model import SensorSpec
 from sluicegate.rollouts._actions import current_run
 from sluicegate.rollouts._docs import AnalysisRunDoc, RolloutDoc, parse_analysis_run, parse_rollout
 from sluicegate.store import Store, continue_key, continue_token, list_key
@@ -211,14 +214,22 @@ def _sources(store: Store, endpoints: dict[str, Any]) -> list[Doc]:
     return sources
 
 
+def _sensor_row(doc: Doc) -> Doc:
+    """A Sensor read with the event runtime's model; one it cannot run says which field is wrong."""
+    name = (doc.get("metadata") or {}).get("name")
+    try:
+        spec = SensorSpec.model_validate(doc.get("spec") or {})
+    except ValidationError as e:
+        first = e.errors()[0]
+        wrong = f"invalid: {field_path('spec', *first['loc'])}: {first['msg']}"
+        return {"name": name, "dependencies": "", "triggers": wrong}
+    deps = ", ".join(f"{d.event_source_name}/{d.event_name}" for d in spec.dependencies)
+    return {"name": name, "dependencies": deps, "triggers": ", ".join(t.name for t in spec.triggers)}
+
+
 def events_page(store: Store, endpoints: dict[str, Any]) -> Doc:
     """Event sources (declared and bound ports), sensors, and the newest events with their outcome."""
-    sensors = []
-    for s in store.list("Sensor"):
-        spec = s.get("spec") or {}
-        deps = ", ".join(f"{d.get('eventSourceName')}/{d.get('eventName')}" for d in spec.get("dependencies") or [])
-        trig = ", ".join(((t.get("template") or {}).get("name", "")) for t in spec.get("triggers") or [])
-        sensors.append({"name": (s.get("metadata") or {}).get("name"), "dependencies": deps, "triggers": trig})
+    sensors = [_sensor_row(s) for s in store.list("Sensor")]
     events = [event_row(e) for e in store.list("Event")]
     events.sort(key=lambda e: str(e["time"]), reverse=True)
     return {"sources": _sources(store, endpoints), "sensors": sensors, "events": events[:200]}
