@@ -73,7 +73,8 @@ def list_(namespace: Namespace = "sluicegate") -> None:
     """List the Rollouts with their phase and models."""
     for item in _rollouts().list(namespace):
         canary = f" -> {item['canaryModel']} ({item['weight']}%)" if item.get("canaryModel") else ""
-        waiting = f"  ({item['waitingOn']})" if item.get("waitingOn") else ""
+        why = item.get("waitingOn") or (item.get("message") if item.get("phase") == "Degraded" else "")
+        waiting = f"  ({why})" if why else ""
         typer.echo(f"{item['name']:24} {item['phase']:12} {item.get('stableModel') or '-'}{canary}{waiting}")
 
 

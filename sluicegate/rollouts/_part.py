@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sluicegate.errors import NotFoundError
+from sluicegate.errors import ManifestError, NotFoundError
 from sluicegate.part import StackContext
 from sluicegate.rollouts import _actions
 from sluicegate.rollouts._controller import RolloutController
@@ -110,10 +110,22 @@ def rollout_routes(services: Any) -> list[BaseRoute]:
         run = store.try_get("AnalysisRun", rollout.metadata.namespace, run_name) if run_name else None
         return _actions.summary(rollout, urls.get(rollout.metadata.name, ""), parse_analysis_run(run) if run else None)
 
+    def listed_one(store: Store, doc: Doc, urls: dict[str, str]) -> Doc:
+        try:
+            return summary(store, doc, urls)
+        except ManifestError as e:  # one unreadable Rollout is listed as such, as Argo lists an InvalidSpec one
+            meta = doc.get("metadata") or {}
+            return {
+                "name": meta.get("name"),
+                "namespace": meta.get("namespace"),
+                "phase": "Degraded",
+                "message": e.message,
+            }
+
     def listed(request: Request, body: Doc) -> Response:
         ns = request.path_params.get("namespace")
         urls, store = services(), store_of(request)
-        return json_response({"items": [summary(store, r, urls) for r in store.list("Rollout", ns)]})
+        return json_response({"items": [listed_one(store, r, urls) for r in store.list("Rollout", ns)]})
 
     def one(request: Request, body: Doc) -> Response:
         ns, name = request.path_params["namespace"], request.path_params["name"]

@@ -125,3 +125,30 @@ def test_ui_pages_show_a_malformed_rollout_by_its_field(tmp_path: Path) -> None:
     assert rows["ok"]["weight"] == 20 and rows["ok"]["stable"] == "models:/ro/1" and rows["ok"]["step"] == 2
     page = rollout_page(store, NS, "ro", "")
     assert page is not None and "status.weight" in page["r"]["message"] and page["buttons"] == []
+
+
+def test_the_api_lists_a_malformed_rollout_as_degraded_beside_the_others(tmp_path: Path) -> None:
+    import httpx
+    from starlette.applications import Starlette
+
+    from sluicegate.errors import SluiceError
+    from sluicegate.rollouts import rollout_routes
+    from sluicegate.web import ThreadedServer, sluice_error_handler
+
+    store = Store(tmp_path / "store.db")
+    store.create(_rollout({**ARGO_STATUS, "weight": "lots"}))
+    store.create(_rollout(ARGO_STATUS) | {"metadata": {"name": "ok", "namespace": NS}})
+    app = Starlette(routes=rollout_routes(lambda: {}), exception_handlers={SluiceError: sluice_error_handler})
+    app.state.store = store
+    server = ThreadedServer(app, "rollouts-api")
+    port = server.start("127.0.0.1", 0)
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1/sluice/rollouts/{NS}"
+        listed, one = httpx.get(base, timeout=30), httpx.get(f"{base}/ro", timeout=30)
+    finally:
+        server.stop()
+    assert listed.status_code == 200, listed.text
+    items = {i["name"]: i for i in listed.json()["items"]}
+    assert items["ro"]["phase"] == "Degraded" and "status.weight" in items["ro"]["message"]
+    assert items["ok"]["stableModel"] == "models:/ro/1" and items["ok"]["weight"] == 20
+    assert one.status_code == 400 and "status.weight" in one.json()["message"]  # the one asked for: its error
