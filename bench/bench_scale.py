@@ -292,6 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(f"- whole list / one page of 50 (p50): {w50 / f50:.0f}x")
     print(f"- store: {size / 2**20:.1f} MiB, {size / args.workflows / 1024:.1f} KiB a workflow; filled in {fill:.0f} s")
+    print(f"- load average while measured: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (p99s follow it)")
     if args.concurrent:
         concurrency(args.concurrent)
     if args.soak_minutes:
