@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -100,6 +101,7 @@ def running_stack(sandbox: bool = True) -> Iterator[Stack]:
         yield Stack(home, str(endpoints["api"]), (home / "token").read_text().strip(), int(endpoints["pid"]))
     finally:
         _sluice(home, "down")
+        shutil.rmtree(home.parent, ignore_errors=True)
 
 
 # -- through the API --------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -189,9 +190,9 @@ def soak(minutes: float, rate: float) -> None:
             samples.append((wall / 60, _rss_of(stack.pid), done))
             cpu = cpu_seconds(stack.pid) + cpu_seconds(zygote, reaped=True) - cpu0
             left = len(client.http.get(f"/api/v1/workflows/{NS}").json()["items"] or [])
+            size = sum(p.stat().st_size for p in stack.home.glob("store.db*"))
         finally:
             client.close()
-    size = sum(p.stat().st_size for p in stack.home.glob("store.db*"))
     middle = samples[len(samples) // 2]
     print(f"\n## Soak: {minutes:g} minutes of 5-step workflows through the API, {rate:g} a minute (2 cores)\n")
     print("| when | minute | controller + API process RSS (MiB) | workflows done |")
@@ -277,6 +278,7 @@ def main(argv: list[str] | None = None) -> None:
         ui.stop()
         api.stop()
         store.close()
+        shutil.rmtree(home, ignore_errors=True)
 
     f50, f99 = _ms(first)
     d50, d99 = _ms(deep)
