@@ -85,7 +85,7 @@ class RequestBuilder:
         runtime = "exec" if project_env is not None else runtime_for(image, self.home)
         run.tmp.mkdir(parents=True, exist_ok=True)
         log = self.home / "logs" / job.namespace / job.workflow / f"{job.node_id}.log"
-        if container.sidecar:  # `argo logs -c <sidecar>`: a log of its own
+        if container.sidecar or container.name != "main":  # `argo logs -c <name>`: a log of its own
             log = log.parent / "containers" / job.node_id / f"{container.name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         paths = declared_paths(tmpl)

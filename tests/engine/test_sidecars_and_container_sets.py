@@ -128,7 +128,7 @@ def test_container_set_containers_without_dependencies_run_at_the_same_time(engi
 def test_container_set_graph_runs_siblings_together_and_dependents_after(engine: LocalEngine) -> None:
     # Argo's graph-workflow: a, then b and c together, then main (d) once both have ended
     tmpl = _container_set(
-        _sh("a", "echo a >> /w/order"),
+        _sh("a", "echo a >> /w/order; echo said-by-a"),
         _sh("b", "touch /w/b; " + _WAIT_FOR.format(path="/w/c") + "; echo b >> /w/order", dependencies=["a"]),
         _sh("c", "touch /w/c; " + _WAIT_FOR.format(path="/w/b") + "; echo c >> /w/order", dependencies=["a"]),
         _sh("main", "echo main >> /w/order; cat /w/order", dependencies=["b", "c"]),
@@ -137,6 +137,10 @@ def test_container_set_graph_runs_siblings_together_and_dependents_after(engine:
     assert done["status"]["phase"] == "Succeeded", done["status"]
     order = _root(done)["outputs"]["result"].split("\n")
     assert order[0] == "a" and order[-1] == "main" and sorted(order[1:3]) == ["b", "c"], order
+    logs = engine.home / "logs" / "argo" / done["metadata"]["name"]
+    node_id = _root(done)["id"]
+    assert (logs / "containers" / node_id / "a.log").read_text() == "said-by-a\n"  # `argo logs -c a`
+    assert "said-by-a" not in (logs / f"{node_id}.log").read_text()  # the node's log is main's
 
 
 def test_container_set_failure_stops_dependents_but_not_siblings(engine: LocalEngine) -> None:
