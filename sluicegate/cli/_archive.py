@@ -73,12 +73,9 @@ def archive_resubmit(
     namespace: Namespace = "sluicegate",
 ) -> None:
     """Submit a new Workflow with an archived one's spec; prints the new name."""
-    values: dict[str, str] = {}
-    for item in parameter or []:
-        if "=" not in item:
-            raise typer.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--parameter")
-        key, value = item.split("=", 1)
-        values[key] = value
+    from sluicegate.backends import parse_parameters
+
+    values = parse_parameters(parameter or [])
     wf = argo_server(server, token, namespace).archived_resubmit(uid, values, memoized)
     typer.echo(str(wf.metadata.name))
 
