@@ -121,10 +121,8 @@ def list_archived(request: Request, body: Doc) -> Response:
         raise ManifestError("listOptions.continue must >= 0", where="listOptions.continue", fix="start at 0")
     limit = whole_number(q, "listOptions.limit") or 0
     selector = (q.get("listOptions.labelSelector") or "").strip()
-    matches = label_matcher(selector) if selector else None  # parsed first: a bad selector is a 400
-    equal = label_equalities(selector) if selector else None
-    if equal is not None:  # the database matches these itself, so it pages and counts
-        matches = None
+    equal = label_equalities(selector) if selector else None  # the database matches these, pages and counts
+    matches = label_matcher(selector) if selector and equal is None else None  # the rest (a bad one: 400)
     page, total = _archive(request).select(query, matches=matches, offset=offset, limit=limit, labels=equal or ())
     meta: Doc = {}
     if limit and offset + limit < total:
