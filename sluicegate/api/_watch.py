@@ -5,6 +5,10 @@ as the Argo Server streams them (`argo watch` and the Argo UI read this). Withou
 `listOptions.resourceVersion` the stream starts with every matching workflow as ADDED, like a Kubernetes
 watch; with it, only changes after that version are sent. `listOptions.fieldSelector` (`metadata.name`,
 `metadata.namespace`, as lists take it), `listOptions.labelSelector` and `listOptions.timeoutSeconds` too.
+
+A resourceVersion older than the store's change history (`sluicegate.store._history`) is answered 410 Gone;
+a watcher that falls that far behind mid-stream gets Kubernetes' ERROR event (a Status with code 410,
+reason Expired) as its last line. Either way the client lists again and watches from the list's version.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from starlette.responses import StreamingResponse
 
 from sluicegate.api._selectors import field_matcher, label_matcher
 from sluicegate.errors import ManifestError
-from sluicegate.store import Store
+from sluicegate.store import ExpiredError, Store
 
 __all__ = ["watch_workflows"]
 
@@ -36,6 +40,7 @@ class _Watch:
     fields: Callable[[Doc], bool]
     labels: Callable[[Doc], bool]
     since: int
+    expired: bool = False
 
     def _wanted(self, namespace: str, name: str) -> bool:
         in_namespace = not self.namespace or namespace == self.namespace
@@ -53,7 +58,12 @@ class _Watch:
     def next(self) -> list[bytes]:
         """Events after `since`, waiting up to half a second for some (blocking)."""
         out: list[bytes] = []
-        for change in self.store.wait(self.since, _WAIT, kinds=("Workflow",)):
+        try:
+            changes = self.store.wait(self.since, _WAIT, kinds=("Workflow",), relisting=False)
+        except ExpiredError as e:
+            self.expired = True
+            return [_expired_line(e)]
+        for change in changes:
             self.since = max(self.since, change.seq)
             if not self._wanted(change.namespace, change.name):
                 continue
@@ -71,6 +81,12 @@ def _line(kind: str, doc: Doc) -> bytes:
     return orjson.dumps({"result": {"type": kind, "object": doc}}) + b"\n"
 
 
+def _expired_line(error: ExpiredError) -> bytes:
+    """The ERROR event a Kubernetes watch ends with when its resourceVersion was compacted."""
+    status = {"status": "Failure", "message": error.message, "reason": "Expired", "code": 410}
+    return _line("ERROR", {"kind": "Status", "apiVersion": "v1", "metadata": {}, **status})
+
+
 async def _stream(request: Request, watch: _Watch, initial: bool, timeout: float | None) -> AsyncIterator[bytes]:
     deadline = None if timeout is None else time.monotonic() + timeout
     if initial:
@@ -79,7 +95,7 @@ async def _stream(request: Request, watch: _Watch, initial: bool, timeout: float
     while deadline is None or time.monotonic() < deadline:
         for line in await run_in_threadpool(watch.next):
             yield line
-        if await request.is_disconnected():
+        if watch.expired or await request.is_disconnected():
             return
 
 
@@ -95,6 +111,8 @@ async def watch_workflows(request: Request) -> StreamingResponse:
     raw_timeout = q.get("listOptions.timeoutSeconds", "")
     if raw_timeout and not raw_timeout.isdigit():
         raise ManifestError(f"{raw_timeout!r} is not a number of seconds", where="listOptions.timeoutSeconds")
+    if rv:  # 410 before the stream starts when the changes after it are gone already
+        await run_in_threadpool(store.changes, int(rv), ("Workflow",))
     since = int(rv) if rv else await run_in_threadpool(store.head)
     watch = _Watch(store, namespace, fields, label_matcher(q.get("listOptions.labelSelector")), since)
     timeout = float(raw_timeout) if raw_timeout else None

@@ -1,4 +1,7 @@
-"""Helpers for Kubernetes-shaped documents: keys, timestamps, generated names, JSON text, copies, merge patches."""
+"""Helpers for Kubernetes-shaped documents: keys, timestamps, generated names, JSON text, copies, merge patches.
+
+Also the store's rules for an update: the resourceVersion check and what a new version keeps of the old.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,21 @@ from typing import Any, TypeVar
 
 import orjson
 
-__all__ = ["Change", "from_json", "generated_name", "json_copy", "merge_patch", "object_key", "to_json", "utc_now"]
+from sluicegate.errors import ConflictError
+
+__all__ = [
+    "Change",
+    "carry_identity",
+    "check_rv",
+    "from_json",
+    "generated_name",
+    "has_labels",
+    "json_copy",
+    "merge_patch",
+    "object_key",
+    "to_json",
+    "utc_now",
+]
 
 _ALNUM = string.ascii_lowercase + string.digits
 _T = TypeVar("_T")
@@ -80,3 +97,32 @@ class Change:
     kind: str
     namespace: str
     name: str
+
+
+def has_labels(doc: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Whether the document carries every label given, with its value."""
+    have = (doc.get("metadata") or {}).get("labels") or {}
+    return all(have.get(k) == v for k, v in labels.items())
+
+
+def check_rv(old: dict[str, Any], given: object) -> None:
+    """ConflictError when an update names a resourceVersion (`given`) that is not the stored one."""
+    if given in (None, ""):
+        return
+    current = old["metadata"].get("resourceVersion")
+    if str(given) != str(current):
+        kind, name = old.get("kind"), old["metadata"].get("name")
+        raise ConflictError(
+            f'Operation cannot be fulfilled on {kind} "{name}": the object has been modified '
+            f"(resourceVersion {given} is not the current {current})",
+            fix="read the object again and apply your change to the new version",
+        )
+
+
+def carry_identity(old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Keep the old version's uid, creation time, namespace and name; bump generation when spec changed."""
+    meta = new.setdefault("metadata", {})
+    for key in ("uid", "creationTimestamp", "namespace", "name"):
+        meta[key] = old["metadata"].get(key, meta.get(key))
+    generation = int(old["metadata"].get("generation", 1))
+    meta["generation"] = generation + 1 if new.get("spec") != old.get("spec") else generation

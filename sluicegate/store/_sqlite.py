@@ -9,7 +9,8 @@ Semantics follow the Kubernetes API server where it matters to controllers:
   store call never loses an acknowledged object, even on `kill -9` or a power cut. The controllers' own
   status writes (`mutate(..., durable=False)`) skip the wait for the disk: they too survive `kill -9`,
   only a power cut can take the last of them back, leaving the workflow as it stood a moment earlier.
-- The change feed (`changes`, `wait`) lets controllers watch; it also sees writes of other processes.
+- The change feed (`changes`, `wait`) lets controllers watch; it also sees writes of other processes. It keeps
+  the newest `history` changes (see `sluicegate.store._history` for what a reader from before them gets).
 """
 
 from __future__ import annotations
@@ -27,7 +28,18 @@ from typing import Any
 
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
 from sluicegate.names import check_name, check_namespace
-from sluicegate.store._objects import Change, from_json, generated_name, json_copy, to_json, utc_now
+from sluicegate.store._history import compact, expired_before, expired_error, history_from_env, relist
+from sluicegate.store._objects import (
+    Change,
+    carry_identity,
+    check_rv,
+    from_json,
+    generated_name,
+    has_labels,
+    json_copy,
+    to_json,
+    utc_now,
+)
 
 __all__ = ["Store", "connect"]
 
@@ -73,11 +85,13 @@ class Store:
 
     Args:
         path: the SQLite file (created with its folder if missing).
+        history: how many changes the feed keeps (default: `SLUICE_STORE_HISTORY`, else 10,000).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, history: int | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.history = history_from_env() if history is None else history
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._db = connect(path, _SCHEMA)
@@ -133,11 +147,15 @@ class Store:
             "doc=excluded.doc",
             (kind, ns, name, rv, to_json(doc)),
         )
+        self._record(db, Change(rv, change, kind, ns, name))
+        return doc
+
+    def _record(self, db: sqlite3.Connection, change: Change) -> None:
         db.execute(
             "INSERT INTO changes(seq, type, kind, namespace, name) VALUES (?,?,?,?,?)",
-            (rv, change, kind, ns, name),
+            (change.seq, change.type, change.kind, change.namespace, change.name),
         )
-        return doc
+        compact(db, change.seq, self.history)
 
     # -- reads --------------------------------------------------------------------------------------
     def get(self, kind: str, namespace: str, name: str) -> Doc:
@@ -165,7 +183,7 @@ class Store:
                 ).fetchall()
         docs = [from_json(r[0]) for r in rows]
         if labels:
-            docs = [d for d in docs if _has_labels(d, labels)]
+            docs = [d for d in docs if has_labels(d, labels)]
         return docs
 
     # -- writes -------------------------------------------------------------------------------------
@@ -261,8 +279,8 @@ class Store:
             old = self._row(kind, ns, name)
             if old is None:
                 raise NotFoundError(f'{kind} "{name}" not found', where=f"namespace {ns!r}")
-            _check_rv(old, meta.get("resourceVersion"))
-            _carry_identity(old, doc)
+            check_rv(old, meta.get("resourceVersion"))
+            carry_identity(old, doc)
             return self._put(db, doc, "MODIFIED")
 
     def mutate(
@@ -281,7 +299,7 @@ class Store:
             new = fn(from_json(text))  # a second parse is the copy: several times faster than deepcopy
             if new is None or new == old:
                 return old
-            _carry_identity(old, new)
+            carry_identity(old, new)
             return self._put(db, new, "MODIFIED")
 
     def apply(self, doc: Doc) -> tuple[Doc, str]:
@@ -303,7 +321,7 @@ class Store:
                         new["metadata"][key] = json_copy(doc["metadata"][key])
                 if new == old:
                     return old, "unchanged"
-                _carry_identity(old, new)
+                carry_identity(old, new)
                 return self._put(db, new, "MODIFIED"), "configured"
         return self.create(doc), "created"
 
@@ -315,11 +333,7 @@ class Store:
                 raise NotFoundError(f'{kind} "{name}" not found', where=f"namespace {namespace!r}")
             db.execute("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?", (kind, namespace, name))
             self._writes[kind] += 1
-            rv = self._next_rv(db)
-            db.execute(
-                "INSERT INTO changes(seq, type, kind, namespace, name) VALUES (?,?,?,?,?)",
-                (rv, "DELETED", kind, namespace, name),
-            )
+            self._record(db, Change(self._next_rv(db), "DELETED", kind, namespace, name))
             return old
 
     # -- change feed --------------------------------------------------------------------------------
@@ -329,7 +343,14 @@ class Store:
             return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
 
     def changes(self, since: int, kinds: tuple[str, ...] = ()) -> builtins.list[Change]:
-        """Changes after `since`, oldest first, optionally only of some kinds."""
+        """Changes after `since`, oldest first, optionally only of some kinds.
+
+        ExpiredError (410) when changes after `since` were compacted away (see `sluicegate.store._history`).
+        """
+        return self._read(since, kinds, relisting=False)[0]
+
+    def _read(self, since: int, kinds: tuple[str, ...], relisting: bool) -> tuple[builtins.list[Change], int]:
+        """Changes after `since` (or the re-list that stands for them), and the version a waiter is at."""
         query = "SELECT seq, type, kind, namespace, name FROM changes WHERE seq > ?"
         args: builtins.list[object] = [since]
         if kinds:
@@ -337,19 +358,30 @@ class Store:
             args += list(kinds)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY seq", args).fetchall()
-        return [Change(*r) for r in rows]
+            oldest = expired_before(self._db, since)
+            if oldest is None:
+                return [Change(*r) for r in rows], since
+            if not relisting:
+                raise expired_error(since, oldest)
+            found = relist(self._db, since, kinds)
+            # Nothing of these kinds was written since: from the oldest kept version on, the feed is whole.
+            return found, since if found else oldest
 
-    def wait(self, since: int, timeout: float, kinds: tuple[str, ...] = ()) -> builtins.list[Change]:
+    def wait(
+        self, since: int, timeout: float, kinds: tuple[str, ...] = (), relisting: bool = True
+    ) -> builtins.list[Change]:
         """Block until there are changes after `since` (or `timeout` seconds pass); returns them.
 
         Writes of this process wake the waiter at once (only the waiters of their kind query again);
-        writes of other processes are seen within 0.2 s.
+        writes of other processes are seen within 0.2 s. When changes after `since` were compacted away,
+        returns every object of `kinds` written since as ADDED at its version (a re-list), or with
+        `relisting=False` raises ExpiredError.
         """
         deadline = time.monotonic() + timeout
         with self._cond:
             mark = self._marker(kinds)
             polled = time.monotonic()
-            found = self.changes(since, kinds)
+            found, since = self._read(since, kinds, relisting)
             while not found:
                 now = time.monotonic()
                 if now >= deadline:
@@ -358,35 +390,9 @@ class Store:
                 if notified and self._marker(kinds) == mark and time.monotonic() - polled < 0.2:
                     continue  # a write of another kind: nothing new for this waiter
                 mark, polled = self._marker(kinds), time.monotonic()
-                found = self.changes(since, kinds)
+                found, since = self._read(since, kinds, relisting)
             return found
 
     def _marker(self, kinds: tuple[str, ...]) -> int:
         """How many writes of `kinds` (all kinds when empty) this process has made."""
         return sum(self._writes[k] for k in kinds) if kinds else self._writes.total()
-
-
-def _has_labels(doc: Doc, labels: dict[str, str]) -> bool:
-    have = (doc.get("metadata") or {}).get("labels") or {}
-    return all(have.get(k) == v for k, v in labels.items())
-
-
-def _check_rv(old: Doc, given: object) -> None:
-    if given in (None, ""):
-        return
-    current = old["metadata"].get("resourceVersion")
-    if str(given) != str(current):
-        kind, name = old.get("kind"), old["metadata"].get("name")
-        raise ConflictError(
-            f'Operation cannot be fulfilled on {kind} "{name}": the object has been modified '
-            f"(resourceVersion {given} is not the current {current})",
-            fix="read the object again and apply your change to the new version",
-        )
-
-
-def _carry_identity(old: Doc, new: Doc) -> None:
-    meta = new.setdefault("metadata", {})
-    for key in ("uid", "creationTimestamp", "namespace", "name"):
-        meta[key] = old["metadata"].get(key, meta.get(key))
-    generation = int(old["metadata"].get("generation", 1))
-    meta["generation"] = generation + 1 if new.get("spec") != old.get("spec") else generation

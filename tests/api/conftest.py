@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,12 +28,10 @@ class Api:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token or self.token}"}, timeout=10)
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    home = tmp_path_factory.mktemp("api-home")
-    store = Store(home / "store.db")
-    settings = Settings(home=home, api_port=0)
-    ctx = StackContext(settings, store, SecretStore(home), token="test-token-123")
+@contextmanager
+def served(store: Store, home: Path, token: str) -> Iterator[Api]:
+    """An API server over `store` until the block ends (then the store is closed too)."""
+    ctx = StackContext(Settings(home=home, api_port=0), store, SecretStore(home), token=token)
     server = ApiServer()
     url = server.start(ctx)["api"]
     try:
@@ -40,3 +39,10 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     finally:
         server.stop()
         store.close()
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    home = tmp_path_factory.mktemp("api-home")
+    with served(Store(home / "store.db"), home, "test-token-123") as api:
+        yield api
