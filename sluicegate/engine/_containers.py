@@ -3,9 +3,11 @@
 Called by `_executor` for every container/script/containerSet step. As Argo runs a pod: sidecars start with
 the main container(s); a containerSet's containers start as soon as the containers they list in
 `dependencies` have exited, all at once when they list none; a container whose dependency failed does not
-run (it fails with it); when every main container has exited the sidecars are stopped, and the step's
-outcome is that of its main containers alone (Argo v4.2: a failed container does not stop its siblings).
-A sidecar with `mirrorVolumeMounts: true` gets the main container's volume mounts.
+run (it fails with exit code 64, the emissary's, and says which dependency failed); when every main container
+has exited the sidecars are stopped, and the step's outcome is that of its main containers alone (Argo v4.2: a
+failed container does not stop its siblings). A sidecar with `mirrorVolumeMounts: true` gets the main
+container's volume mounts. `states()` is what the workflow's `Container` nodes show of each main container
+(`_containernodes` folds it in).
 """
 
 from __future__ import annotations
@@ -14,8 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sluicegate.errors import SluiceError
+from sluicegate.store import utc_now
 
-__all__ = ["Container", "PodPlan"]
+__all__ = ["EMISSARY_ERROR", "POD_FAILED", "Container", "PodPlan"]
+
+#: The exit code of Argo's emissary when it fails rather than the container's process (a `Container` node Error).
+EMISSARY_ERROR = 64
+#: A `Container` node's message when the pod ended before the container did (Argo's wording).
+POD_FAILED = "Pod Failed whilst container running"
 
 
 @dataclass
@@ -60,6 +68,9 @@ class PodPlan:
         self.codes: dict[str, int] = {}
         self.errors: dict[str, str] = {}
         self.failed: list[str] = []  # main containers that failed, in the order they ended
+        self.said: dict[str, str] = {}  # termination messages of main containers that failed
+        self.ended: dict[str, str] = {}  # when each container exited (RFC 3339)
+        self.cancelled: set[str] = set()  # main containers the stopped step never started
         self.stopping = False  # the sidecars were told to stop
         self._check_cycle(where)
 
@@ -108,18 +119,22 @@ class PodPlan:
                     continue
                 bad = [d for d in c.dependencies if self.codes[d] != 0]
                 if bad:  # it never runs: it fails once its dependency has exited, as Argo's emissary does
-                    self.exited(c.name, 1, f"dependency {bad[0]!r} failed")
+                    why = f'dependency "{bad[0]}" exited with non-zero code: {self.codes[bad[0]]}'
+                    self.exited(c.name, EMISSARY_ERROR, why)
                     changed = True
                     continue
                 ready.append(c)
         self.started.update(c.name for c in ready)
         return ready
 
-    def exited(self, name: str, code: int, error: str | None = None) -> None:
-        """Record that a container has exited (or could not start: `error`)."""
+    def exited(self, name: str, code: int, error: str | None = None, said: str = "") -> None:
+        """Record that a container has exited (or could not start: `error`); `said`: its termination message."""
         self.codes[name] = code
+        self.ended[name] = utc_now()
         if error:
             self.errors[name] = error
+        if said:
+            self.said[name] = said
         if (code != 0 or error) and any(c.name == name for c in self.mains):
             self.failed.append(name)
 
@@ -132,6 +147,7 @@ class PodPlan:
         for c in self.mains:
             if c.name not in self.started and c.name not in self.codes:
                 self.started.add(c.name)
+                self.cancelled.add(c.name)
                 self.exited(c.name, 137, why)
 
     def mains_done(self) -> bool:
@@ -145,6 +161,32 @@ class PodPlan:
     def running(self) -> list[str]:
         """Every container started and not exited."""
         return [n for n in self.started if n not in self.codes]
+
+    def states(self) -> dict[str, dict[str, str]]:
+        """What each main container's `Container` node shows: `phase`, and once it has ended `finishedAt`, `message`.
+
+        As Argo's controller reads the pod's container statuses: exit code 0 is Succeeded, the emissary's 64 Error,
+        any other Failed with `<name>: Error (exit code N): <termination message>`; a container the stopped pod
+        never ran is Failed with Argo's "Pod Failed whilst container running".
+        """
+        states: dict[str, dict[str, str]] = {}
+        for c in self.mains:
+            name = c.name
+            if name not in self.codes:
+                states[name] = {"phase": "Running" if name in self.started else "Pending"}
+                continue
+            code = self.codes[name]
+            state = {"finishedAt": self.ended[name]}
+            if name in self.cancelled:
+                state.update(phase="Failed", message=POD_FAILED)
+            elif code == 0 and name not in self.errors:
+                state["phase"] = "Succeeded"
+            else:
+                said = self.errors.get(name) or self.said.get(name, "")
+                state["phase"] = "Error" if code == EMISSARY_ERROR else "Failed"
+                state["message"] = f"{name}: Error (exit code {code}): {said}"
+            states[name] = state
+        return states
 
     def outcome(self) -> tuple[str, int, str | None]:
         """`(container, exit code, launch error)` that decides the step: the first failed main container, else main."""

@@ -33,7 +33,7 @@ from sluicegate.engine._containers import Container, PodPlan
 from sluicegate.engine._jobs import Job, Key, Result
 from sluicegate.engine._launcher import Launcher
 from sluicegate.engine._launchrequest import RequestBuilder
-from sluicegate.engine._outcome import outcome
+from sluicegate.engine._outcome import container_said, outcome
 from sluicegate.engine._podfs import PathMapper, SandboxPaths, declared_paths, layered_folders
 from sluicegate.engine._running import Running, exit_code, live_shim
 from sluicegate.engine._sandbox import SYSTEM
@@ -69,6 +69,7 @@ class Executor:
         self._running: dict[Key, Running] = {}
         self._by_request: dict[str, tuple[Key, str]] = {}  # launch request -> (job, container)
         self._results: dict[Key, Result] = {}
+        self._progress: dict[Key, Result] = {}  # containerSet steps still running: their containers' states
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sluice-step")
         self._stopping = threading.Event()
         self._launcher = Launcher(self._on_event, self._launcher_died, self._stopping)
@@ -149,12 +150,13 @@ class Executor:
         """Remove and return the results of one workflow."""
         with self._lock:
             keys = [k for k in self._results if k[0] == namespace and k[1] == workflow]
-            return [self._results.pop(k) for k in keys]
+            moving = [k for k in self._progress if k[0] == namespace and k[1] == workflow]
+            return [self._results.pop(k) for k in keys] + [self._progress.pop(k) for k in moving]
 
     def pending_workflows(self) -> set[tuple[str, str]]:
         """Workflows with results waiting to be folded in."""
         with self._lock:
-            return {(k[0], k[1]) for k in self._results}
+            return {(k[0], k[1]) for k in [*self._results, *self._progress]}
 
     def kill_workflow(self, namespace: str, workflow: str) -> None:
         """Kill every running job of a workflow (it was deleted)."""
@@ -217,7 +219,16 @@ class Executor:
     def _finish(self, result: Result) -> None:
         with self._lock:
             self._running.pop(result.key, None)
+            self._progress.pop(result.key, None)
             self._results[result.key] = result
+        self.notify()
+
+    def _report(self, run: Running) -> None:
+        """A containerSet's container started or ended: its `Container` node shows it (as Argo's pod watch does)."""
+        with self._lock:
+            if run.plan is None or run.collecting or self._running.get(run.job.key) is not run:
+                return
+            self._progress[run.job.key] = Result(run.job.key, "Running", containers=run.plan.states())
         self.notify()
 
     # -- pods ---------------------------------------------------------------------------------------
@@ -299,6 +310,7 @@ class Executor:
                     run.pid = pid
                 killed = run.killed
                 late = plan is not None and plan.is_sidecar(name) and plan.mains_done()
+                report = plan is not None and not plan.single and not plan.is_sidecar(name)
             else:
                 self._by_request.pop(event["id"], None)
                 run.pids.pop(name, None)
@@ -307,6 +319,8 @@ class Executor:
                 self.kill(run.job.key, killed, grace=0)
             elif late:  # a sidecar that came up after the main containers had ended
                 self._signal(pid, SIDECAR_GRACE)
+            elif report:
+                self._report(run)
             return
         self._pool.submit(self._exited, run, name, int(event["code"]), event.get("error"))
 
@@ -316,8 +330,10 @@ class Executor:
         if plan is None or plan.single:
             self._collect(run, code, error)
             return
+        failed = (code != 0 or error) and not plan.is_sidecar(name)
+        said = container_said(run, name, self.home) if failed and not error else ""
         with self._lock:
-            plan.exited(name, code, error)
+            plan.exited(name, code, error, said)
             if run.killed:
                 plan.cancel(run.killed)
             ready = plan.take_ready()
@@ -332,6 +348,8 @@ class Executor:
         if finished:
             container, code, error = plan.outcome()
             self._collect(run, code, error, container)
+        elif not plan.is_sidecar(name):
+            self._report(run)
 
     def _collect(self, run: Running, code: int, error: str | None, container: str = "main") -> None:
         with self._lock:
@@ -339,9 +357,12 @@ class Executor:
                 return
             run.collecting = True
         try:
-            self._finish(
-                outcome(run, code, error, container, home=self.home, private_tmp=self.private_tmp, warning=self.warning)
+            result = outcome(
+                run, code, error, container, home=self.home, private_tmp=self.private_tmp, warning=self.warning
             )
+            if run.plan is not None and not run.plan.single:
+                result.containers = run.plan.states()
+            self._finish(result)
         finally:
             if self.sandbox:  # the step's root file system goes with it, as a container's does
                 shutil.rmtree(run.tmp.parent / "fs", ignore_errors=True)

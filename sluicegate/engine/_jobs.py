@@ -38,10 +38,15 @@ class Job:
 
 @dataclass
 class Result:
-    """The outcome of a job, folded into the node by the operator."""
+    """The outcome of a job, folded into the node by the operator.
+
+    A containerSet step also reports while it runs: a `Result` whose phase is `Running` carries only the
+    states of its containers (`containers`, see `_containers.PodPlan.states`), for its `Container` nodes.
+    """
 
     key: Key
     phase: str
     message: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
     finished_at: str = field(default_factory=utc_now)
+    containers: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -4,7 +4,7 @@ Called by `_operate.Operation.dispatch`. A leaf node is created only when the pa
 the `parallelism` limits allow it (else a transient Pending node stands in for it this pass); a
 `memoize` cache hit makes it Succeeded at once with the cached outputs; otherwise it becomes Running and
 its `Job` (with its volumes and deadline) is queued on the pass for the controller to launch once the
-status is committed.
+status is committed. A containerSet step's Pod node gets its `Container` nodes (`_containernodes`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sluicegate.engine import _memo as memo
+from sluicegate.engine._containernodes import add_container_nodes
 from sluicegate.engine._jobs import Job
 from sluicegate.engine._probes import WAITING_FOR_READINESS, readiness_probe, unsupported
 from sluicegate.engine._template import substitute
@@ -87,6 +88,8 @@ def execute_leaf(
     if memoize:
         node["memoizationStatus"] = status
     if kind == "pod":
+        if "containerSet" in tmpl:
+            add_container_nodes(op.nodes, node, tmpl)
         node["hostNodeName"] = "localhost"
         node["podIP"] = "127.0.0.1"  # steps share the host's network
         if tmpl.get("daemon"):

@@ -2,7 +2,8 @@
 
 Called by the operator modules. `node_id` is Argo's `Workflow.NodeID`: the workflow name for the root node,
 otherwise `<wf>-<fnv32a(node name)>` in decimal. Node names are `wf.task` (DAG), `wf[0].step` (steps),
-`name(0:item)` (fan-out), `name(0)` (retries), `name.onExit` (exit handlers).
+`name(0:item)` (fan-out), `name(0)` (retries), `name.onExit` (exit handlers), `pod.container` (the
+`Container` nodes of a containerSet step, whose leaves are its Pod node's outbound nodes).
 """
 
 from __future__ import annotations
@@ -142,7 +143,9 @@ class Nodes:
         if node is None:
             return []
         kind = node.get("type")
-        if kind in ("Pod", "Skipped", "Suspend", "Container", "HTTP", "Plugin"):
+        if kind in ("Pod", "Container"):
+            return self._container_outbound(node)
+        if kind in ("Skipped", "Suspend", "HTTP", "Plugin"):
             return [nid]
         if kind == "Retry":
             kids = node.get("children") or []
@@ -151,3 +154,16 @@ class Nodes:
             out = [o for c in node.get("children") or [] for o in self.outbound(c)]
             return out or [nid]
         return list(node.get("outboundNodes") or [nid])
+
+    def _container_outbound(self, node: Node) -> list[str]:
+        """A Pod node's outbound nodes: itself, or for a containerSet its containers no other depends on."""
+        boundary = node["id"] if node.get("type") == "Pod" else node.get("boundaryID")
+        inner = [
+            c
+            for c in node.get("children") or []
+            if (self.map.get(c) or {}).get("type") == "Container" and self.map[c].get("boundaryID") == boundary
+        ]
+        out: list[str] = []
+        for child in inner:
+            out.extend(o for o in self.outbound(child) if o not in out)
+        return out or [node["id"]]

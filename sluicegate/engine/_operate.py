@@ -17,6 +17,7 @@ from typing import Any
 
 from sluicegate.engine import _dag, _locks, _steps, _suspend, _sync
 from sluicegate.engine._arguments import process_args
+from sluicegate.engine._containernodes import fold_container_states, settle_container_nodes
 from sluicegate.engine._globals import config_map_value, global_outputs, workflow_globals
 from sluicegate.engine._hooks import exit_handlers, failures, workflow_hooks
 from sluicegate.engine._jobs import Job, Result
@@ -126,6 +127,7 @@ class Operation:
         _sync.release_finished(self.status, f"{self.namespace}/{self.name}")
         hooks_done = workflow_hooks(self)
         self._stop_daemons()
+        settle_container_nodes(self.nodes)
         self._update_progress()
         if root.get("phase") not in FULFILLED or not hooks_done:
             return
@@ -202,7 +204,9 @@ class Operation:
     def _fold_results(self) -> None:
         for result in self.results:
             node = self.nodes.by_id(result.key[2])
-            if node is None or node.get("phase") in FULFILLED:
+            if node is not None and result.containers:
+                fold_container_states(self.nodes, node, result.containers)
+            if node is None or node.get("phase") in FULFILLED or result.phase not in FULFILLED:
                 continue
             node.pop("daemoned", None)
             outputs = copy.deepcopy(result.outputs)
@@ -286,7 +290,7 @@ class Operation:
         global_outputs(self.nodes.map, self.globals, self.status)
 
     def _update_progress(self) -> None:
-        pods = [n for n in self.nodes.map.values() if n.get("type") == "Pod"]
+        pods = [n for n in self.nodes.map.values() if n.get("type") in ("Pod", "Container")]
         done = sum(1 for n in pods if n.get("phase") in FULFILLED)
         self.status["progress"] = f"{done}/{len(pods)}"
 

@@ -17,7 +17,7 @@ from sluicegate.engine._running import Running
 from sluicegate.engine._termination import TerminationLog, failed_message
 from sluicegate.errors import SluiceError
 
-__all__ = ["noted", "outcome"]
+__all__ = ["container_said", "noted", "outcome"]
 
 _MAX_RESULT = 256 * 1024
 
@@ -25,6 +25,17 @@ _MAX_RESULT = 256 * 1024
 def noted(message: str, warning: str) -> str:
     """A node's message with the warning that the step ran without a sandbox, if it did."""
     return f"{message}; {warning}" if message and warning else message or warning
+
+
+def container_said(run: Running, name: str, home: Path) -> str:
+    """The termination message of a containerSet's container `name` that failed (its file, or its log's tail)."""
+    termination = run.terminations.get(name)
+    if termination is None:
+        return ""
+    job = run.job
+    logs = home / "logs" / job.namespace / job.workflow
+    log = logs / f"{job.node_id}.log" if name == "main" else logs / "containers" / job.node_id / f"{name}.log"
+    return termination.read(True, log)
 
 
 def outcome(

@@ -194,7 +194,11 @@ def retried(doc: Doc, restart_successful: bool = False, node_field_selector: str
                 continue
             kids = set(node.get("children") or [])
             inside = {n for n in reset if nodes.get(n, {}).get("boundaryID") == nid}
-            if (node.get("type") not in ("Pod",)) and (kids & reset or inside):
+            if node.get("type") == "Container":  # a containerSet's container goes with its pod
+                hit = node.get("boundaryID") in reset
+            else:
+                hit = node.get("type") != "Pod" and bool(kids & reset or inside)
+            if hit:
                 reset.add(nid)
                 changed = True
     for nid in reset:

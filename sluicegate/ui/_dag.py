@@ -74,7 +74,8 @@ class _Graph:
         member_set = set(members)
         succ: dict[str, set[str]] = {}
         for m in members:
-            reach = {m} | (self.inside(m) if self.nodes[m].get("type") in _GROUPS else set())
+            # a containerSet's Pod node links to the next step through its Container nodes (inside it)
+            reach = {m} | (self.inside(m) if self.nodes[m].get("type") in (*_GROUPS, "Pod") else set())
             succ[m] = {c for x in reach for c in self.nodes[x].get("children") or [] if c in member_set and c != m}
         shown = [m for m in members if self.nodes[m].get("type") not in _HIDDEN]
 
