@@ -21,7 +21,7 @@ from rich.console import Console
 from contract import NAMESPACE
 from sluicegate.client import StackClient
 from sluicegate.demo._wait import TERMINAL, wait_for
-from sluicegate.rollouts._docs import RolloutStatus, parse_analysis_run, parse_rollout
+from sluicegate.documents import RolloutStatus, parse_analysis_run, parse_rollout
 
 __all__ = ["Push", "PushResult", "champion", "run_push"]
 

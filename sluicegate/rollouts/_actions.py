@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sluicegate.documents import AnalysisRunDoc, CanaryStatus, RolloutDoc, RolloutStatus, parse_rollout
 from sluicegate.errors import ConflictError, ManifestError
 from sluicegate.rollouts._canary import MODEL_URI_ANNOTATION
-from sluicegate.rollouts._docs import AnalysisRunDoc, CanaryStatus, RolloutDoc, RolloutStatus, parse_rollout
 from sluicegate.rollouts._explain import waiting_on
 from sluicegate.store import Store
 

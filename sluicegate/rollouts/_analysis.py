@@ -17,9 +17,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sluicegate.errors import ManifestError, SluiceError
-from sluicegate.lang import parse_duration
-from sluicegate.rollouts._docs import (
+from sluicegate.documents import (
     AnalysisArg,
     AnalysisRunDoc,
     Measurement,
@@ -29,6 +27,8 @@ from sluicegate.rollouts._docs import (
     RolloutDoc,
     parse_analysis_run,
 )
+from sluicegate.errors import ManifestError, SluiceError
+from sluicegate.lang import parse_duration
 from sluicegate.rollouts._providers import Providers, assess
 from sluicegate.store import Store
 from sluicegate.store._objects import utc_now

@@ -17,8 +17,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from contract import MODEL_URI_ANNOTATION, REVISION_ANNOTATION
-from sluicegate.lang import parse_duration
-from sluicegate.rollouts._docs import (
+from sluicegate.documents import (
     CanaryStatus,
     CanaryStep,
     CanaryStrategy,
@@ -30,6 +29,7 @@ from sluicegate.rollouts._docs import (
     RolloutStatus,
     RunRef,
 )
+from sluicegate.lang import parse_duration
 from sluicegate.rollouts._explain import FIRST_MODEL, is_missing_model
 from sluicegate.store._objects import utc_now
 

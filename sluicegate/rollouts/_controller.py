@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sluicegate.documents import RolloutAnalysis, RolloutDoc, RolloutStatus, parse_analysis_run, parse_rollout
 from sluicegate.errors import ConflictError, SluiceError
 from sluicegate.rollouts._analysis import AnalysisRunner, build_run
 from sluicegate.rollouts._backends import ModelProcess, mark_aborted, mark_champion
 from sluicegate.rollouts._canary import REVISION_ANNOTATION, advance, current_revision, pod_hash
-from sluicegate.rollouts._docs import RolloutAnalysis, RolloutDoc, RolloutStatus, parse_analysis_run, parse_rollout
 from sluicegate.rollouts._explain import is_missing_model
 from sluicegate.rollouts._providers import Providers
 from sluicegate.rollouts._splitter import Splitter

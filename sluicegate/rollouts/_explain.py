@@ -7,7 +7,7 @@ traffic to canary; send traffic or sluice rollout promote breast-cancer`.
 
 from __future__ import annotations
 
-from sluicegate.rollouts._docs import AnalysisRunDoc, Measurement, RolloutDoc, RolloutStatus
+from sluicegate.documents import AnalysisRunDoc, Measurement, RolloutDoc, RolloutStatus
 
 __all__ = ["FIRST_MODEL", "is_missing_model", "waiting_on"]
 

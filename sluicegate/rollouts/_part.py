@@ -15,11 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sluicegate.documents import parse_analysis_run, parse_rollout
 from sluicegate.errors import ManifestError, NotFoundError
 from sluicegate.part import StackContext
 from sluicegate.rollouts import _actions
 from sluicegate.rollouts._controller import RolloutController
-from sluicegate.rollouts._docs import parse_analysis_run, parse_rollout
 from sluicegate.store import Store
 from sluicegate.web import json_response, threaded
 

@@ -18,9 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from sluicegate.documents import RolloutDoc
 from sluicegate.errors import SluiceError
 from sluicegate.rollouts import _actions as rollout_actions
-from sluicegate.rollouts._docs import RolloutDoc
 from sluicegate.store import Store
 from sluicegate.ui._session import CSRF_FIELD, check_same_origin, csrf_matches, set_notice, signed_in
 

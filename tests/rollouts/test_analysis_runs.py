@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from sluicegate.documents import RolloutAnalysis, parse_rollout
 from sluicegate.rollouts import AnalysisRunner, Providers, assess, build_run
-from sluicegate.rollouts._docs import RolloutAnalysis, parse_rollout
 from sluicegate.store import Store
 
 NS = "sluicegate"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sluicegate.documents import RolloutAnalysis, RolloutDoc, RolloutStatus, parse_rollout
 from sluicegate.rollouts import MODEL_URI_ANNOTATION, advance
-from sluicegate.rollouts._docs import RolloutAnalysis, RolloutDoc, RolloutStatus, parse_rollout
 from sluicegate.rollouts._explain import FIRST_MODEL, waiting_on
 
 MISSING = (

@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-PACKAGES = ["sluicegate.rollouts", "rollouts", "components.serve"]
+PACKAGES = ["sluicegate.rollouts", "sluicegate.documents", "rollouts", "components.serve"]
 
 
 def _ruf022(names: list[str]) -> list[str]:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from contract import MODEL_URI_ANNOTATION
+from sluicegate.documents import parse_analysis_run, parse_rollout
 from sluicegate.errors import ManifestError
 from sluicegate.rollouts import RolloutController, undo
-from sluicegate.rollouts._docs import parse_analysis_run, parse_rollout
 from sluicegate.store import Store
 from sluicegate.ui._gather import rollout_page, rollouts_page
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sluicegate.rollouts._docs import AnalysisRunDoc, RolloutDoc, parse_analysis_run, parse_rollout
+from sluicegate.documents import AnalysisRunDoc, RolloutDoc, parse_analysis_run, parse_rollout
 from sluicegate.rollouts._explain import is_missing_model, waiting_on
 
 NS = "sluicegate"

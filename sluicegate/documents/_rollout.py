@@ -1,7 +1,7 @@
 """Typed views of the stored Rollout and AnalysisRun documents: the fields the local controller reads and writes.
 
-Called where a document leaves the store: the controller (`_controller`), the canary state machine (`_canary`),
-the analysis runner (`_analysis`), the user actions and their summary (`_actions`, `_explain`), and the UI.
+Called where a document leaves the store: the rollout controller, its canary state machine, analysis runner,
+actions and summary (`sluicegate.rollouts`), the UI, and the demo's outcome check.
 Field names are Argo Rollouts' own (camelCase on the wire, snake_case in Python), plus the status fields the
 local controller adds (`stableModel`, `canaryModel`, `weight`, `history`, `attempt`, `undoTo`, `pausedAt`,
 `abortReason`). Unknown fields are kept (`extra="allow"`), and `to_doc()` leaves out what was never set, so a
