@@ -15,7 +15,7 @@ Server's `ArchivedWorkflowService`, as Hera's `WorkflowsService` calls them:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from starlette.requests import Request
@@ -25,6 +25,7 @@ from starlette.routing import Route
 from sluicegate.api._selectors import label_equalities, label_matcher, whole_number
 from sluicegate.engine import actions
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
+from sluicegate.lang import format_time
 from sluicegate.store import ArchiveQuery, Store, WorkflowArchive
 from sluicegate.web import json_response, threaded
 
@@ -55,7 +56,7 @@ def _time(value: str, term: str) -> str:
             where=f"listOptions.fieldSelector: {term}",
             fix="e.g. spec.startedAt>2026-01-31T00:00:00Z",
         )
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(at)
 
 
 def _query(request: Request) -> tuple[ArchiveQuery, bool]:

@@ -20,7 +20,8 @@ from sluicegate.api._validate import known_templates, lint
 from sluicegate.engine import actions
 from sluicegate.engine.submit import from_template
 from sluicegate.errors import ManifestError
-from sluicegate.store import Store, utc_now
+from sluicegate.lang import utc_now
+from sluicegate.store import Store
 from sluicegate.web import Handler, json_response, threaded
 
 __all__ = ["CRON_WORKFLOWS", "WORKFLOWS", "accept", "workflow_routes"]

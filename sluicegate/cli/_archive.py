@@ -13,6 +13,7 @@ import typer
 
 from sluicegate.cli._verbs import NodeFieldSelector, RestartSuccessful, argo_server
 from sluicegate.cli._workflows import Namespace, Server, Token
+from sluicegate.lang import format_time
 
 __all__ = ["register"]
 
@@ -36,7 +37,7 @@ def archive_list(
     for wf in items:
         status = wf.status
         phase = (status.phase if status else None) or "-"
-        finished = status.finished_at.root.strftime("%Y-%m-%dT%H:%M:%SZ") if status and status.finished_at else "-"
+        finished = format_time(status.finished_at.root) if status and status.finished_at else "-"
         typer.echo(f"{wf.metadata.name!s:40} {phase:10} {finished:21} {wf.metadata.uid}")
 
 

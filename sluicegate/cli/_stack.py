@@ -22,6 +22,7 @@ from sluicegate.cli._view import endpoint_lines, status_table
 from sluicegate.client import connect
 from sluicegate.config import Settings, settings
 from sluicegate.errors import ConfigError, ConflictError, ManifestError, NotFoundError
+from sluicegate.lang import utc_now
 from sluicegate.secrets import SecretStore
 from sluicegate.stack import (
     PidFile,
@@ -32,7 +33,6 @@ from sluicegate.stack import (
     rotate_token,
     run_foreground,
 )
-from sluicegate.store import utc_now
 
 __all__ = ["register"]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sluicegate.errors import SluiceError
-from sluicegate.store import utc_now
+from sluicegate.lang import utc_now
 
 __all__ = ["EMISSARY_ERROR", "POD_FAILED", "Container", "PodPlan"]
 

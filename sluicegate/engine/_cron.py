@@ -18,16 +18,12 @@ from zoneinfo import ZoneInfo
 from croniter import croniter
 
 from sluicegate.errors import SluiceError
+from sluicegate.lang import format_time, parse_time
 from sluicegate.store import Store
 
 __all__ = ["CronScheduler", "due_time"]
 
 _LABEL = "workflows.argoproj.io/cron-workflow"
-_TS = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def _parse(ts: str) -> datetime:
-    return datetime.strptime(ts, _TS).replace(tzinfo=UTC)
 
 
 def due_time(spec: dict[str, Any], last: datetime, now: datetime) -> datetime | None:
@@ -75,7 +71,7 @@ class CronScheduler:
         self._record(cron, active)
         if spec.get("suspend"):
             return None
-        last = _parse(status.get("lastScheduledTime") or meta.get("creationTimestamp") or now.strftime(_TS))
+        last = parse_time(status.get("lastScheduledTime") or meta.get("creationTimestamp") or format_time(now))
         due = due_time(spec, last, now)
         if due is None:
             return None
@@ -93,7 +89,7 @@ class CronScheduler:
 
         def mark(doc: dict[str, Any]) -> dict[str, Any]:
             st = doc.setdefault("status", {})
-            st["lastScheduledTime"] = due.strftime(_TS)
+            st["lastScheduledTime"] = format_time(due)
             if created is not None:
                 st.setdefault("active", []).append(
                     {
@@ -149,7 +145,7 @@ def _workflow(cron: dict[str, Any], due: datetime) -> dict[str, Any]:
     labels = {**(wf_meta.get("labels") or {}), _LABEL: meta["name"]}
     annotations = {
         **(wf_meta.get("annotations") or {}),
-        "workflows.argoproj.io/scheduled-time": due.strftime(_TS),
+        "workflows.argoproj.io/scheduled-time": format_time(due),
     }
     return {
         "apiVersion": "argoproj.io/v1alpha1",

@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from sluicegate.engine._nodes import COMPLETED, FULFILLED
-from sluicegate.engine._scope import epoch
 from sluicegate.errors import NotFoundError, SluiceError
-from sluicegate.lang import parse_duration
+from sluicegate.lang import epoch, parse_duration
 from sluicegate.store import Store
 
 __all__ = ["Collector", "labels_match", "pods_due", "ttl_deadline"]

@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from sluicegate.engine._scope import epoch
 from sluicegate.engine._template import substitute
 from sluicegate.errors import SluiceError
-from sluicegate.store import Store, utc_now
+from sluicegate.lang import epoch, parse_time, utc_now
+from sluicegate.store import Store
 
 __all__ = ["config_map_value", "global_outputs", "workflow_globals"]
 
@@ -39,7 +38,7 @@ def workflow_globals(
         "workflow.duration": f"{time.time() - epoch(status.get('startedAt')):.6f}",
     }
     created = str(meta.get("creationTimestamp") or utc_now())
-    stamp = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    stamp = parse_time(created)
     g["workflow.creationTimestamp.RFC3339"] = created
     g["workflow.creationTimestamp.s"] = str(int(stamp.timestamp()))
     for char in "aAbBcCdDeFgGhHIjklmMnprRStTuUVwWxXyYzZ":  # Argo's strftime forms

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sluicegate.store import utc_now
+from sluicegate.lang import utc_now
 
 __all__ = ["Job", "Key", "Result"]
 

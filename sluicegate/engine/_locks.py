@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sluicegate.engine import _sync
 from sluicegate.errors import SluiceError
-from sluicegate.store import utc_now
+from sluicegate.lang import utc_now
 
 if TYPE_CHECKING:
     from sluicegate.engine._pass import WorkflowPass

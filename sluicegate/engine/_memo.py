@@ -11,10 +11,9 @@ import json
 import time
 from typing import Any
 
-from sluicegate.engine._scope import epoch
 from sluicegate.errors import NotFoundError
-from sluicegate.lang import parse_duration
-from sluicegate.store import Store, utc_now
+from sluicegate.lang import epoch, parse_duration, utc_now
+from sluicegate.store import Store
 
 __all__ = ["cache_name", "lookup", "write"]
 

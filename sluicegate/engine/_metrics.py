@@ -21,9 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sluicegate.engine._scope import epoch
 from sluicegate.engine._template import substitute, substitute_str
-from sluicegate.lang import ExprError, evaluate_when
+from sluicegate.lang import ExprError, epoch, evaluate_when
 
 __all__ = ["Emission", "MetricsRegistry", "node_scope_for_metrics"]
 

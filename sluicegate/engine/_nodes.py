@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sluicegate.store import utc_now
+from sluicegate.lang import utc_now
 
 __all__ = [
     "COMPLETED",

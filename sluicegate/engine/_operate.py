@@ -27,11 +27,10 @@ from sluicegate.engine._metrics import Emission, node_scope_for_metrics
 from sluicegate.engine._nodes import FULFILLED, Nodes
 from sluicegate.engine._probes import WAITING_FOR_READINESS
 from sluicegate.engine._retry import execute_retry
-from sluicegate.engine._scope import epoch
 from sluicegate.engine._spec import TemplateContext, resolve_spec
 from sluicegate.errors import SluiceError
-from sluicegate.lang import ExprError
-from sluicegate.store import Store, utc_now
+from sluicegate.lang import ExprError, epoch, utc_now
+from sluicegate.store import Store
 
 __all__ = ["Operation"]
 

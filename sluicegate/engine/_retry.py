@@ -11,9 +11,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from sluicegate.engine._nodes import FULFILLED
-from sluicegate.engine._scope import epoch, retry_scope
+from sluicegate.engine._scope import retry_scope
 from sluicegate.engine._template import expand_scope, substitute
-from sluicegate.lang import ExprError, evaluate_bool, parse_duration
+from sluicegate.lang import ExprError, epoch, evaluate_bool, parse_duration
 
 if TYPE_CHECKING:
     from sluicegate.engine._pass import Pass

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import copy
 import json
-import time
-from datetime import UTC, datetime
 from typing import Any
 
 from sluicegate.engine._template import expand_scope, substitute_str
 from sluicegate.lang import ExprError, evaluate, to_str
 
-__all__ = ["aggregate_scope", "epoch", "node_scope", "resolve_outputs", "retry_scope"]
+__all__ = ["aggregate_scope", "node_scope", "resolve_outputs", "retry_scope"]
 
 
 def node_scope(prefix: str, node: dict[str, Any]) -> dict[str, Any]:
@@ -147,10 +145,3 @@ def retry_scope(children: list[dict[str, Any]], for_expression: bool = False) ->
         scope["lastRetry.status"] = last.get("phase", "")
         scope["lastRetry.message"] = last.get("message", "")
     return scope
-
-
-def epoch(ts: str | None) -> float:
-    """Epoch seconds of an RFC 3339 `Z` timestamp (now when empty)."""
-    if not ts:
-        return time.time()
-    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()

@@ -14,8 +14,7 @@ import copy
 import time
 from typing import TYPE_CHECKING, Any
 
-from sluicegate.engine._scope import epoch
-from sluicegate.lang import parse_duration
+from sluicegate.lang import epoch, parse_duration
 
 if TYPE_CHECKING:
     from sluicegate.engine._pass import Pass

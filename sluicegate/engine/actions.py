@@ -15,7 +15,8 @@ from typing import Any
 
 from sluicegate.engine._nodes import FULFILLED
 from sluicegate.errors import ConflictError, ManifestError
-from sluicegate.store import Store, utc_now
+from sluicegate.lang import utc_now
+from sluicegate.store import Store
 
 __all__ = ["resubmission", "resubmit", "resume", "retried", "retry", "set_node", "stop", "suspend", "terminate"]
 

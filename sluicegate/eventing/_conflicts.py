@@ -11,7 +11,8 @@ import functools
 from typing import Any
 
 from sluicegate.errors import NotFoundError
-from sluicegate.store import Store, utc_now
+from sluicegate.lang import utc_now
+from sluicegate.store import Store
 
 __all__ = ["REASON", "mark_conflicts"]
 

@@ -14,7 +14,6 @@ import copy
 import re
 import threading
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from sluicegate.documents import (
@@ -28,10 +27,9 @@ from sluicegate.documents import (
     parse_analysis_run,
 )
 from sluicegate.errors import ManifestError, SluiceError
-from sluicegate.lang import parse_duration
+from sluicegate.lang import epoch, parse_duration, utc_now
 from sluicegate.rollouts._providers import Providers, assess
 from sluicegate.store import Store
-from sluicegate.store._objects import utc_now
 
 __all__ = ["AnalysisRunner", "build_run"]
 
@@ -240,17 +238,13 @@ def _new_result(name: str) -> MetricResult:
     return MetricResult(name=name, phase="Running", measurements=[], count=0, successful=0, failed=0)
 
 
-def _epoch(ts: str) -> float:
-    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
-
-
 def _due(metric: Metric, result: MetricResult, started: str, last: float | None) -> float:
     measurements = result.measurements or []
     if not measurements:
         delay = metric.initial_delay if metric.has("initial_delay") else 0
-        return _epoch(started) + parse_duration(delay, bare="s", where="metric.initialDelay")
+        return epoch(started) + parse_duration(delay, bare="s", where="metric.initialDelay")
     interval = parse_duration(metric.interval if metric.has("interval") else 0, bare="s", where="metric.interval")
-    return (last if last is not None else _epoch(str(measurements[-1].finished_at))) + interval
+    return (last if last is not None else epoch(str(measurements[-1].finished_at))) + interval
 
 
 def _limit(metric: Metric, field: str, default: int) -> int:

@@ -29,9 +29,8 @@ from sluicegate.documents import (
     RolloutStatus,
     RunRef,
 )
-from sluicegate.lang import parse_duration
+from sluicegate.lang import parse_duration, utc_now
 from sluicegate.rollouts._explain import FIRST_MODEL, is_missing_model
-from sluicegate.store._objects import utc_now
 
 __all__ = ["MODEL_URI_ANNOTATION", "REVISION_ANNOTATION", "Tick", "advance", "current_revision", "pod_hash"]
 

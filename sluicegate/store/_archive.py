@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from sluicegate.lang import format_time
 from sluicegate.store._sqlite import connect
 
 __all__ = ["ARCHIVING_STATUS", "ArchiveQuery", "WorkflowArchive"]
@@ -227,7 +228,7 @@ class WorkflowArchive:
 
     def delete_expired(self, ttl_seconds: float, namespace: str | None = None, now: datetime | None = None) -> int:
         """Forget Workflows that finished more than `ttl_seconds` ago (Argo's `archiveTTL`); how many."""
-        cutoff = ((now or datetime.now(UTC)) - timedelta(seconds=ttl_seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        cutoff = format_time((now or datetime.now(UTC)) - timedelta(seconds=ttl_seconds))
         scope, args = ("", [cutoff]) if namespace is None else (" AND namespace=?", [cutoff, namespace])
         with self._lock:
             uids = [

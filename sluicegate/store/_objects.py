@@ -9,7 +9,6 @@ import copy
 import secrets
 import string
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -27,16 +26,10 @@ __all__ = [
     "merge_patch",
     "object_key",
     "to_json",
-    "utc_now",
 ]
 
 _ALNUM = string.ascii_lowercase + string.digits
 _T = TypeVar("_T")
-
-
-def utc_now() -> str:
-    """RFC 3339 UTC timestamp with a `Z`, as Kubernetes and Argo write them (second precision)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def json_copy(value: _T) -> _T:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
+from sluicegate.lang import utc_now
 from sluicegate.names import check_name, check_namespace
 from sluicegate.store._history import compact, expired_before, expired_error, history_from_env, relist
 from sluicegate.store._objects import (
@@ -38,7 +39,6 @@ from sluicegate.store._objects import (
     has_labels,
     json_copy,
     to_json,
-    utc_now,
 )
 
 __all__ = ["Store", "connect"]
