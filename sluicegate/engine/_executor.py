@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sluicegate.engine._containers import Container, PodPlan
+from sluicegate.engine._grace import sidecar_grace, stop_grace
 from sluicegate.engine._jobs import Job, Key, Result
 from sluicegate.engine._launcher import Launcher
 from sluicegate.engine._launchrequest import RequestBuilder
@@ -42,9 +43,6 @@ from sluicegate.errors import SluiceError
 from sluicegate.store import Store
 
 __all__ = ["Executor"]
-
-#: Seconds a sidecar has to exit after SIGTERM once the main container has ended (then SIGKILL).
-SIDECAR_GRACE = 30.0
 
 
 class Executor:
@@ -189,13 +187,17 @@ class Executor:
         else:
             self._pool.submit(self._start, job)
 
-    def kill(self, key: Key, message: str, grace: float = 5.0) -> None:
-        """Stop a running job; its result becomes Failed with `message`."""
+    def kill(self, key: Key, message: str, grace: float | None = None) -> None:
+        """Stop a running job; its result becomes Failed with `message`.
+
+        SIGTERM, then SIGKILL `grace` seconds later (default: the step's grace period, `_grace.stop_grace`).
+        """
         with self._lock:
             run = self._running.get(key)
             if run is None:
                 return
             run.killed = message
+            grace = stop_grace(run.job.grace) if grace is None else grace
             pids = {*run.pids.values(), *([run.pid] if run.pid is not None else [])}
         for pid in pids:
             self._signal(pid, grace)
@@ -318,7 +320,7 @@ class Executor:
             if killed:
                 self.kill(run.job.key, killed, grace=0)
             elif late:  # a sidecar that came up after the main containers had ended
-                self._signal(pid, SIDECAR_GRACE)
+                self._signal(pid, sidecar_grace(run.job.grace))
             elif report:
                 self._report(run)
             return
@@ -344,7 +346,7 @@ class Executor:
         if ready:
             self._start_containers(run, ready, first=False)
         for pid in stop:  # Argo's wait container kills the sidecars once the main container has ended
-            self._signal(pid, SIDECAR_GRACE)
+            self._signal(pid, sidecar_grace(run.job.grace))
         if finished:
             container, code, error = plan.outcome()
             self._collect(run, code, error, container)
@@ -386,4 +388,4 @@ class Executor:
             with self._lock:
                 late = [k for k, r in self._running.items() if r.job.deadline and now > r.job.deadline and not r.killed]
             for key in late:
-                self.kill(key, "Pod was active on the node longer than the specified deadline", grace=2)
+                self.kill(key, "Pod was active on the node longer than the specified deadline")

@@ -29,6 +29,7 @@ class Job:
     kind: str = "pod"
     deadline: float | None = None  # epoch seconds
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    grace: float | None = None  # terminationGracePeriodSeconds from podSpecPatch (None: Kubernetes' default)
 
     @property
     def key(self) -> Key:

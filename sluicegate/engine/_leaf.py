@@ -3,8 +3,8 @@
 Called by `_operate.Operation.dispatch`. A leaf node is created only when the pass may start new work and
 the `parallelism` limits allow it (else a transient Pending node stands in for it this pass); a
 `memoize` cache hit makes it Succeeded at once with the cached outputs; otherwise it becomes Running and
-its `Job` (with its volumes and deadline) is queued on the pass for the controller to launch once the
-status is committed. A containerSet step's Pod node gets its `Container` nodes (`_containernodes`).
+its `Job` (with its volumes, deadline and grace period, `_grace`) is queued on the pass for the controller
+to launch once the status is committed. A containerSet step's Pod node gets its `Container` nodes (`_containernodes`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sluicegate.engine import _memo as memo
 from sluicegate.engine._containernodes import add_container_nodes
+from sluicegate.engine._grace import grace_period
 from sluicegate.engine._jobs import Job
 from sluicegate.engine._probes import WAITING_FOR_READINESS, readiness_probe, unsupported
 from sluicegate.engine._template import substitute
+from sluicegate.errors import SluiceError
 from sluicegate.lang import ExprError, parse_duration
 
 if TYPE_CHECKING:
@@ -84,6 +86,13 @@ def execute_leaf(
                 node["outputs"] = entry["outputs"]
             return node
     kind = next((k for k in ("resource", "http", "data") if k in tmpl), "pod")
+    try:
+        shared_patch = substitute(op.spec.get("podSpecPatch"), op.scope({**local, **_inputs(tmpl)}))
+        grace = (
+            grace_period(shared_patch, tmpl.get("podSpecPatch"), str(tmpl.get("name", ""))) if kind == "pod" else None
+        )
+    except SluiceError as e:
+        return op.error_node(name, display, boundary, holder, e.message)
     node = op.new_node(name, display, "HTTP" if kind == "http" else "Pod", tmpl, boundary, "Running")
     if memoize:
         node["memoizationStatus"] = status
@@ -101,10 +110,16 @@ def execute_leaf(
                 node["message"] = why or WAITING_FOR_READINESS
     deadline = _leaf_deadline(tmpl)
     uid = str(op.wf["metadata"].get("uid", ""))
-    job = Job(op.namespace, op.name, uid, node["id"], name, tmpl, kind, deadline)
+    job = Job(op.namespace, op.name, uid, node["id"], name, tmpl, kind, deadline, grace=grace)
     job.volumes = _volumes(op, tmpl)
     op.launches.append(job)
     return node
+
+
+def _inputs(tmpl: dict[str, Any]) -> dict[str, Any]:
+    """The template's input parameters as tags (`inputs.parameters.x`): Argo substitutes them in `podSpecPatch`."""
+    params = (tmpl.get("inputs") or {}).get("parameters") or []
+    return {f"inputs.parameters.{p['name']}": p["value"] for p in params if "name" in p and "value" in p}
 
 
 def _volumes(op: LeafPass, tmpl: dict[str, Any]) -> dict[str, dict[str, Any]]:
