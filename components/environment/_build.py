@@ -128,9 +128,27 @@ def _warm_up(python: str) -> None:
         )
 
 
-def _build_into(folder: Path, spec: EnvSpec, strict: bool) -> tuple[str, str]:
+def _seeded(folder: Path, seed: Path) -> bool:
+    """Whether `folder` (empty) became a copy of the finished environment `seed`: files hard-linked, no marker.
+
+    Safe because a finished environment is never written to: uv replaces a package's files rather than
+    rewriting them, bytecode is written to a new file and renamed, and the marker is written new. False
+    (and `folder` empty again) where links cannot be made: another file system, or files of another user.
+    """
+    try:
+        folder.rmdir()
+        shutil.copytree(seed, folder, symlinks=True, copy_function=os.link, ignore=shutil.ignore_patterns(MARKER))
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        return False
+    return True
+
+
+def _build_into(folder: Path, spec: EnvSpec, strict: bool, seed: Path | None) -> tuple[str, str]:
     interpreter = find_python(spec.python, strict=strict, where=f"{spec.source} (python)")
-    _uv(["venv", "--quiet", "--relocatable", "--python", interpreter.path, str(folder)], "creating the venv", spec)
+    if seed is None or not _seeded(folder, seed):
+        _uv(["venv", "--quiet", "--relocatable", "--python", interpreter.path, str(folder)], "creating the venv", spec)
     python = str(folder / "bin" / "python")
     for lines, what in ((spec.build_dependencies, "build_dependencies"), (spec.dependencies, "dependencies")):
         args: list[str] = []
@@ -150,10 +168,12 @@ def _build_into(folder: Path, spec: EnvSpec, strict: bool) -> tuple[str, str]:
     return interpreter.version, interpreter.warning
 
 
-def ensure_env(spec: EnvSpec, envs_dir: Path, *, strict_python: bool = False) -> BuiltEnv:
+def ensure_env(spec: EnvSpec, envs_dir: Path, *, strict_python: bool = False, seed: Path | None = None) -> BuiltEnv:
     """The environment for `spec` under `envs_dir`, built now if it does not exist yet.
 
-    Concurrent calls for one spec build it once: the others wait for the lock and then reuse it.
+    Concurrent calls for one spec build it once: the others wait for the lock and then reuse it. A `seed`
+    (a finished environment of the same Python that already holds most of `spec`) starts the build from
+    its copy, so uv installs only what `spec` adds and only the new modules are compiled.
 
     Raises:
         UserError: the requirements do not resolve, or (strict) the Python version is not installed.
@@ -174,7 +194,7 @@ def ensure_env(spec: EnvSpec, envs_dir: Path, *, strict_python: bool = False) ->
             shutil.rmtree(final)
         scratch = Path(tempfile.mkdtemp(prefix=f".build-{digest[:12]}-", dir=envs_dir))
         try:
-            python, warning = _build_into(scratch, spec, strict_python)
+            python, warning = _build_into(scratch, spec, strict_python, seed)
             scratch.chmod(0o755)  # mkdtemp made it private; steps run as another user than the builder
             os.rename(scratch, final)
         finally:

@@ -7,25 +7,35 @@ be answered here (a generic pyfunc, or a flavor whose library version differs fr
 model does not pin it and the server's few packages, make one environment spec. `components.environment`
 builds it into `SLUICE_HOME/envs/<sha256 of that spec>`: the build step's cache, lock and half-built
 protection. Never imported by the server running inside the model's environment (which has none of this).
+
+A model logged by a project was trained in the project's environment, already built there: when a finished
+environment of the same Python holds every package the model logged at exactly the logged version, the
+model's environment starts as its copy and uv adds only the rest (the server's packages), instead of
+installing and compiling the same package set a second time. Any other model gets a fresh build. Either
+way the result is the model's own spec, under that spec's hash.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import re
 import sys
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, distributions, version
 from pathlib import Path
 
 from components._common import UserError
+from components._common._target import ENVS_DIR_ENV
 from components.environment import MARKER, ensure_env
 from components.project import EnvSpec, MLProject, resolve_env
 
-__all__ = ["SERVER_PACKAGES", "model_spec", "serve_env"]
+__all__ = ["SERVER_PACKAGES", "matching_env", "model_spec", "serve_env"]
 
 #: What the server itself imports besides the model's requirements (pinned to this interpreter's versions).
 SERVER_PACKAGES = ("orjson", "uvicorn", "httptools", "uvloop")
 _MLFLOW = re.compile(r"^mlflow(-skinny)?\b", re.IGNORECASE)
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)$")
 
 
 def _server_pins() -> list[str]:
@@ -62,17 +72,69 @@ def model_spec(model_dir: Path) -> EnvSpec:
     return dataclasses.replace(spec, python=python, dependencies=(*deps, *_server_pins()), source=source)
 
 
+def _name(project: str) -> str:
+    return re.sub(r"[-_.]+", "-", project).lower()
+
+
+def _pins(lines: tuple[str, ...]) -> dict[str, str] | None:
+    """`{name: version}` of `name==version` lines; None when any line is something else (a range, a URL...)."""
+    pins = {}
+    for line in lines:
+        found = _PIN.match(line)
+        if found is None:
+            return None
+        pins[_name(found.group(1))] = found.group(2)
+    return pins
+
+
+def _installed(env: Path) -> dict[str, str]:
+    sites = [str(p) for p in env.glob("lib/python*/site-packages")]
+    return {_name(d.metadata["Name"]): d.version for d in distributions(path=sites) if d.metadata["Name"]}
+
+
+def matching_env(spec: EnvSpec, envs: Path) -> Path | None:
+    """A finished environment under `envs` with `spec`'s Python and every pinned dependency at its version.
+
+    Only a spec whose dependencies (but the server's own packages, which are added) are all exact pins can
+    match, and only an environment whose interpreter has the same `major.minor`; None when none does.
+    """
+    server = {_name(p) for p in SERVER_PACKAGES}
+    pins = _pins(spec.dependencies)
+    if not pins or not spec.python or not envs.is_dir():
+        return None
+    wanted = {name: pinned for name, pinned in pins.items() if name not in server}
+    for marker in sorted(envs.glob(f"[!.]*/{MARKER}")):  # not a build in progress (.build-*)
+        try:
+            python = str(json.loads(marker.read_text()).get("python", ""))
+        except (OSError, ValueError):
+            continue
+        if ".".join(python.split(".")[:2]) != spec.python:
+            continue
+        installed = _installed(marker.parent)
+        if all(installed.get(name) == pinned for name, pinned in wanted.items()):
+            return marker.parent
+    return None
+
+
 def serve_env(model_dir: Path, home: Path) -> Path:
-    """The Python executable of the model's environment under `home/envs`, built now unless it is there.
+    """The Python executable of the model's environment, built under `home/envs` now unless it is there.
+
+    One the stack built already (`$SLUICE_ENVS_DIR/<digest>`, read-only to a step) is used as it is.
 
     Raises:
         UserError: the environment cannot be built (uv's reason, naming the model's environment file).
     """
     spec = model_spec(model_dir)
+    shared = Path(os.environ[ENVS_DIR_ENV]) / spec.digest() if os.environ.get(ENVS_DIR_ENV) else None
+    if shared is not None and (shared / MARKER).is_file():  # the stack's, read-only to a step: built already
+        return shared / "bin" / "python"
     envs = home / "envs"
+    seed = None
     if not (envs / spec.digest() / MARKER).is_file():
-        print(f"building the model's environment with uv in {envs / spec.digest()}", file=sys.stderr, flush=True)
-    built = ensure_env(spec, envs)
+        seed = matching_env(spec, envs) or (matching_env(spec, shared.parent) if shared is not None else None)
+        start = f"from {seed.name}, which holds the packages it logged" if seed else "with uv"
+        print(f"building the model's environment {start} in {envs / spec.digest()}", file=sys.stderr, flush=True)
+    built = ensure_env(spec, envs, seed=seed)
     if built.warning:
         print(f"warning: {built.warning}", file=sys.stderr, flush=True)
     return built.path / "bin" / "python"
