@@ -15,6 +15,7 @@ import re
 import threading
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,9 @@ from sluicegate.store import Store
 __all__ = ["RolloutController"]
 
 Doc = dict[str, Any]
+#: The kinds whose changes start a pass at once: what `tick` reads (other writes, e.g. a workflow's steps,
+#: wait for the next timed pass, as they cannot change what a Rollout does).
+_WATCHED_KINDS = ("Rollout", "AnalysisRun", "AnalysisTemplate", "ClusterAnalysisTemplate")
 #: How long a model server whose model is not registered waits before it looks again.
 _RETRY_S = 30.0
 _SVC = re.compile(r"^(?P<svc>[a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.(?P<ns>[a-z0-9-]+))?(\.svc(\.cluster\.local)?)?$")
@@ -81,6 +85,7 @@ class RolloutController:
         self.targets_file = home / "prometheus" / "targets" / "rollouts.json"
         self._targets = ""
         self.errors: dict[str, str] = {}
+        self.woken: Counter[str] = Counter()  # the changes that started a pass, by kind (others: every 0.25 s)
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -117,9 +122,10 @@ class RolloutController:
         since = self.store.head()
         while not self._stop.is_set():
             try:
-                changes = self.store.wait(since, 0.25)
+                changes = self.store.wait(since, 0.25, kinds=_WATCHED_KINDS)
                 if changes:
                     since = changes[-1].seq
+                    self.woken.update(c.kind for c in changes)
                 self.tick()
             except Exception:
                 self._log(f"controller tick: {traceback.format_exc()}")
