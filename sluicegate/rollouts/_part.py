@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sluicegate.documents import parse_analysis_run, parse_rollout
+from sluicegate.documents import RolloutDoc, parse_analysis_run, parse_rollout
 from sluicegate.errors import ManifestError, NotFoundError
 from sluicegate.part import StackContext
 from sluicegate.rollouts import _actions
@@ -93,6 +93,32 @@ class RolloutsPart:
         return rollout_routes(lambda: self.controller.services() if self.controller else {})
 
 
+def _parsed(doc: Doc) -> RolloutDoc | ManifestError:
+    try:
+        return parse_rollout(doc)
+    except ManifestError as e:
+        return e
+
+
+def _summary(rollout: RolloutDoc, urls: dict[str, str], runs: dict[tuple[str, str], Doc]) -> Doc:
+    """The Rollout's summary, with its current AnalysisRun when `runs` has it."""
+    run = runs.get((rollout.metadata.namespace, _actions.current_run(rollout)))
+    return _actions.summary(rollout, urls.get(rollout.metadata.name, ""), parse_analysis_run(run) if run else None)
+
+
+def _listed_one(
+    doc: Doc, rollout: RolloutDoc | ManifestError, urls: dict[str, str], runs: dict[tuple[str, str], Doc]
+) -> Doc:
+    """A list item: the Rollout's summary with its current AnalysisRun (from `runs`), or why it cannot be read."""
+    try:
+        if isinstance(rollout, ManifestError):
+            raise rollout
+        return _summary(rollout, urls, runs)
+    except ManifestError as e:  # one unreadable Rollout is listed as such, as Argo lists an InvalidSpec one
+        meta = doc.get("metadata") or {}
+        return {"name": meta.get("name"), "namespace": meta.get("namespace"), "phase": "Degraded", "message": e.message}
+
+
 def rollout_routes(services: Any) -> list[BaseRoute]:
     """Routes over `request.app.state.store`; `services()` gives Rollout name -> URL.
 
@@ -106,26 +132,17 @@ def rollout_routes(services: Any) -> list[BaseRoute]:
 
     def summary(store: Store, doc: Doc, urls: dict[str, str]) -> Doc:
         rollout = parse_rollout(doc)
-        run_name = _actions.current_run(rollout)
-        run = store.try_get("AnalysisRun", rollout.metadata.namespace, run_name) if run_name else None
-        return _actions.summary(rollout, urls.get(rollout.metadata.name, ""), parse_analysis_run(run) if run else None)
-
-    def listed_one(store: Store, doc: Doc, urls: dict[str, str]) -> Doc:
-        try:
-            return summary(store, doc, urls)
-        except ManifestError as e:  # one unreadable Rollout is listed as such, as Argo lists an InvalidSpec one
-            meta = doc.get("metadata") or {}
-            return {
-                "name": meta.get("name"),
-                "namespace": meta.get("namespace"),
-                "phase": "Degraded",
-                "message": e.message,
-            }
+        key = (rollout.metadata.namespace, _actions.current_run(rollout))
+        return _summary(rollout, urls, store.get_many("AnalysisRun", [key] if key[1] else []))
 
     def listed(request: Request, body: Doc) -> Response:
         ns = request.path_params.get("namespace")
         urls, store = services(), store_of(request)
-        return json_response({"items": [listed_one(store, r, urls) for r in store.list("Rollout", ns)]})
+        docs = store.list("Rollout", ns)
+        parsed = [_parsed(doc) for doc in docs]
+        wanted = [(r.metadata.namespace, _actions.current_run(r)) for r in parsed if isinstance(r, RolloutDoc)]
+        runs = store.get_many("AnalysisRun", [key for key in wanted if key[1]])  # one query, not one per Rollout
+        return json_response({"items": [_listed_one(d, r, urls, runs) for d, r in zip(docs, parsed, strict=True)]})
 
     def one(request: Request, body: Doc) -> Response:
         ns, name = request.path_params["namespace"], request.path_params["name"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sluicegate.lang import format_time
-from sluicegate.store._sqlite import connect
+from sluicegate.store._connect import connect
 
 __all__ = ["ARCHIVING_STATUS", "ArchiveQuery", "WorkflowArchive"]
 

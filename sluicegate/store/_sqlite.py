@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from typing import Any
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
 from sluicegate.lang import utc_now
 from sluicegate.names import check_name, check_namespace
+from sluicegate.store._connect import OBJECTS_SCHEMA, connect
 from sluicegate.store._history import compact, expired_before, expired_error, history_from_env, relist
 from sluicegate.store._objects import (
     Change,
@@ -41,7 +42,7 @@ from sluicegate.store._objects import (
     to_json,
 )
 
-__all__ = ["Store", "connect"]
+__all__ = ["Store"]
 
 #: The list orders: newest first (creation time, namespace, name; descending) or by namespace and name.
 _CREATED = "coalesce(json_extract(doc, '$.metadata.creationTimestamp'), '')"
@@ -51,33 +52,6 @@ _ORDERS = {
 }
 
 Doc = dict[str, Any]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS objects (
-    kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
-    resource_version INTEGER NOT NULL, doc TEXT NOT NULL,
-    PRIMARY KEY (kind, namespace, name)
-);
-CREATE INDEX IF NOT EXISTS objects_newest ON objects(
-    kind, coalesce(json_extract(doc, '$.metadata.creationTimestamp'), ''), namespace, name
-);
-CREATE INDEX IF NOT EXISTS objects_newest_in_namespace ON objects(
-    kind, namespace, coalesce(json_extract(doc, '$.metadata.creationTimestamp'), ''), name
-);
-CREATE TABLE IF NOT EXISTS changes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL,
-    kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL
-);
-"""
-
-
-def connect(path: Path, schema: str) -> sqlite3.Connection:
-    """A connection to the store's file for any thread (WAL, durable commits), with `schema` created."""
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")
-    db.executescript(schema)
-    return db
 
 
 class Store:
@@ -94,7 +68,7 @@ class Store:
         self.history = history_from_env() if history is None else history
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
-        self._db = connect(path, _SCHEMA)
+        self._db = connect(path, OBJECTS_SCHEMA)
         self._durable = True  # the connection's synchronous setting: FULL (True) or NORMAL
         self._writes: Counter[str] = Counter()  # writes of this process by kind: which waiters to wake
 
@@ -169,6 +143,21 @@ class Store:
         """The object, or None."""
         with self._lock:
             return self._row(kind, namespace, name)
+
+    def get_many(self, kind: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Doc]:
+        """The objects of a kind at `(namespace, name)` keys that exist, by key, read in one query per 400 keys."""
+        wanted = builtins.list(dict.fromkeys(keys))
+        found: dict[tuple[str, str], Doc] = {}
+        for start in range(0, len(wanted), 400):  # well under SQLite's limit on bound values
+            batch = wanted[start : start + 400]
+            pairs = ", ".join("(?, ?)" for _ in batch)
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT namespace, name, doc FROM objects WHERE kind=? AND (namespace, name) IN (VALUES {pairs})",
+                    [kind, *(part for key in batch for part in key)],
+                ).fetchall()
+            found.update({(ns, name): from_json(text) for ns, name, text in rows})
+        return found
 
     def list(self, kind: str, namespace: str | None = None, labels: dict[str, str] | None = None) -> builtins.list[Doc]:
         """Objects of a kind, in one namespace or (None or "") all, matching every label given."""
