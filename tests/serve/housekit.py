@@ -7,6 +7,7 @@ The custom pyfunc is pickled by value, so it loads in the environment MLflow log
 from __future__ import annotations
 
 import sys
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,20 @@ import pandas as pd
 from mlflow.models import infer_signature
 
 HOODS = ["north", "south", "east", "west", "centre"]
+
+
+def requirements(library: str) -> list[str]:
+    """The pip requirements of a model of `library`, pinned to this interpreter's versions.
+
+    What MLflow's inference finds for these models, less what it picks up from the saving process: left
+    to MLflow, each save loads the model again in a subprocess to infer them (~9 s of CPU).
+    """
+    own = f"{library}=={__import__(library).__version__}"  # as MLflow names it (installed here as xgboost-cpu)
+    return [
+        f"mlflow=={version('mlflow')}",
+        own,
+        *(f"{n}=={version(n)}" for n in ("cloudpickle", "numpy", "pandas", "scikit-learn", "scipy")),
+    ]
 
 
 def house_data(n: int = 1500, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
@@ -78,6 +93,7 @@ def save_house_pyfunc(path: Path) -> Path:
         artifacts={"booster": str(booster_file)},
         signature=infer_signature(X, y.to_numpy()),
         input_example=X.head(5),
+        pip_requirements=requirements("lightgbm"),
     )
     return path
 
@@ -94,7 +110,9 @@ def save_lightgbm(path: Path) -> Path:
 
     X, y = numeric_house()
     model = lgb.LGBMRegressor(n_estimators=40, verbose=-1, n_jobs=1).fit(X, y)
-    mlflow.lightgbm.save_model(model, str(path), signature=infer_signature(X, model.predict(X)), input_example=X[:3])
+    signature = infer_signature(X, model.predict(X))
+    reqs = requirements("lightgbm")
+    mlflow.lightgbm.save_model(model, str(path), signature=signature, input_example=X[:3], pip_requirements=reqs)
     return path
 
 
@@ -105,5 +123,7 @@ def save_xgboost(path: Path) -> Path:
 
     X, y = numeric_house()
     model = xgb.XGBRegressor(n_estimators=40, max_depth=4, n_jobs=1).fit(X, y)
-    mlflow.xgboost.save_model(model, str(path), signature=infer_signature(X, model.predict(X)), input_example=X[:3])
+    signature = infer_signature(X, model.predict(X))
+    reqs = requirements("xgboost")
+    mlflow.xgboost.save_model(model, str(path), signature=signature, input_example=X[:3], pip_requirements=reqs)
     return path
