@@ -13,6 +13,10 @@ Then the engine under concurrency (in-process controller, no-op Python steps): o
 against 200 such workflows submitted at once (per-step time per workflow, and wall time per step over
 all 1,000), with the process's RSS before and after.
 
+Then the same through the API: a real `sluice up --detach`, Hera's `WorkflowsService.create_workflow` for
+each workflow and the API's watch stream for their ends; one chain alone (create until the watch shows it
+finished, per step) against 200 created at once (first create until the last ends, per step).
+
 Then, with `--soak-minutes N` (or SLUICE_BENCH_SOAK_MINUTES; 0, the default, skips it), a soak: a real
 `sluice up --detach` takes 5-step no-op workflows through the API at a low, steady rate (`--soak-rate`
 a minute; each deleted a minute after it ends by its ttlStrategy, as a long-running stack's are) while the
@@ -145,6 +149,62 @@ def concurrency(workflows: int = 200, steps: int = 5) -> None:
     print()
     print(f"- wall time per step at {workflows} at once / alone: {throughput / single:.2f}x (target: within 2x)")
     print(f"- RSS of the process running the controller: {rss_before:.0f} MiB before, {rss_after:.0f} MiB after")
+
+
+def concurrency_api(workflows: int = 200, steps: int = 5) -> None:
+    """One chain alone vs `workflows` chains at once through `sluice up` and Hera's client; prints a table."""
+    import orjson
+    from hera.workflows.models import Workflow, WorkflowCreateRequest
+
+    from bench.bench_api import ApiPath, running_stack
+
+    def named(name: str) -> dict[str, Any]:
+        doc = _chain(steps)
+        doc["metadata"] = {"name": name}
+        return doc
+
+    with running_stack() as stack:
+        client = ApiPath(stack)
+        try:
+            client.run(named("api-warm-up"))
+            single = min(client.run(named(f"api-alone-{i}")) for i in range(3)) / steps * 1000
+            names = {f"api-many-{i:03d}" for i in range(workflows)}
+            ended: dict[str, dict[str, Any]] = {}
+            with client.http.stream("GET", f"/api/v1/workflow-events/{NS}") as events:
+                lines = events.iter_lines()
+                start = time.perf_counter()
+                for name in sorted(names):
+                    client.service.create_workflow(WorkflowCreateRequest(workflow=Workflow(**named(name))))
+                created = time.perf_counter() - start
+                for line in lines:
+                    event = orjson.loads(line)["result"]
+                    obj = event["object"]
+                    if event["type"] == "ERROR":
+                        raise RuntimeError(f"the watch ended: {obj.get('message')}")
+                    phase = (obj.get("status") or {}).get("phase")
+                    if obj["metadata"]["name"] in names and phase in ("Succeeded", "Failed", "Error"):
+                        if phase != "Succeeded":
+                            raise RuntimeError(f"{obj['metadata']['name']} ended {phase}")
+                        ended[obj["metadata"]["name"]] = obj
+                        if len(ended) == workflows:
+                            break
+                wall = time.perf_counter() - start
+        finally:
+            client.close()
+    load = os.getloadavg()[0]
+    throughput = wall / (workflows * steps) * 1000
+    median = statistics.median(
+        (_epoch(d["status"]["finishedAt"]) - _epoch(d["status"]["startedAt"])) / steps for d in ended.values()
+    )
+    print(f"\n## Through the API: {workflows} workflows of {steps} no-op steps at once, `sluice up` + Hera (2 cores)\n")
+    print("| measure | ms per step |")
+    print("|---|---|")
+    print(f"| one workflow alone (create until the watch shows it ended) | {single:.1f} |")
+    print(f"| {workflows} at once: first create until the last ends / {workflows * steps} steps | {throughput:.1f} |")
+    print(f"| {workflows} at once: median workflow duration / {steps} (seconds resolution) | {median * 1000:.0f} |")
+    print()
+    print(f"- wall time per step at {workflows} at once / alone: {throughput / single:.2f}x (target: within 2x)")
+    print(f"- the {workflows} `create_workflow` calls took {created:.1f} s of it; load average {load:.1f}")
 
 
 def _epoch(stamp: str) -> float:
@@ -297,6 +357,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"- load average while measured: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (p99s follow it)")
     if args.concurrent:
         concurrency(args.concurrent)
+        concurrency_api(args.concurrent)
     if args.soak_minutes:
         soak(args.soak_minutes, args.soak_rate)
     else:
