@@ -9,6 +9,7 @@ that MLflow, Kubernetes and HTTP client errors never reach the user raw.
     ├── ManifestError          a definition or manifest is invalid (carries the field path)
     ├── NotFoundError          an object, model or file that should exist does not
     ├── ConflictError          an object exists already or changed under us (resourceVersion)
+    ├── ExpiredError           a watch asked for changes the store no longer keeps (410: list again)
     ├── ExprError              an expression, path or duration does not parse or evaluate (sluicegate.lang)
     ├── ServiceError           a service we start or talk to is unreachable or failed to start
     └── StepError              a workflow step or component failed (carries step and template)
@@ -21,6 +22,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "ConflictError",
+    "ExpiredError",
     "ExprError",
     "ManifestError",
     "NotFoundError",
@@ -78,6 +80,12 @@ class ConflictError(SluiceError):
     """An object already exists, or changed since it was read."""
 
     http_status = 409
+
+
+class ExpiredError(SluiceError):
+    """The changes after a resourceVersion were compacted away: list again and watch from the list's version."""
+
+    http_status = 410
 
 
 class ExprError(SluiceError, ValueError):

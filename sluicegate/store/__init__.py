@@ -4,8 +4,9 @@ Called by the API, the controllers and the CLI. See `sluicegate.store._sqlite` f
 `sluicegate.store._archive` for the workflow archive kept beside it.
 """
 
+from sluicegate.errors import ExpiredError
 from sluicegate.store._archive import ARCHIVING_STATUS, ArchiveQuery, WorkflowArchive
-from sluicegate.store._history import DEFAULT_HISTORY, HISTORY_ENV, ExpiredError
+from sluicegate.store._history import DEFAULT_HISTORY, HISTORY_ENV
 from sluicegate.store._objects import Change, json_copy, merge_patch, object_key
 from sluicegate.store._paging import continue_key, continue_token, list_key
 from sluicegate.store._sqlite import Store

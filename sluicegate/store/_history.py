@@ -16,13 +16,12 @@ from __future__ import annotations
 import os
 import sqlite3
 
-from sluicegate.errors import ConfigError, SluiceError
+from sluicegate.errors import ConfigError, ExpiredError
 from sluicegate.store._objects import Change
 
 __all__ = [
     "DEFAULT_HISTORY",
     "HISTORY_ENV",
-    "ExpiredError",
     "compact",
     "expired_before",
     "expired_error",
@@ -36,12 +35,6 @@ DEFAULT_HISTORY = 10_000
 #: The environment variable that sets how many changes a store keeps.
 HISTORY_ENV = "SLUICE_STORE_HISTORY"
 _MIN_HISTORY = 10
-
-
-class ExpiredError(SluiceError):
-    """The changes after a resourceVersion were compacted away: list again and watch from the list's version."""
-
-    http_status = 410
 
 
 def history_from_env() -> int:

@@ -24,8 +24,9 @@ __all__ = ["Handler", "error_response", "json_response", "read_json", "sluice_er
 
 log = logging.getLogger(__name__)
 
-#: HTTP status -> grpc code, as grpc-gateway maps them back (google.golang.org/grpc/codes).
-_GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 412: 9, 500: 13, 501: 12, 503: 14}
+#: HTTP status -> grpc code, as grpc-gateway maps them back (google.golang.org/grpc/codes); 410, which the
+#: gateway never sends, gets InvalidArgument, the code of Argo's watch error for a too old resourceVersion.
+_GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 410: 3, 412: 9, 500: 13, 501: 12, 503: 14}
 
 
 class _Json(Response):
