@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from sluicegate.api import ApiServer
 from sluicegate.config import Settings
@@ -19,6 +23,7 @@ from sluicegate.stack import Part, StackContext
 from sluicegate.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+MANIFESTS = ROOT / "manifests"
 
 # Tests run side by side (pytest-xdist workers, other suites on the machine): EventSources of any stack a test
 # starts, in-process or as `sluice up`, bind free ports instead of their manifests' fixed 12000-12002.
@@ -34,6 +39,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """
     slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
     items.sort(key=lambda item: item.path not in slow)
+
+
+@functools.cache
+def _parsed_manifests() -> tuple[tuple[str, Any], ...]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a tenth of the pure-Python loader's CPU
+    return tuple((p.name, yaml.load(p.read_text(), Loader=loader)) for p in sorted(MANIFESTS.glob("*.yaml")))
+
+
+def rendered_manifests() -> list[tuple[str, Any]]:
+    """(file name, document) of every file in manifests/, in name order: parsed once per process, copied per call.
+
+    Many test modules read them, several once per test or at collection: parsing all of them costs ~0.6 s of CPU.
+    """
+    return copy.deepcopy(list(_parsed_manifests()))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,13 +14,14 @@ import pytest
 import yaml
 
 from sluicegate.engine._resource import condition_met
+from tests.conftest import rendered_manifests
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFESTS = REPO / "manifests"
 
 
 def _docs() -> list[dict[str, Any]]:
-    return [yaml.safe_load(p.read_text()) for p in sorted(MANIFESTS.glob("*.yaml"))]
+    return [doc for _, doc in rendered_manifests()]
 
 
 def _of(kind: str) -> list[dict[str, Any]]:

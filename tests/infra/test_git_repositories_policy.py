@@ -24,6 +24,7 @@ from celpy import celtypes
 from sluicegate.engine._gitsource import check_repository
 from sluicegate.errors import StepError
 from sluicegate.store import Store
+from tests.conftest import rendered_manifests
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = REPO / "infra" / "terraform" / "modules" / "argo-stack"
@@ -118,8 +119,7 @@ def _inline(repo: str) -> dict[str, Any]:
 
 
 def _rendered(kind: str) -> list[dict[str, Any]]:
-    docs = [yaml.safe_load(p.read_text()) for p in sorted((REPO / "manifests").glob("*.yaml"))]
-    return [d for d in docs if d["kind"] == kind]
+    return [d for _, d in rendered_manifests() if d["kind"] == kind]
 
 
 @pytest.mark.parametrize("name", [t["metadata"]["name"] for t in _rendered("WorkflowTemplate")])

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from sluicegate.backends import APPLY_ORDER
+from tests.conftest import rendered_manifests
 from tests.infra.conftest import render_values
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,7 +69,7 @@ def test_rolling_sync_steps_follow_the_layers():
 def test_project_allows_every_rendered_kind_and_nothing_cluster_wide():
     project = yaml.safe_load((GITOPS / "appproject.yaml").read_text())
     allowed = {entry["kind"] for entry in project["spec"]["namespaceResourceWhitelist"]}
-    rendered = {yaml.safe_load(p.read_text())["kind"] for p in (REPO / "manifests").glob("*.yaml")}
+    rendered = {doc["kind"] for _, doc in rendered_manifests()}
     assert rendered <= allowed
     assert project["spec"]["clusterResourceWhitelist"] == []
 
@@ -81,7 +82,7 @@ def test_kustomization_lists_the_gitops_documents():
 
 
 def _docs() -> list[tuple[str, dict]]:
-    return [(p.name, yaml.safe_load(p.read_text())) for p in sorted((REPO / "manifests").glob("*.yaml"))]
+    return rendered_manifests()
 
 
 def _pod_spec(doc: dict) -> dict | None:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from sluicegate.lint import LintError, lint_documents, lint_paths
+from tests.conftest import rendered_manifests
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFESTS = ROOT / "manifests"
@@ -22,8 +22,7 @@ Docs = dict[str, dict[str, Any]]
 
 def _ours() -> Docs:
     docs = {}
-    for path in sorted(MANIFESTS.glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text())
+    for _, doc in rendered_manifests():
         docs[doc["metadata"]["name"] if doc["kind"] != "CronWorkflow" else "cron"] = doc
     return {k: v for k, v in docs.items() if v["kind"] in ("WorkflowTemplate", "CronWorkflow")}
 
@@ -314,8 +313,7 @@ def test_render_refuses_a_definition_that_fails_lint(tmp_path: Path) -> None:
 
 
 def _sensor_docs() -> list[tuple[str, Any]]:
-    docs = [(p.name, yaml.safe_load(p.read_text())) for p in sorted(MANIFESTS.glob("*.yaml"))]
-    return [(f, d) for f, d in docs if d["kind"] in ("WorkflowTemplate", "Sensor")]
+    return [(f, d) for f, d in rendered_manifests() if d["kind"] in ("WorkflowTemplate", "Sensor")]
 
 
 def test_lint_checks_the_workflows_sensors_submit() -> None:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sluicegate.lint import LintError, lint_documents
+from tests.conftest import rendered_manifests
 
-MANIFESTS = Path(__file__).resolve().parents[2] / "manifests"
-_DOCS = [yaml.safe_load(p.read_text()) for p in sorted(MANIFESTS.glob("*.yaml"))]
+_DOCS = [doc for _, doc in rendered_manifests()]
 _ARGO = [d for d in _DOCS if d["kind"] in ("WorkflowTemplate", "CronWorkflow", "Sensor")]
 
 _json = st.recursive(
