@@ -19,7 +19,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import shutil
 import signal
 import subprocess
 import threading
@@ -36,6 +35,7 @@ from sluicegate.engine._launcher import Launcher
 from sluicegate.engine._launchrequest import RequestBuilder
 from sluicegate.engine._outcome import container_said, outcome
 from sluicegate.engine._podfs import PathMapper, SandboxPaths, declared_paths, layered_folders
+from sluicegate.engine._reaper import Reaper
 from sluicegate.engine._running import Running, exit_code, live_shim
 from sluicegate.engine._sandbox import SYSTEM
 from sluicegate.engine._zygote import private_tmp_supported, sandbox_problem
@@ -74,6 +74,7 @@ class Executor:
         self.private_tmp = private_tmp_supported() and os.environ.get("SLUICE_PRIVATE_TMP", "1") != "0"
         self.sandbox, self.warning = self._sandbox_mode(home)
         self._requests = RequestBuilder(home, store, secrets, self.sandbox, self.private_tmp)
+        self._reaper = Reaper(home / "run" / ".trash", lambda: self.running_count() > 0)
 
     def _sandbox_mode(self, home: Path) -> tuple[bool, str]:
         """Whether steps get a sandbox (the default; SLUICE_SANDBOX=0 turns it off), else the warning nodes carry."""
@@ -90,7 +91,8 @@ class Executor:
 
     # -- life cycle ---------------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the zygote and the deadline watcher."""
+        """Start the zygote, the deadline watcher and the reaper of finished steps' root folders."""
+        self._reaper.start()
         self._launcher.spawn()
         threading.Thread(target=self._watch_deadlines, name="sluice-deadlines", daemon=True).start()
 
@@ -101,6 +103,7 @@ class Executor:
             self.kill(key, "controller stopped", grace=0)
         self._launcher.close()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._reaper.stop()
 
     @property
     def _proc(self) -> subprocess.Popen[bytes] | None:
@@ -364,10 +367,10 @@ class Executor:
             )
             if run.plan is not None and not run.plan.single:
                 result.containers = run.plan.states()
-            self._finish(result)
         finally:
-            if self.sandbox:  # the step's root file system goes with it, as a container's does
-                shutil.rmtree(run.tmp.parent / "fs", ignore_errors=True)
+            if self.sandbox:  # the step's root file system goes with it, as a container's does (`_reaper`: a rename)
+                self._reaper.discard(run.tmp.parent / "fs")
+        self._finish(result)
 
     def _watch_adopted(self) -> None:
         """Collect adopted steps that ended: their exit code is in their run folder (none: the shim died)."""

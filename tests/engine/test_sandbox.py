@@ -229,3 +229,22 @@ def test_the_containers_of_one_pod_all_start_in_the_root_they_share(outside_tmp:
     ]
     done = _run(outside_tmp, {"name": "set", "containerSet": {"containers": containers}})
     assert done["status"]["phase"] == "Succeeded", done["status"]
+
+
+def test_a_steps_root_folder_leaves_its_run_folder_and_the_trash_empties(outside_tmp: LocalEngine) -> None:
+    done = _run(
+        outside_tmp,
+        {
+            "name": "w",
+            "script": {
+                "image": "python:3.11",
+                "command": ["python"],
+                "source": "open('/outside-volumes', 'w').write('x')",
+            },
+        },
+    )
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    name = done["metadata"]["name"]
+    assert not (outside_tmp.home / "run" / "argo" / name / name / "fs").exists()
+    trash = outside_tmp.home / "run" / ".trash"
+    outside_tmp.until(done, lambda _: not any(trash.iterdir()), timeout=60)  # removed once no step runs
