@@ -11,6 +11,7 @@ fresh SLUICE_HOME, its own MLflow on a free port), then, on the same no-op work 
 The peer, measured in the same run on the same workflow documents: the controller in-process
 (`sluicegate.engine.testing.LocalEngine`, no API, no client), which is what `bench_engine.py` reports.
 Once more through a stack started with SLUICE_SANDBOX=0, for what the step sandbox adds on this path.
+The floor under both: `python3.11 -c pass` and a fork of the warm launcher, measured first.
 Targets (issue): at most 5 ms/step on the chain, 10 ms create -> Succeeded for one step, through the API.
 """
 
@@ -193,6 +194,36 @@ def measure(path: ApiPath | InProcess, tag: str, repeats: int, chains: int, cont
     return {"one": ones, "chain": chain, "cpu": cpu}
 
 
+def floor(repeats: int = 20) -> dict[str, float]:
+    """What starting a process costs here, the floor under a step: best and median ms of each way.
+
+    - `python3.11 -c pass` (a new interpreter outside any venv, what a step would cost without the zygote);
+    - a fork of this warm interpreter (the engine's modules loaded, as the zygote is) that exits at once and is
+      waited for; a sandboxed step takes three (its shim, its init, the step), an unsandboxed one two.
+    """
+    python = getattr(sys, "_base_executable", sys.executable)  # the interpreter itself, not this venv's
+
+    def fork() -> None:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+
+    ways = {
+        "python": lambda: subprocess.run([python, "-c", "pass"], check=True),
+        "fork": fork,
+    }
+    out: dict[str, float] = {}
+    for name, way in ways.items():
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            way()
+            times.append(time.perf_counter() - started)
+        out[name], out[f"{name}_median"] = min(times) * 1000, statistics.median(times) * 1000
+    return out
+
+
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
@@ -222,6 +253,7 @@ def main(argv: list[str] | None = None) -> None:
 
     with LocalEngine() as engine:
         local = measure(InProcess(engine), "local", args.repeats, args.chains, os.getpid())
+    start = floor()
     through, up = through_api(args.repeats, args.chains)
     bare, _ = through_api(args.repeats, args.chains, sandbox=False)
     creates = through["creates"]
@@ -259,6 +291,12 @@ def main(argv: list[str] | None = None) -> None:
             f"- targets, {label}: chain <= 5 ms/step ({'met' if min(row['chain']) <= 0.005 else 'not met'}), "
             f"one step <= 10 ms ({'met' if _p(row['one'], 0.5) <= 10 else 'not met'}, p50)"
         )
+    print(
+        f"- the floor: `python3.11 -c pass` {start['python']:.1f} ms (median {start['python_median']:.1f}); "
+        f"a fork of the warm launcher {start['fork']:.1f} ms (median {start['fork_median']:.1f}), three per "
+        f"sandboxed step: beyond them a sandboxed step costs {min(through['chain']) * 1000 - 3 * start['fork']:.1f} "
+        f"ms, an unsandboxed one {min(bare['chain']) * 1000 - 2 * start['fork']:.1f} ms (chain, best)"
+    )
     print(
         f"- `sluice up --detach` took {up:.1f} s (with its own MLflow); "
         f"load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
