@@ -285,7 +285,7 @@ def _tag_rollout() -> None:
 
 
 def deploy_tasks(value: Callable[[str], str], *, depends: str, when: str, ref: bool = False, rows: str = "") -> None:
-    """The tasks after a `promote`: build, stress-test, the model's Services and Ingress, then its Rollout.
+    """The tasks after a `promote`: build, serve-env, stress-test, the model's Services and Ingress, then its Rollout.
 
     Added to the DAG being built. `value(name)` is the expression each parameter takes (`model-name`,
     `model-version`, `build-target`, `mlflow-tracking-uri`, `service-url`, `dataset`, and `LIMITS`);
@@ -315,12 +315,18 @@ def deploy_tasks(value: Callable[[str], str], *, depends: str, when: str, ref: b
             "duration-seconds": value("stress-duration-seconds"),
         }.items()
     ]
+    Task(
+        name=stress_test.SERVE_ENV,
+        template_ref=m.TemplateRef(name=stress_test.NAME, template=stress_test.SERVE_ENV),
+        depends="build.Succeeded",
+        arguments=list(stress),
+    )
     if rows:
         stress.append(Artifact(name="rows", from_=rows))
     Task(
         name="stress-test",
         template_ref=m.TemplateRef(name=stress_test.NAME, template=stress_test.NAME),
-        depends="build.Succeeded",
+        depends=f"{stress_test.SERVE_ENV}.Succeeded",
         arguments=stress,
     )
     for name in SERVICE_STEPS:

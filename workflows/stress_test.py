@@ -4,21 +4,28 @@ With `model-uri` (and no `service-url`) the step serves that model version itsel
 generator, so the candidate is measured before any traffic reaches it; with `service-url` it loads a
 running service instead.
 
-Called by `workflows.manifests()`; `evaluate-and-deploy` reaches its step through `templateRef`
-stress-test/stress-test. The step exits non-zero when a gate is missed, which fails the pipeline
-before the deploy step.
+Its second template, `serve-env`, runs first in `evaluate-and-deploy`: on the local stack it builds the
+model's serving environment where the stress test's server and the Rollout's find it (an environment
+builder, as `build-env`: the stress-test step itself is sandboxed with the environments read-only); it
+runs none of the model's code and has nothing to do on a cluster.
+
+Called by `workflows.manifests()`; `evaluate-and-deploy` reaches its steps through `templateRef`
+stress-test/stress-test and stress-test/serve-env. The step exits non-zero when a gate is missed, which
+fails the pipeline before the deploy step.
 """
 
 from __future__ import annotations
 
 from hera.workflows import Artifact, WorkflowTemplate
 
-from workflows._common import DEFAULTS, Sizing, params
-from workflows._step import ComponentStep
+from contract import BUILDS_ENVIRONMENTS_ANNOTATION
+from workflows._common import DEFAULTS, OUTPUTS_DIR, Sizing, component_container, params
+from workflows._step import ComponentStep, inputs
 
-__all__ = ["NAME", "OUTPUTS", "PARAMETERS", "ROWS_DIR", "STEP", "template"]
+__all__ = ["NAME", "OUTPUTS", "PARAMETERS", "ROWS_DIR", "SERVE_ENV", "STEP", "template"]
 
 NAME = "stress-test"
+SERVE_ENV = "serve-env"
 PARAMETERS = (
     ("model-uri", f"models:/{DEFAULTS['model-name']}@challenger"),
     ("service-url", ""),
@@ -66,5 +73,18 @@ STEP = ComponentStep(
 
 
 def template() -> WorkflowTemplate:
-    """The `stress-test` WorkflowTemplate."""
-    return STEP.template()
+    """The `stress-test` WorkflowTemplate (entrypoint `stress-test`) with its `serve-env` template."""
+    w = STEP.template()
+    with w:
+        component_container(
+            SERVE_ENV,
+            STEP.module,
+            [*ARGS, "--prepare-env", f"--outputs-dir={OUTPUTS_DIR}"],
+            inputs=inputs(PARAMETERS),
+            outputs=[],
+            sizing=SIZING,
+            retries=RETRIES,
+            # on the local stack, one of the steps that write SLUICE_HOME/envs
+            annotations={BUILDS_ENVIRONMENTS_ANNOTATION: "true"},
+        )
+    return w

@@ -116,8 +116,8 @@ def matching_env(spec: EnvSpec, envs: Path) -> Path | None:
     return None
 
 
-def serve_env(model_dir: Path, home: Path) -> Path:
-    """The Python executable of the model's environment, built under `home/envs` now unless it is there.
+def serve_env(model_dir: Path, home: Path, *, envs: Path | None = None) -> Path:
+    """The Python executable of the model's environment, built under `envs` (`home/envs`) unless it is there.
 
     One the stack built already (`$SLUICE_ENVS_DIR/<digest>`, read-only to a step) is used as it is.
 
@@ -128,7 +128,7 @@ def serve_env(model_dir: Path, home: Path) -> Path:
     shared = Path(os.environ[ENVS_DIR_ENV]) / spec.digest() if os.environ.get(ENVS_DIR_ENV) else None
     if shared is not None and (shared / MARKER).is_file():  # the stack's, read-only to a step: built already
         return shared / "bin" / "python"
-    envs = home / "envs"
+    envs = envs or home / "envs"
     seed = None
     if not (envs / spec.digest() / MARKER).is_file():
         seed = matching_env(spec, envs) or (matching_env(spec, shared.parent) if shared is not None else None)

@@ -2,6 +2,7 @@
 
 Writes the output `report` (JSON) to `--outputs-dir`, also when a gate is missed. Exit codes: 0 all gates
 held; 1 a gate was missed (one line on stderr says which); 2 bad input or an unreachable MLflow.
+`--prepare-env` only builds the serving environment of `--model-uri` (the `serve-env` step) and exits.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from components._common import DATASETS, DEFAULT_OUTPUTS_DIR, OneLineParser, run_cli
 from components.stress_test._local_server import ServeFailed, served
+from components.stress_test._prepare import prepare_env
 from components.stress_test._stress import DEFAULT_EXPERIMENT, stress_test
 
 PROG = "components.stress_test"
@@ -23,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default="", help="model service base URL (requests go to URL/invocations)")
     parser.add_argument(
         "--model-uri", default="", help="when --url is empty: serve this model here (components.serve) and load it"
+    )
+    parser.add_argument(
+        "--prepare-env",
+        action="store_true",
+        help="only build --model-uri's serving environment into $SLUICE_ENVS_DIR (the serve-env step)",
     )
     parser.add_argument("--rps", type=float, required=True, help="fixed arrival rate, requests per second")
     parser.add_argument("--duration", type=float, required=True, help="seconds of load")
@@ -46,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.url and not args.model_uri:
         parser.error("give --url (a running service) or --model-uri (serve that model here and load it)")
+    if args.prepare_env:
+        if not args.model_uri:
+            parser.error("--prepare-env needs --model-uri")
+        print(prepare_env(args.model_uri, args.tracking_uri or None))
+        return 0
     if args.url:
         return _run(args, args.url)
     try:

@@ -155,3 +155,35 @@ def test_rows_that_are_not_base64_json_name_the_option_and_the_fix(server: str, 
         [line] = done.stderr.strip().splitlines()
         assert "--rows-b64" in line
     assert _Handler.calls == 0  # nothing was sent
+
+
+def test_prepare_env_sends_no_load_and_builds_nothing_off_the_local_stack(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLUICE_ENVS_DIR", raising=False)
+    before = len(_Handler.bodies)
+    out = run_component(
+        "stress_test", "--prepare-env", "--url", f"{server}/ok", "--model-uri", "models:/absent/1",
+        "--rps", "40", "--duration", "1", "--p99-latency-ms", "5000", "--max-error-rate", "0.05",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "no $SLUICE_ENVS_DIR" in out.stdout
+    assert len(_Handler.bodies) == before
+
+
+def test_prepare_env_builds_nothing_for_a_model_served_in_the_components_interpreter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mlflow.sklearn
+    from sklearn.dummy import DummyClassifier
+
+    data = load_dataset("breast_cancer")
+    mlflow.sklearn.save_model(DummyClassifier().fit(data.X, data.y), str(tmp_path / "model"))
+    monkeypatch.setenv("SLUICE_ENVS_DIR", str(tmp_path / "envs"))
+    out = run_component(
+        "stress_test", "--prepare-env", "--model-uri", str(tmp_path / "model"),
+        "--rps", "40", "--duration", "1", "--p99-latency-ms", "5000", "--max-error-rate", "0.05",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "nothing to build" in out.stdout
+    assert not (tmp_path / "envs").exists()

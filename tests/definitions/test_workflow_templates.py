@@ -157,16 +157,26 @@ def test_evaluate_and_deploy_builds_only_on_promote_and_deploys_last() -> None:
     doc = _docs()["WorkflowTemplate", "evaluate-and-deploy"]
     tasks = {t["name"]: t for t in _template(doc, "evaluate-and-deploy")["dag"]["tasks"]}
     applies = ["apply-stable-service", "apply-canary-service", "apply-ingress"]
-    assert list(tasks) == ["evaluate", "build", "stress-test", *applies, "deploy"]
+    assert list(tasks) == ["evaluate", "build", "serve-env", "stress-test", *applies, "deploy"]
     assert "promote" in tasks["build"]["when"] and "decision" in tasks["build"]["when"]
     # A Skipped build must stop the chain: bare dependencies would let the next task run.
-    assert tasks["stress-test"]["depends"] == "build.Succeeded"
+    assert tasks["serve-env"]["depends"] == "build.Succeeded"
+    assert tasks["stress-test"]["depends"] == "serve-env.Succeeded"
     assert all(tasks[a]["depends"] == "stress-test.Succeeded" for a in applies)
     assert tasks["deploy"]["depends"] == " && ".join(f"{a}.Succeeded" for a in applies)
     names = {p["name"] for p in doc["spec"]["arguments"]["parameters"]}
     assert {"model-name", "model-version", "mlflow-tracking-uri", "dataset", "service-url", *GATES} <= names
     required = [p["name"] for p in doc["spec"]["arguments"]["parameters"] if "value" not in p]
     assert required == ["model-version"]
+
+
+def test_serve_env_builds_environments_and_the_sandboxed_stress_test_does_not() -> None:
+    doc = _docs()["WorkflowTemplate", "stress-test"]
+    builder = "sluicegate.io/builds-environments"
+    prepare = _template(doc, "serve-env")
+    assert prepare["metadata"]["annotations"][builder] == "true"
+    assert "--prepare-env" in prepare["container"]["args"]
+    assert builder not in (_template(doc, "stress-test").get("metadata") or {}).get("annotations", {})
 
 
 def test_deploy_applies_the_models_own_rollout_and_services() -> None:
@@ -210,7 +220,7 @@ def test_project_pipeline_evaluates_in_the_project_env_and_deploys_with_its_limi
         for t in _template(docs["WorkflowTemplate", "project-pipeline"], "project-pipeline")["dag"]["tasks"]
     }
     applies = ["apply-stable-service", "apply-canary-service", "apply-ingress"]
-    assert list(tasks) == ["train", "evaluate", "build", "stress-test", *applies, "deploy"]
+    assert list(tasks) == ["train", "evaluate", "build", "serve-env", "stress-test", *applies, "deploy"]
     assert tasks["evaluate"]["templateRef"] == {"name": "evaluate-project", "template": "evaluate-project"}
     evaluate_args = {p["name"]: p["value"] for p in tasks["evaluate"]["arguments"]["parameters"]}
     assert evaluate_args["image"] == "{{tasks.train.outputs.parameters.image}}"
