@@ -12,7 +12,7 @@ import cloudpickle
 import httpx
 import mlflow.pyfunc
 import pytest
-from modelkit import Server, breast_cancer, fit
+from modelkit import REQUIREMENTS, Server, breast_cancer, fit
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +40,11 @@ def _save_slow(path: Path) -> Path:
     X, _ = breast_cancer()
     model = fit()
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    mlflow.pyfunc.save_model(str(path), python_model=SlowToLoad(model), signature=infer_signature(X, model.predict(X)))
+    signature = infer_signature(X, model.predict(X))
+    # pinned, not inferred: MLflow would load the model again in a subprocess (SlowToLoad: seconds, ~9 s of CPU)
+    mlflow.pyfunc.save_model(
+        str(path), python_model=SlowToLoad(model), signature=signature, pip_requirements=REQUIREMENTS
+    )
     return path
 
 
