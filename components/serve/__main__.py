@@ -96,9 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import uvicorn
 
-    from components.httpguard import Guard, guarded_http_protocol
+    from components.httpguard import Guard
     from components.serve._app import MAX_BODY, ServeApp
     from components.serve._load import fetch, load_dir, served_here
+    from components.serve._wire import JoinedHttpProtocol
 
     metrics_dir = os.environ.get("SLUICE_SERVE_METRICS_DIR") or tempfile.mkdtemp(prefix="sluice-metrics-")
     try:
@@ -117,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         print("fix: check the URI exists in MLflow (models:/NAME/VERSION) and MLFLOW_TRACKING_URI", file=sys.stderr)
         return 2
     options = {"host": args.host, "port": args.port, "log_level": "warning", "access_log": False}
-    # The guarded protocol drops clients that do not send a request head within the guard's deadline.
-    options |= {"http": guarded_http_protocol(), "loop": "uvloop", "timeout_keep_alive": 30}
+    # The guarded protocol drops clients that do not send a request head within the guard's deadline; this one
+    # also sends each answer's head and body in one write.
+    options |= {"http": JoinedHttpProtocol, "loop": "uvloop", "timeout_keep_alive": 30}
     options |= {"timeout_graceful_shutdown": 10}
     if args.workers <= 1:
         app = ServeApp(args.model_uri, args.tracking_uri or None, Path(metrics_dir), model=model)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from components.serve._answers import ModelFailure, split, to_json
 from components.serve._batch import Batcher, Job
 from components.serve._flavors import FastModel
 from components.serve._frames import ColumnSignature, enforced, frame, own_frame, rows_of, same_frame
@@ -47,10 +48,6 @@ class InputError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-class ModelFailure(Exception):
-    """The model raised on valid input (a 500)."""
 
 
 @dataclass
@@ -155,19 +152,19 @@ class LoadedModel:
             parts = None
             try:
                 raw = self._predict_rows([r for j in jobs for r in j.rows or ()], jobs[0].key)
-                parts = _split(raw, sizes)
+                parts = split(raw, sizes)
             except (InputError, ModelFailure):
                 parts = None
             if parts is not None:
                 for job, part in zip(jobs, parts, strict=True):
                     try:
-                        job.result = self._to_json(part)
+                        job.result = to_json(part)
                     except ModelFailure as e:
                         job.error = e
                 return
         for job in jobs:
             try:
-                job.result = self._to_json(self._predict_rows(job.rows or [], job.key))
+                job.result = to_json(self._predict_rows(job.rows or [], job.key))
             except (InputError, ModelFailure) as e:
                 job.error = e
 
@@ -311,7 +308,7 @@ class LoadedModel:
     def _general_predict(self, data: Any, params: Any) -> tuple[bytes, list[Any]]:
         if self.fast is not None:
             self._check_matrix_input(data)
-        return self._to_json(self._predict(data, params))
+        return to_json(self._predict(data, params))
 
     def _predict(self, data: Any, params: Any, pyfunc: Any = None) -> Any:
         from mlflow.exceptions import MlflowException
@@ -327,18 +324,6 @@ class LoadedModel:
             raise ModelFailure(f"model failed: {e.message}") from e
         except Exception as e:
             raise ModelFailure(f"model failed: {type(e).__name__}: {e}") from e
-
-    @staticmethod
-    def _to_json(raw: Any) -> tuple[bytes, list[Any]]:
-        from mlflow.pyfunc.scoring_server import predictions_to_json
-
-        out = StringIO()
-        try:
-            predictions_to_json(raw, out)
-        except Exception as e:
-            raise ModelFailure(f"predictions are not serialisable: {e}") from e
-        preds = raw.tolist() if isinstance(raw, np.ndarray) else raw if isinstance(raw, list) else []
-        return out.getvalue().encode(), preds
 
     def _check_matrix_input(self, data: Any) -> None:
         """Reject input the fast path's model cannot take (so only model failures become 500s)."""
@@ -370,26 +355,6 @@ def _lenient_json(body: bytes) -> Any:
 
 def _mlflow_message(e: Exception) -> str:
     return str(getattr(e, "message", e)).splitlines()[0][:300] if str(e) else type(e).__name__
-
-
-def _split(raw: Any, sizes: list[int]) -> list[Any] | None:
-    """Cut a stacked prediction back into per-request predictions; None when its shape does not allow it."""
-    import pandas as pd
-
-    total = sum(sizes)
-    if isinstance(raw, np.ndarray) and raw.ndim >= 1 and raw.shape[0] == total:
-        cut: Any = lambda a, b: raw[a:b]  # noqa: E731
-    elif isinstance(raw, pd.DataFrame | pd.Series) and len(raw) == total:
-        cut = lambda a, b: raw.iloc[a:b].reset_index(drop=True)  # noqa: E731
-    elif isinstance(raw, list) and len(raw) == total:
-        cut = lambda a, b: raw[a:b]  # noqa: E731
-    else:
-        return None
-    parts, start = [], 0
-    for n in sizes:
-        parts.append(cut(start, start + n))
-        start += n
-    return parts
 
 
 def _max_rows() -> int:
