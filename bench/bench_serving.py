@@ -7,9 +7,11 @@ Two models, each served by both servers with the same number of workers:
   uv, stacking concurrent requests into one predict call);
 - a scaled logistic regression on breast_cancer saved with the sklearn flavor (our numpy fast path).
 Both servers must give identical answers for every input format; then each is loaded with wrk at 1, 8 and
-32 connections (one row per request, `dataframe_split`). Prints markdown tables with req/s, p50, p99 and
-the ratios ours/MLflow measured in this run. MLflow runs with its defaults, as a user starts it; ours sets
-OMP_NUM_THREADS=1 (one native thread per predict call; concurrency comes from stacking requests).
+32 connections (one row per request, `dataframe_split`). Prints markdown tables with req/s, p50, p99, the
+CPU time each server spent per request (all its processes, user and system: what a busy machine's noise
+leaves steadiest), the ratios ours/MLflow measured in this run and the load average while measured.
+MLflow runs with its defaults, as a user starts it; ours sets OMP_NUM_THREADS=1 (one native thread per
+predict call; concurrency comes from stacking requests).
 """
 
 from __future__ import annotations
@@ -115,6 +117,28 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def _cpu_seconds(session: int) -> float:
+    """CPU time (user + system) of every process in `session` so far (a server started in its own session)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[3]) == session:  # fields after the name: state ppid pgrp session ... utime(11) stime(12)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _loaded(url: str, body: bytes, connections: int, duration: int, tmp: Path, server: int) -> dict[str, float]:
+    """wrk's figures for one server, with the CPU milliseconds it spent per request meanwhile."""
+    before = _cpu_seconds(server)
+    out = _wrk(url, body, connections, duration, tmp)
+    out["cpu_ms"] = (_cpu_seconds(server) - before) * 1000 / max(out["rps"] * duration, 1.0)
+    out["load"] = os.getloadavg()[0]
+    return out
+
+
 def _wrk(url: str, body: bytes, connections: int, duration: int, tmp: Path) -> dict[str, float]:
     script = tmp / "post.lua"
     script.write_text(
@@ -184,12 +208,13 @@ def _compare(label: str, model: Path, rows: Any, one_row: Any, duration: int, wo
         body = _one_row_body(one_row)
         table = []
         for conns in (1, 8, 32):
-            a = _wrk(ours_url + "/invocations", body, conns, duration, tmp)
-            b = _wrk(mlflow_url + "/invocations", body, conns, duration, tmp)
+            a = _loaded(ours_url + "/invocations", body, conns, duration, tmp, ours.pid)
+            b = _loaded(mlflow_url + "/invocations", body, conns, duration, tmp, theirs.pid)
             table.append(
-                f"| {conns} | {a['rps']:.0f} | {a['p50']:.2f} | {a['p99']:.2f} | {b['rps']:.0f} | {b['p50']:.2f} | "
-                f"{b['p99']:.2f} | {a['rps'] / b['rps']:.1f}x | {b['p99'] / max(a['p99'], 1e-9):.1f}x | "
-                f"{a['failed']:.0f}/{b['failed']:.0f} |"
+                f"| {conns} | {a['rps']:.0f} | {a['p50']:.2f} | {a['p99']:.2f} | {a['cpu_ms']:.2f} | {b['rps']:.0f} | "
+                f"{b['p50']:.2f} | {b['p99']:.2f} | {b['cpu_ms']:.2f} | {a['rps'] / b['rps']:.1f}x | "
+                f"{b['p99'] / max(a['p99'], 1e-9):.1f}x | {b['cpu_ms'] / max(a['cpu_ms'], 1e-9):.1f}x | "
+                f"{a['failed']:.0f}/{b['failed']:.0f} | {(a['load'] + b['load']) / 2:.1f} |"
             )
     finally:
         _stop(ours)
@@ -201,9 +226,10 @@ def _compare(label: str, model: Path, rows: Any, one_row: Any, duration: int, wo
             "",
             f"Our server was ready {ours_start:.0f} s after start (including its environment when it built one).",
             "",
-            "| conns | ours req/s | ours p50 ms | ours p99 ms | mlflow req/s | mlflow p50 ms | mlflow p99 ms "
-            "| req/s ratio | p99 ratio (mlflow/ours) | non-2xx ours/mlflow |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| conns | ours req/s | ours p50 ms | ours p99 ms | ours CPU ms/req | mlflow req/s | mlflow p50 ms "
+            "| mlflow p99 ms | mlflow CPU ms/req | req/s ratio | p99 ratio (mlflow/ours) | CPU/req ratio (mlflow/ours) "
+            f"| non-2xx ours/mlflow | load avg ({os.cpu_count()} CPUs) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
             *table,
             "",
             "| input format | ours | mlflow | answers |",
@@ -250,7 +276,7 @@ def main() -> None:
     """CLI entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     print(run(args.duration, args.workers))
 
