@@ -104,7 +104,8 @@ class Reaper:
                 if not due:
                     if self._stopping:
                         return
-                    self._cond.wait(_IDLE_POLL)
+                    # nothing queued: sleep until discard() or stop() notifies, instead of polling
+                    self._cond.wait(_IDLE_POLL if self._waiting else None)
                     continue
             for path in due:
                 shutil.rmtree(path, ignore_errors=True)

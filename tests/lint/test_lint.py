@@ -37,6 +37,11 @@ def _task(docs: Docs, wt: str, task: str) -> dict[str, Any]:
     return next(t for t in docs[wt]["spec"]["templates"][0]["dag"]["tasks"] if t["name"] == task)
 
 
+def _task_index(wt: str, task: str) -> int:
+    """Where `task` stands in the rendered DAG of `wt`, so a message's field path is checked wherever it moves."""
+    return [t["name"] for t in _ours()[wt]["spec"]["templates"][0]["dag"]["tasks"]].index(task)
+
+
 def _one(errors: list[LintError]) -> str:
     assert len(errors) == 1, [str(e) for e in errors]
     return str(errors[0])
@@ -62,7 +67,8 @@ def test_lint_missing_local_template_names_the_task() -> None:
         _task(docs, "evaluate-and-deploy", "deploy")["template"] = "deploi"
 
     line = _one(_lint(mutate))
-    assert "spec.templates[0].dag.tasks[6]: no template named 'deploi'" in line
+    at = _task_index("evaluate-and-deploy", "deploy")
+    assert f"spec.templates[0].dag.tasks[{at}]: no template named 'deploi'" in line
 
 
 def test_lint_template_ref_outside_the_linted_set_is_reported() -> None:
@@ -106,7 +112,7 @@ def test_lint_dependency_cycle_is_rejected() -> None:
     errors = [str(e) for e in _lint(mutate)]
     assert any(
         "spec.templates[0].dag.tasks[0]: dependency cycle "
-        "evaluate -> deploy -> apply-stable-service -> stress-test -> build -> evaluate" in e
+        "evaluate -> deploy -> apply-stable-service -> stress-test -> serve-env -> build -> evaluate" in e
         for e in errors
     ), errors
 
@@ -116,7 +122,8 @@ def test_lint_unknown_dependency_is_rejected() -> None:
         _task(docs, "evaluate-and-deploy", "deploy")["depends"] = "stres-test.Succeeded"
 
     errors = [str(e) for e in _lint(mutate)]
-    assert "spec.templates[0].dag.tasks[6].depends: unknown task 'stres-test'" in errors[0]
+    at = _task_index("evaluate-and-deploy", "deploy")
+    assert f"spec.templates[0].dag.tasks[{at}].depends: unknown task 'stres-test'" in errors[0]
 
 
 def test_lint_unknown_dependency_in_list_is_rejected() -> None:
