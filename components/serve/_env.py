@@ -29,13 +29,13 @@ from components._common import UserError
 from components._common._target import ENVS_DIR_ENV
 from components.environment import MARKER, ensure_env
 from components.project import EnvSpec, MLProject, resolve_env
+from components.serve._pins import canonical_name, pin_of
 
 __all__ = ["SERVER_PACKAGES", "matching_env", "model_spec", "serve_env"]
 
 #: What the server itself imports besides the model's requirements (pinned to this interpreter's versions).
 SERVER_PACKAGES = ("orjson", "uvicorn", "httptools", "uvloop")
 _MLFLOW = re.compile(r"^mlflow(-skinny)?\b", re.IGNORECASE)
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)$")
 
 
 def _server_pins() -> list[str]:
@@ -72,24 +72,15 @@ def model_spec(model_dir: Path) -> EnvSpec:
     return dataclasses.replace(spec, python=python, dependencies=(*deps, *_server_pins()), source=source)
 
 
-def _name(project: str) -> str:
-    return re.sub(r"[-_.]+", "-", project).lower()
-
-
 def _pins(lines: tuple[str, ...]) -> dict[str, str] | None:
     """`{name: version}` of `name==version` lines; None when any line is something else (a range, a URL...)."""
-    pins = {}
-    for line in lines:
-        found = _PIN.match(line)
-        if found is None:
-            return None
-        pins[_name(found.group(1))] = found.group(2)
-    return pins
+    pins = [pin_of(line) for line in lines]
+    return None if None in pins else dict(pin for pin in pins if pin is not None)
 
 
 def _installed(env: Path) -> dict[str, str]:
     sites = [str(p) for p in env.glob("lib/python*/site-packages")]
-    return {_name(d.metadata["Name"]): d.version for d in distributions(path=sites) if d.metadata["Name"]}
+    return {canonical_name(d.metadata["Name"]): d.version for d in distributions(path=sites) if d.metadata["Name"]}
 
 
 def matching_env(spec: EnvSpec, envs: Path) -> Path | None:
@@ -98,7 +89,7 @@ def matching_env(spec: EnvSpec, envs: Path) -> Path | None:
     Only a spec whose dependencies (but the server's own packages, which are added) are all exact pins can
     match, and only an environment whose interpreter has the same `major.minor`; None when none does.
     """
-    server = {_name(p) for p in SERVER_PACKAGES}
+    server = {canonical_name(p) for p in SERVER_PACKAGES}
     pins = _pins(spec.dependencies)
     if not pins or not spec.python or not envs.is_dir():
         return None

@@ -11,13 +11,14 @@ fast path is used only when
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from components.serve._pins import pin_of
 
 __all__ = ["FLAVOR_PACKAGES", "FastModel", "flavor_of", "library_matches", "native_fast_model", "pinned"]
 
@@ -28,7 +29,6 @@ FLAVOR_PACKAGES: dict[str, tuple[str, str]] = {
     "mlflow.lightgbm": ("lightgbm", "lightgbm"),
 }
 _NUMERIC = {"double", "float", "long", "integer"}
-_PIN = re.compile(r"^\s*([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*==\s*([^\s;#]+)")
 
 
 @dataclass
@@ -59,17 +59,12 @@ def flavor_of(pyfunc: Any) -> str:
 
 
 def pinned(model_dir: Path) -> dict[str, str]:
-    """`name==version` pins of the model's `requirements.txt`, names lowercased ({} when there is none)."""
+    """`name==version` pins of the model's `requirements.txt`, names as PEP 503 compares them ({} when none)."""
     try:
         text = (model_dir / "requirements.txt").read_text(encoding="utf-8")
     except OSError:
         return {}
-    out = {}
-    for line in text.splitlines():
-        m = _PIN.match(line)
-        if m:
-            out[m.group(1).lower().replace("_", "-")] = m.group(2)
-    return out
+    return dict(pin for pin in map(pin_of, text.splitlines()) if pin is not None)
 
 
 def library_matches(flavor: str, model_dir: Path) -> bool:
