@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib.metadata
 import json
 import os
 import shutil
@@ -90,12 +91,16 @@ def _uv(args: list[str], what: str, spec: EnvSpec) -> None:
 
 #: Run by the environment's interpreter (`-I`: PYTHONDONTWRITEBYTECODE and the user's site are ignored):
 #: imports the top-level modules of every installed distribution, then exits at once (a package may leave
-#: threads running). Names that are not packages to import (test suites, a stray setup.py) are left out.
+#: threads running). Names that are not packages to import (test suites, a stray setup.py) are left out, and
+#: so are the distributions (`name==version`, a JSON list in argv[1]) a seeded copy came with, warm already.
 _WARM_UP = """
-import importlib, importlib.metadata as md, os
+import importlib, importlib.metadata as md, json, os, sys
 skip = {"setup", "conftest", "test", "tests", "doc", "docs", "example", "examples", "benchmarks"}
+warm = set(json.loads(sys.argv[1]))
 names = set()
 for dist in md.distributions():
+    if f"{dist.metadata['Name']}=={dist.version}" in warm:
+        continue
     found = (dist.read_text("top_level.txt") or "").split()
     if not found:
         for f in dist.files or ():
@@ -114,12 +119,18 @@ os._exit(0)
 """
 
 
-def _warm_up(python: str) -> None:
-    """Bytecode for what importing the environment's packages loads (best effort: a failing import is skipped)."""
+def _installed(folder: Path) -> list[str]:
+    """`name==version` of every distribution installed in the environment at `folder`."""
+    sites = [str(p) for p in folder.glob("lib/python*/site-packages")]
+    return sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions(path=sites))
+
+
+def _warm_up(python: str, warm: list[str]) -> None:
+    """Bytecode for what importing the environment's packages but `warm` loads (a failing import is skipped)."""
     # a package whose import hangs (timeout) leaves its modules to be compiled when the steps import them
     with contextlib.suppress(subprocess.TimeoutExpired):
         subprocess.run(
-            [python, "-I", "-c", _WARM_UP],
+            [python, "-I", "-c", _WARM_UP, json.dumps(warm)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -147,7 +158,10 @@ def _seeded(folder: Path, seed: Path) -> bool:
 
 def _build_into(folder: Path, spec: EnvSpec, strict: bool, seed: Path | None) -> tuple[str, str]:
     interpreter = find_python(spec.python, strict=strict, where=f"{spec.source} (python)")
-    if seed is None or not _seeded(folder, seed):
+    warm: list[str] = []  # a seeded copy's packages have their bytecode already
+    if seed is not None and _seeded(folder, seed):
+        warm = _installed(folder)
+    else:
         _uv(["venv", "--quiet", "--relocatable", "--python", interpreter.path, str(folder)], "creating the venv", spec)
     python = str(folder / "bin" / "python")
     for lines, what in ((spec.build_dependencies, "build_dependencies"), (spec.dependencies, "dependencies")):
@@ -156,7 +170,7 @@ def _build_into(folder: Path, spec: EnvSpec, strict: bool, seed: Path | None) ->
             args += line.split(maxsplit=1) if line.startswith("-") else [line]
         if args:
             _uv(["pip", "install", "--quiet", "--python", python, *args], f"installing {what}", spec)
-    _warm_up(python)
+    _warm_up(python, warm)
     marker = {
         "spec": {"python": spec.python, "build": spec.build_dependencies, "deps": spec.dependencies},
         "source": spec.source,
