@@ -8,6 +8,7 @@ zygote goes away, `on_died(generation)` tells the executor which steps it had st
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -78,6 +79,10 @@ class Launcher:
     def close(self) -> None:
         """Close the link and wait for the zygote to exit (kill it after 5 seconds)."""
         if self._sock is not None:
+            # shutdown, not only close: the reader thread blocked in recv() keeps the socket open past close(),
+            # and the zygote, which exits on end of file, would wait out the 5 seconds below.
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
             self._sock.close()
             self._sock = None
         if self.proc is not None:
