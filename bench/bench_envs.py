@@ -57,7 +57,7 @@ def _engine_step(project: Path, home: Path) -> float:
         "name": "main",
         "container": {"image": local_image("bench", built.digest), "command": ["python", "-c", code]},
     }
-    with LocalEngine(home) as engine:
+    with LocalEngine(home, envs=home / "envs") as engine:
         start = time.time()
         wf = engine.submit({"metadata": {"generateName": "bench-env-", "namespace": "sluicegate"},
                             "spec": {"entrypoint": "main", "templates": [template]}})  # fmt: skip
@@ -100,7 +100,7 @@ def main() -> None:
         ours_warm = _ours(project, root / "envs")
         ours_warm2 = _ours(project, root / "envs")
         (root / "engine").mkdir()
-        (root / "envs").rename(root / "engine" / "envs")  # the engine's SLUICE_HOME/envs: warm
+        (root / "envs").rename(root / "engine" / "envs")  # the engine's environments folder: warm
         step_warm = min(_engine_step(project, root / "engine") for _ in range(3))
         peer_cold = _mlflow(project, root / "mlflow-envs", root / "mlflow.db")
         peer_warm = _mlflow(project, root / "mlflow-envs", root / "mlflow.db")

@@ -4,7 +4,8 @@ Imported by the definitions (`workflows`, `events`, `rollouts`), the runtime (`s
 code (`components`); imports nothing but the standard library, so each of them may use it (an
 import-linter contract keeps it so). What is here is what two pieces must spell the same way: the
 namespace the definitions render into, the components image, the annotations and labels one piece writes
-and another reads, and the MLflow model URI (`ModelUri`), parsed once.
+and another reads, the MLflow model URI (`ModelUri`), parsed once, and the folders every stack of a
+machine shares (`_folders`: the cache folder, the built environments).
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ import os
 import re
 from dataclasses import dataclass
 
+from contract._folders import CACHE_DIR_ENV, ENVS_DIR_ENV, cache_dir, envs_dir
+
 __all__ = [
     "BUILDS_ENVIRONMENTS_ANNOTATION",
+    "CACHE_DIR_ENV",
     "COMPONENTS_IMAGE_ENV",
     "DEFAULT_COMPONENTS_IMAGE",
     "DEPLOYED_BY_WORKFLOW_ANNOTATION",
+    "ENVS_DIR_ENV",
     "MODEL_NAME_ANNOTATION",
     "MODEL_URI_ANNOTATION",
     "MODEL_VERSION_ANNOTATION",
@@ -26,7 +31,9 @@ __all__ = [
     "PART_OF_LABEL",
     "REVISION_ANNOTATION",
     "ModelUri",
+    "cache_dir",
     "components_image",
+    "envs_dir",
 ]
 
 #: The namespace the definitions render into (`sluice render --namespace` rewrites it).

@@ -1,7 +1,9 @@
 """Settings of the local stack and the CLI, read from the environment.
 
 Called by the CLI and every part of the embedded stack. `SLUICE_HOME` (default `./.sluice`) holds all
-state: the object store, step logs, artifacts, secrets, `endpoints.json` and the API `token`.
+state: the object store, step logs, artifacts, secrets, `endpoints.json` and the API `token`. The built
+environments of model projects are not state of one stack: they are shared by every stack of the machine
+(`SLUICE_ENVS_DIR`, default `envs` in Sluicegate's cache folder; `contract.envs_dir`).
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from contract import components_image
+from contract import components_image, envs_dir
 from sluicegate.errors import ConfigError, ServiceError
 
 __all__ = ["Endpoints", "Settings", "components_image", "load_endpoints", "settings"]
@@ -42,6 +44,8 @@ class Settings(BaseModel):
     api_port: int = 2746
     mlflow_port: int = 5000
     mlflow_tracking_uri: str | None = None  # use an existing MLflow instead of starting one
+    #: Built environments (immutable, named by their spec's hash), shared by every stack of the machine.
+    envs_dir: Path = Field(default_factory=envs_dir)
 
     @property
     def endpoints_file(self) -> Path:
@@ -60,13 +64,14 @@ class Settings(BaseModel):
 
 
 def settings() -> Settings:
-    """Settings from the environment (`SLUICE_HOME`, `SLUICE_API_PORT`, `SLUICE_MLFLOW_PORT`, ...)."""
+    """Settings from the environment (`SLUICE_HOME`, `SLUICE_API_PORT`, `SLUICE_MLFLOW_PORT`, `SLUICE_ENVS_DIR`...)."""
     home = Path(os.environ.get("SLUICE_HOME", ".sluice")).absolute()
     return Settings(
         home=home,
         api_port=_port("SLUICE_API_PORT", 2746),
         mlflow_port=_port("SLUICE_MLFLOW_PORT", 5000),
         mlflow_tracking_uri=os.environ.get("SLUICE_MLFLOW_TRACKING_URI") or None,
+        envs_dir=envs_dir(),
     )
 
 

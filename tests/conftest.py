@@ -57,10 +57,15 @@ def rendered_manifests() -> list[tuple[str, Any]]:
 
 @pytest.fixture(scope="session", autouse=True)
 def sluice_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """SLUICE_CACHE_DIR of this run, shared by its xdist workers: MLflow's schema is migrated once per run."""
+    """SLUICE_CACHE_DIR of this run, shared by its xdist workers: MLflow's schema is migrated once per run, and
+    each environment (`envs` in it: the stacks', the model servers') is built once per run, then reused.
+
+    A test that checks a cold build gives the builder a folder of its own.
+    """
     base = tmp_path_factory.getbasetemp()
     cache = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "sluice-cache"
     os.environ["SLUICE_CACHE_DIR"] = str(cache)  # read by every MlflowServer, in-process or in `sluice up`
+    os.environ.pop("SLUICE_ENVS_DIR", None)  # the run's environments, not a folder of the shell running it
     return cache
 
 

@@ -84,7 +84,7 @@ def template() -> WorkflowTemplate:
             outputs=[],
             sizing=SIZING,
             retries=RETRIES,
-            # on the local stack, one of the steps that write SLUICE_HOME/envs
+            # on the local stack, one of the steps that write the environments folder
             annotations={BUILDS_ENVIRONMENTS_ANNOTATION: "true"},
         )
     return w

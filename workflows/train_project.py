@@ -209,7 +209,7 @@ def template() -> WorkflowTemplate:
             ("image", "env-digest", "warning", "build"),
             SIZING,
             (Artifact(name="context", path=CONTEXT_DIR, optional=True),),
-            # on the local stack, the one step that writes SLUICE_HOME/envs (the registry of environments)
+            # on the local stack, the one step that writes the environments folder (the registry of environments)
             {BUILDS_ENVIRONMENTS_ANNOTATION: "true"},
         )
         build_image()

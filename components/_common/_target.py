@@ -1,7 +1,7 @@
 """Which build target a step works for when its `build-target` parameter says `auto`.
 
 Called by `components.environment` (the `build-env` step) and `components.build` (the `build` step). The
-local engine gives every step `SLUICE_ENVS_DIR` (where the stack keeps built environments); a pod on a
+local engine gives every step `SLUICE_ENVS_DIR` (where the stacks of the machine keep built environments); a pod on a
 cluster has no such variable. So one rendered WorkflowTemplate, and the Sensor that starts it, work unchanged
 on `sluice up` (`local`) and on a cluster (`cluster`, a Kaniko build).
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 
+from contract import ENVS_DIR_ENV
+
 __all__ = ["ENVS_DIR_ENV", "TARGETS", "resolve_target"]
 
-#: Set by the local engine for every step: where built environments live (SLUICE_HOME/envs).
-ENVS_DIR_ENV = "SLUICE_ENVS_DIR"
 #: What a `--target` option accepts.
 TARGETS: tuple[str, ...] = ("local", "cluster", "auto")
 

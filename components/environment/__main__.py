@@ -27,10 +27,9 @@ from components._common import (
 from components.environment._build import ensure_env
 from components.environment._context import build_context, local_image
 from components.project import load_config, load_mlproject, resolve_env
+from contract import ENVS_DIR_ENV
 
 PROG = "components.environment"
-#: Set by the local engine for every step: where built environments live (SLUICE_HOME/envs).
-ENVS_DIR_ENV = "SLUICE_ENVS_DIR"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,9 @@
 """Creating a model project's Python environment with `uv`, once per content hash, safely under concurrency.
 
 Called by `python -m components.environment` (the `build-env` step, local target) and by the benchmark.
-Layout of the environments folder (`SLUICE_HOME/envs` on the local stack)::
+Layout of the environments folder (on the local stack `$SLUICE_ENVS_DIR`, shared by every stack of the
+machine: an environment is named by its spec's hash and never changed, so any stack may use one another
+built)::
 
     <sha256 hex>/             a finished, relocatable virtual environment (never changed once there)
     <sha256 hex>/sluicegate-env.json   the spec it was built from, the Python used, the build time

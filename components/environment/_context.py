@@ -1,10 +1,11 @@
 """Image names of built environments, and the Kaniko build context of the cluster target.
 
 Called by `python -m components.environment`. Locally the "registry" is the environments folder:
-`sluicegate.local/envs/<model>@sha256:<spec hash>` names `SLUICE_HOME/envs/<spec hash>` (the engine's
-image policy, `sluicegate.engine._images`, resolves it). On a cluster the context is `Dockerfile` and
-`env-requirements.txt` (requirement files named with `-r` are already read in), and the image is tagged
-with the spec hash, so an unchanged environment is the same tag and the same content.
+`sluicegate.local/envs/<model>@sha256:<spec hash>` names `<spec hash>` in the machine's environments
+folder (`$SLUICE_ENVS_DIR`; the engine's image policy, `sluicegate.engine._images`, resolves it). On a
+cluster the context is `Dockerfile` and `env-requirements.txt` (requirement files named with `-r` are
+already read in), and the image is tagged with the spec hash, so an unchanged environment is the same tag
+and the same content.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ LOCAL_REGISTRY = "sluicegate.local/envs"
 
 
 def local_image(model_name: str, digest: str) -> str:
-    """The image name the local engine resolves to `SLUICE_HOME/envs/<digest>`."""
+    """The image name the local engine resolves to `<digest>` in the environments folder."""
     return f"{LOCAL_REGISTRY}/{model_name}@sha256:{digest}"
 
 

@@ -8,8 +8,8 @@ client reads them).
 
 With `--env-manager uv` (the default; `SLUICE_SERVE_ENV_MANAGER`), a model without the numpy fast path in
 this interpreter is served by this same program re-executed in the environment MLflow logged with the
-model, built with uv under `SLUICE_HOME/envs` (as `mlflow models serve --env-manager uv`). `local` serves
-every model here (an image that already is the model's environment).
+model, built with uv in the machine's environments folder (as `mlflow models serve --env-manager uv`).
+`local` serves every model here (an image that already is the model's environment).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _in_model_env(args: argparse.Namespace, path: Path, info: object) -> None:
     from components.serve._load import INFO_ENV
 
     home = Path(os.environ.get("SLUICE_HOME", ".sluice")).absolute()
-    python = serve_env(path, home)
+    python = serve_env(path)
     code = _code_dir(home)  # only the server's own code joins the model's environment, not Sluicegate
     argv = [str(python), "-m", "components.serve", "--model-uri", str(path), "--env-manager", "local"]
     argv += ["--host", args.host, "--port", str(args.port), "--workers", str(args.workers)]

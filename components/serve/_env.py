@@ -5,8 +5,10 @@ be answered here (a generic pyfunc, or a flavor whose library version differs fr
 `mlflow models serve --env-manager uv` does. The model's own `python_env.yaml` / `conda.yaml` /
 `requirements.txt` (written by `log_model`, read as the build step reads a project's), plus MLflow when the
 model does not pin it and the server's few packages, make one environment spec. `components.environment`
-builds it into `SLUICE_HOME/envs/<sha256 of that spec>`: the build step's cache, lock and half-built
-protection. Never imported by the server running inside the model's environment (which has none of this).
+builds it into `<sha256 of that spec>` in the environments folder every stack of the machine shares
+(`contract.envs_dir()`: `$SLUICE_ENVS_DIR`, which the local engine gives its steps, else `envs` in
+Sluicegate's cache folder): the build step's cache, lock and half-built protection. Never imported by the
+server running inside the model's environment (which has none of this).
 
 A model logged by a project was trained in the project's environment, already built there: when a finished
 environment of the same Python holds every package the model logged at exactly the logged version, the
@@ -19,17 +21,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import sys
 from importlib.metadata import PackageNotFoundError, distributions, version
 from pathlib import Path
 
 from components._common import UserError
-from components._common._target import ENVS_DIR_ENV
 from components.environment import MARKER, ensure_env
 from components.project import EnvSpec, MLProject, resolve_env
 from components.serve._pins import canonical_name, pin_of
+from contract import envs_dir
 
 __all__ = ["SERVER_PACKAGES", "matching_env", "model_spec", "serve_env"]
 
@@ -107,25 +108,31 @@ def matching_env(spec: EnvSpec, envs: Path) -> Path | None:
     return None
 
 
-def serve_env(model_dir: Path, home: Path, *, envs: Path | None = None) -> Path:
-    """The Python executable of the model's environment, built under `envs` (`home/envs`) unless it is there.
+def serve_env(model_dir: Path, envs: Path | None = None) -> Path:
+    """The Python executable of the model's environment, built under `envs` unless it is there.
 
-    One the stack built already (`$SLUICE_ENVS_DIR/<digest>`, read-only to a step) is used as it is.
+    `envs` is by default the machine's environments folder (`contract.envs_dir()`). One built there already
+    (by a stack's serve-env step, or an earlier server; read-only to a step) is used as it is.
 
     Raises:
-        UserError: the environment cannot be built (uv's reason, naming the model's environment file).
+        UserError: the environment cannot be built (uv's reason, naming the model's environment file), or
+            the folder cannot be written.
     """
     spec = model_spec(model_dir)
-    shared = Path(os.environ[ENVS_DIR_ENV]) / spec.digest() if os.environ.get(ENVS_DIR_ENV) else None
-    if shared is not None and (shared / MARKER).is_file():  # the stack's, read-only to a step: built already
-        return shared / "bin" / "python"
-    envs = envs or home / "envs"
-    seed = None
-    if not (envs / spec.digest() / MARKER).is_file():
-        seed = matching_env(spec, envs) or (matching_env(spec, shared.parent) if shared is not None else None)
-        start = f"from {seed.name}, which holds the packages it logged" if seed else "with uv"
-        print(f"building the model's environment {start} in {envs / spec.digest()}", file=sys.stderr, flush=True)
-    built = ensure_env(spec, envs, seed=seed)
+    envs = envs or envs_dir()
+    final = envs / spec.digest()
+    if (final / MARKER).is_file():  # built already (read-only to a step): nothing to lock or write
+        return final / "bin" / "python"
+    seed = matching_env(spec, envs)
+    start = f"from {seed.name}, which holds the packages it logged" if seed else "with uv"
+    print(f"building the model's environment {start} in {final}", file=sys.stderr, flush=True)
+    try:
+        built = ensure_env(spec, envs, seed=seed)
+    except OSError as e:
+        raise UserError(
+            f"{model_dir}: cannot build the model's environment in {envs}: {e.strerror or e}",
+            fix="set SLUICE_ENVS_DIR to a folder this user can write (on a stack, its serve-env step builds it)",
+        ) from e
     if built.warning:
         print(f"warning: {built.warning}", file=sys.stderr, flush=True)
     return built.path / "bin" / "python"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from components._common._target import ENVS_DIR_ENV
+from contract import ENVS_DIR_ENV
 
 __all__ = ["prepare_env"]
 
@@ -35,5 +35,5 @@ def prepare_env(model_uri: str, tracking_uri: str | None) -> str:
     path, _ = fetch(model_uri, tracking_uri)
     if served_here(path):
         return f"{model_uri} is served in the components' own interpreter: nothing to build"
-    python = serve_env(path, Path(envs).parent, envs=Path(envs))
+    python = serve_env(path, Path(envs))
     return f"{model_uri} is served with {python}"

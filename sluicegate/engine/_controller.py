@@ -74,7 +74,7 @@ class WorkflowController:
         def secret(name: str, key: str) -> str:
             return str(secrets.get(name, key))
 
-        self._executor = Executor(ctx.settings.home, ctx.store, self._wake_all, secret)
+        self._executor = Executor(ctx.settings.home, ctx.store, self._wake_all, secret, ctx.settings.envs_dir)
         self._executor.start()
         self._cron = CronScheduler(ctx.store)
         since = ctx.store.head()

@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from contract import envs_dir
 from sluicegate.engine._containers import Container, PodPlan
 from sluicegate.engine._grace import sidecar_grace, stop_grace
 from sluicegate.engine._jobs import Job, Key, Result
@@ -53,10 +54,16 @@ class Executor:
         store: the object store (resource steps act on it).
         notify: called (from any thread) after a result is queued.
         secrets: resolves `secretKeyRef`s: `(name, key) -> value`.
+        envs: the built environments (`Settings.envs_dir`; by default the machine's, `contract.envs_dir()`).
     """
 
     def __init__(
-        self, home: Path, store: Store, notify: Callable[[], None], secrets: Callable[[str, str], str] | None = None
+        self,
+        home: Path,
+        store: Store,
+        notify: Callable[[], None],
+        secrets: Callable[[str, str], str] | None = None,
+        envs: Path | None = None,
     ) -> None:
         self.home = home
         self.store = store
@@ -73,7 +80,7 @@ class Executor:
         self._launcher = Launcher(self._on_event, self._launcher_died, self._stopping)
         self.private_tmp = private_tmp_supported() and os.environ.get("SLUICE_PRIVATE_TMP", "1") != "0"
         self.sandbox, self.warning = self._sandbox_mode(home)
-        self._requests = RequestBuilder(home, store, secrets, self.sandbox, self.private_tmp)
+        self._requests = RequestBuilder(home, envs or envs_dir(), store, secrets, self.sandbox, self.private_tmp)
         self._reaper = Reaper(home / "run" / ".trash", lambda: self.running_count() > 0)
 
     def _sandbox_mode(self, home: Path) -> tuple[bool, str]:

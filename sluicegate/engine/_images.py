@@ -7,8 +7,9 @@ More mappings come from `SLUICE_HOME/images.yaml` (`images: {"<glob>": shell|pyt
 variable `SLUICE_IMAGE_MAP` (`glob=runtime,glob=runtime`).
 
 A model project's environment, built by the `build-env` step, is named like an image pinned by digest,
-`sluicegate.local/envs/<model>@sha256:<hash>`: `env_for` resolves it to `SLUICE_HOME/envs/<hash>` (the
-`exec` runtime with that environment's `bin` first on PATH), refusing one that is missing or half-built.
+`sluicegate.local/envs/<model>@sha256:<hash>`: `env_for` resolves it to `<hash>` in the environments folder
+every stack of the machine shares (`Settings.envs_dir`; the `exec` runtime with that environment's `bin`
+first on PATH), refusing one that is missing or half-built.
 """
 
 from __future__ import annotations
@@ -23,11 +24,9 @@ import yaml
 from sluicegate.config import components_image
 from sluicegate.errors import ConfigError
 
-__all__ = ["ENVS_DIR", "ENV_MARKER", "RUNTIMES", "base_of", "env_for", "runtime_for"]
+__all__ = ["ENV_MARKER", "RUNTIMES", "base_of", "env_for", "runtime_for"]
 
 RUNTIMES = ("shell", "python")
-#: Folder of SLUICE_HOME holding built environments; steps get its path as `SLUICE_ENVS_DIR`.
-ENVS_DIR = "envs"
 #: Written last into a finished environment (components.environment); without it, the folder is not used.
 ENV_MARKER = "sluicegate-env.json"
 _ENV_IMAGE = re.compile(r"^sluicegate\.local/envs/[a-z0-9]([-a-z0-9]*[a-z0-9])?@sha256:([0-9a-f]{64})$")
@@ -69,12 +68,12 @@ def _configured(home: Path | None) -> dict[str, str]:
     return table
 
 
-def env_for(image: str, home: Path) -> Path | None:
-    """The environment folder an env image names, None for any other image; ConfigError if not built."""
+def env_for(image: str, envs: Path) -> Path | None:
+    """The environment folder under `envs` an env image names, None for any other image; ConfigError if not built."""
     match = _ENV_IMAGE.match(image.strip())
     if match is None:
         return None
-    folder = home / ENVS_DIR / match.group(2)
+    folder = envs / match.group(2)
     if not (folder / ENV_MARKER).is_file():
         raise ConfigError(
             f"environment image {image!r} is not built on this stack",

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from contract import BUILDS_ENVIRONMENTS_ANNOTATION
+from contract import BUILDS_ENVIRONMENTS_ANNOTATION, ENVS_DIR_ENV
 from sluicegate.engine import _artifacts
 from sluicegate.engine._containers import Container
 from sluicegate.engine._gitsource import check_repository
-from sluicegate.engine._images import ENVS_DIR, base_of, env_for, runtime_for
+from sluicegate.engine._images import base_of, env_for, runtime_for
 from sluicegate.engine._jobs import Job
 from sluicegate.engine._podfs import PathMapper, SandboxPaths, declared_paths, give_to, sandbox_folders
 from sluicegate.engine._running import Running
@@ -34,7 +34,7 @@ __all__ = ["ENV_BUILDER", "STEP_UID", "RequestBuilder"]
 
 STEP_UID = 65534  # the unprivileged user sandboxed steps run as when the stack runs as root ("nobody")
 #: Template annotation of the step that builds project environments (the local stand-in for a registry push):
-#: sandboxed as the stack's user without capabilities, with SLUICE_HOME/envs and uv's cache writable.
+#: sandboxed as the stack's user without capabilities, with the environments folder and uv's cache writable.
 ENV_BUILDER = BUILDS_ENVIRONMENTS_ANNOTATION
 
 
@@ -54,7 +54,8 @@ class RequestBuilder:
     """Turns a container of a running step into the zygote's launch request.
 
     Args:
-        home: SLUICE_HOME (logs, run folders, artifacts, volumes, environments).
+        home: SLUICE_HOME (logs, run folders, artifacts, volumes).
+        envs: the built environments every stack of the machine shares (`Settings.envs_dir`).
         store: the object store (which git repositories a namespace trusts).
         secrets: resolves `secretKeyRef`s: `(name, key) -> value`.
         sandbox: whether steps run in a sandbox.
@@ -64,12 +65,14 @@ class RequestBuilder:
     def __init__(
         self,
         home: Path,
+        envs: Path,
         store: Store,
         secrets: Callable[[str, str], str] | None,
         sandbox: bool,
         private_tmp: bool,
     ) -> None:
         self.home = home
+        self.envs = envs.absolute()
         self.store = store
         self.secrets = secrets
         self.repo = home / "artifacts"
@@ -81,7 +84,7 @@ class RequestBuilder:
         tmpl = job.template
         spec = dict(container.spec)
         image = str(spec.get("image", ""))
-        project_env = env_for(image, self.home)
+        project_env = env_for(image, self.envs)
         runtime = "exec" if project_env is not None else runtime_for(image, self.home)
         run.tmp.mkdir(parents=True, exist_ok=True)
         log = self.home / "logs" / job.namespace / job.workflow / f"{job.node_id}.log"
@@ -103,10 +106,10 @@ class RequestBuilder:
         termination = run.terminations[container.name] = TerminationLog.of(spec, run.tmp, mapper, container.name)
         termination.create()
         binds = self.mounts(job, spec, mapper)
-        envs = self.home / ENVS_DIR
+        envs = self.envs
         if self.private_tmp and not self.sandbox and str(envs).startswith("/tmp/"):
-            # SLUICE_HOME under /tmp (tests, CI): the environments stay visible, and build-env's writes land
-            # in the real folder, behind the step's private /tmp
+            # environments under /tmp (tests, CI): they stay visible, and build-env's writes land in the real
+            # folder, behind the step's private /tmp
             envs.mkdir(parents=True, exist_ok=True)
             inside = mapper.host(str(envs))
             inside.mkdir(parents=True, exist_ok=True)
@@ -158,7 +161,7 @@ class RequestBuilder:
             give_to(run.tmp, uid)
             if working:
                 give_to(mapper.host(str(working)), uid)
-            envs_dir = str(self.home.resolve() / ENVS_DIR)
+            envs_dir = str(self.envs.resolve())
             builder = _builds_environments(tmpl)
             if builder:
                 Path(envs_dir).mkdir(parents=True, exist_ok=True)
@@ -245,7 +248,7 @@ class RequestBuilder:
                 "ARGO_CONTAINER_NAME": "main",
                 "ARGO_TEMPLATE": json.dumps(job.template, separators=(",", ":")),
                 "ARGO_INCLUDE_SCRIPT_OUTPUT": "true",
-                "SLUICE_ENVS_DIR": str(self.home.resolve() / ENVS_DIR),
+                ENVS_DIR_ENV: str(self.envs.resolve()),
             }
         )
         if self.sandbox:

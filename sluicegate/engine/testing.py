@@ -27,16 +27,20 @@ _DONE = ("Succeeded", "Failed", "Error")
 
 
 class LocalEngine:
-    """A store plus a running controller under `home` (a temporary folder when None); use as a context manager."""
+    """A store plus a running controller under `home` (a temporary folder when None); use as a context manager.
 
-    def __init__(self, home: Path | None = None) -> None:
+    `envs`: the built environments' folder it uses (by default the machine's, as `sluice up`).
+    """
+
+    def __init__(self, home: Path | None = None, envs: Path | None = None) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="sluice-engine-") if home is None else None
         self.home = Path(self._tmp.name) if self._tmp is not None else Path(home)  # type: ignore[arg-type]
         self.store = Store(self.home / "store.db")
         self.controller = WorkflowController()
+        self.settings = Settings(home=self.home) if envs is None else Settings(home=self.home, envs_dir=envs)
 
     def __enter__(self) -> LocalEngine:
-        ctx = StackContext(Settings(home=self.home), self.store, SecretStore(self.home), token="test")
+        ctx = StackContext(self.settings, self.store, SecretStore(self.home), token="test")
         self.controller.start(ctx)
         return self
 

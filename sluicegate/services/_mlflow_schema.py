@@ -5,9 +5,10 @@ An `mlflow server` on an empty SQLite file runs every schema migration of MLflow
 once on a file in the cache folder; every later new server starts from a copy of it. The server still checks
 on start that the schema is its current one and creates its `Default` experiment itself, as on an empty file.
 
-The cache folder is `SLUICE_CACHE_DIR`, else `$XDG_CACHE_HOME/sluicegate`, else `~/.cache/sluicegate`. Only
-the MLflow installed beside the running Python is cached (its version names the file); another `mlflow` on
-PATH, or a cache folder that cannot be written, leaves the server to migrate its empty file as before.
+The cache folder is `contract.cache_dir()` (`SLUICE_CACHE_DIR`, else `$XDG_CACHE_HOME/sluicegate`, else
+`~/.cache/sluicegate`). Only the MLflow installed beside the running Python is cached (its version names the
+file); another `mlflow` on PATH, or a cache folder that cannot be written, leaves the server to migrate its
+empty file as before.
 Called by `sluicegate.services._mlflow.MlflowServer` before it starts a server on a new home.
 """
 
@@ -21,18 +22,10 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from contract import cache_dir
 from sluicegate.errors import ServiceError
 
-__all__ = ["cache_dir", "seed_database"]
-
-
-def cache_dir() -> Path:
-    """The folder of Sluicegate's caches (`SLUICE_CACHE_DIR`, `$XDG_CACHE_HOME/sluicegate`, `~/.cache/sluicegate`)."""
-    given = os.environ.get("SLUICE_CACHE_DIR")
-    if given:
-        return Path(given).absolute()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "sluicegate"
+__all__ = ["seed_database"]
 
 
 def _template(exe: str, timeout: float) -> Path | None:

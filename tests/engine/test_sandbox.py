@@ -23,7 +23,7 @@ def outside_tmp() -> Iterator[LocalEngine]:
     try:
         (base / "token").write_text("the-api-token\n")
         (base / "secrets.json").write_text('{"k": "the-secret"}\n')
-        with LocalEngine(base) as eng:
+        with LocalEngine(base, envs=base / "envs") as eng:  # environments outside /tmp too, and its own
             executor = eng.controller._executor
             assert executor is not None
             if not executor.sandbox:

@@ -62,11 +62,11 @@ def test_half_built_env_is_rebuilt_and_refused_by_the_engine(tmp_path: Path) -> 
     (partial / "bin").mkdir(parents=True)  # what a crashed build would leave without the atomic rename
     image = local_image("m", spec.digest())
     with pytest.raises(ConfigError, match="is not built on this stack"):
-        env_for(image, tmp_path)
+        env_for(image, envs)
     built = ensure_env(spec, envs)
     assert built.built and (partial / MARKER).is_file()
-    assert env_for(image, tmp_path) == partial
-    assert env_for("python:3.12-alpine", tmp_path) is None
+    assert env_for(image, envs) == partial
+    assert env_for("python:3.12-alpine", envs) is None
 
 
 def test_unresolvable_requirement_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:

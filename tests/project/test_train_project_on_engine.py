@@ -1,8 +1,8 @@
 """`train-project` on the local engine: a project written for `mlflow run` trains in its own environment.
 
-Real parts: the embedded controller, a real MLflow server, a git repository, uv-built environments under
-the engine's SLUICE_HOME/envs. One environment is shared by the module (built once, then reused), so
-the bad-input cases cost only a step each.
+Real parts: the embedded controller, a real MLflow server, a git repository, uv-built environments in the
+engine's environments folder (the machine's; the run's, shared by its stacks). One environment is shared by
+the module (built once, then reused), so the bad-input cases cost only a step each.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def test_project_trains_in_its_own_env_and_registers(
     run = client.get_run(out["run-id"])
     assert run.info.status == "FINISHED"
     assert run.data.params["C"] == "0.3"  # -p C=0.3 reached the entry point, typed as mlflow run -P
-    env_dir = str(engine.home / "envs" / image.rsplit(":", 1)[1])
+    env_dir = str(engine.settings.envs_dir.resolve() / image.rsplit(":", 1)[1])
     assert run.data.params["python"] == env_dir  # the user's code ran in the project's env, not ours
     assert run.data.tags["git.revision"] == repo[1]
     assert run.data.tags["argo.workflow"] == wf["metadata"]["name"]

@@ -4,6 +4,12 @@ Three models of the second sample's kind: a custom pyfunc (pandas preprocessing 
 environment MLflow logged with it, built with uv) compared with the real `mlflow models serve`, and
 LightGBM and XGBoost regressors (numpy fast path) compared with MLflow's scoring function (the code
 `mlflow models serve` runs, in process, to keep the number of servers small).
+
+The real server runs with `--env-manager local`, in this test environment: the point is MLflow's own
+answers, and the model's requirements are pinned to the versions installed here (`housekit.requirements`),
+so the virtualenv MLflow would build for it holds the same packages at the same versions and answers the
+same, after a second install of them. Our server builds the model's environment into the run's shared
+environments folder (`SLUICE_CACHE_DIR/envs`, set once per run by tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -129,12 +135,14 @@ def _argv0(server: Server) -> str:
 def test_custom_pyfunc_runs_in_its_logged_environment(pairs: Pairs) -> None:
     from components.environment import MARKER
     from components.serve._env import model_spec
+    from contract import envs_dir
 
     ours, _, path = pairs["pyfunc"]
-    envs = path.parent / "home" / "envs"
+    envs = envs_dir()  # the machine's, here the run's (SLUICE_CACHE_DIR/envs), not the server's SLUICE_HOME
     python = Path(_argv0(ours))
     env_root = python.parent.parent
-    assert env_root == envs / model_spec(path).digest()  # the build step's cache: SLUICE_HOME/envs/<digest>
+    assert env_root == envs / model_spec(path).digest()  # the build step's cache: <envs>/<digest>
+    assert not (path.parent / "home" / "envs").exists()
     deps = json.loads((env_root / MARKER).read_text())["spec"]["deps"]  # written only once the build completed
     assert any(d.startswith("lightgbm==") for d in deps) and any(d.startswith("mlflow==") for d in deps)
     assert not list(envs.glob(".build-*"))  # no half-built environment left behind

@@ -63,5 +63,5 @@ def test_model_env_the_stack_built_is_used_as_it_is(tmp_path: Path, monkeypatch:
     built.mkdir(parents=True)
     (built / MARKER).write_text("{}")  # finished: the marker is written last
     monkeypatch.setenv("SLUICE_ENVS_DIR", str(shared))
-    assert serve_env(model, tmp_path / "home") == built / "bin" / "python"
-    assert not (tmp_path / "home").exists()  # nothing built, nothing copied
+    assert serve_env(model) == built / "bin" / "python"
+    assert sorted(shared.iterdir()) == [built]  # nothing built, nothing copied, no lock taken

@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sluicegate.services._mlflow_schema import cache_dir, seed_database
+from contract import cache_dir
+from sluicegate.services._mlflow_schema import seed_database
 
 
 def _mlflow() -> str:
