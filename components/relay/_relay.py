@@ -88,12 +88,14 @@ class Relay:
             t.start()
 
     def stop(self) -> None:
-        """Stop serving and polling."""
+        """Stop serving and polling; also after a `start()` that failed before serving."""
         self._stop.set()
-        self._server.shutdown()
+        if self._threads[0].is_alive():  # shutdown() waits for serve_forever: it would block for good
+            self._server.shutdown()
         self._server.server_close()
         for t in self._threads:
-            t.join(10)
+            if t.is_alive():
+                t.join(10)
         self.mlflow.close()
         self._http.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from pathlib import Path
@@ -176,6 +177,20 @@ def test_relay_reads_its_secret_from_a_file_and_names_a_missing_one(tmp_path) ->
     )  # fmt: skip
     assert done.returncode == 2
     assert f"cannot read the webhook secret from {missing}" in done.stderr
+
+
+def test_relay_that_cannot_register_its_webhook_exits_with_the_reason(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "components.relay", "--mlflow", "http://127.0.0.1:9", "--sink", "http://127.0.0.1:9/x",
+         "--state", str(tmp_path / "s.json"), "--secret-env", "RELAY_SECRET", "--sink-token-env", "SINK_TOKEN",
+         "--listen-port", "0", "--register-webhook"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "RELAY_SECRET": "s", "SINK_TOKEN": "t"},
+    )  # fmt: skip  # a relay that stopped before serving used to hang in shutdown() instead of exiting
+    assert done.returncode == 1, done.stderr
+    assert "could not register the MLflow webhook" in done.stderr and "127.0.0.1:9" in done.stderr
 
 
 def test_version_tags_are_read_in_both_of_mlflows_shapes() -> None:
