@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # mlflow and httpx are imported inside the functions: a CLI that rejects its input should answer at once
 
-__all__ = ["check_reachable", "connect", "mlflow_errors", "parse_models_uri", "use_experiment"]
+__all__ = ["as_user_error", "check_reachable", "connect", "mlflow_errors", "parse_models_uri", "use_experiment"]
 
 
 def check_reachable(tracking_uri: str, timeout: float = 10.0) -> None:
@@ -112,5 +112,10 @@ def mlflow_errors(tracking_uri: str) -> Iterator[None]:
     try:
         yield
     except MlflowException as e:
-        first = str(e.message if hasattr(e, "message") else e).strip().splitlines()[0]
-        raise UserError(f"MLflow at {tracking_uri}: {first}", fix="check the model name, version and URI") from e
+        raise as_user_error(tracking_uri, str(e.message if hasattr(e, "message") else e)) from e
+
+
+def as_user_error(tracking_uri: str, message: str) -> UserError:
+    """The one-line `UserError` for MLflow's error `message` (its first line), naming the server."""
+    first = message.strip().splitlines()[0] if message.strip() else "no message"
+    return UserError(f"MLflow at {tracking_uri}: {first}", fix="check the model name, version and URI")

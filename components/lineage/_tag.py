@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from components._common import UserError
-from components._common._mlflow import connect, mlflow_errors
+from components._common._rest import rest_client, rest_errors
 
 __all__ = ["ROLLOUT_TAGS", "tag_rollout"]
 
@@ -54,8 +54,7 @@ def tag_rollout(
     for key, value in (("generation", generation), ("revision", revision), ("workflow", workflow)):
         if value:
             tags[ROLLOUT_TAGS[key]] = value
-    client = connect(tracking_uri)
-    with mlflow_errors(tracking_uri):
+    with rest_client(tracking_uri) as client, rest_errors(tracking_uri):
         client.get_model_version(model_name, version)
         for key, value in tags.items():
             client.set_model_version_tag(model_name, version, key, value)

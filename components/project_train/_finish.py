@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components._common import UserError, connect, mlflow_errors, write_outputs
+from components._common import UserError, write_outputs
+from components._common._rest import MlflowRest, rest_client, rest_errors
+from components._common._rest_models import LoggedModel, Run
 from components.project import CONFIG_FILE, load_config
 
 __all__ = ["FinishResult", "finish"]
@@ -39,7 +41,7 @@ class FinishResult:
         }
 
 
-def _pick(models: list[Any], wanted: str, run_id: str) -> Any:
+def _pick(models: list[LoggedModel], wanted: str, run_id: str) -> LoggedModel:
     if not models:
         raise UserError(
             f"run {run_id} logged no model",
@@ -60,7 +62,15 @@ def _pick(models: list[Any], wanted: str, run_id: str) -> Any:
             f"{CONFIG_FILE}: train.logged_model: the run logged several models ({names})",
             fix="set train.logged_model to the one to register",
         )
-    return max(models, key=lambda m: m.creation_timestamp or 0)
+    return max(models, key=lambda m: m.info.creation_timestamp_ms)
+
+
+def _terminate(client: MlflowRest, run: Run, status: str) -> None:
+    """End the run, printing its links as MLflow's `set_terminated` does."""
+    client.set_terminated(run.info.run_id, status)
+    experiment = f"{client.tracking_uri}/#/experiments/{run.info.experiment_id}"
+    print(f"\N{RUNNER} View run {run.info.run_name} at: {experiment}/runs/{run.info.run_id}")
+    print(f"\N{TEST TUBE} View experiment at: {experiment}")
 
 
 def finish(
@@ -79,8 +89,7 @@ def finish(
         UserError: the entry point failed, the run logged no (or no such) model, MLflow refused.
     """
     config = load_config(project_dir)
-    client = connect(tracking_uri)
-    with mlflow_errors(tracking_uri):
+    with rest_client(tracking_uri) as client, rest_errors(tracking_uri):
         run = client.get_run(run_id)
         try:
             if entry_status != "Succeeded":
@@ -89,21 +98,17 @@ def finish(
                     f"{entry_status.lower() or 'failed'} (run {run_id})",
                     fix="see the run-entry-point step's log for the traceback",
                 )
-            models = client.search_logged_models(
-                experiment_ids=[run.info.experiment_id], filter_string=f"source_run_id = '{run_id}'"
-            )
-            chosen = _pick(list(models), config.train.logged_model, run_id)
-            tags = {k: run.data.tags.get(k, "") for k in ("git.repo", "git.revision", "argo.workflow")}
-            import mlflow
-
-            version = mlflow.register_model(f"models:/{chosen.model_id}", model_name, tags={**tags, "run_id": run_id})
+            models = client.search_logged_models([run.info.experiment_id], f"source_run_id = '{run_id}'")
+            chosen = _pick(models, config.train.logged_model, run_id)
+            tags = {k: run.data.tags_by_key.get(k, "") for k in ("git.repo", "git.revision", "argo.workflow")}
+            version = client.register_model(chosen.model_id, model_name, tags={**tags, "run_id": run_id})
         except BaseException:
-            client.set_terminated(run_id, "FAILED")
+            _terminate(client, run, "FAILED")
             raise
-        client.set_tag(run_id, "sluicegate.model-version", str(version.version))
-        client.set_terminated(run_id, "FINISHED")
-    metrics = {k: float(v) for k, v in run.data.metrics.items()}
-    result = FinishResult(run_id, f"models:/{model_name}/{version.version}", str(version.version), metrics, model_name)
+        client.set_tag(run_id, "sluicegate.model-version", version.version)
+        _terminate(client, run, "FINISHED")
+    metrics = run.data.metrics_by_key
+    result = FinishResult(run_id, f"models:/{model_name}/{version.version}", version.version, metrics, model_name)
     if outputs_dir is not None:
         write_outputs(outputs_dir, result.outputs())
     return result

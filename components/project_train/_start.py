@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components._common import UserError, connect, mlflow_errors, use_experiment, write_outputs
+from components._common import UserError, write_outputs
+from components._common._rest import rest_client, rest_errors
 from components.project import CONFIG_FILE, load_config, load_mlproject
 
 __all__ = ["StartResult", "parameters_for", "start"]
@@ -96,9 +97,6 @@ def start(
     entry = project.entry_point(entry_name, project_dir)
     values = parameters_for(set(entry.parameters), config.train.parameters, _workflow_parameters(workflow_parameters))
     command = entry.command_line(values, f"{project.name or 'MLproject'}: entry point {entry_name}")
-    connect(tracking_uri)
-    from mlflow.tracking import MlflowClient
-
     tags = {
         "git.repo": git_repo,
         "git.revision": git_revision,
@@ -114,9 +112,8 @@ def start(
         tags["mlflow.source.git.commit"] = git_revision
     if git_repo:
         tags["mlflow.source.git.repoURL"] = git_repo
-    with mlflow_errors(tracking_uri):
-        experiment_id = use_experiment(name)
-        client = MlflowClient(tracking_uri)
+    with rest_client(tracking_uri) as client, rest_errors(tracking_uri):
+        experiment_id = client.experiment_id(name)
         run = client.create_run(experiment_id, tags={k: v for k, v in tags.items() if v})
         for key, value in values.items():  # as `mlflow run` logs the entry point's parameters
             client.log_param(run.info.run_id, key, value)
