@@ -23,7 +23,7 @@ import httpx
 from sluicegate.config import Settings
 from sluicegate.errors import ServiceError
 from sluicegate.stack._state import PidFile
-from sluicegate.stack._supervisor import Stack
+from sluicegate.stack._supervisor import Stack, check_ports
 
 __all__ = ["detach", "down", "run_foreground"]
 
@@ -80,6 +80,7 @@ def detach(settings: Settings, args: list[str], timeout: float = 180.0) -> dict[
         raise ServiceError(
             f"a stack is already running here (pid {running})", where=str(settings.home), fix="run `sluice down` first"
         )
+    check_ports(settings, {"api", "mlflow"})  # both required: a taken port fails here, not after the child's start
     settings.home.mkdir(parents=True, exist_ok=True)
     settings.endpoints_file.unlink(missing_ok=True)
     log = settings.home / "stack.log"

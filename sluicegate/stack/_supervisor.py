@@ -26,7 +26,7 @@ from sluicegate.stack._parts import stack_parts
 from sluicegate.stack._state import PidFile, ensure_token, start_time, write_private
 from sluicegate.store import Store
 
-__all__ = ["Stack"]
+__all__ = ["Stack", "check_ports"]
 
 
 class Stack:
@@ -108,7 +108,7 @@ class Stack:
                 f"a stack is already running here (pid {other})", where=str(home), fix="run `sluice down` first"
             )
         self.pidfile.clean_leftovers()
-        self._check_ports()
+        check_ports(self.settings, {p.name for p in self.parts})
         self.settings.endpoints_file.unlink(missing_ok=True)
         for sub in ("logs", "artifacts"):
             (home / sub).mkdir(exist_ok=True)
@@ -129,25 +129,6 @@ class Stack:
             raise
         self._write_endpoints()
         return self.endpoints
-
-    def _check_ports(self) -> None:
-        """Fail at once when a fixed port is taken, instead of after MLflow's half-minute start."""
-        cfg, names = self.settings, {p.name for p in self.parts}
-        wanted = {"api": ("--port / SLUICE_API_PORT", cfg.api_port)}
-        if cfg.mlflow_tracking_uri is None and "mlflow" in names:
-            wanted["mlflow"] = ("--mlflow-port / SLUICE_MLFLOW_PORT", cfg.mlflow_port)
-        for part, (option, port) in wanted.items():
-            if not port:
-                continue
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-                try:
-                    sock.bind((cfg.host, port))
-                except OSError as e:
-                    raise ServiceError(
-                        f"{cfg.host}:{port} is taken ({e.strerror}); the {part} part cannot bind it",
-                        where=f"part {part!r}",
-                        fix=f"stop what uses it (another stack? `sluice down`) or pick another: {option} (0: any)",
-                    ) from e
 
     def _start_part(self, part: Part) -> None:
         assert self._ctx is not None  # set by start()
@@ -230,6 +211,29 @@ class Stack:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def check_ports(settings: Settings, parts: set[str]) -> None:
+    """Fail at once when a fixed port of the `parts` is taken, instead of after MLflow's half-minute start.
+
+    Called by `Stack.start` and, before it starts the detached child, by `detach` (the error then comes
+    without the child's start-up).
+    """
+    wanted = {"api": ("--port / SLUICE_API_PORT", settings.api_port)}
+    if settings.mlflow_tracking_uri is None and "mlflow" in parts:
+        wanted["mlflow"] = ("--mlflow-port / SLUICE_MLFLOW_PORT", settings.mlflow_port)
+    for part, (option, port) in wanted.items():
+        if not port:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((settings.host, port))
+            except OSError as e:
+                raise ServiceError(
+                    f"{settings.host}:{port} is taken ({e.strerror}); the {part} part cannot bind it",
+                    where=f"part {part!r}",
+                    fix=f"stop what uses it (another stack? `sluice down`) or pick another: {option} (0: any)",
+                ) from e
 
 
 def _keep_live_model(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
