@@ -139,5 +139,5 @@ class MlflowServer:
     def stop(self) -> None:
         """Stop the server and its workers."""
         if self._proc is not None:
-            self._proc.stop()
+            self._proc.stop(launcher=True)  # `mlflow server` runs uvicorn: done once uvicorn has exited
             self._proc = None
