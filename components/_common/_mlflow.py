@@ -1,7 +1,8 @@
 """The connection to the MLflow tracking server, checked up front so an unreachable server is one clear line.
 
-Called by train, evaluate, build and stress-test before they log anything. MLflow's own client retries
-for minutes before it gives up; a step should say at once which URI it could not reach.
+Called by train, evaluate, build and stress-test before they log anything, and by `_rest` (the steps that
+need no mlflow) for the same check and the same one-line error. MLflow's own client retries for minutes
+before it gives up; a step should say at once which URI it could not reach.
 """
 
 from __future__ import annotations
