@@ -3,7 +3,8 @@
 `sluice up --detach` -> `sluice init churn` -> `sluice project connect churn` -> `git -C churn push sluice
 main` (the push's webhook makes the `train-on-push` Sensor start `project-pipeline` for the pushed revision)
 -> `sluice logs @latest -f` -> `sluice rollout status churn` -> `curl` of the served model with the request
-format the README shows. The commands are the README's (read from it, so the two cannot drift); the
+format the README shows. The commands are the README's (read from it, so the two cannot drift), with one
+edit a user may make between `init` and the push: `sluicegate.yaml`'s stress test runs 5 s instead of 10 s. The
 environment only points them at the session's MLflow (`SLUICE_MLFLOW_TRACKING_URI`, which `sluice up`
 reads) and a free API port, so the test shares the machine with others. The README's alternative to a push,
 `sluice submit project-pipeline ...`, is only checked to name that template. The test prints how long each
@@ -52,6 +53,19 @@ def readme_commands() -> list[str]:
     return commands
 
 
+def shorten_stress_test(project: Path) -> None:
+    """A user's edit before the push: a 5 s stress test (100 requests) instead of 10 s, same rate and gates."""
+    config = project / "sluicegate.yaml"
+    text = config.read_text()
+    assert "duration_seconds: 10," in text, text  # the scaffold's short wait, which the README describes
+    config.write_text(text.replace("duration_seconds: 10,", "duration_seconds: 5,"))
+    subprocess.run(
+        ["git", "-C", str(project), "commit", "-qam", "a shorter stress test"],
+        env={**os.environ, **GIT_ENV},
+        check=True,
+    )
+
+
 class User:
     """A shell in one folder with `sluice` on PATH, as after `. .venv/bin/activate`."""
 
@@ -94,6 +108,8 @@ def test_readme_first_run_serves_the_pushed_model(user: User) -> None:
     for command in (up, init, connect):
         done = user.run(command)
         assert done.returncode == 0, f"{command}: {done.stderr}{done.stdout}"
+        if command == init:
+            shorten_stress_test(user.cwd / init.split()[-1])
     pushed = user.run(push)
     assert "webhook refs/heads/main: 200" in pushed.stderr, pushed.stderr
     deadline = time.monotonic() + 120  # the push starts it: wait for the workflow to exist before following it
