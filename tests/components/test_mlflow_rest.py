@@ -13,7 +13,7 @@ from mlflow.tracking import MlflowClient
 
 from components._common import MlflowRest, MlflowRestError, UserError, rest_client, rest_errors
 from components.lineage import ROLLOUT_TAGS, tag_rollout
-from sluicegate.services import MlflowServer, free_port
+from sluicegate.services import free_port
 from tests.components.conftest import ROOT, unique_name
 
 
@@ -104,23 +104,6 @@ def test_rest_unreachable_server_says_where() -> None:
         rest_client(dead)
     with MlflowRest(dead, backoff=()) as client, pytest.raises(MlflowRestError, match=f"API request to {dead}/api"):
         client.get_run("0" * 32)
-
-
-def test_rest_without_credentials_is_refused_by_the_auth_server(
-    mlflow_auth_server: MlflowServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for key in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
-    url = mlflow_auth_server.url
-    with MlflowRest(url) as anonymous, pytest.raises(MlflowRestError) as refused:
-        anonymous.experiment_id(unique_name("anonymous"))
-    assert "failed with error code 401 != 200" in refused.value.message
-    assert mlflow_auth_server.credentials is not None
-    for key, value in mlflow_auth_server.credentials.client_env().items():
-        monkeypatch.setenv(key, value)
-    with MlflowRest(url) as signed_in:
-        experiment_id = signed_in.experiment_id(unique_name("signed-in"))
-        assert signed_in.create_run(experiment_id, {"k": "v"}).info.status == "RUNNING"
 
 
 def test_lineage_tags_the_version_over_rest(rest: MlflowRest, mlflow_server: str) -> None:

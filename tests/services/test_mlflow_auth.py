@@ -13,6 +13,8 @@ import pytest
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from components._common import MlflowRest as StepRest
+from components._common import MlflowRestError as StepRestError
 from components.relay._mlflow import MlflowError, MlflowRest
 from sluicegate.services import MlflowServer
 
@@ -91,3 +93,20 @@ def test_exit_handler_reads_the_model_version_with_the_credentials(
     out = subprocess.run([sys.executable, "-c", SOURCE], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "warning" not in out.stderr, out.stderr
     assert json.loads(out.stdout)["run_url"].endswith(run.info.run_id)
+
+
+def test_steps_rest_client_without_credentials_is_refused(
+    mlflow_auth_server: MlflowServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    url = mlflow_auth_server.url
+    with StepRest(url) as anonymous, pytest.raises(StepRestError) as refused:
+        anonymous.experiment_id(f"anonymous-{uuid.uuid4().hex[:8]}")
+    assert "failed with error code 401 != 200" in refused.value.message
+    assert mlflow_auth_server.credentials is not None
+    for key, value in mlflow_auth_server.credentials.client_env().items():
+        monkeypatch.setenv(key, value)
+    with StepRest(url) as signed_in:
+        experiment_id = signed_in.experiment_id(f"signed-in-{uuid.uuid4().hex[:8]}")
+        assert signed_in.create_run(experiment_id, {"k": "v"}).info.status == "RUNNING"
