@@ -34,11 +34,11 @@ lock: ## re-resolve requirements.lock from pyproject's ranges (upgrades everythi
 system: ## Debian packages the local stack uses (prometheus, git); skipped with a hint when not root
 	@bash scripts/install-system-packages.sh
 
-# Most tests wait on servers and subprocesses, so more workers than cores pays off; --dist loadfile keeps a
+# Most tests wait on servers and subprocesses (4 workers kept 1.33 of 2 cores busy), so more workers than cores pays off; --dist loadfile keeps a
 # file's module-scoped stacks on one worker; --no-loadscope-reorder hands out files in collection order, which
 # puts the modules marked `slow` first (tests/conftest.py) instead of files with the most tests.
 # `make test PYTEST_WORKERS=0` runs in one process.
-PYTEST_WORKERS ?= 4
+PYTEST_WORKERS ?= 6
 
 # compileall: the project's own modules are not in site-packages, so --compile-bytecode above skips them; with
 # PYTHONDONTWRITEBYTECODE set every `sluice`, stack and step process would compile them again (~0.4 s of CPU each).
