@@ -34,7 +34,7 @@ lock: ## re-resolve requirements.lock from pyproject's ranges (upgrades everythi
 system: ## Debian packages the local stack uses (prometheus, git); skipped with a hint when not root
 	@bash scripts/install-system-packages.sh
 
-# Most tests wait on servers and subprocesses (4 workers kept 1.33 of 2 cores busy), so more workers than cores pays off; --dist loadfile keeps a
+# Most tests wait on servers and subprocesses, so more workers than cores pays off; --dist loadfile keeps a
 # file's module-scoped stacks on one worker; --no-loadscope-reorder hands out files in collection order, which
 # puts the modules marked `slow` first (tests/conftest.py) instead of files with the most tests.
 # `make test PYTEST_WORKERS=0` runs in one process.

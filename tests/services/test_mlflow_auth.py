@@ -104,9 +104,7 @@ def test_steps_rest_client_without_credentials_is_refused(
     with StepRest(url) as anonymous, pytest.raises(StepRestError) as refused:
         anonymous.experiment_id(f"anonymous-{uuid.uuid4().hex[:8]}")
     assert "failed with error code 401 != 200" in refused.value.message
-    assert mlflow_auth_server.credentials is not None
-    for key, value in mlflow_auth_server.credentials.client_env().items():
-        monkeypatch.setenv(key, value)
+    _signed_in(monkeypatch, mlflow_auth_server)
     with StepRest(url) as signed_in:
         experiment_id = signed_in.experiment_id(f"signed-in-{uuid.uuid4().hex[:8]}")
         assert signed_in.create_run(experiment_id, {"k": "v"}).info.status == "RUNNING"
