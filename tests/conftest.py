@@ -21,6 +21,7 @@ from sluicegate.secrets import SecretStore
 from sluicegate.services import MlflowServer
 from sluicegate.stack import Part, StackContext
 from sluicegate.store import Store
+from tests.runwide import shared_mlflow, stop_run_servers
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFESTS = ROOT / "manifests"
@@ -55,6 +56,11 @@ def rendered_manifests() -> list[tuple[str, Any]]:
     return copy.deepcopy(list(_parsed_manifests()))
 
 
+def _run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The folder shared by every xdist worker of this run (None when the run has one process)."""
+    return tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
+
+
 @pytest.fixture(scope="session", autouse=True)
 def sluice_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """SLUICE_CACHE_DIR of this run, shared by its xdist workers: MLflow's schema is migrated once per run, and
@@ -62,8 +68,7 @@ def sluice_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     A test that checks a cold build gives the builder a folder of its own.
     """
-    base = tmp_path_factory.getbasetemp()
-    cache = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "sluice-cache"
+    cache = (_run_dir(tmp_path_factory) or tmp_path_factory.getbasetemp()) / "sluice-cache"
     os.environ["SLUICE_CACHE_DIR"] = str(cache)  # read by every MlflowServer, in-process or in `sluice up`
     os.environ.pop("SLUICE_ENVS_DIR", None)  # the run's environments, not a folder of the shell running it
     return cache
@@ -71,13 +76,28 @@ def sluice_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `mlflow server` (sqlite backend, local artifacts) for the whole session; yields its URL."""
+    """A real `mlflow server` (sqlite backend, local artifacts) for the whole run; yields its URL.
+
+    Under xdist one server serves every worker (tests/runwide.py); tests name their models and experiments
+    uniquely, as they did with a server of their own.
+    """
+    timeout = 300  # its start alone takes minutes on a busy 2-core machine
+    run_dir = _run_dir(tmp_path_factory)
+    if run_dir is not None:
+        yield shared_mlflow(run_dir / "mlflow-shared", timeout)  # stopped by pytest_sessionfinish of the controller
+        return
     server = MlflowServer(tmp_path_factory.mktemp("mlflow"))
-    url = server.start(timeout=300)  # its database migrations alone take minutes on a busy 2-core machine
+    url = server.start(timeout=timeout)
     try:
         yield url
     finally:
         server.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The xdist controller, once every worker is done, stops the servers its workers shared."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None and session.config.pluginmanager.has_plugin("dsession"):
+        stop_run_servers(session.config._tmp_path_factory.getbasetemp())  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
