@@ -32,7 +32,12 @@ entry_points:
       log_model: {type: int, default: 1}
     command: "python train.py --C {C} --fail {fail} --log-model {log_model}"
 """
-PYTHON_ENV = "python: '3.11'\ndependencies:\n  - mlflow=={mlflow}\n  - scikit-learn\n  - pandas\n"
+# The spec `sluice init` writes (sluicegate/project/_scaffold.py): one environment, built once per test run, serves
+# this project and the scaffolded ones (its build, mostly the warm-up importing every package, is ~20 CPU-s)
+PYTHON_ENV = (
+    "python: '3.11'\nbuild_dependencies:\n  - pip\ndependencies:\n"
+    "  - mlflow=={mlflow}\n  - scikit-learn=={sklearn}\n  - pandas=={pandas}\n"
+)
 # Written for `mlflow run`: nothing about Sluicegate, its own start_run, autologging, log_model.
 TRAIN = """\
 import argparse, sys
@@ -72,7 +77,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     path = tmp_path_factory.mktemp("project") / "iris"
     path.mkdir()
     (path / "MLproject").write_text(MLPROJECT)
-    (path / "python_env.yaml").write_text(PYTHON_ENV.format(mlflow=version("mlflow")))
+    (path / "python_env.yaml").write_text(
+        PYTHON_ENV.format(mlflow=version("mlflow"), sklearn=version("scikit-learn"), pandas=version("pandas"))
+    )
     (path / "train.py").write_text(TRAIN)
     (path / "sluicegate.yaml").write_text("name: iris-engine\n")
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
