@@ -7,10 +7,12 @@ Server), which inherit `ViaArgoServer`. The client maps Hera's and HTTP errors t
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-
-from hera.workflows.models import Workflow
+from typing import TYPE_CHECKING
 
 from sluicegate.client import FINISHED_PHASES, ArgoServer, LogLine, LogOptions, created_at
+
+if TYPE_CHECKING:  # Hera's models cost a second to import; the Workflows come from the client, which imports them
+    from hera.workflows.models import Workflow
 
 __all__ = ["FINISHED_PHASES", "ArgoServer", "ViaArgoServer", "created_at"]
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from hera.workflows.models import Workflow
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sluicegate.client import ApplyAction, LogLine, LogOptions
+
+if TYPE_CHECKING:  # Hera's models cost a second to import; the Workflows come from the client, which imports them
+    from hera.workflows.models import Workflow
 
 __all__ = ["Applied", "ApplyAction", "Backend", "LogLine", "LogOptions"]
 

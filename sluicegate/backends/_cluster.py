@@ -10,28 +10,22 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
-
-from kubernetes import client as k8s
-from kubernetes import config as _k8s_config
-from kubernetes import dynamic as _dynamic
-from kubernetes.config.config_exception import ConfigException
-from kubernetes.dynamic import exceptions as dyn_errors
-from urllib3 import Retry
-from urllib3.exceptions import HTTPError as Urllib3Error
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sluicegate.backends._argo import ArgoServer, ViaArgoServer
 from sluicegate.backends._base import Applied, ApplyAction
 from sluicegate.backends._manifests import apply_order, identity
 from sluicegate.errors import ConfigError, ManifestError, NotFoundError, ServiceError
 
+# The kubernetes client takes most of a second of CPU to import: each function imports it when it runs, so
+# the commands that never reach a cluster (`sluice get`, `submit`, ... on the local stack) skip it.
+if TYPE_CHECKING:
+    from kubernetes import client as k8s
+
 __all__ = ["FIELD_MANAGER", "ClusterBackend", "connect", "same_object"]
 
 FIELD_MANAGER = "sluicegate"
 _T = TypeVar("_T")
-# The kubernetes package ships no complete type information; these names are used as untyped on purpose.
-_kubeconfig: Any = _k8s_config
-_DynamicClient: Any = _dynamic.DynamicClient
 _VOLATILE_METADATA = frozenset({"managedFields", "resourceVersion", "generation", "creationTimestamp", "uid"})
 
 
@@ -43,8 +37,15 @@ def connect(context: str | None, kubeconfig: str | None = None, timeout: float =
         kubeconfig: the kubeconfig file; None means KUBECONFIG or ~/.kube/config.
         timeout: seconds to wait for the API server's first answer.
     """
+    from kubernetes import client as k8s
+    from kubernetes import config as k8s_config
+    from kubernetes.config.config_exception import ConfigException
+    from urllib3 import Retry
+
+    # The kubernetes package ships no complete type information; its config module is used as untyped on purpose.
+    kube_config: Any = k8s_config
     try:
-        contexts, current = _kubeconfig.list_kube_config_contexts(config_file=kubeconfig)
+        contexts, current = kube_config.list_kube_config_contexts(config_file=kubeconfig)
     except (ConfigException, OSError) as e:
         raise ConfigError(
             f"no usable kubeconfig ({e})",
@@ -61,7 +62,7 @@ def connect(context: str | None, kubeconfig: str | None = None, timeout: float =
     name = context or str((current or {}).get("name") or "")
     cfg = k8s.Configuration()
     try:
-        _kubeconfig.load_kube_config(config_file=kubeconfig, context=context, client_configuration=cfg)
+        kube_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=cfg)
     except (ConfigException, OSError) as e:
         raise ConfigError(f"context {name!r} is unusable ({e})", where="--context", fix="repair the kubeconfig") from e
     # One refused connection is the answer (urllib3's default retries only delay it); redirects still follow.
@@ -73,6 +74,10 @@ def connect(context: str | None, kubeconfig: str | None = None, timeout: float =
 
 def _guard(context: str, host: str, fn: Callable[[], _T]) -> _T:
     """Run one Kubernetes call, turning transport and auth failures into one-line SluiceErrors."""
+    from kubernetes import client as k8s
+    from kubernetes.dynamic import exceptions as dyn_errors
+    from urllib3.exceptions import HTTPError as Urllib3Error
+
     where = f"cluster {context!r} ({host})"
     try:
         return fn()
@@ -146,8 +151,12 @@ class ClusterBackend(ViaArgoServer):
     def dynamic(self) -> Any:
         """The discovery-backed dynamic client (created on first use)."""
         if self._dynamic is None:
+            from kubernetes import dynamic
+
+            # untyped on purpose: the kubernetes package ships no complete type information
+            dynamic_client: Any = dynamic.DynamicClient
             api = self.api
-            self._dynamic = self._guard(lambda: _DynamicClient(api))
+            self._dynamic = self._guard(lambda: dynamic_client(api))
         return self._dynamic
 
     def apply(
@@ -181,6 +190,8 @@ class ClusterBackend(ViaArgoServer):
         return Applied(kind, ns, name, action)
 
     def _resource(self, api_version: str, kind: str, name: str) -> Any:
+        from kubernetes.dynamic import exceptions as dyn_errors
+
         try:
             return self.dynamic.resources.get(api_version=api_version, kind=kind)
         except dyn_errors.ResourceNotFoundError as e:
@@ -191,6 +202,9 @@ class ClusterBackend(ViaArgoServer):
             ) from e
 
     def _get(self, resource: Any, name: str, namespace: str) -> dict[str, Any] | None:
+        from kubernetes.dynamic import exceptions as dyn_errors
+        from urllib3.exceptions import HTTPError as Urllib3Error
+
         try:
             found = self.dynamic.get(resource, name=name, namespace=namespace or None)
         except dyn_errors.NotFoundError:
@@ -202,6 +216,8 @@ class ClusterBackend(ViaArgoServer):
 
     def delete(self, kind: str, name: str, namespace: str | None = None) -> None:
         """Delete one object (kind resolved through discovery, any API group)."""
+        from kubernetes.dynamic import exceptions as dyn_errors
+
         try:
             resource = self.dynamic.resources.get(kind=kind)
         except dyn_errors.ResourceNotFoundError as e:
