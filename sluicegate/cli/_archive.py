@@ -13,7 +13,6 @@ import typer
 
 from sluicegate.cli._verbs import NodeFieldSelector, RestartSuccessful, argo_server
 from sluicegate.cli._workflows import Namespace, Server, Token
-from sluicegate.lang import format_time
 
 __all__ = ["register"]
 
@@ -32,6 +31,8 @@ def archive_list(
     namespace: Namespace = "sluicegate",
 ) -> None:
     """List archived Workflows, newest first."""
+    from sluicegate.lang import format_time
+
     items = argo_server(server, token, namespace).archived(namespace, selector, prefix)
     typer.echo(f"{'NAME':40} {'STATUS':10} {'FINISHED':21} UID")
     for wf in items:

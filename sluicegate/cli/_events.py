@@ -9,10 +9,6 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-
-from sluicegate.client import connect
 
 __all__ = ["register"]
 
@@ -41,6 +37,11 @@ def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the event documents as JSON.")] = False,
 ) -> None:
     """Events, newest first, with their outcome and the triggers they fired."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sluicegate.client import connect
+
     docs = connect().events.list(source, phase, limit)
     if as_json:
         typer.echo(json.dumps(docs, indent=1))
@@ -70,6 +71,8 @@ def show_cmd(
     namespace: Annotated[str, typer.Option("--namespace", "-n")] = "sluicegate",
 ) -> None:
     """One event as JSON: CloudEvent context, data, outcome and every trigger attempt."""
+    from sluicegate.client import connect
+
     typer.echo(json.dumps(connect().events.get(namespace, name), indent=1))
 
 

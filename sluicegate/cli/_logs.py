@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sluicegate.cli._workflows import Namespace, Server, Token, workflow_backend
-from sluicegate.client import LogOptions
 from sluicegate.errors import NotFoundError
 from sluicegate.facts import pod_name
 
@@ -71,6 +70,8 @@ def logs(
     namespace: Namespace = "sluicegate",
 ) -> None:
     """Print a Workflow's step logs, each line prefixed with its pod (like argo logs)."""
+    from sluicegate.client import LogOptions
+
     backend = workflow_backend(server, token, namespace)
     wanted: set[str] | None = None
     if node:

@@ -11,8 +11,6 @@ from typing import Annotated
 
 import typer
 
-from sluicegate.config import settings
-
 __all__ = ["register"]
 
 project_app = typer.Typer(
@@ -50,6 +48,7 @@ def connect(
     the Secret github-webhook/secret, as GitHub does, so the train-on-push Sensor starts the pipeline.
     For a remote on github.com, it prints the webhook settings to enter in the repository's settings.
     """
+    from sluicegate.config import settings
     from sluicegate.project import WEBHOOK_SECRET, connect_project, disconnect_project
     from sluicegate.secrets import SecretStore
 

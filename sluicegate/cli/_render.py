@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 __all__ = ["register"]
 
@@ -31,6 +29,9 @@ def render(
 ) -> None:
     """Write every manifest the project defines, one object per file, into --out; print what changed."""
     from collections import Counter
+
+    from rich.console import Console
+    from rich.table import Table
 
     from sluicegate.render import SOURCE_NAMESPACE, collect, relocate, write_manifests
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sluicegate.client import RolloutsApi, connect
+if TYPE_CHECKING:
+    from sluicegate.client import RolloutsApi
 
 __all__ = ["register"]
 
@@ -28,6 +29,8 @@ Name = Annotated[str, typer.Argument(help="The Rollout (= the model service), e.
 
 
 def _rollouts() -> RolloutsApi:
+    from sluicegate.client import connect
+
     return connect().rollouts
 
 

@@ -8,38 +8,38 @@ Registered by `sluicegate.cli`.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.live import Live
 
-from sluicegate.cli._view import endpoint_lines, status_table
-from sluicegate.client import connect
-from sluicegate.config import Settings, settings
 from sluicegate.errors import ConfigError, ConflictError, ManifestError, NotFoundError
-from sluicegate.lang import utc_now
-from sluicegate.secrets import SecretStore
-from sluicegate.stack import (
-    PidFile,
-    Stack,
-    detach,
-    down,
-    load_manifests,
-    rotate_token,
-    run_foreground,
-)
+
+# Each command imports what it uses (rich, the client, the supervisor) when it runs: `sluice down --help` and
+# the other commands' start-up skip what they do not use.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from sluicegate.config import Settings
 
 __all__ = ["register"]
 
-_console = Console()
+
+@functools.cache
+def _console() -> Console:
+    """The console every command of this module prints to (made on first use)."""
+    from rich.console import Console
+
+    return Console()
 
 
 def _settings(port: int | None, mlflow_port: int | None, tracking_uri: str | None) -> Settings:
+    from sluicegate.config import settings
+
     base = settings()
     update: dict[str, Any] = {}
     if port is not None:
@@ -52,14 +52,16 @@ def _settings(port: int | None, mlflow_port: int | None, tracking_uri: str | Non
 
 
 def _print_endpoints(endpoints: dict[str, Any], home: Path) -> None:
+    from sluicegate.cli._view import endpoint_lines
+
     for line in endpoint_lines(endpoints):
-        _console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
-    _console.print(f"  [bold]token[/]: {home / 'token'}")
+        _console().print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+    _console().print(f"  [bold]token[/]: {home / 'token'}")
     token_file = home / "token"
     if "ui" in endpoints and "api" in endpoints and token_file.exists():
         # the UI signs in with the API token; a link carrying it saves pasting (as Jupyter does)
         link = f"{str(endpoints['api']).rstrip('/')}/ui/login?token={token_file.read_text().strip()}"
-        _console.print(f"  open the UI: {link}", soft_wrap=True)
+        _console().print(f"  open the UI: {link}", soft_wrap=True)
 
 
 def up(
@@ -81,6 +83,8 @@ def up(
     no_view: Annotated[bool, typer.Option("--no-view", hidden=True)] = False,
 ) -> None:
     """Start the local stack (MLflow, Argo-compatible API, workflow controller, ...) on 127.0.0.1."""
+    from sluicegate.stack import Stack, detach
+
     cfg = _settings(port, mlflow_port, mlflow_tracking_uri)
     manifests = manifests.absolute()
     if detach_:
@@ -92,10 +96,16 @@ def up(
         if without:  # bad --without values fail here, not in the child (importing every part costs a second)
             Stack(cfg, without=frozenset(without))
         endpoints = detach(cfg, args)
-        _console.print(f"[green]sluicegate stack running[/] (pid {endpoints.get('pid')}, home {cfg.home})")
+        _console().print(f"[green]sluicegate stack running[/] (pid {endpoints.get('pid')}, home {cfg.home})")
         _print_endpoints(endpoints, cfg.home)
-        _console.print("stop it with `sluice down`")
+        _console().print("stop it with `sluice down`")
         return
+    from rich.live import Live
+
+    from sluicegate.cli._view import status_table
+    from sluicegate.lang import utc_now
+    from sluicegate.stack import run_foreground
+
     stack = Stack(cfg, manifests=manifests, without=frozenset(without or []))
     if no_view:  # the detached child: a plain log of what happened, in SLUICE_HOME/stack.log
         announced: list[bool] = []
@@ -110,13 +120,13 @@ def up(
         run_foreground(stack, on_tick=log_start, tick=1.0)
         print(f"{utc_now()} stopped", flush=True)
         return
-    live = Live(status_table({}), console=_console, refresh_per_second=2, transient=False)
+    live = Live(status_table({}), console=_console(), refresh_per_second=2, transient=False)
 
     def tick(s: Stack) -> None:
         if not live.is_started:
-            _console.print(f"[green]sluicegate stack running[/] (home {cfg.home}); Ctrl-C stops it")
+            _console().print(f"[green]sluicegate stack running[/] (home {cfg.home}); Ctrl-C stops it")
             for name, result in s.applied:
-                _console.print(f"  applied {name} {result}")
+                _console().print(f"  applied {name} {result}")
             _print_endpoints(s.endpoints, cfg.home)
             live.start()
         live.update(status_table(s.status(), str(cfg.home)))
@@ -126,29 +136,40 @@ def up(
     finally:
         if live.is_started:
             live.stop()
-        _console.print("stopped")
+        _console().print("stopped")
 
 
 def down_cmd() -> None:
     """Stop the local stack started from this SLUICE_HOME (and whatever a crashed one left behind)."""
+    from sluicegate.config import settings
+    from sluicegate.stack import down
+
     cfg = settings()
     if down(cfg):
-        _console.print("stopped")
+        _console().print("stopped")
     else:
-        _console.print("no stack was running")
+        _console().print("no stack was running")
 
 
 def status() -> None:
     """Show every part of the running local stack and its health."""
+    from sluicegate.cli._view import status_table
+    from sluicegate.client import connect
+    from sluicegate.config import settings
+
     cfg = settings()
     parts = connect(cfg).status()
-    _console.print(status_table(parts, str(cfg.home)))
+    _console().print(status_table(parts, str(cfg.home)))
     if not all(p.get("healthy", True) for p in parts.values()):
         raise typer.Exit(1)
 
 
 def apply(paths: Annotated[list[Path], typer.Argument(help="YAML files or folders.")]) -> None:
     """Create or update objects in the running local stack, like `kubectl apply -f`."""
+    from sluicegate.client import connect
+    from sluicegate.config import settings
+    from sluicegate.stack import load_manifests
+
     docs = load_manifests(paths)
     client = connect(settings())
     for where, doc in docs:
@@ -162,7 +183,7 @@ def apply(paths: Annotated[list[Path], typer.Argument(help="YAML files or folder
                     typer.echo(f"error: {where}: {line}", err=True)
                 message = f"{len(lines)} problems (above); nothing was applied from this document"
             raise ManifestError(f"rejected: {message}", where=where, fix=e.fix) from e
-        _console.print(f"{doc['kind']}/{stored['metadata']['name']} {result}")
+        _console().print(f"{doc['kind']}/{stored['metadata']['name']} {result}")
 
 
 def secret_set(
@@ -177,6 +198,9 @@ def secret_set(
     ] = None,
 ) -> None:
     """Store a local Secret value in SLUICE_HOME (file mode 0600); the value comes from stdin unless given."""
+    from sluicegate.config import settings
+    from sluicegate.secrets import SecretStore
+
     if value is not None and from_file is not None:
         raise ConfigError("give the value or --from-file, not both", where="sluice secret set", fix="drop one")
     if value is None:
@@ -187,21 +211,24 @@ def secret_set(
                 raise ConfigError(f"cannot read {from_file}: {e.strerror}", where="--from-file") from e
         else:
             if sys.stdin.isatty():
-                _console.print(f"value for {name}/{key} (end with Ctrl-D):")
+                _console().print(f"value for {name}/{key} (end with Ctrl-D):")
             value = sys.stdin.read()
         value = value.removesuffix("\n")  # `echo x |` and files end with a newline the value does not have
     SecretStore(settings().home).set(name, key, value)
-    _console.print(f"secret {name} key {key} set")
+    _console().print(f"secret {name} key {key} set")
 
 
 def token_rotate() -> None:
     """Replace the API token in SLUICE_HOME with a new random one (the old one stops working)."""
+    from sluicegate.config import settings
+    from sluicegate.stack import PidFile, rotate_token
+
     home = settings().home
     rotate_token(settings().token_file)
     running = PidFile(home / "stack.pid").running()
-    _console.print("new token written to SLUICE_HOME/token")
+    _console().print("new token written to SLUICE_HOME/token")
     if running is not None:
-        _console.print(
+        _console().print(
             f"the running stack (pid {running}) takes it within a second: the old token and UI sign-ins stop working"
         )
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from sluicegate.client import LogLine
+if TYPE_CHECKING:
+    from sluicegate.client import LogLine
 
 __all__ = ["RolloutReason", "failed_steps", "failure_report", "waiting_on"]
 
@@ -49,6 +48,8 @@ def _resource_target(template: Doc, node: Doc) -> tuple[str, str, str] | None:
         return None
     params = {p.get("name"): str(p.get("value", "")) for p in (node.get("inputs") or {}).get("parameters") or []}
     text = _PARAM.sub(lambda m: params.get(m.group(1), m.group(0)), str(res["manifest"]))
+    import yaml  # only a resource step's manifest is YAML: `sluice --help` and most commands never read one
+
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError:

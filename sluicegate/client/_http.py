@@ -6,12 +6,13 @@ Called by the sub-APIs of `sluicegate.client` (objects, rollouts, events, status
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from sluicegate.client._errors import raise_for_status, unreachable
 from sluicegate.errors import SluiceError
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["ApiHttp"]
 
@@ -46,6 +47,8 @@ class ApiHttp:
         not_found_fix: str = "",
     ) -> Any:
         """One call to `path` (relative to the base URL); the decoded JSON answer, or a SluiceError."""
+        import httpx  # imported by the first call: Hera's calls (most CLI verbs) go through requests
+
         url = self.url + path.lstrip("/")
         try:
             resp = httpx.request(method, url, json=body, params=params, headers=self.headers, timeout=self.timeout)
@@ -62,6 +65,8 @@ class ApiHttp:
         self, path: str, params: Mapping[str, str] | None = None, not_found_fix: str = "", follow: bool = False
     ) -> Iterator[str]:
         """The lines of a streamed answer (NDJSON logs), as they arrive; `follow`: no read timeout (quiet steps)."""
+        import httpx
+
         url = self.url + path.lstrip("/")
         timeout = httpx.Timeout(self.timeout, read=None) if follow else httpx.Timeout(self.timeout)
         try:

@@ -18,8 +18,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import httpx
-
 from sluicegate.config import Settings
 from sluicegate.errors import ServiceError
 from sluicegate.stack._state import PidFile
@@ -115,6 +113,8 @@ def _ready(settings: Settings, pid: int) -> dict[str, Any] | None:
         return None
     if endpoints.get("pid") != pid:
         return None
+    import httpx  # only `sluice up --detach` waits on the API here: `sluice down` skips importing httpx
+
     try:
         ok = httpx.get(f"{endpoints['api']}/healthz", timeout=2).status_code == 200
     except httpx.HTTPError:
