@@ -15,12 +15,21 @@ model, built with uv in the machine's environments folder (as `mlflow models ser
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import multiprocessing
+import multiprocessing.context
 import os
+import signal
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from components.serve._model import LoadedModel
 
 __all__ = ["main"]
 
@@ -128,8 +137,62 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     os.environ.update(MODEL_URI=str(path), MLFLOW_TRACKING_URI=args.tracking_uri, SLUICE_SERVE_METRICS_DIR=metrics_dir)
     os.environ["SLUICE_SERVE_MODEL_INFO"] = json.dumps(asdict(info))
+    _fork_workers_with(model)
     uvicorn.run("components.serve._app:create_app", factory=True, workers=args.workers, **options)
     return 0
+
+
+def _fork_workers_with(model: LoadedModel) -> None:
+    """Have uvicorn start each worker as a fork of this process, `model` loaded, when that is safe (else: spawn).
+
+    A spawned worker imports MLflow and the model's libraries and loads the model again (5-8 s of CPU each);
+    a fork starts with all of it, as this process loaded it (same code, same files: the same answers). Only
+    for a model on the numpy fast path (a scikit-learn, XGBoost or LightGBM model, loaded by MLflow's flavor:
+    no user code ran at load, which could have opened a connection or started a clock the workers would then
+    share), and only in a process whose one thread is this one: a fork copies no other thread, and a lock one
+    held stays held in the child (an OpenMP pool that ever ran hangs the child's next parallel region).
+    jemalloc's background thread (pyarrow's allocator, loaded by MLflow) is the exception: jemalloc forks safely.
+    """
+    import threading
+
+    import uvicorn._subprocess
+
+    from components.serve import _app
+
+    if model.fast is None or os.environ.get("OMP_NUM_THREADS") != "1":
+        return
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return
+    if not isinstance(getattr(uvicorn._subprocess, "spawn", None), multiprocessing.context.SpawnContext):
+        return  # another uvicorn: its own way of starting workers
+    me = threading.get_native_id()
+    try:
+        others = [t for t in os.listdir("/proc/self/task") if int(t) != me]
+        names = [Path(f"/proc/self/task/{t}/comm").read_text().strip() for t in others]
+    except (OSError, ValueError):
+        return
+    if threading.active_count() != 1 or any(name != "jemalloc_bg_thd" for name in names):
+        return
+    _app.PRELOADED = model
+    gc.freeze()  # what is loaded now is kept: no collection in a worker walks (and so copies) its pages
+    uvicorn._subprocess.spawn = _Forks()  # type: ignore[assignment]
+
+
+class _Forks:
+    """Stands in for uvicorn's spawn context: `Process` forks this process."""
+
+    def Process(self, target: Callable[..., None], kwargs: dict[str, Any]) -> multiprocessing.context.ForkProcess:
+        """A worker process to start: `target(**kwargs)` in a fork, with a fresh interpreter's signal handling."""
+        return multiprocessing.get_context("fork").Process(target=_forked, args=(target,), kwargs=kwargs)
+
+
+def _forked(started: Callable[..., None], /, **kwargs: Any) -> None:
+    """In the forked worker: the signal handlers the supervisor set go back to Python's defaults, then run."""
+    from uvicorn.supervisors.multiprocess import SIGNALS
+
+    for sig in SIGNALS:
+        signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
+    started(**kwargs)
 
 
 if __name__ == "__main__":

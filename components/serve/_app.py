@@ -36,6 +36,10 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _JSON = b"application/json"
 
+#: The model `__main__` loaded before uvicorn forked the workers (each fork finds it here, already loaded); None
+#: in a spawned worker, which loads its own at startup.
+PRELOADED: LoadedModel | None = None
+
 
 class ServeApp:
     """An ASGI app answering for one model.
@@ -200,6 +204,6 @@ def create_app() -> Guard:
     """App factory for uvicorn workers (behind the listener guard): configuration comes from `__main__`'s env."""
     metrics_dir = os.environ.get("SLUICE_SERVE_METRICS_DIR") or tempfile.mkdtemp(prefix="sluice-metrics-")
     app = ServeApp(
-        os.environ["MODEL_URI"], os.environ.get("MLFLOW_TRACKING_URI") or None, Path(metrics_dir), model=None
+        os.environ["MODEL_URI"], os.environ.get("MLFLOW_TRACKING_URI") or None, Path(metrics_dir), model=PRELOADED
     )
     return Guard(app, MAX_BODY)

@@ -126,3 +126,17 @@ class Server:
     def post(self, body: Any, content_type: str = "application/json") -> httpx.Response:
         data = body if isinstance(body, bytes) else __import__("json").dumps(body).encode()
         return httpx.post(self.url + "/invocations", content=data, headers={"content-type": content_type}, timeout=30)
+
+    def workers(self) -> list[str]:
+        """The command lines of the server's worker processes, and the server's own last (Linux: from /proc)."""
+        lines = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+                line = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+            except (OSError, ValueError, IndexError):
+                continue  # a process that ended meanwhile
+            if parent == self.proc.pid and "resource_tracker" not in line:
+                lines.append(line)
+        own = Path(f"/proc/{self.proc.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        return [*sorted(lines), own]

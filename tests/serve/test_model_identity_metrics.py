@@ -50,6 +50,8 @@ def test_serve_faulty_model_answers_500_and_keeps_serving(mlflow_server: str, tm
 
 def test_metrics_sum_all_workers(sklearn_model_dir: Path, tmp_path: Path) -> None:
     with Server(str(sklearn_model_dir), tmp_path / "s.log", workers=2) as s, httpx.Client() as client:
+        *workers, server = s.workers()
+        assert workers == [server] * 2, "a fast-path model's workers are forks of the server that loaded it"
         for _ in range(20):
             r = client.post(s.url + "/invocations", json=ROWS)
             assert r.status_code == 200

@@ -75,5 +75,7 @@ def test_starting_workers_never_answer_503(tmp_path: Path) -> None:
         assert seen and all(run[-20:] == [200] * 20 for run in runs), seen[-40:]
         assert 503 not in seen, f"{seen.count(503)} answers 503 from a worker still loading"
         assert httpx.get(server.url + "/ready").status_code == 200
+        *workers, _ = server.workers()  # a user's pyfunc may open connections at load: each worker loads its own
+        assert len(workers) == 2 and all("multiprocessing.spawn" in w for w in workers), workers
     finally:
         server.stop()
