@@ -15,7 +15,9 @@ model, built with uv in the machine's environments folder (as `mlflow models ser
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import importlib
 import json
 import multiprocessing
 import multiprocessing.context
@@ -94,6 +96,17 @@ def _in_model_env(args: argparse.Namespace, path: Path, info: object) -> None:
     os.execve(str(python), argv, child_env)
 
 
+def _import_scipy_first() -> None:
+    """Import scipy.special (when there) before MLflow: the same modules, 1-1.5 s less CPU to load a model.
+
+    skops (MLflow's scikit-learn format) names each of scipy's ~230 ufuncs by the first loaded module that holds
+    it, scanning the loaded modules in import order: after MLflow's ~2,000 modules, each scan passes them all.
+    scipy comes with scikit-learn, which every model served here but a few pyfuncs loads anyway.
+    """
+    with contextlib.suppress(ImportError):
+        importlib.import_module("scipy.special")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Fetch the model, pick where it runs, load it (fail fast with a clear message), then serve it."""
     parser = _parser()
@@ -103,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     # Concurrency comes from stacking requests: one native thread per model call answers the same (each row
     # is computed alone) and does not spin against the other worker processes. An explicit setting wins.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _import_scipy_first()
     import uvicorn
 
     from components.httpguard import Guard
