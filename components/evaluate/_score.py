@@ -16,6 +16,7 @@ be scored is one line on stderr naming the model, the data and the fix, and exit
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import shutil
@@ -49,6 +50,11 @@ def _constant(data: Any, target: str, model_type: str) -> Any:
 
 def score(plan_dir: Path, out: Path) -> dict[str, dict[str, float]]:
     """Score every model of `plan_dir/plan.json`; returns the metrics by role and writes them under `out`."""
+    # scipy.special before MLflow (when the environment has it): skops, MLflow's scikit-learn format, names each
+    # of scipy's ufuncs by the first loaded module holding it, in import order; found before MLflow's ~2,000
+    # modules, that scan costs ~1.2 CPU-s less per run (the same modules are loaded either way)
+    with contextlib.suppress(ImportError):
+        importlib.import_module("scipy.special")
     try:
         import mlflow
         import pandas as pd
