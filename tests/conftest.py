@@ -96,7 +96,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The xdist controller, once every worker is done, stops the servers its workers shared."""
-    if os.environ.get("PYTEST_XDIST_WORKER") is None and session.config.pluginmanager.has_plugin("dsession"):
+    if session.config.pluginmanager.has_plugin("dsession"):  # the controller's plugin: not in a worker
         stop_run_servers(session.config._tmp_path_factory.getbasetemp())  # type: ignore[attr-defined]
 
 

@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 
 from components.train import FaultyModel
 from sluicegate.services import free_port, wait_http
+from sluicegate.services._process import _children
 from tests.conftest import mlflow_pointed_at
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,14 +130,12 @@ class Server:
 
     def workers(self) -> list[str]:
         """The command lines of the server's worker processes, and the server's own last (Linux: from /proc)."""
-        lines = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
+
+        def cmdline(pid: int) -> str:
             try:
-                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-                line = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-            except (OSError, ValueError, IndexError):
-                continue  # a process that ended meanwhile
-            if parent == self.proc.pid and "resource_tracker" not in line:
-                lines.append(line)
-        own = Path(f"/proc/{self.proc.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-        return [*sorted(lines), own]
+                return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+            except OSError:
+                return ""  # a process that ended meanwhile
+
+        lines = [cmdline(pid) for pid in _children(self.proc.pid)]
+        return [*sorted(line for line in lines if line and "resource_tracker" not in line), cmdline(self.proc.pid)]
