@@ -14,6 +14,7 @@ from mlflow.tracking import MlflowClient
 from components._common import load_dataset
 from components.stress_test import payloads, percentile, stress_test
 from tests.components.conftest import run_component
+from tests.serve.modelkit import REQUIREMENTS
 
 SERVICE_TIME = 0.1  # seconds per request on the /serial endpoint
 
@@ -178,7 +179,11 @@ def test_prepare_env_builds_nothing_for_a_model_served_in_the_components_interpr
     from sklearn.dummy import DummyClassifier
 
     data = load_dataset("breast_cancer")
-    mlflow.sklearn.save_model(DummyClassifier().fit(data.X, data.y), str(tmp_path / "model"))
+    # requirements pinned to this interpreter's versions, not inferred (MLflow would load the model again in a
+    # subprocess, ~7 s of CPU): what the test needs is a model whose requirements this interpreter satisfies
+    mlflow.sklearn.save_model(
+        DummyClassifier().fit(data.X, data.y), str(tmp_path / "model"), pip_requirements=REQUIREMENTS
+    )
     monkeypatch.setenv("SLUICE_ENVS_DIR", str(tmp_path / "envs"))
     out = run_component(
         "stress_test", "--prepare-env", "--model-uri", str(tmp_path / "model"),
