@@ -26,6 +26,7 @@ from sluicegate.engine._limits import Limits
 from sluicegate.engine._metrics import Emission, node_scope_for_metrics
 from sluicegate.engine._nodes import FULFILLED, Nodes
 from sluicegate.engine._probes import WAITING_FOR_READINESS
+from sluicegate.engine._progress import update_progress
 from sluicegate.engine._retry import execute_retry
 from sluicegate.engine._spec import TemplateContext, resolve_spec
 from sluicegate.errors import SluiceError
@@ -102,6 +103,10 @@ class Operation:
         """Advance the workflow as far as possible now."""
         if self.status.get("phase") in ("Succeeded", "Failed", "Error"):
             return
+        self._advance()
+        update_progress(self.status)  # last, as Argo updates it when it persists the pass
+
+    def _advance(self) -> None:
         self.status.pop("finishedAt", None)
         starting = "startedAt" not in self.status
         try:
@@ -127,7 +132,6 @@ class Operation:
         hooks_done = workflow_hooks(self)
         self._stop_daemons()
         settle_container_nodes(self.nodes)
-        self._update_progress()
         if root.get("phase") not in FULFILLED or not hooks_done:
             return
         if not exit_handlers(self, root):
@@ -149,7 +153,6 @@ class Operation:
         else:
             self.status.pop("message", None)
         self.status["finishedAt"] = utc_now()
-        self._update_progress()
         self._global_outputs()
         self._workflow_metrics(realtime_only=False)
 
@@ -287,11 +290,6 @@ class Operation:
 
     def _global_outputs(self) -> None:
         global_outputs(self.nodes.map, self.globals, self.status)
-
-    def _update_progress(self) -> None:
-        pods = [n for n in self.nodes.map.values() if n.get("type") in ("Pod", "Container")]
-        done = sum(1 for n in pods if n.get("phase") in FULFILLED)
-        self.status["progress"] = f"{done}/{len(pods)}"
 
     # -- executeTemplate ----------------------------------------------------------------------------
     def execute(
