@@ -9,13 +9,14 @@ HTTP binary mode to the `mlflow` webhook EventSource (`<sink>/model-version-crea
 id), so a re-sent event is recognised as a duplicate downstream.
 """
 
-from components.relay._events import RelayEvent, model_version_event, run_finished_event
+from components.relay._events import GitSource, RelayEvent, model_version_event, run_finished_event, source_of
 from components.relay._mlflow import MlflowRest
 from components.relay._relay import Relay, RelayConfig
 from components.relay._signature import SignatureError, sign, verify
 from components.relay._state import RelayState
 
 __all__ = [
+    "GitSource",
     "MlflowRest",
     "Relay",
     "RelayConfig",
@@ -25,5 +26,6 @@ __all__ = [
     "model_version_event",
     "run_finished_event",
     "sign",
+    "source_of",
     "verify",
 ]

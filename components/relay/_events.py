@@ -6,25 +6,43 @@ explicit request, set by a caller MLflow authenticated, to evaluate and deploy i
 model version is announced for evaluation exactly once: by `run-finished` when it was registered while the
 run ran (`registered_during_run`), by `model-version-created` when it was registered after the run finished
 (`registered_after_run`).
+
+Both events also carry the run's source, `git_repo` and `git_revision` (`source_of`), so that the Sensor can
+evaluate a version of a model project on the project's own data (`evaluate-project-version`): the lineage tags
+our training step writes (`git.repo`, `git.revision`; `components.project_train`), else MLflow's own
+(`mlflow.source.git.repoURL`, `mlflow.source.git.commit`). Always present, both set or both empty.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 __all__ = [
     "EVALUATE_TAG",
     "PIPELINE_TAG",
+    "SOURCE_TAGS",
+    "GitSource",
     "RelayEvent",
     "model_version_event",
     "run_finished_event",
+    "source_of",
     "tags_of",
 ]
 
 PIPELINE_TAG = "argo.workflow"
 EVALUATE_TAG = "sluicegate.evaluate"
+#: (repository tag, revision tag) pairs naming a run's source, in order of preference: Sluicegate's lineage
+#: tags (written by the training steps and by hand from a notebook), then MLflow's own source tags.
+SOURCE_TAGS = (("git.repo", "git.revision"), ("mlflow.source.git.repoURL", "mlflow.source.git.commit"))
+
+
+class GitSource(TypedDict):
+    """The model project a run came from: the event fields `git_repo` and `git_revision`."""
+
+    git_repo: str
+    git_revision: str
 
 
 @dataclass(frozen=True)
@@ -48,6 +66,19 @@ def _tag_dict(tags: Any) -> dict[str, str]:
 def tags_of(run: dict[str, Any] | None) -> dict[str, str]:
     """A run's tags as a dict."""
     return _tag_dict(((run or {}).get("data") or {}).get("tags"))
+
+
+def source_of(tags: dict[str, str]) -> GitSource:
+    """A run's source from one pair of `SOURCE_TAGS` that has both values; both empty when none has.
+
+    A repository and a revision are never taken from different pairs: they would name a commit of another
+    repository.
+    """
+    for repo_tag, revision_tag in SOURCE_TAGS:
+        repo, revision = tags.get(repo_tag, "").strip(), tags.get(revision_tag, "").strip()
+        if repo and revision:
+            return GitSource(git_repo=repo, git_revision=revision)
+    return GitSource(git_repo="", git_revision="")
 
 
 def _flags(tags: dict[str, str]) -> dict[str, bool]:
@@ -80,6 +111,7 @@ def model_version_event(version: dict[str, Any], run: dict[str, Any] | None, tra
         "run_status": str(info.get("status") or ""),
         "registered_after_run": info.get("status") == "FINISHED" and 0 < end < _created_ms(version),
         **_flags(run_tags),
+        **source_of(run_tags),
     }
     return RelayEvent(
         id=f"model-version-created.{name}.{number}",
@@ -112,6 +144,7 @@ def run_finished_event(run: dict[str, Any], versions: list[dict[str, Any]], trac
         "workflow": tags.get(PIPELINE_TAG, ""),
         "tracking_uri": tracking_uri,
         **_flags(tags),
+        **source_of(tags),
     }
     return RelayEvent(
         id=f"run-finished.{run_id}",
