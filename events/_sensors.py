@@ -68,6 +68,8 @@ class SensorsConfig(BaseModel):
     #: local stack's environments folder, or a Kaniko image on a cluster).
     build_target: str = "auto"
     evaluate_template: str = "evaluate-and-deploy"
+    #: What evaluates a version of a model project registered outside the pipeline (its run names its source).
+    project_evaluate_template: str = "evaluate-project-version"
     retries: int = 3
 
 
@@ -228,19 +230,28 @@ def train_on_push(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
 
 
 def _evaluate(
-    cfg: SensorsConfig, name: str, dep: str, model_key: str, version_key: str
+    cfg: SensorsConfig, name: str, dep: str, model_key: str, version_key: str, project: bool
 ) -> tuple[Trigger, dict[str, Any]]:
-    """Submit evaluate-and-deploy for the model version an event names.
+    """Submit the evaluation of the model version an event names.
 
-    Only the model's name and version come from the event. Where the model is loaded from (the template's
-    `mlflow-tracking-uri`, the project's MLflow service) is pinned by the template, so an event naming
-    another MLflow server can never make a step load and run that server's code.
+    With `project`, `evaluate-project-version` for the version of a model project at the event's `git_repo`
+    and `git_revision` (judged by its sluicegate.yaml, in its environment); else evaluate-and-deploy.
+    Where the model is loaded from (the template's `mlflow-tracking-uri`, the project's MLflow service) is
+    pinned by the template, so an event naming another MLflow server can never make a step load and run that
+    server's code.
     """
     params = {
         "model-name": _param(dep, "", key=model_key),
         "model-version": _param(dep, "", key=version_key),
     }
-    return _submit(name, dep, cfg.evaluate_template, params, f"mlflow-{dep}")
+    if not project:
+        return _submit(name, dep, cfg.evaluate_template, params, f"mlflow-{dep}")
+    source = {
+        "git-repo": _param(dep, "", key="body.git_repo"),
+        "git-revision": _param(dep, "", key="body.git_revision"),
+    }
+    template = cfg.project_evaluate_template
+    return _submit(name, dep, template, {**params, **source}, f"mlflow-{dep}", {"build-target": cfg.build_target})
 
 
 def evaluate_on_mlflow(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
@@ -249,36 +260,43 @@ def evaluate_on_mlflow(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]
     The request is the run tag `sluicegate.evaluate=true`, set by a caller MLflow authenticated. A version
     registered while its tagged run ran is evaluated when the run finishes; one registered after the run
     finished, when it is created. Untagged versions start nothing (registering is not deploying).
+    A run that names its source (the relay's `git_repo`/`git_revision`, always present, both set or both
+    empty) is a model project's: `evaluate-project-version` judges it; any other, evaluate-and-deploy.
     """
     cfg = cfg or SensorsConfig()
     asked = [
         DataFilter(path="body.produced_by_pipeline", type="bool", value=["false"]),
         DataFilter(path="body.evaluate_tagged", type="bool", value=["true"]),
     ]
-    version = EventDependency(
-        name="version-created",
-        event_source_name="mlflow",
-        event_name="model-version-created",
-        filters=EventDependencyFilter(
-            data=[*asked, DataFilter(path="body.registered_after_run", type="bool", value=["true"])]
-        ),
-    )
-    run = EventDependency(
-        name="run-finished",
-        event_source_name="mlflow",
-        event_name="run-finished",
-        filters=EventDependencyFilter(
-            data=[
-                *asked,
-                DataFilter(path="body.status", type="string", value=["^FINISHED$"]),
-                DataFilter(path="body.model_version", type="string", value=["^[0-9]+$"]),
-                DataFilter(path="body.registered_during_run", type="bool", value=["true"]),
-            ]
-        ),
-    )
-    on_version = _evaluate(cfg, "evaluate-new-version", "version-created", "body.name", "body.version")
-    on_run = _evaluate(cfg, "evaluate-tagged-run", "run-finished", "body.model_name", "body.model_version")
-    return _sensor("evaluate-on-mlflow", [version, run], [on_version, on_run], _SUBMIT_RULES)
+    on_version = [DataFilter(path="body.registered_after_run", type="bool", value=["true"])]
+    on_run = [
+        DataFilter(path="body.status", type="string", value=["^FINISHED$"]),
+        DataFilter(path="body.model_version", type="string", value=["^[0-9]+$"]),
+        DataFilter(path="body.registered_during_run", type="bool", value=["true"]),
+    ]
+    deps: list[EventDependency] = []
+    triggers: list[Trigger | tuple[Trigger, dict[str, Any]]] = []
+    for project in (False, True):
+        prefix = "project-" if project else ""
+        source = (
+            [DataFilter(path=f"body.{key}", type="string", value=["."]) for key in ("git_repo", "git_revision")]
+            if project
+            else [DataFilter(path="body.git_repo", type="string", value=["^$"])]
+        )
+        for dep, event, filters, trigger, keys in (
+            ("version-created", "model-version-created", on_version, "new-version", ("body.name", "body.version")),
+            ("run-finished", "run-finished", on_run, "tagged-run", ("body.model_name", "body.model_version")),
+        ):
+            deps.append(
+                EventDependency(
+                    name=prefix + dep,
+                    event_source_name="mlflow",
+                    event_name=event,
+                    filters=EventDependencyFilter(data=[*asked, *filters, *source]),
+                )
+            )
+            triggers.append(_evaluate(cfg, f"evaluate-{prefix}{trigger}", prefix + dep, *keys, project))
+    return _sensor("evaluate-on-mlflow", deps, triggers, _SUBMIT_RULES)
 
 
 _P = ".Input.body.parameters"

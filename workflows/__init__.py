@@ -2,8 +2,8 @@
 
 `manifests()` returns every document this package defines, as plain dicts ready for YAML: the
 WorkflowTemplates `train`, `train-project`, `evaluate`, `evaluate-project`, `build`, `stress-test`,
-`evaluate-and-deploy`, `model-pipeline` and `project-pipeline`, the CronWorkflow `scheduled-retrain`, and the pipeline's
-ServiceAccount and RBAC.
+`evaluate-and-deploy`, `model-pipeline`, `project-pipeline` and `evaluate-project-version`, the CronWorkflow
+`scheduled-retrain`, and the pipeline's ServiceAccount and RBAC.
 Building happens inside `manifests()`, never at import, so the components image is read from
 `SLUICE_COMPONENTS_IMAGE` at render time.
 """
@@ -17,6 +17,7 @@ from workflows import (
     evaluate,
     evaluate_and_deploy,
     evaluate_project,
+    evaluate_project_version,
     model_pipeline,
     project_pipeline,
     rbac,
@@ -41,6 +42,7 @@ def manifests() -> list[dict[str, Any]]:
         evaluate_project.template(),
         model_pipeline.template(),
         project_pipeline.template(),
+        evaluate_project_version.template(),
         scheduled_retrain.template(),
     ]
     return [t.to_dict() for t in templates] + rbac.manifests()

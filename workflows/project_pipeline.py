@@ -18,6 +18,8 @@ Entry-point parameters are workflow parameters: `-p alpha=0.3` reaches the entry
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hera.workflows import DAG, Task, WorkflowTemplate
 from hera.workflows import models as m
 
@@ -27,7 +29,7 @@ from workflows._record import NAME as RECORD_OUTCOME
 from workflows._record import record_outcome
 from workflows._step import inputs, workflow_template
 
-__all__ = ["NAME", "PARAMETERS", "template"]
+__all__ = ["NAME", "PARAMETERS", "deploy_on_promote", "template"]
 
 NAME = "project-pipeline"
 PARAMETERS = params(*(name for name, _ in train_project.PARAMETERS), "service-url", "dataset")
@@ -39,12 +41,30 @@ def _passed(names: list[str]) -> dict[str, str]:
 
 
 def _value(name: str) -> str:
-    """Where each deploy task's parameter comes from in this DAG."""
+    """Where the deploy tasks' model and inputs come from in this DAG: the version `train` registered."""
     if name in ("model-name", "model-version"):
         return f"{{{{tasks.train.outputs.parameters.{name}}}}}"
-    if name in evaluate_project.LIMITS:
-        return f"{{{{tasks.evaluate.outputs.parameters.{name}}}}}"
     return f"{{{{inputs.parameters.{name}}}}}"
+
+
+def deploy_on_promote(value: Callable[[str], str]) -> None:
+    """The deploy tasks after the DAG's task `evaluate` (evaluate-project), run when it decides `promote`.
+
+    Added to the DAG being built (also by `evaluate-project-version`). sluicegate.yaml's stress-test and canary
+    limits and the stress test's rows come from `evaluate`'s outputs; `value(name)` gives every other
+    parameter (the model's name and version among them).
+    """
+
+    def limits_first(name: str) -> str:
+        return f"{{{{tasks.evaluate.outputs.parameters.{name}}}}}" if name in evaluate_project.LIMITS else value(name)
+
+    evaluate_and_deploy.deploy_tasks(
+        limits_first,
+        depends="evaluate.Succeeded",
+        when="'{{tasks.evaluate.outputs.parameters.decision}}' == 'promote'",
+        ref=True,
+        rows="{{tasks.evaluate.outputs.artifacts.rows}}",
+    )
 
 
 def _dag() -> DAG:
@@ -64,13 +84,7 @@ def _dag() -> DAG:
                 "image": "{{tasks.train.outputs.parameters.image}}",
             },
         )
-        evaluate_and_deploy.deploy_tasks(
-            _value,
-            depends="evaluate.Succeeded",
-            when="'{{tasks.evaluate.outputs.parameters.decision}}' == 'promote'",
-            ref=True,
-            rows="{{tasks.evaluate.outputs.artifacts.rows}}",
-        )
+        deploy_on_promote(_value)
     return dag
 
 

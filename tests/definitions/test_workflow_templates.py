@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -53,6 +54,7 @@ def test_definitions_render_the_expected_objects() -> None:
                 "train-project",
                 "evaluate-project",
                 "project-pipeline",
+                "evaluate-project-version",
             )
         ]
         + [("CronWorkflow", "scheduled-retrain")]
@@ -242,6 +244,50 @@ def test_project_pipeline_evaluates_in_the_project_env_and_deploys_with_its_limi
     assert not any("MLFLOW_TRACKING" in e["name"] for e in score["script"].get("env", []))
     for name in ("prepare", "decide"):
         assert _template(evaluation, name)["container"]["image"] == "ghcr.io/sluicegate/components:0.1.0"
+
+
+def test_evaluate_project_version_reuses_the_project_steps_and_deploys_as_project_pipeline() -> None:
+    docs = _docs()
+    doc = docs["WorkflowTemplate", "evaluate-project-version"]
+    # nothing of its own but the DAG and the exit handler: every step is another template's, by templateRef
+    assert [t["name"] for t in doc["spec"]["templates"]] == ["evaluate-project-version", "record-outcome"]
+    assert doc["spec"]["onExit"] == "record-outcome"
+    required = [p["name"] for p in doc["spec"]["arguments"]["parameters"] if "value" not in p]
+    assert required == ["git-repo", "git-revision", "model-name", "model-version"]
+    tasks = {t["name"]: t for t in _template(doc, "evaluate-project-version")["dag"]["tasks"]}
+    pipeline = {
+        t["name"]: t
+        for t in _template(docs["WorkflowTemplate", "project-pipeline"], "project-pipeline")["dag"]["tasks"]
+    }
+    deploy = [
+        "build",
+        "serve-env",
+        "stress-test",
+        "apply-stable-service",
+        "apply-canary-service",
+        "apply-ingress",
+        "deploy",
+    ]
+    assert list(tasks) == ["build-env", "build-image", "evaluate", *deploy]
+    assert tasks["build-env"]["templateRef"] == {"name": "train-project", "template": "build-env"}
+    assert tasks["build-image"]["templateRef"] == {"name": "train-project", "template": "build-image"}
+    assert tasks["build-image"]["when"] == "{{tasks.build-env.outputs.parameters.build}} == true"
+    assert tasks["evaluate"]["templateRef"] == {"name": "evaluate-project", "template": "evaluate-project"}
+    assert tasks["evaluate"]["depends"] == "build-env.Succeeded && (build-image.Succeeded || build-image.Skipped)"
+    evaluate_args = {p["name"]: p["value"] for p in tasks["evaluate"]["arguments"]["parameters"]}
+    assert evaluate_args["image"] == "{{tasks.build-env.outputs.parameters.image}}"
+    assert evaluate_args["model-version"] == "{{inputs.parameters.model-version}}"
+    # the arguments build-env and build-image take are the ones they declare in train-project
+    train = docs["WorkflowTemplate", "train-project"]
+    for name in ("build-env", "build-image"):
+        declared = {p["name"] for p in _template(train, name)["inputs"]["parameters"]}
+        assert {p["name"] for p in tasks[name]["arguments"]["parameters"]} == declared
+    # the deploy tasks are project-pipeline's, with the version given instead of one trained
+    for name in deploy:
+        ours, theirs = dict(tasks[name]), dict(pipeline[name])
+        assert json.dumps(ours).replace("inputs.parameters.model-", "X") == json.dumps(theirs).replace(
+            "tasks.train.outputs.parameters.model-", "X"
+        ), name
 
 
 def test_rollout_analysis_takes_the_canary_limits_of_the_deploy_step() -> None:

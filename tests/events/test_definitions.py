@@ -80,7 +80,7 @@ def test_submitted_workflows_pass_only_declared_template_parameters() -> None:
             assert all(p["value"] for p in fixed)
             assert trig["atLeastOnce"] is True and trig["dlqTrigger"]["template"]["log"] == {}
             assert trig["retryStrategy"]["steps"] >= 2
-    assert submits == 3
+    assert submits == 5
 
 
 def test_each_sensor_account_may_only_submit_workflows() -> None:
@@ -191,6 +191,37 @@ def test_a_network_policy_fronts_each_event_source() -> None:
     assert peer["podSelector"]["matchExpressions"][0]["key"] == "workflows.argoproj.io/workflow"
     [github_rule] = policies["github"]["spec"]["ingress"]
     assert github_rule["ports"] == [{"protocol": "TCP", "port": 12000}]
+
+
+def test_evaluation_requests_go_to_the_project_template_exactly_when_the_run_names_its_source() -> None:
+    sensor = SENSORS["evaluate-on-mlflow"]
+    deps = {d["name"]: d for d in sensor["spec"]["dependencies"]}
+    routes = {}
+    for trigger in sensor["spec"]["triggers"]:
+        wf = trigger["template"]["argoWorkflow"]["source"]["resource"]
+        dep = deps[trigger["template"]["conditions"]]
+        source = {f["path"]: f["value"] for f in dep["filters"]["data"] if f["path"].startswith("body.git_")}
+        keys = [p["src"]["dataKey"] for p in trigger["template"]["argoWorkflow"]["parameters"]]
+        routes[dep["eventName"], wf["spec"]["workflowTemplateRef"]["name"]] = (source, keys)
+    assert set(routes) == {
+        (event, template)
+        for event in ("model-version-created", "run-finished")
+        for template in ("evaluate-and-deploy", "evaluate-project-version")
+    }
+    for event, version_keys in (
+        ("model-version-created", ["body.name", "body.version"]),
+        ("run-finished", ["body.model_name", "body.model_version"]),
+    ):
+        builtin, project = routes[event, "evaluate-and-deploy"], routes[event, "evaluate-project-version"]
+        assert builtin == ({"body.git_repo": ["^$"]}, version_keys)
+        assert project == (
+            {"body.git_repo": ["."], "body.git_revision": ["."]},
+            [*version_keys, "body.git_repo", "body.git_revision"],
+        )
+    # the same request filters on both routes: only the source differs
+    for name in ("version-created", "run-finished"):
+        same = [f for f in deps[name]["filters"]["data"] if not f["path"].startswith("body.git_")]
+        assert same == [f for f in deps[f"project-{name}"]["filters"]["data"] if not f["path"].startswith("body.git_")]
 
 
 def test_event_data_never_chooses_the_mlflow_server() -> None:

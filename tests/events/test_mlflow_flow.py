@@ -33,9 +33,9 @@ def live(tmp_path: Path, mlflow_server: str) -> Iterator[Runtime]:
         ctx.store.close()
 
 
-def evaluations(rt: Runtime, model: str) -> list[dict[str, str]]:
+def evaluations(rt: Runtime, model: str, template: str = "evaluate-and-deploy") -> list[dict[str, str]]:
     out = []
-    for wf in rt.workflows("evaluate-and-deploy"):
+    for wf in rt.workflows(template):
         params = {p["name"]: p["value"] for p in wf["spec"]["arguments"]["parameters"]}
         if params["model-name"] == model:
             out.append(params)
@@ -128,3 +128,29 @@ def test_versions_and_runs_of_our_own_pipeline_start_nothing(live: Runtime, mlfl
     }
     assert {e["status"]["phase"] for e in got} == {"Ignored"}
     assert evaluations(live, name) == []
+
+
+NEW = "evaluate-project-version"
+
+
+def test_tagged_run_that_names_its_project_starts_evaluate_project_version_instead(
+    live: Runtime, mlflow_server: str
+) -> None:
+    client = MlflowClient(mlflow_server)
+    name = f"project-{uuid.uuid4().hex[:8]}"
+    revision = "c" * 40
+    source = {"git.repo": "https://git.test/churn.git", "git.revision": revision}
+    run, _ = _version(client, name, tags={"sluicegate.evaluate": "true", **source})
+    found = wait_for(lambda: evaluations(live, name, NEW), what="an evaluate-project-version workflow")
+    assert found == [
+        {
+            "model-name": name,
+            "model-version": "1",
+            "git-repo": "https://git.test/churn.git",
+            "git-revision": revision,
+            "build-target": "auto",
+        }
+    ]
+    _both_judged(live, name, run.info.run_id)
+    assert evaluations(live, name) == []  # not also the built-in evaluator
+    assert len(evaluations(live, name, NEW)) == 1
