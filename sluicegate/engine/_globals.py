@@ -53,9 +53,7 @@ def workflow_globals(
         g[f"workflow.{key}"] = g[f"workflow.{key}.json"]
     params = []
     for param in (spec.get("arguments") or {}).get("parameters") or []:
-        value = param.get("value", param.get("default"))
-        if value is None and (param.get("valueFrom") or {}).get("configMapKeyRef"):
-            value = config_map(param["valueFrom"]["configMapKeyRef"])
+        value = _argument_value(param, config_map)
         if value is None:
             continue
         value = substitute(str(value), g)
@@ -64,6 +62,34 @@ def workflow_globals(
     g["workflow.parameters.json"] = json.dumps(params, separators=(",", ":"))
     g["workflow.parameters"] = g["workflow.parameters.json"]
     return g
+
+
+def _argument_value(param: dict[str, Any], config_map: Callable[[dict[str, Any]], str]) -> str | None:
+    """A workflow argument's value as Argo's controller sets its global parameter.
+
+    `value`, else the `valueFrom.configMapKeyRef` (falling back to `valueFrom.default` when the ConfigMap or
+    key is missing), else `valueFrom.supplied`/`event` (None: not known yet). A bare `default` is never used
+    at workflow level, as in Argo: without a value the workflow ends in Error.
+    """
+    if "value" in param:
+        return str(param["value"])
+    source = param.get("valueFrom") or {}
+    ref = source.get("configMapKeyRef")
+    if ref:
+        try:
+            return config_map(ref)
+        except SluiceError:
+            if "default" in source:
+                return str(source["default"])
+            raise
+    if source:
+        return None
+    name = param.get("name", "?")
+    raise SluiceError(
+        f"either value or valueFrom must be specified in order to set global parameter {name}",
+        where=f"spec.arguments.parameters[{name}]",
+        fix=f"give {name!r} a value (a bare `default` is not used for workflow arguments, as in Argo)",
+    )
 
 
 def config_map_value(store: Store, namespace: str, ref: dict[str, Any]) -> str:
