@@ -8,9 +8,9 @@ read-only, SLUICE_HOME hidden, its own PID namespace, an unprivileged user) with
 node's message says so. With SLUICE_SANDBOX=0, or without the sandbox, a step gets a private `/tmp` only (a
 bind mount in a new mount namespace) or, where that is not permitted either, `/tmp` rewritten to that folder
 in its command, script and env.
-Its combined stdout/stderr goes to `SLUICE_HOME/logs/<ns>/<wf>/<nodeId>.log`.
-This module keeps the steps' life cycle (launch, container events, kill, deadlines, adoption); the zygote
-link is `_launcher`, launch requests are built by `_launchrequest`, results read by `_outcome`.
+Its combined stdout/stderr goes to `SLUICE_HOME/logs/<ns>/<wf>/<nodeId>.log`. This module keeps the steps'
+life cycle (launch, container events, kill, deadlines, adoption); the zygote link is `_launcher`, requests
+are built by `_launchrequest`, results read by `_outcome`, steps given up cleared by `_orphans`.
 """
 
 from __future__ import annotations
@@ -34,11 +34,10 @@ from sluicegate.engine._grace import sidecar_grace, stop_grace
 from sluicegate.engine._jobs import Job, Key, Result
 from sluicegate.engine._launcher import Launcher
 from sluicegate.engine._launchrequest import RequestBuilder
+from sluicegate.engine._orphans import Orphans, adoptable_job, kill_containers, run_folder
 from sluicegate.engine._outcome import container_said, outcome
-from sluicegate.engine._podfs import PathMapper, SandboxPaths, declared_paths, layered_folders
 from sluicegate.engine._reaper import Reaper
 from sluicegate.engine._running import Running, exit_code, live_shim
-from sluicegate.engine._sandbox import SYSTEM
 from sluicegate.engine._zygote import private_tmp_supported, sandbox_problem
 from sluicegate.errors import SluiceError
 from sluicegate.store import Store
@@ -82,6 +81,7 @@ class Executor:
         self.sandbox, self.warning = self._sandbox_mode(home)
         self._requests = RequestBuilder(home, envs or envs_dir(), store, secrets, self.sandbox, self.private_tmp)
         self._reaper = Reaper(home / "run" / ".trash", lambda: self.running_count() > 0)
+        self._orphans = Orphans(self._lock, lambda key: key in self._running, self._reaper)
 
     def _sandbox_mode(self, home: Path) -> tuple[bool, str]:
         """Whether steps get a sandbox (the default; SLUICE_SANDBOX=0 turns it off), else the warning nodes carry."""
@@ -110,6 +110,7 @@ class Executor:
             self.kill(key, "controller stopped", grace=0)
         self._launcher.close()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._orphans.sweep()
         self._reaper.stop()
 
     @property
@@ -126,28 +127,21 @@ class Executor:
         return self._adopt(key)
 
     def _adopt(self, key: Key) -> bool:
-        """Take over a step whose shim outlived its controller (as a pod outlives Argo's); False if it is gone."""
-        node_dir = self.home / "run" / key[0] / key[1] / key[2]
-        if self._stopping.is_set() or not (node_dir / "job.json").is_file():
+        """Take over a step whose shim outlived its controller (as a pod outlives Argo's); False if it is gone.
+
+        One it cannot follow is given up (`_orphans`): what of it runs is killed, its root folder removed after.
+        """
+        node_dir = run_folder(self.home, key)
+        if node_dir is None or self._stopping.is_set() or not node_dir.is_dir():
             return False
-        try:
-            job = Job(**json.loads((node_dir / "job.json").read_text()))
-        except (OSError, ValueError, TypeError):
-            return False
-        if job.kind != "pod" or "containerSet" in job.template or job.template.get("sidecars"):
-            return False
+        job = adoptable_job(node_dir)
         code, pid = exit_code(node_dir), live_shim(node_dir)
-        if code is None and pid is None:
+        if job is None or (code is None and pid is None):
+            kill_containers(node_dir)
+            self._orphans.add(key, node_dir)
             return False
         run = Running(job, node_dir / "tmp", node_dir / "stdout", pid=pid, adopted=True)
-        spec = job.template.get("script") or job.template.get("container") or {}
-        mapper: PathMapper | SandboxPaths
-        if self.sandbox:
-            mapper = SandboxPaths(run.tmp, node_dir / "fs", layered_folders(declared_paths(job.template), SYSTEM))
-        else:
-            mapper = PathMapper(run.tmp, declared_paths(job.template), self.private_tmp)
-        self._requests.mounts(job, spec, mapper)
-        run.paths = mapper
+        run.paths = self._requests.adopted_paths(job, run.tmp)
         with self._lock:
             if key in self._running or key in self._results:
                 return True
@@ -186,6 +180,7 @@ class Executor:
                 return
             node_dir = self.home / "run" / job.namespace / job.workflow / job.node_id
             self._running[job.key] = Running(job, node_dir / "tmp", node_dir / "stdout")
+            self._orphans.forget(job.key)
         if job.kind == "pod":  # what a restarted controller needs to adopt the step
             node_dir.mkdir(parents=True, exist_ok=True)
             for stale in ("exit", "shim"):
@@ -291,6 +286,7 @@ class Executor:
     def _abandon(self, run: Running, message: str) -> None:
         """A container could not start: the step is an Error; its containers already running are killed."""
         self.kill(run.job.key, message, grace=0)
+        self._orphans.add(run.job.key, run.tmp.parent)
         self._finish(Result(run.job.key, "Error", message))
 
     def _launcher_died(self, generation: int) -> None:
@@ -303,7 +299,8 @@ class Executor:
             for run in lost:
                 run.adopted = run.pid is not None and (run.plan is None or run.plan.single)
         for run in lost:
-            if run.pid is None:
+            if run.pid is None and not run.pids:
+                self._orphans.add(run.job.key, run.tmp.parent)
                 self._finish(Result(run.job.key, "Error", "the step launcher stopped while the step was starting"))
             elif not run.adopted:  # several containers: their events came through the launcher
                 self._abandon(run, "the step launcher stopped while the step's containers ran")
@@ -394,6 +391,7 @@ class Executor:
     def _watch_deadlines(self) -> None:
         while not self._stopping.wait(0.25):
             self._watch_adopted()
+            self._orphans.sweep()
             now = time.time()
             with self._lock:
                 late = [k for k, r in self._running.items() if r.job.deadline and now > r.job.deadline and not r.killed]

@@ -22,7 +22,14 @@ from sluicegate.engine._containers import Container
 from sluicegate.engine._gitsource import check_repository
 from sluicegate.engine._images import base_of, env_for, runtime_for
 from sluicegate.engine._jobs import Job
-from sluicegate.engine._podfs import PathMapper, SandboxPaths, declared_paths, give_to, sandbox_folders
+from sluicegate.engine._podfs import (
+    PathMapper,
+    SandboxPaths,
+    declared_paths,
+    give_to,
+    layered_folders,
+    sandbox_folders,
+)
 from sluicegate.engine._running import Running
 from sluicegate.engine._sandbox import SYSTEM
 from sluicegate.engine._termination import TerminationLog
@@ -194,6 +201,17 @@ class RequestBuilder:
             "stdout": str(run.stdout if container.name == "main" else run.tmp.parent / f"stdout.{container.name}"),
             "log": str(log),
         }
+
+    def adopted_paths(self, job: Job, tmp: Path) -> PathMapper | SandboxPaths:
+        """The paths of a step an earlier controller started (its folders exist), to collect its outputs."""
+        paths = declared_paths(job.template)
+        mapper: PathMapper | SandboxPaths
+        if self.sandbox:
+            mapper = SandboxPaths(tmp, tmp.parent / "fs", layered_folders(paths, SYSTEM))
+        else:
+            mapper = PathMapper(tmp, paths, self.private_tmp)
+        self.mounts(job, job.template.get("script") or job.template.get("container") or {}, mapper)
+        return mapper
 
     def mounts(self, job: Job, spec: dict[str, Any], mapper: PathMapper | SandboxPaths) -> list[list[str]]:
         """Host folders for the step's volumeMounts: bind mounts (sandbox, private /tmp) or symlinks (fallback)."""

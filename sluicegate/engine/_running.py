@@ -1,7 +1,8 @@
 """A step the executor runs: what it holds in memory, and what the step's shim records in its run folder.
 
 Used by `_executor.Executor` (one `Running` per launched job; `exit_code` and `live_shim` to watch a step an
-earlier controller started), `_launchrequest` (the folders a container gets) and `_outcome` (its result).
+earlier controller started), `_orphans` (`recorded_shim`: whether a step given up still runs),
+`_launchrequest` (the folders a container gets) and `_outcome` (its result).
 A step's shim writes `shim` (its pid and start time) and, when the step ends, `exit` into
 `SLUICE_HOME/run/<ns>/<wf>/<nodeId>/`, so a restarted controller can adopt it as Argo adopts a running pod.
 """
@@ -17,7 +18,7 @@ from sluicegate.engine._jobs import Job
 from sluicegate.engine._podfs import PathMapper, SandboxPaths
 from sluicegate.engine._termination import TerminationLog
 
-__all__ = ["Running", "exit_code", "live_shim"]
+__all__ = ["Running", "exit_code", "live_shim", "recorded_shim"]
 
 
 def exit_code(node_dir: Path) -> int | None:
@@ -28,13 +29,21 @@ def exit_code(node_dir: Path) -> int | None:
         return None
 
 
-def live_shim(node_dir: Path) -> int | None:
-    """The pid of the step's shim if that very process still runs (pid and start time match)."""
+def recorded_shim(node_dir: Path) -> tuple[int, str] | None:
+    """The pid and start time a container's shim recorded in its run folder (None: it has not started)."""
     try:
         pid_text, started = (node_dir / "shim").read_text().split()
-        pid = int(pid_text)
+        return int(pid_text), started
     except (OSError, ValueError):
         return None
+
+
+def live_shim(node_dir: Path) -> int | None:
+    """The pid of the step's shim if that very process still runs (pid and start time match)."""
+    recorded = recorded_shim(node_dir)
+    if recorded is None:
+        return None
+    pid, started = recorded
     try:
         stat = Path(f"/proc/{pid}/stat").read_text(errors="replace")
     except OSError:

@@ -110,10 +110,7 @@ def test_controller_kill_9_then_restart_adopts_the_running_step(
             (volume / "release").touch()
         done = _wait(store, name, _done)
     finally:
-        for proc in (first, second):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        _stop_controllers(first, second)
         store.close()
     assert (volume / "a-runs").read_text() == "run\n"  # the Succeeded node was not run again
     assert (volume / "b-runs").read_text() == "run\n"  # nor the running one: it was adopted, not retried
@@ -121,6 +118,13 @@ def test_controller_kill_9_then_restart_adopts_the_running_step(
     pods = [n for n in done["status"]["nodes"].values() if n["type"] == "Pod" and n["displayName"].startswith("b")]
     assert len(pods) == 1 and pods[0]["phase"] == "Succeeded", pods
     assert pods[0]["outputs"]["result"] == "done"
+
+
+def _stop_controllers(*procs: subprocess.Popen[bytes] | None) -> None:
+    for proc in procs:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def _wait_until(check: Any, timeout: float = 60) -> None:
