@@ -110,7 +110,7 @@ class Executor:
             self.kill(key, "controller stopped", grace=0)
         self._launcher.close()
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self._orphans.sweep()
+        self._orphans.sweep(throttle=False)
         self._reaper.stop()
 
     @property

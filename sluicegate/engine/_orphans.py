@@ -18,6 +18,7 @@ import json
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,14 +90,9 @@ def _live_groups() -> set[int]:
     return groups
 
 
-def still_running(node_dir: Path) -> bool:
-    """Whether a process of the step's containers is left: one in a group its shims led.
-
-    A shim is its container's group leader and a group's id is not reused while it has members, so this
-    also sees a container whose shim alone was killed.
-    """
-    pids = [shim[0] for shim in map(recorded_shim, _container_folders(node_dir)) if shim is not None]
-    return bool(pids) and not _live_groups().isdisjoint(pids)
+def _shim_groups(node_dir: Path) -> set[int]:
+    """The process groups the step's containers' shims led (a shim leads its container's group)."""
+    return {shim[0] for shim in map(recorded_shim, _container_folders(node_dir)) if shim is not None}
 
 
 class Orphans:
@@ -114,6 +110,7 @@ class Orphans:
         self._reaper = reaper
         self._waiting: dict[Key, Path] = {}
         self._names = itertools.count()
+        self._quiet_until = 0.0
 
     def add(self, key: Key, node_dir: Path) -> None:
         """Discard `node_dir`'s root folder once no process of the step is left (see `sweep`)."""
@@ -129,12 +126,23 @@ class Orphans:
         with self._lock:
             return len(self._waiting)
 
-    def sweep(self) -> None:
-        """Discard the root folders whose steps have no process left."""
+    def sweep(self, throttle: bool = True) -> None:
+        """Discard the root folders whose steps have no process left.
+
+        A group's id is not reused while it has members, so a process left in a group a shim led (even one
+        whose shim alone was killed) keeps the folder. While one does, the processes are looked at once a
+        second at most (`throttle`), not at every call.
+        """
         with self._lock:
             waiting = list(self._waiting.items())
+        if not waiting or (throttle and time.monotonic() < self._quiet_until):
+            return
+        led = {key: _shim_groups(node_dir) for key, node_dir in waiting}
+        live = _live_groups() if any(led.values()) else set()
+        lingering = False
         for key, node_dir in waiting:
-            if still_running(node_dir):
+            if not live.isdisjoint(led[key]):
+                lingering = True
                 continue
             with self._lock:  # no launch of the node can start building its root between the check and the move
                 if self._waiting.get(key) != node_dir or self._launched(key):
@@ -146,3 +154,4 @@ class Orphans:
                 except OSError:  # no root folder (not sandboxed, or never made)
                     continue
             self._reaper.discard(aside)  # outside the lock: the reaper asks the executor whether steps run
+        self._quiet_until = time.monotonic() + 1.0 if lingering else 0.0

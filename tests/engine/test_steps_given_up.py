@@ -96,12 +96,12 @@ def test_the_root_folder_stays_while_a_process_of_the_step_runs(executor: Execut
     leader.wait()
     try:
         assert executor.is_active(("argo", "wf", "lingers")) is False
-        executor._orphans.sweep()
+        executor._orphans.sweep(throttle=False)
         assert (node_dir / "fs" / "root" / "written-by-the-step").is_file()
         assert executor._orphans.pending() == 1
     finally:
         os.killpg(leader.pid, signal.SIGKILL)
-    _wait_until(lambda: (executor._orphans.sweep(), executor._orphans.pending())[1] == 0, timeout=20)
+    _wait_until(lambda: (executor._orphans.sweep(throttle=False), executor._orphans.pending())[1] == 0, timeout=20)
     assert not (node_dir / "fs").exists()
 
 
@@ -111,7 +111,7 @@ def test_a_node_id_leading_outside_its_run_folder_is_left_alone(executor: Execut
     for key in escaping:
         assert run_folder(tmp_path, key) is None, key
         assert executor.is_active(key) is False
-    executor._orphans.sweep()
+    executor._orphans.sweep(throttle=False)
     assert executor._orphans.pending() == 0
     assert (outside / "fs" / "root" / "written-by-the-step").is_file()
     assert run_folder(tmp_path, ("", "wf", "n")) == tmp_path / "run" / "wf" / "n"  # as the executor lays it out
