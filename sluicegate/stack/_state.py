@@ -164,10 +164,12 @@ class PidFile:
         """SIGKILL the steps still running under their shims; returns their process groups.
 
         A crashed stack leaves its steps running for the next one to adopt; `sluice down` means there will
-        be none.
+        be none. Each container of a step records its shim: the main one in the node's folder, the others
+        (containerSet containers, sidecars) in `containers/<name>/`.
         """
         stopped = []
-        for shim in self.path.parent.glob("run/*/*/*/shim"):
+        run = self.path.parent / "run"
+        for shim in [*run.glob("*/*/*/shim"), *run.glob("*/*/*/containers/*/shim")]:
             try:
                 pid_text, started = shim.read_text().split()
                 pid = int(pid_text)

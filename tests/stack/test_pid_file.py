@@ -70,3 +70,22 @@ def test_stop_sends_sigterm_and_waits(tmp_path: Path) -> None:
         if supervisor.poll() is None:
             supervisor.kill()
             supervisor.wait()
+
+
+def test_stop_steps_kills_every_container_of_a_step_and_only_live_ones(tmp_path: Path) -> None:
+    node = tmp_path / "run" / "ns" / "wf" / "node-1"
+    main, sidecar, gone = _service("step-main"), _service("step-sidecar"), _service("step-gone")
+    gone.kill()
+    gone.wait()
+    try:
+        for folder, proc in ((node, main), (node / "containers" / "side", sidecar), (node / "containers" / "x", gone)):
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "shim").write_text(f"{proc.pid} {start_time(proc.pid) or 1}")
+        stopped = PidFile(tmp_path / "stack.pid").stop_steps()
+        assert sorted(stopped) == sorted([main.pid, sidecar.pid])  # the exited one is not signalled
+        assert main.wait(10) != 0 and sidecar.wait(10) != 0
+    finally:
+        for proc in (main, sidecar):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
