@@ -154,3 +154,25 @@ def test_tagged_run_that_names_its_project_starts_evaluate_project_version_inste
     _both_judged(live, name, run.info.run_id)
     assert evaluations(live, name) == []  # not also the built-in evaluator
     assert len(evaluations(live, name, NEW)) == 1
+
+
+def test_version_registered_after_a_run_from_a_git_checkout_is_judged_by_that_project(
+    live: Runtime, mlflow_server: str
+) -> None:
+    client = MlflowClient(mlflow_server)
+    name = f"checkout-{uuid.uuid4().hex[:8]}"
+    client.create_registered_model(name)
+    # what MLflow records by itself for a script run from a git checkout
+    source = {"mlflow.source.git.repoURL": "https://git.test/wine.git", "mlflow.source.git.commit": "d" * 40}
+    run = client.create_run(
+        client.get_experiment_by_name("Default").experiment_id, tags={"sluicegate.evaluate": "true", **source}
+    )
+    client.set_terminated(run.info.run_id, "FINISHED")
+    time.sleep(0.05)
+    client.create_model_version(name, source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)
+    found = wait_for(lambda: evaluations(live, name, NEW), what="an evaluate-project-version workflow")
+    assert [(p["model-version"], p["git-repo"], p["git-revision"]) for p in found] == [
+        ("1", "https://git.test/wine.git", "d" * 40)
+    ]
+    time.sleep(1.5)  # the run-finished event (polled) must not add a second evaluation, nor a built-in one
+    assert len(evaluations(live, name, NEW)) == 1 and evaluations(live, name) == []
