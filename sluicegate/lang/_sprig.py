@@ -285,7 +285,6 @@ _STRINGS: dict[str, Callable[..., Any]] = {
     "plural": lambda one, many, n: one if _int(n) == 1 else many,
     "sha1sum": _checksum("sha1"),
     "sha256sum": _checksum("sha256"),
-    "sha512sum": _checksum("sha512"),
     "adler32sum": lambda s: str(zlib.adler32(strval(s).encode())),
     "toString": strval,
     "split": lambda sep, s: _split_map(strval(s).split(strval(sep))),
@@ -348,7 +347,6 @@ _DATA: dict[str, Callable[..., Any]] = {
     "all": lambda *a: all(not is_empty(x) for x in a),
     "any": lambda *a: any(not is_empty(x) for x in a),
     "compact": lambda xs: [x for x in _list(xs) if not is_empty(x)],
-    "fromJson": lambda s: json.loads(strval(s)) if strval(s).strip() else None,
     "toJson": lambda v: go_json(v),
     "toPrettyJson": lambda v: go_json(v, indent=2),
     "toRawJson": lambda v: go_json(v, html=False),
@@ -393,10 +391,7 @@ _DATA: dict[str, Callable[..., Any]] = {
 
 #: Every sprig function this module provides, plus the unsupported ones (which fail with a clear error).
 SPRIG: dict[str, Callable[..., Any]] = {**_STRINGS, **_NUMBERS, **_DATA, **MORE}
-for _name in ("compact", "fromJson", "toJson", "toPrettyJson", "toRawJson", "deepCopy", "merge", "mergeOverwrite"):
-    SPRIG["must" + _name[0].upper() + _name[1:]] = SPRIG[_name]
-for _name in ("append", "prepend", "first", "rest", "last", "initial", "reverse", "uniq", "without", "has"):
-    SPRIG["must" + _name[0].upper() + _name[1:]] = SPRIG[_name]
-for _name in ("slice", "chunk"):
-    SPRIG["must" + _name[0].upper() + _name[1:]] = SPRIG[_name]
+_MUST = "compact toJson toPrettyJson toRawJson deepCopy merge mergeOverwrite append push prepend first rest last"
+for _name in (*_MUST.split(), "initial", "reverse", "uniq", "without", "has", "slice", "chunk"):
+    SPRIG["must" + _name[0].upper() + _name[1:]] = SPRIG[_name]  # sprig's panics and errors both fail a template
 SPRIG.update({name: _unsupported(name) for name in UNSUPPORTED})

@@ -1,4 +1,4 @@
-"""Sprig's date, duration, regular-expression and URL functions, with Go's layouts and replacement syntax.
+"""Sprig's date, duration, regular-expression, URL and JSON-decoding functions, with Go's layouts and syntax.
 
 Called by `_sprig`, which merges `MORE` into the sprig set. Dates take what sprig's take: a time (from
 `now`/`toDate`) or Unix seconds; like sprig, anything else (e.g. an RFC 3339 string) means now — parse a
@@ -7,6 +7,7 @@ string with `toDate` first. Layouts are Go's reference-time layouts (`2006-01-02
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -89,12 +90,23 @@ def _strptime_layout(layout: str) -> str:
 
 
 def _to_date(layout: str, value: Any) -> datetime:
+    """Sprig's `toDate`: Go's zero time when `value` does not parse (`mustToDate` fails)."""
+    try:
+        return _must_to_date(layout, value)
+    except ExprError:
+        return _ZERO_TIME
+
+
+def _must_to_date(layout: str, value: Any) -> datetime:
     text = str(value)
     try:
         pattern = _strptime_layout(layout)
         return datetime.strptime(text.replace("Z", "+0000") if "%z" in pattern else text, pattern)
     except ValueError as e:
         raise ExprError(f'toDate: cannot parse "{text}" as "{layout}"') from e
+
+
+_ZERO_TIME = datetime(1, 1, 1, tzinfo=UTC)  # Go's time.Time{}
 
 
 def _time(value: Any) -> datetime:
@@ -145,8 +157,33 @@ def _duration_round(value: Any) -> str:
     return "0s"
 
 
+def _must_date_modify(change: str, t: Any) -> datetime:
+    """Go's `time.ParseDuration`: an optional sign, then units on every number but a lone 0."""
+    text = str(change)
+    sign = -1.0 if text.startswith("-") else 1.0
+    body = text[1:] if text[:1] in "+-" else text
+    if body != "0" and not re.search(r"[a-zµμ]$", body):
+        raise ExprError(f'time: missing unit in duration "{text}"', where="mustDateModify", fix='e.g. "-1.5h"')
+    return _time(t) + timedelta(seconds=sign * parse_duration(body, bare="ns", where="mustDateModify"))
+
+
 def _date_modify(change: str, t: Any) -> datetime:
-    return _time(t) + timedelta(seconds=parse_duration(change, bare="ns", where="dateModify"))
+    """Sprig's `dateModify`: the date unchanged when `change` is not a Go duration (`mustDateModify` fails)."""
+    try:
+        return _must_date_modify(change, t)
+    except ExprError:
+        return _time(t)
+
+
+def _from_json(s: Any, must: bool) -> Any:
+    """Sprig's `fromJson`: nil for text that is not JSON; `mustFromJson` fails instead."""
+    text = s if isinstance(s, str) else str(s)
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        if must:
+            raise ExprError(f"mustFromJson: {text[:40]!r} is not JSON: {e}") from e
+        return None
 
 
 def _go_repl(repl: str) -> str:
@@ -191,10 +228,10 @@ MORE: dict[str, Callable[..., Any]] = {
     "htmlDate": lambda t: go_format(_time(t), "2006-01-02"),
     "htmlDateInZone": lambda t, zone: go_format(_time(t).astimezone(_zone(zone)), "2006-01-02"),
     "dateModify": _date_modify,
-    "mustDateModify": _date_modify,
+    "mustDateModify": _must_date_modify,
     "ago": lambda t: go_duration(round((datetime.now(UTC) - _time(t)).total_seconds())),
     "toDate": _to_date,
-    "mustToDate": _to_date,
+    "mustToDate": _must_to_date,
     "unixEpoch": lambda t: str(int(_time(t).timestamp())),
     "duration": lambda sec: go_duration(float(str(sec)) if str(sec).strip() else 0.0),
     "durationRound": _duration_round,
@@ -205,9 +242,12 @@ MORE: dict[str, Callable[..., Any]] = {
     "regexReplaceAllLiteral": lambda regex, s, repl: re.sub(regex, lambda _: str(repl), str(s)),
     "regexSplit": _split,
     "regexQuoteMeta": lambda s: re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", str(s)),
+    "fromJson": lambda s: _from_json(s, must=False),
+    "mustFromJson": lambda s: _from_json(s, must=True),
     "urlParse": _url_parse,
     "urlJoin": _url_join,
 }
 for _name in ("regexMatch", "regexFindAll", "regexFind", "regexReplaceAll", "regexReplaceAllLiteral", "regexSplit"):
     MORE["must" + _name[0].upper() + _name[1:]] = MORE[_name]
 MORE["date_in_zone"], MORE["date_modify"] = MORE["dateInZone"], MORE["dateModify"]
+MORE["must_date_modify"] = MORE["mustDateModify"]
