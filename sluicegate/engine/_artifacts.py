@@ -41,7 +41,7 @@ def save(repo: Path, key_prefix: str, art: dict[str, Any], src: Path) -> dict[st
         raise StepError(
             f"output artifact {name!r}: {art.get('path')} does not exist", fix="write the file or mark it optional"
         )
-    record = {k: v for k, v in art.items() if k in ("name", "path", "globalName", "archive", "mode")}
+    record = {k: v for k, v in art.items() if k in ("name", "path", "globalName", "archive", "mode", "artifactGC")}
     given = str(((art.get("s3") or {}).get("key")) or "").strip("/")
     if _archive_none(art):
         key = given or f"{key_prefix}/{name}"

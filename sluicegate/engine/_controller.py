@@ -87,6 +87,7 @@ class WorkflowController:
             if (wf.get("status") or {}).get("phase") not in ("Succeeded", "Failed", "Error"):
                 meta = wf["metadata"]
                 self._dirty.add((meta.get("namespace", ""), meta["name"]))
+        self._gc.start()
         self._threads = [
             threading.Thread(target=self._watch, args=(since,), name="wf-watch", daemon=True),
             threading.Thread(target=self._loop, name="wf-controller", daemon=True),

@@ -9,6 +9,9 @@ loop calls `Collector.run` when something is due. What it collects:
 - `spec.podGC` (`strategy` OnPodCompletion, OnPodSuccess, OnWorkflowCompletion, OnWorkflowSuccess;
   `deleteDelayDuration`; `labelSelector` matched against the workflow's labels): a step's "pod" here is its
   run folder and its log, removed when the strategy says, as a deleted pod takes its logs with it.
+- `spec.artifactGC` and `outputs.artifacts[].artifactGC` (`_artgc`): output artifacts deleted from the
+  repository on completion, or before the workflow is deleted (by ttlStrategy here; by the API or CLI through
+  `forget`). A ttlStrategy deletion whose artifacts could not be deleted waits, as Argo's finalizer holds it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sluicegate.engine import _artgc
 from sluicegate.engine._nodes import COMPLETED, FULFILLED
 from sluicegate.errors import NotFoundError, SluiceError
 from sluicegate.lang import epoch, parse_duration
@@ -110,6 +114,11 @@ class Collector:
         self._lock = threading.Lock()
         self._due: dict[Key, float] = {}
         self._collected: set[tuple[str, str, str]] = set()
+        self._records: dict[Key, list[str]] = {}
+
+    def start(self) -> None:
+        """Collect the artifacts of workflows deleted while no controller ran (call after scheduling all)."""
+        _artgc.deleted_on_start(self.home, self.store)
 
     def schedule(self, doc: Doc) -> None:
         """Note when `doc` next needs collecting (nothing when it never does)."""
@@ -121,7 +130,13 @@ class Collector:
         except SluiceError:  # a bad deleteDelayDuration: no pod is collected for this workflow
             due, later = [], None
         pending = [nid for nid in due if (*key, nid) not in self._collected]
-        times = [t for t in (ttl_deadline(doc), later, now if pending else None) if t is not None]
+        ttl = None if _artgc.blocks_deletion(doc) else ttl_deadline(doc)
+        artifacts = now if _artgc.completion_due(doc) else None
+        times = [t for t in (ttl, later, now if pending else None, artifacts) if t is not None]
+        try:
+            _artgc.sync_record(self.home, doc, self._records)
+        except (OSError, SluiceError) as e:
+            log.warning("artifact GC record of %s/%s: %s", *key, e)
         with self._lock:
             if times:
                 self._due[key] = min(times)
@@ -129,9 +144,14 @@ class Collector:
                 self._due.pop(key, None)
 
     def forget(self, namespace: str, name: str) -> None:
-        """Drop a deleted workflow."""
+        """Drop a deleted workflow, collecting the artifacts its deletion is to collect."""
         with self._lock:
             self._due.pop((namespace, name), None)
+        self._records.pop((namespace, name), None)
+        try:
+            _artgc.collect_deleted(self.home, self.store, namespace, name)
+        except (OSError, ValueError, KeyError, SluiceError) as e:
+            log.warning("artifact GC of deleted workflow %s/%s: %s", namespace, name, e)
 
     def next_due(self) -> float | None:
         """The earliest due time, if any."""
@@ -156,8 +176,17 @@ class Collector:
     def _collect(self, doc: Doc, now: float) -> None:
         meta = doc["metadata"]
         namespace, name = str(meta.get("namespace", "")), str(meta["name"])
+        if _artgc.completion_due(doc):
+            doc = _artgc.collect(self.store, self.home / "artifacts", doc, (_artgc.COMPLETION,)) or doc
         deadline = ttl_deadline(doc)
-        if deadline is not None and deadline <= now:
+        if deadline is not None and deadline <= now and not _artgc.blocks_deletion(doc):
+            if _artgc.wanted(doc):
+                collected = _artgc.collect(self.store, self.home / "artifacts", doc, _artgc.ON_DELETE)
+                if collected is None:
+                    return
+                if _artgc.blocks_deletion(collected):
+                    log.warning("workflow %s/%s kept: its artifacts could not be deleted", namespace, name)
+                    return
             shutil.rmtree(self.home / "run" / namespace / name, ignore_errors=True)
             shutil.rmtree(self.home / "logs" / namespace / name, ignore_errors=True)
             try:
