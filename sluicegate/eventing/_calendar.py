@@ -5,7 +5,8 @@ stops it when the EventSource changes or goes. As Argo Events' calendar listener
 wins over `interval` (a Go duration); the first event comes after the next scheduled time from now; a time
 whose date is one of `exclusionDates` (RFC 5545 `EXDATE:20190102T080000Z,...`, compared by year, month and
 day) is skipped; `timezone` is the schedule's zone. The event data is
-`{"eventTime": "<Go time.String()>", "metadata": {...}}`, the context `type: calendar`.
+`{"eventTime": "<Go time.String()>", "metadata": {...}}`, the context `type: calendar`. An event its
+`filter.expression` (`_source_filter`) holds back is recorded as Ignored with the reason, not published.
 
 `persistence.configMap` keeps the last event's data in that ConfigMap of the store under the key
 `<eventSource>.<event>` (created when missing with `createIfNotExist: true`; without it a missing ConfigMap
@@ -30,6 +31,7 @@ from croniter import croniter
 
 from sluicegate.errors import ConflictError, ExprError, ManifestError, NotFoundError
 from sluicegate.eventing._journal import precise_now, record_event
+from sluicegate.eventing._source_filter import filter_expression, passes
 from sluicegate.lang import parse_duration
 from sluicegate.store import Store
 
@@ -54,6 +56,7 @@ class CalendarSpec:
     create_config_map: bool = False
     catchup: bool = False
     catchup_max: float = 0.0  # seconds; 0 = no limit
+    filter: str | None = None  # filter.expression (None: no filter)
 
     def next_after(self, last: datetime) -> datetime:
         """The next event time after `last`, skipping excluded dates (Argo's `next`)."""
@@ -141,6 +144,7 @@ def calendars_of(doc: dict[str, Any]) -> list[CalendarSpec]:
                 zone=zone,
                 excluded=_excluded(list(cfg.get("exclusionDates") or []), where),
                 metadata={str(k): str(v) for k, v in (cfg.get("metadata") or {}).items()},
+                filter=filter_expression(cfg),
                 **persistence,
             )
         )
@@ -297,6 +301,10 @@ class CalendarTimer:
         data: dict[str, Any] = {"eventTime": go_time_string(fired)}
         if spec.metadata:
             data["metadata"] = dict(spec.metadata)
-        record_event(self.store, spec.namespace, spec.source, spec.event, None, context, data)
-        if spec.config_map:
+        publish, why = (True, "") if spec.filter is None else passes(spec.filter, data, f"{spec.where}.filter")
+        if not publish:
+            log.info("%s", why)
+        phase = "Pending" if publish else "Ignored"
+        record_event(self.store, spec.namespace, spec.source, spec.event, None, context, data, phase=phase, message=why)
+        if spec.config_map:  # as Argo's listener, also an event its filter held back
             self._persist(data)

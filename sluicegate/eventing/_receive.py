@@ -6,9 +6,9 @@ in the journal (durably) before the caller answers 200. Answers, in order of che
 `Invalid Authorization Header` without `Bearer `, `Invalid Auth token` for a wrong one; 500 `Error
 loading auth token` when the Secret is missing) · 405 wrong method · 413 body over the limit ·
 403 missing or wrong GitHub signature (nothing stored) · 400 malformed body · 200 `success` (stored),
-`duplicate` (replayed delivery, nothing new) or `ignored` (an event type the source does not want;
-stored as Ignored). A journaled `Authorization` header reads `*** Masked Auth Secret ***`, as Argo
-Events masks it.
+`duplicate` (replayed delivery, nothing new) or `ignored` (an event type the source does not want, or
+data its `filter.expression` rejects; stored as Ignored). A journaled `Authorization` header reads
+`*** Masked Auth Secret ***`, as Argo Events masks it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 
 from sluicegate.errors import NotFoundError
 from sluicegate.eventing._journal import precise_now, record_event
+from sluicegate.eventing._source_filter import passes
 from sluicegate.eventing._sources import Endpoint
 from sluicegate.secrets import SecretStore
 from sluicegate.store import Store
@@ -167,6 +168,9 @@ class Receiver:
         else:
             delivery = headers.get("ce-id") or None
             data = {"header": multi, "body": payload, "metadata": dict(ep.metadata)}
+        if phase == "Pending" and ep.filter is not None:
+            publish, why = passes(ep.filter, data, f"{ep.where}.filter")
+            phase, message = ("Pending", "") if publish else ("Ignored", why)
         context = {
             "id": uuid.uuid4().hex,
             "source": ep.source,

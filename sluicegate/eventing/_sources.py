@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sluicegate.errors import ManifestError
+from sluicegate.eventing._source_filter import filter_expression
 
 __all__ = ["MAX_BODY", "Endpoint", "endpoints_of", "unsupported_types"]
 
@@ -35,6 +36,7 @@ class Endpoint:
     secret: tuple[str, str] | None = None  # github webhookSecret
     auth_secret: tuple[str, str] | None = None  # webhook authSecret (Bearer token)
     events: tuple[str, ...] = ()  # github event types wanted
+    filter: str | None = None  # the event's filter.expression (None: no filter)
 
     @property
     def where(self) -> str:
@@ -87,7 +89,7 @@ def endpoints_of(doc: dict[str, Any]) -> list[Endpoint]:
     spec = doc.get("spec") or {}
     out: list[Endpoint] = []
     for event, cfg in (spec.get("webhook") or {}).items():
-        out.append(_context(doc, "webhook", str(event), cfg or {}))
+        out.append(_context(doc, "webhook", str(event), cfg or {}, filter=filter_expression(cfg)))
     for event, cfg in (spec.get("github") or {}).items():
         cfg = cfg or {}
         out.append(
@@ -98,6 +100,7 @@ def endpoints_of(doc: dict[str, Any]) -> list[Endpoint]:
                 cfg.get("webhook") or {},
                 secret=_ref(cfg.get("webhookSecret")),
                 events=tuple(str(e) for e in cfg.get("events") or ()),
+                filter=filter_expression(cfg),
             )
         )
     return out
