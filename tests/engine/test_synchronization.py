@@ -169,3 +169,84 @@ def test_stopping_a_waiting_workflow_ends_it_and_frees_its_place(engine: LocalEn
     gate.touch()
     assert _phase(engine.wait(holder)) == "Succeeded"
     assert "waiter start" not in log.read_text()
+
+
+def test_template_mutex_runs_two_parallel_steps_one_after_the_other(engine: LocalEngine) -> None:
+    folder, volumes = _shared(engine, "template-mutex")
+    log, gate = folder / "log", folder / "gate"
+    work = _gated("work", "gate", "{{inputs.parameters.who}}")
+    work["inputs"] = {"parameters": [{"name": "who"}]}
+    work["synchronization"] = {"mutexes": [{"name": "one-at-a-time"}]}
+    args = [{"name": "who", "value": "{{item}}"}]
+    main = {"name": "main", "steps": [[{"name": "s", "template": "work", "arguments": {"parameters": args}}]]}
+    main["steps"][0][0]["withItems"] = ["x", "y"]
+    wf = engine.submit(workflow("main", main, work, volumes=volumes))
+
+    def one_waits(doc: Doc) -> bool:
+        nodes = (doc.get("status") or {}).get("nodes") or {}
+        return any((n.get("synchronizationStatus") or {}).get("waiting") for n in nodes.values())
+
+    waiting = engine.until(wf, lambda d: one_waits(d) and log.exists() and "start" in log.read_text())
+    pending = [n for n in waiting["status"]["nodes"].values() if n.get("synchronizationStatus")]
+    assert [n["phase"] for n in pending] == ["Pending"]
+    assert pending[0]["message"] == "Waiting for argo/Mutex/one-at-a-time lock. Lock status: 0/1"
+    assert log.read_text().count("start") == 1
+    gate.touch()
+    assert _phase(engine.wait(wf)) == "Succeeded"
+    lines = log.read_text().split()
+    first, second = lines[0], "y" if lines[0] == "x" else "x"
+    assert log.read_text().split("\n")[:4] == [f"{first} start", f"{first} end", f"{second} start", f"{second} end"]
+
+
+def _limit_map(engine: LocalEngine, name: str, limit: int) -> dict[str, Any]:
+    engine.store.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": "argo"},
+            "data": {"n": str(limit)},
+        }
+    )
+    return {"semaphores": [{"configMapKeyRef": {"name": name, "key": "n"}}]}
+
+
+def _started(log: Path, label: str) -> bool:
+    return log.exists() and f"{label} start" in log.read_text()
+
+
+def test_workflow_semaphore_limits_how_many_workflows_run(engine: LocalEngine) -> None:
+    folder, volumes = _shared(engine, "wf-semaphore")
+    log = folder / "log"
+    sync = _limit_map(engine, "wf-limit", 2)
+    wfs = [
+        engine.submit(workflow("main", _gated("main", f"gate{i}", f"w{i}"), synchronization=sync, volumes=volumes))
+        for i in range(3)
+    ]
+    for i in range(2):
+        engine.until(wfs[i], lambda d, i=i: _started(log, f"w{i}"))
+    third = engine.until(wfs[2], lambda d: "Waiting for" in str((d.get("status") or {}).get("message", "")))
+    assert _phase(third) == "Pending"
+    assert third["status"]["message"] == "Waiting for argo/ConfigMap/wf-limit/n lock. Lock status: 0/2"
+    assert not _started(log, "w2")
+    (folder / "gate0").touch()
+    engine.until(wfs[2], lambda d: _started(log, "w2"))
+    assert _phase(engine.store.get("Workflow", "argo", wfs[1]["metadata"]["name"])) == "Running"
+    for i in (1, 2):
+        (folder / f"gate{i}").touch()
+    assert [_phase(engine.wait(w)) for w in wfs] == ["Succeeded"] * 3
+
+
+def test_a_raised_configmap_limit_lets_a_waiting_workflow_start(engine: LocalEngine) -> None:
+    folder, volumes = _shared(engine, "wf-raise")
+    log, gate = folder / "log", folder / "gate"
+    sync = _limit_map(engine, "raise-limit", 1)
+    first = engine.submit(workflow("main", _gated("main", "gate", "first"), synchronization=sync, volumes=volumes))
+    engine.until(first, lambda d: _started(log, "first"))
+    second = engine.submit(workflow("main", _gated("main", "gate", "second"), synchronization=sync, volumes=volumes))
+    waiting = engine.until(second, lambda d: "Waiting for" in str((d.get("status") or {}).get("message", "")))
+    assert waiting["status"]["message"] == "Waiting for argo/ConfigMap/raise-limit/n lock. Lock status: 0/1"
+    _limit_map(engine, "raise-limit", 2)
+    engine.until(second, lambda d: _started(log, "second"))
+    assert "end" not in log.read_text()  # the first still holds its place: the raised limit made room
+    gate.touch()
+    assert [_phase(engine.wait(w)) for w in (first, second)] == ["Succeeded"] * 2
