@@ -85,3 +85,42 @@ def test_a_metric_that_cannot_be_emitted_is_a_metrics_error_condition(engine: Lo
     assert any("bad-name" in m and "invalid" in m for m in messages)
     assert "'status' is not available as a real time metric" in messages
     assert engine.wait(doc)["status"]["phase"] == "Succeeded"  # a metric never fails the workflow
+
+
+def _gauge(engine: LocalEngine, name: str) -> float | None:
+    """The value of the unlabelled gauge `name` as the registry renders it now (None before it exists)."""
+    lines = [line for line in engine.controller.metrics.render().splitlines() if line.startswith(f"{name} ")]
+    return float(lines[0].split()[-1]) if lines else None
+
+
+def test_a_realtime_gauge_moves_while_the_workflow_runs_and_stops_when_it_ends(engine: LocalEngine) -> None:
+    live = {"name": "rt_live", "help": "live", "gauge": {"realtime": True, "value": "{{workflow.duration}}"}}
+    main = {"name": "main", "steps": [[{"name": "wait", "template": "wait"}]]}
+    gated = sh("wait", "while [ ! -e /tmp/gate ]; do sleep 0.05; done")
+    doc = engine.submit(workflow("main", main, gated, metrics={"prometheus": [live]}))
+
+    def waiting(d: dict[str, Any]) -> bool:
+        nodes = {n["displayName"]: n for n in ((d.get("status") or {}).get("nodes") or {}).values()}
+        return nodes.get("wait", {}).get("phase") == "Running"
+
+    running = engine.until(doc, waiting)
+    name = "argo_workflows_rt_live"
+    deadline = time.monotonic() + 30
+    while _gauge(engine, name) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first = _gauge(engine, name)
+    assert first is not None
+    while (_gauge(engine, name) or 0.0) <= first and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = _gauge(engine, name)
+    assert second is not None and second > first  # read twice while the step still runs: it moved
+    assert engine.store.get("Workflow", "argo", doc["metadata"]["name"])["status"]["phase"] == "Running"
+    node = next(n for n in running["status"]["nodes"].values() if n["displayName"] == "wait")
+    (engine.home / "run" / "argo" / doc["metadata"]["name"] / node["id"] / "tmp" / "gate").touch()
+    assert engine.wait(doc)["status"]["phase"] == "Succeeded"
+    settled = False
+    while not settled and time.monotonic() < deadline + 30:
+        before = _gauge(engine, name)
+        time.sleep(0.1)
+        settled = before == _gauge(engine, name)
+    assert settled  # once the workflow ended, the gauge holds its final duration
