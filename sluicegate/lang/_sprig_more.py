@@ -186,6 +186,14 @@ def _from_json(s: Any, must: bool) -> Any:
         return None
 
 
+def _regex_match(regex: str, s: Any) -> bool:
+    """Sprig's `regexMatch`: false for a pattern that does not compile (`mustRegexMatch` fails)."""
+    try:
+        return re.search(regex, str(s)) is not None
+    except re.error:
+        return False
+
+
 def _go_repl(repl: str) -> str:
     """Go's `Regexp.Expand` template (`$1`, `${1}`, `${name}`, `$$`) as Python's replacement string."""
     out = re.sub(r"\\", r"\\\\", repl)
@@ -235,7 +243,7 @@ MORE: dict[str, Callable[..., Any]] = {
     "unixEpoch": lambda t: str(int(_time(t).timestamp())),
     "duration": lambda sec: go_duration(float(str(sec)) if str(sec).strip() else 0.0),
     "durationRound": _duration_round,
-    "regexMatch": lambda regex, s: re.search(regex, str(s)) is not None,
+    "regexMatch": _regex_match,
     "regexFindAll": _find_all,
     "regexFind": lambda regex, s: m.group(0) if (m := re.search(regex, str(s))) else "",
     "regexReplaceAll": lambda regex, s, repl: re.sub(regex, _go_repl(str(repl)), str(s)),
@@ -247,7 +255,8 @@ MORE: dict[str, Callable[..., Any]] = {
     "urlParse": _url_parse,
     "urlJoin": _url_join,
 }
-for _name in ("regexMatch", "regexFindAll", "regexFind", "regexReplaceAll", "regexReplaceAllLiteral", "regexSplit"):
+MORE["mustRegexMatch"] = lambda regex, s: re.search(regex, str(s)) is not None
+for _name in ("regexFindAll", "regexFind", "regexReplaceAll", "regexReplaceAllLiteral", "regexSplit"):
     MORE["must" + _name[0].upper() + _name[1:]] = MORE[_name]
 MORE["date_in_zone"], MORE["date_modify"] = MORE["dateInZone"], MORE["dateModify"]
 MORE["must_date_modify"] = MORE["mustDateModify"]

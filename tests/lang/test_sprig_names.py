@@ -111,12 +111,13 @@ def test_a_name_sprig_v3_2_3_lacks_is_not_defined() -> None:
             "2020-01-03 12:00",
         ),
         ('{{ toDate "2006-01-02" "2020-01-02" | date_modify "-24h" | date "2006-01-02" }}', "2020-01-01"),
-        # the non-must forms swallow the error as sprig's do: date unchanged, Go's zero time, nil
+        # the non-must forms swallow the error as sprig's do: date unchanged, Go's zero time, nil, false
         ('{{ toDate "2006-01-02" "2020-01-02" | dateModify "soon" | date "2006-01-02" }}', "2020-01-02"),
         ('{{ toDate "2006-01-02" "2020-01-02" | date_modify "soon" | date "2006-01-02" }}', "2020-01-02"),
         ('{{ toDate "2006-01-02" "2020-01-02" | dateModify "5" | date "2006-01-02 15:04:05" }}', "2020-01-02 00:00:00"),
         ('{{ toDate "2006-01-02" "not a date" | unixEpoch }}', "-62135596800"),
         ('{{ fromJson "{not json" | empty }} {{ fromJson "[1]" | first }}', "true 1"),
+        ('{{ regexMatch "(" "x" }} {{ regexMatch "^a" "abc" }} {{ mustRegexMatch "^a" "abc" }}', "false true true"),
     ],
 )
 def test_must_and_plain_forms(template: str, out: str) -> None:
@@ -131,6 +132,7 @@ def test_must_and_plain_forms(template: str, out: str) -> None:
         ('{{ toDate "2006-01-02" "2020-01-02" | mustDateModify "soon" }}', "mustDateModify"),
         ('{{ mustToDate "2006-01-02" "not a date" }}', "mustToDate"),
         ('{{ mustFromJson "{not json" }}', "mustFromJson"),
+        ('{{ mustRegexMatch "(" "x" }}', "mustRegexMatch"),
     ],
 )
 def test_must_forms_fail_the_template(template: str, error: str) -> None:
