@@ -5,6 +5,7 @@ Called by `_pages` (the routes) and the page templates (which buttons a page sho
 session's CSRF token. The handler checks, before any work, the sign-in cookie, that the request comes from
 the UI's own origin, and the CSRF token (`_session`); then it runs the same function the API runs for that
 verb in a worker thread, and redirects back to the page (303) with the outcome shown once at the top.
+`_gates` reads its approval form through the same checks (`posted_form`).
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from sluicegate.rollouts import _actions as rollout_actions
 from sluicegate.store import Store
 from sluicegate.ui._session import CSRF_FIELD, check_same_origin, csrf_matches, set_notice, signed_in
 
-__all__ = ["Button", "rollout_buttons", "run_action", "workflow_buttons"]
+__all__ = ["RUNNING", "Button", "posted_form", "rollout_buttons", "run_action", "workflow_buttons"]
 
 Doc = dict[str, Any]
 
 #: Longest action form body (a CSRF token).
 _MAX_FORM = 4096
-_RUNNING = ("", "Pending", "Running", None)
+#: The workflow phases of a workflow that has not finished.
+RUNNING = ("", "Pending", "Running", None)
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def _suspended(wf: Doc) -> bool:
 def workflow_buttons(wf: Doc) -> list[Button]:
     """Stop, Terminate, Suspend, Resume, Retry and Resubmit, enabled as the Workflow's phase allows."""
     phase = (wf.get("status") or {}).get("phase")
-    running, suspended = phase in _RUNNING, _suspended(wf)
+    running, suspended = phase in RUNNING, _suspended(wf)
     failed = phase in ("Failed", "Error")
     done = "the workflow has finished"
     return [
@@ -124,6 +126,16 @@ def _refused(request: Request, token: str, form: dict[str, list[str]]) -> str:
     return ""
 
 
+async def posted_form(request: Request, token: str, limit: int = _MAX_FORM) -> dict[str, list[str]] | Response:
+    """The fields of a same-origin form post that carries this session's CSRF token; else the refusal (413, 403)."""
+    body = await request.body()
+    if len(body) > limit:
+        return PlainTextResponse(f"the form is too large ({len(body)} bytes, at most {limit})", status_code=413)
+    form = parse_qs(body.decode(errors="replace"), keep_blank_values=True)
+    why = _refused(request, token, form)
+    return PlainTextResponse(why, status_code=403) if why else form
+
+
 async def run_action(request: Request, store: Store, token: str, kind: str) -> Response:
     """`POST /ui/{kind}/{namespace}/{name}/actions/{verb}`: check, act in a worker thread, redirect back."""
     ns, name, verb = (request.path_params[k] for k in ("namespace", "name", "verb"))
@@ -132,12 +144,9 @@ async def run_action(request: Request, store: Store, token: str, kind: str) -> R
         return RedirectResponse(f"/ui/login?next={quote(page)}", status_code=303)
     if verb not in _VERBS[kind]:
         return PlainTextResponse(f"unknown action {verb!r}; use one of {', '.join(_VERBS[kind])}", status_code=404)
-    body = await request.body()
-    if len(body) > _MAX_FORM:
-        return PlainTextResponse("the form is too large", status_code=413)
-    why = _refused(request, token, parse_qs(body.decode(errors="replace")))
-    if why:
-        return PlainTextResponse(why, status_code=403)
+    form = await posted_form(request, token)
+    if isinstance(form, Response):
+        return form
     fn = _rollout_action(verb) if kind == "rollouts" else _workflow_action(verb)
     what = "Rollout" if kind == "rollouts" else "workflow"
     try:

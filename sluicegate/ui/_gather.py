@@ -20,6 +20,7 @@ from sluicegate.eventing._model import SensorSpec
 from sluicegate.rollouts._actions import current_run
 from sluicegate.store import Store, continue_key, continue_token, list_key
 from sluicegate.ui._actions import rollout_buttons, workflow_buttons
+from sluicegate.ui._gates import Refusal, approval_gates
 from sluicegate.ui._views import (
     analysis_row,
     event_row,
@@ -57,8 +58,11 @@ def _run_url(mlflow: str, run_id: str) -> str:
     return f"{base}/#/runs/{run_id}" if base else ""
 
 
-def workflow_page(store: Store, ns: str, name: str, mlflow: str) -> Doc | None:
-    """The workflow page: status, nodes with durations and outputs, MLflow runs, model versions, Rollouts."""
+def workflow_page(store: Store, ns: str, name: str, mlflow: str, refusal: Refusal | None = None) -> Doc | None:
+    """The workflow page: status, approval gates, nodes with durations and outputs, MLflow runs, models, Rollouts.
+
+    `refusal`: a supply form that was refused, whose values its gate shows again.
+    """
     wf = store.try_get("Workflow", ns, name)
     if wf is None:
         return None
@@ -87,7 +91,7 @@ def workflow_page(store: Store, ns: str, name: str, mlflow: str) -> Doc | None:
     return {
         "wf": wf, "row": workflow_row(wf), "status": status, "phase": status.get("phase", ""),
         "nodes": [node_row(n) for n in raw], "mlflow_runs": runs, "models": list(models.values()),
-        "rollouts": rollouts, "buttons": workflow_buttons(wf),
+        "rollouts": rollouts, "buttons": workflow_buttons(wf), "gates": approval_gates(wf, refusal),
         "parameters": ((wf.get("spec") or {}).get("arguments") or {}).get("parameters") or [],
     }  # fmt: skip
 

@@ -32,6 +32,7 @@ from starlette.routing import BaseRoute, Route
 from sluicegate.part import StackContext
 from sluicegate.ui._actions import run_action
 from sluicegate.ui._dag import dag_svg
+from sluicegate.ui._gates import Refusal, supply
 from sluicegate.ui._gather import (
     event_page,
     events_page,
@@ -124,7 +125,7 @@ class Pages:
         endpoints = self._context().endpoints if self._signed_in(request) else {}
         mlflow, sign_in = str(endpoints.get("mlflow", "")), str(endpoints.get("mlflow_sign_in", ""))
         secret = csrf_secret(request) or new_secret()
-        notice = read_notice(request) if values.get("section") else None
+        notice = values.pop("notice", None) or (read_notice(request) if values.get("section") else None)
         html = _env.get_template(template).render(
             mlflow=mlflow, mlflow_sign_in=sign_in, csrf=csrf_token(self._context().token, secret), notice=notice,
             **values,
@@ -150,6 +151,7 @@ class Pages:
             Route("/ui/workflows/{namespace}/{name}", self.workflow),
             Route("/ui/workflows/{namespace}/{name}/nodes/{node_id}", self.node),
             Route("/ui/workflows/{namespace}/{name}/nodes/{node_id}/{direction}/{artifact}", self.artifact),
+            Route("/ui/workflows/{namespace}/{name}/actions/supply", self.workflow_supply, methods=["POST"]),
             Route("/ui/workflows/{namespace}/{name}/actions/{verb}", self.workflow_action, methods=["POST"]),
             Route("/ui/events", self.events),
             Route("/ui/events/{namespace}/{name}", self.event),
@@ -210,15 +212,22 @@ class Pages:
 
     @_signed_in_first
     async def workflow(self, request: Request) -> Response:
-        """One workflow: buttons, graph, parameters, nodes with durations and outputs, MLflow runs, Rollouts."""
+        """One workflow: buttons, approval gates, graph, parameters, nodes with durations and outputs, links."""
+        return await self._workflow_view(request)
+
+    async def _workflow_view(self, request: Request, refusal: Refusal | None = None) -> Response:
+        """The workflow page; after a refused supply form, with its values and the reason (422)."""
         ns, name = request.path_params["namespace"], request.path_params["name"]
-        data = await run_in_threadpool(workflow_page, self._context().store, ns, name, self._mlflow())
+        data = await run_in_threadpool(workflow_page, self._context().store, ns, name, self._mlflow(), refusal)
         if data is None:
             return PlainTextResponse(f'workflow "{name}" not found in namespace "{ns}"', status_code=404)
         link = f"/ui/workflows/{quote(_fmt(ns))}/{quote(_fmt(name))}/nodes/{{id}}"
+        shown: dict[str, Any] = {}
+        if refusal is not None:  # at the form's URL: the template puts the page's own back (history.replaceState)
+            shown = {"http_status": 422, "notice": (False, refusal.reason), "refused": True}
         return self._page(
             request, "workflow.html.j2", title=name, section="workflows", name=name, namespace=ns,
-            dag=dag_svg(data.pop("wf"), link), live="Workflow,Rollout", **data,
+            dag=dag_svg(data.pop("wf"), link), live="Workflow,Rollout", **shown, **data,
         )  # fmt: skip
 
     @_signed_in_first
@@ -319,6 +328,11 @@ class Pages:
     async def workflow_action(self, request: Request) -> Response:
         """A workflow page button (signed-in, same-origin and CSRF checks inside)."""
         return await run_action(request, self._context().store, self._context().token, "workflows")
+
+    async def workflow_supply(self, request: Request) -> Response:
+        """An approval gate's form (signed-in, same-origin and CSRF checks inside); a refusal shows the page again."""
+        outcome = await supply(request, self._context().store, self._context().token)
+        return await self._workflow_view(request, outcome) if isinstance(outcome, Refusal) else outcome
 
 
 def _within(root: Path, key: str) -> Path | None:

@@ -217,10 +217,12 @@ class UiStack:
 
 
 @contextmanager
-def serve_ui(home: Path) -> Iterator[UiStack]:
-    """Seed a store in `home` and serve the UI over it with uvicorn on a free port."""
-    store = Store(home / "store.db")
-    seed(store, home)
+def serve_ui(home: Path, store: Store | None = None) -> Iterator[UiStack]:
+    """Seed a store in `home` (or take `store` as it is, e.g. a running engine's) and serve the UI over it."""
+    own = store is None
+    if store is None:
+        store = Store(home / "store.db")
+        seed(store, home)
     port = free_port()
     ctx = StackContext(
         settings=Settings(home=home, api_port=port),
@@ -248,7 +250,8 @@ def serve_ui(home: Path) -> Iterator[UiStack]:
     finally:
         server.should_exit = True
         thread.join(10)
-        store.close()
+        if own:
+            store.close()
 
 
 @pytest.fixture(scope="module")
