@@ -62,7 +62,7 @@ class WorkflowController:
         self._locks = LockIndex()
         self._gc: Collector | None = None
         self._archiver: Archiver | None = None
-        self._prober = Prober(self._daemon_ready)
+        self._prober = Prober(self._daemon_ready, self._exec_probe)
         self.metrics = MetricsRegistry()
 
     # -- Part ---------------------------------------------------------------------------------------
@@ -239,6 +239,11 @@ class WorkflowController:
             store.mutate("Workflow", namespace, name, ready)
         except NotFoundError:
             return
+
+    def _exec_probe(self, key: tuple[str, str, str], command: list[str], timeout: float) -> bool:
+        """Run an exec readiness probe's command in the daemon step `key`; whether it passed."""
+        executor = self._executor
+        return executor is not None and executor.exec_probe(key, command, timeout)
 
     def _archive(self, doc: dict[str, Any]) -> None:
         """Archive a completed workflow (a failure is logged: the live workflow is unaffected)."""

@@ -33,12 +33,13 @@ from sluicegate.engine._containers import Container, PodPlan
 from sluicegate.engine._grace import sidecar_grace, stop_grace
 from sluicegate.engine._jobs import Job, Key, Result
 from sluicegate.engine._launcher import Launcher
-from sluicegate.engine._launchrequest import RequestBuilder
+from sluicegate.engine._launchrequest import RequestBuilder, sandbox_mode
 from sluicegate.engine._orphans import Orphans, adoptable_job, kill_containers, run_folder
 from sluicegate.engine._outcome import container_said, outcome
 from sluicegate.engine._reaper import Reaper
 from sluicegate.engine._running import Running, exit_code, live_shim
-from sluicegate.engine._zygote import private_tmp_supported, sandbox_problem
+from sluicegate.engine._stepexec import exec_probe
+from sluicegate.engine._zygote import private_tmp_supported
 from sluicegate.errors import SluiceError
 from sluicegate.store import Store
 
@@ -78,23 +79,10 @@ class Executor:
         self._stopping = threading.Event()
         self._launcher = Launcher(self._on_event, self._launcher_died, self._stopping)
         self.private_tmp = private_tmp_supported() and os.environ.get("SLUICE_PRIVATE_TMP", "1") != "0"
-        self.sandbox, self.warning = self._sandbox_mode(home)
+        self.sandbox, self.warning = sandbox_mode(home, self.private_tmp)
         self._requests = RequestBuilder(home, envs or envs_dir(), store, secrets, self.sandbox, self.private_tmp)
         self._reaper = Reaper(home / "run" / ".trash", lambda: self.running_count() > 0)
         self._orphans = Orphans(self._lock, lambda key: key in self._running, self._reaper)
-
-    def _sandbox_mode(self, home: Path) -> tuple[bool, str]:
-        """Whether steps get a sandbox (the default; SLUICE_SANDBOX=0 turns it off), else the warning nodes carry."""
-        if os.environ.get("SLUICE_SANDBOX", "1") == "0":
-            return False, ""  # turned off on purpose (docs/compatibility.md)
-        if os.environ.get("SLUICE_PRIVATE_TMP", "1") == "0":
-            why = "turned off by SLUICE_PRIVATE_TMP=0"
-        else:
-            why = sandbox_problem(home / "run" / ".probe")
-            if not why:
-                return True, ""
-        fallback = "a private /tmp only" if self.private_tmp else "/tmp rewritten to the step's folder"
-        return False, f"warning: step not sandboxed ({why}); it ran on the host's file system with {fallback}"
 
     # -- life cycle ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -275,6 +263,7 @@ class Executor:
                 first = False
                 with self._lock:
                     self._by_request[request["id"]] = (run.job.key, container.name)
+                    run.requests[container.name] = request
                 run.launcher = self._launcher.send(request)
             except SluiceError as e:
                 self._abandon(run, e.message)
@@ -282,6 +271,12 @@ class Executor:
             except Exception as e:  # a step that cannot start is an Error node, never a crashed controller
                 self._abandon(run, f"failed to start: {e}")
                 return
+
+    def exec_probe(self, key: Key, command: list[str], timeout: float) -> bool:
+        """Run an exec probe's command in the running step `key` (its main container); whether it exited 0."""
+        with self._lock:
+            run = self._running.get(key)
+        return run is not None and exec_probe(run, self._requests, command, timeout)
 
     def _abandon(self, run: Running, message: str) -> None:
         """A container could not start: the step is an Error; its containers already running are killed."""

@@ -4,7 +4,9 @@ Called by `_executor.Executor` for every container it starts (`prepare`), and wh
 controller started (`mounts`, to map the step's volumes again). The request names the step's command and
 environment with `/tmp` and declared paths mapped to the step's run folder (`_podfs`), its input artifacts
 loaded (`_artifacts`), its volumes bound, cluster Service URLs resolved to this stack (`localdns`) and, in a
-sandbox (`_sandbox`), the root file system and user it runs as.
+sandbox (`_sandbox`), the root file system and user it runs as. The executor also asks it whether steps are
+sandboxed at all (`sandbox_mode`) and, for an exec readiness probe, for the probe's command rewritten as the
+container's (`probe_argv`).
 """
 
 from __future__ import annotations
@@ -33,11 +35,12 @@ from sluicegate.engine._podfs import (
 from sluicegate.engine._running import Running
 from sluicegate.engine._sandbox import SYSTEM
 from sluicegate.engine._termination import TerminationLog
+from sluicegate.engine._zygote import sandbox_problem
 from sluicegate.errors import NotFoundError, SluiceError
 from sluicegate.localdns import resolve, services_of_home
 from sluicegate.store import Store
 
-__all__ = ["ENV_BUILDER", "STEP_UID", "RequestBuilder"]
+__all__ = ["ENV_BUILDER", "STEP_UID", "RequestBuilder", "sandbox_mode"]
 
 STEP_UID = 65534  # the unprivileged user sandboxed steps run as when the stack runs as root ("nobody")
 #: Template annotation of the step that builds project environments (the local stand-in for a registry push):
@@ -202,6 +205,13 @@ class RequestBuilder:
             "log": str(log),
         }
 
+    def probe_argv(self, run: Running, name: str, command: list[str]) -> list[str]:
+        """An exec probe's command as container `name` would see it: its paths rewritten as its command's."""
+        mapper, termination = run.paths, run.terminations.get(name)
+        services = services_of_home(self.home)
+        argv = [mapper.rewrite(str(a)) if mapper is not None else str(a) for a in command]
+        return [resolve(termination.rewrite(a) if termination is not None else a, services) for a in argv]
+
     def adopted_paths(self, job: Job, tmp: Path) -> PathMapper | SandboxPaths:
         """The paths of a step an earlier controller started (its folders exist), to collect its outputs."""
         paths = declared_paths(job.template)
@@ -304,3 +314,17 @@ class RequestBuilder:
         folder = run.tmp.parent / "containers" / container.name
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+
+def sandbox_mode(home: Path, private_tmp: bool) -> tuple[bool, str]:
+    """Whether steps get a sandbox (the default; SLUICE_SANDBOX=0 turns it off), else the warning nodes carry."""
+    if os.environ.get("SLUICE_SANDBOX", "1") == "0":
+        return False, ""  # turned off on purpose (docs/compatibility.md)
+    if os.environ.get("SLUICE_PRIVATE_TMP", "1") == "0":
+        why = "turned off by SLUICE_PRIVATE_TMP=0"
+    else:
+        why = sandbox_problem(home / "run" / ".probe")
+        if not why:
+            return True, ""
+    fallback = "a private /tmp only" if private_tmp else "/tmp rewritten to the step's folder"
+    return False, f"warning: step not sandboxed ({why}); it ran on the host's file system with {fallback}"

@@ -8,7 +8,10 @@ pod is running and ready). `_leaf` launches such a daemon with `daemoned: false`
 
 Probes reach the step on the host's network (a step's pod IP is 127.0.0.1): `httpGet` (a 2xx or 3xx answer
 is ready, as the kubelet counts it) and `tcpSocket` (a connection is ready). A named port is looked up in
-the container's `ports`. `exec` and `grpc` probes are not run locally: see `unsupported`.
+the container's `ports`. An `exec` probe's command runs inside the step (`run_exec`, the executor's
+`exec_probe`: its environment, working folder, namespaces and user) and exit code 0 is ready; a command still
+running after `timeoutSeconds` is killed and counts as a failure, as the kubelet's. `grpc` probes are not run
+locally (the stack has no gRPC client): see `unsupported`.
 """
 
 from __future__ import annotations
@@ -42,9 +45,9 @@ def readiness_probe(tmpl: dict[str, Any]) -> dict[str, Any] | None:
 
 def unsupported(probe: dict[str, Any]) -> str | None:
     """Why a probe cannot run locally (None when it can)."""
-    if "httpGet" in probe or "tcpSocket" in probe:
+    if "httpGet" in probe or "tcpSocket" in probe or "exec" in probe:
         return None
-    kind = next((k for k in ("exec", "grpc") if k in probe), "this")
+    kind = "grpc" if "grpc" in probe else "this"
     return f"{kind} readiness probes are not run locally: the daemon counts as ready once it started"
 
 
@@ -74,10 +77,18 @@ def _ready_once(probe: dict[str, Any], ports: list[dict[str, Any]], timeout: flo
 
 
 class Prober:
-    """Probes daemon steps until they are ready; `on_ready(key)` is called once for each that becomes ready."""
+    """Probes daemon steps until they are ready; `on_ready(key)` is called once for each that becomes ready.
 
-    def __init__(self, on_ready: Callable[[Key], None]) -> None:
+    Args:
+        on_ready: called with the step's key once its probe passed.
+        run_exec: runs an exec probe's command in the step `(key, command, timeout)`; whether it exited 0.
+    """
+
+    def __init__(
+        self, on_ready: Callable[[Key], None], run_exec: Callable[[Key, list[str], float], bool] | None = None
+    ) -> None:
         self._on_ready = on_ready
+        self._exec = run_exec
         self._lock = threading.Lock()
         self._watched: dict[Key, threading.Event] = {}
 
@@ -112,7 +123,12 @@ class Prober:
         successes = 0
         while not stop.is_set():
             started = time.monotonic()
-            successes = successes + 1 if _ready_once(probe, ports, timeout) else 0
+            if "exec" in probe:
+                command = [str(a) for a in (probe["exec"] or {}).get("command") or []]
+                ready = self._exec is not None and self._exec(key, command, timeout)
+            else:
+                ready = _ready_once(probe, ports, timeout)
+            successes = successes + 1 if ready else 0
             if successes >= needed:
                 with self._lock:
                     self._watched.pop(key, None)

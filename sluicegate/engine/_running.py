@@ -2,7 +2,8 @@
 
 Used by `_executor.Executor` (one `Running` per launched job; `exit_code` and `live_shim` to watch a step an
 earlier controller started), `_orphans` (`recorded_shim`: whether a step given up still runs),
-`_launchrequest` (the folders a container gets) and `_outcome` (its result).
+`_launchrequest` (the folders a container gets), `_outcome` (its result) and `_stepexec` (the launch request
+and shim an exec readiness probe runs in).
 A step's shim writes `shim` (its pid and start time) and, when the step ends, `exit` into
 `SLUICE_HOME/run/<ns>/<wf>/<nodeId>/`, so a restarted controller can adopt it as Argo adopts a running pod.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sluicegate.engine._containers import PodPlan
 from sluicegate.engine._jobs import Job
@@ -66,6 +68,7 @@ class Running:
     launcher: int = -1  # generation of the zygote the request went to
     paths: PathMapper | SandboxPaths | None = None
     terminations: dict[str, TerminationLog] = field(default_factory=dict)  # per container
+    requests: dict[str, dict[str, Any]] = field(default_factory=dict)  # launch request per container (exec probes)
     adopted: bool = False  # started by an earlier controller (or zygote): watched through its run folder
     collecting: bool = False
     started: float = field(default_factory=time.time)

@@ -57,14 +57,14 @@ def test_siblings_wait_until_the_daemon_is_ready(engine: LocalEngine, probe: dic
     assert nodes["serve"]["phase"] == "Succeeded" and "message" not in nodes["serve"]
 
 
-def test_an_exec_probe_is_not_run_locally_and_says_so(engine: LocalEngine) -> None:
+def test_a_grpc_probe_is_not_run_locally_and_says_so(engine: LocalEngine) -> None:
     server = {
         "name": "server",
         "daemon": True,
         "container": {
             "image": "busybox",
             "command": ["sleep", "60"],
-            "readinessProbe": {"exec": {"command": ["true"]}},
+            "readinessProbe": {"grpc": {"port": 9000}},
         },
     }
     waiter = {"name": "waiter", "container": {"image": "busybox", "command": ["true"]}}
@@ -76,6 +76,66 @@ def test_an_exec_probe_is_not_run_locally_and_says_so(engine: LocalEngine) -> No
     running = engine.until(
         submitted, lambda wf: "serve" in nodes_by_display(wf) if (wf.get("status") or {}).get("nodes") else False, 60
     )
-    assert "exec readiness probes are not run locally" in nodes_by_display(running)["serve"]["message"]
+    assert "grpc readiness probes are not run locally" in nodes_by_display(running)["serve"]["message"]
     done = engine.wait(submitted, 60)
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+
+
+def _exec_daemon(check: str, **probe: object) -> dict[str, object]:
+    """A daemon in /work (workingDir) with MARK=yes whose exec probe logs each try to /tmp/tries, then runs `check`."""
+    return {
+        "name": "server",
+        "daemon": True,
+        "container": {
+            "image": "busybox",
+            "command": ["sh", "-c", "echo here > marker; sleep 120"],
+            "workingDir": "/work",
+            "env": [{"name": "MARK", "value": "yes"}],
+            "readinessProbe": {
+                "exec": {"command": ["sh", "-c", f"echo try >> /tmp/tries; {check}"]},
+                "periodSeconds": 1,
+                **probe,
+            },
+        },
+    }
+
+
+def _tries_then_go(engine: LocalEngine, submitted: dict[str, object]) -> dict[str, object]:
+    """Wait for two failed tries of the probe (the siblings still wait), then let it pass; the finished workflow."""
+    name = submitted["metadata"]["name"]  # type: ignore[index]
+
+    def node(wf: dict[str, object]) -> dict[str, object]:
+        return nodes_by_display(wf).get("serve", {}) if (wf.get("status") or {}).get("nodes") else {}  # type: ignore[union-attr]
+
+    serving = engine.until(submitted, lambda wf: node(wf).get("phase") == "Running", 60)
+    tmp = engine.home / "run" / "argo" / name / node(serving)["id"] / "tmp"
+    engine.until(submitted, lambda wf: (tmp / "tries").exists() and len((tmp / "tries").read_text().split()) >= 2, 60)
+    waiting = engine.store.get("Workflow", "argo", name)
+    assert node(waiting)["daemoned"] is False and node(waiting)["message"] == "waiting for the readiness probe"
+    assert "after" not in nodes_by_display(waiting)
+    (tmp / "go").touch()
+    return engine.wait(submitted, 120)
+
+
+def test_an_exec_probe_runs_in_the_step_and_holds_the_siblings_until_it_exits_0(engine: LocalEngine) -> None:
+    check = 'test -e /tmp/go && test -e marker && test "$MARK" = yes'
+    waiter = {"name": "waiter", "container": {"image": "busybox", "command": ["true"]}}
+    main = {
+        "name": "main",
+        "steps": [[{"name": "serve", "template": "server"}], [{"name": "after", "template": "waiter"}]],
+    }
+    done = _tries_then_go(engine, engine.submit(workflow("main", main, _exec_daemon(check), waiter)))
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    assert nodes_by_display(done)["after"]["phase"] == "Succeeded"
+    assert "message" not in nodes_by_display(done)["serve"]
+
+
+def test_an_exec_probe_that_outlasts_timeout_seconds_is_killed_and_fails(engine: LocalEngine) -> None:
+    waiter = {"name": "waiter", "container": {"image": "busybox", "command": ["true"]}}
+    main = {
+        "name": "main",
+        "steps": [[{"name": "serve", "template": "server"}], [{"name": "after", "template": "waiter"}]],
+    }
+    slow = _exec_daemon("test -e /tmp/go || sleep 600", timeoutSeconds=1)
+    done = _tries_then_go(engine, engine.submit(workflow("main", main, slow, waiter)))
     assert done["status"]["phase"] == "Succeeded", done["status"]

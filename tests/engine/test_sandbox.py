@@ -248,3 +248,26 @@ def test_a_steps_root_folder_leaves_its_run_folder_and_the_trash_empties(outside
     assert not (outside_tmp.home / "run" / "argo" / name / name / "fs").exists()
     trash = outside_tmp.home / "run" / ".trash"
     outside_tmp.until(done, lambda _: not any(trash.iterdir()), timeout=60)  # removed once no step runs
+
+
+def test_an_exec_readiness_probe_runs_inside_the_daemons_sandbox_as_its_user(outside_tmp: LocalEngine) -> None:
+    if os.getuid() != 0:
+        pytest.skip("the stack does not run as root here")
+    # /srv-probe/ready exists only in the daemon's own root; its PID namespace holds a handful of processes
+    check = 'test -e /srv-probe/ready && test "$(id -u)" = 65534 && test "$(ls -d /proc/[0-9]* | wc -l)" -lt 10'
+    server = {
+        "name": "server",
+        "daemon": True,
+        "container": {
+            "image": "busybox",
+            "command": ["sh", "-c", "mkdir -p /srv-probe && touch /srv-probe/ready && sleep 120"],
+            "readinessProbe": {"exec": {"command": ["sh", "-c", check]}, "periodSeconds": 1},
+        },
+    }
+    after = sh("after", "true")
+    main = {"name": "main", "steps": [[{"name": "serve", "template": "server"}], [{"name": "a", "template": "after"}]]}
+    done = _run(outside_tmp, main, server, after)
+    assert done["status"]["phase"] == "Succeeded", done["status"]
+    nodes = nodes_by_display(done)
+    assert nodes["a"]["phase"] == "Succeeded" and "message" not in nodes["serve"]
+    assert not os.path.exists("/srv-probe")
