@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sluicegate.engine.testing import LocalEngine
+from sluicegate.store import Store
 from tests.engine.conftest import nodes_by_display, sh, workflow
 
 
@@ -134,3 +135,33 @@ def test_a_key_leading_out_of_the_repository_is_not_followed(engine: LocalEngine
     later = engine.submit(workflow("main", sh("main", "true"), ttlStrategy={"secondsAfterCompletion": 0}))
     assert _eventually(lambda: engine.store.try_get("Workflow", "argo", later["metadata"]["name"]) is None)
     assert engine.store.try_get("Workflow", "argo", doc["metadata"]["name"]) is not None
+
+
+def test_force_finalizer_removal_deletes_the_workflow_though_an_artifact_stayed(
+    engine: LocalEngine, tmp_path: Path
+) -> None:
+    gc = {"strategy": "OnWorkflowDeletion", "forceFinalizerRemoval": True}
+    doc = engine.submit(_two(None, None, _GATE, artifactGC=gc, ttlStrategy={"secondsAfterCompletion": 0}))
+    running = _waiting(engine, doc)
+    stored, other = _stored(engine, running, "a"), _stored(engine, running, "b")
+    outside = tmp_path / "outside"
+    shutil.move(stored.parent, outside)
+    stored.parent.symlink_to(outside)
+    _open(engine, running)
+    assert _eventually(lambda: engine.store.try_get("Workflow", "argo", doc["metadata"]["name"]) is None)
+    assert (outside / stored.name).exists()
+    assert not other.exists()
+
+
+def test_a_workflow_deleted_while_no_controller_ran_loses_its_artifacts_at_the_next_start(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with LocalEngine(home) as first:
+        done = first.wait(first.submit(_two(None, "Never", artifactGC={"strategy": "OnWorkflowDeletion"})))
+        a, b = _stored(first, done, "a"), _stored(first, done, "b")
+    assert a.exists() and b.exists()
+    store = Store(home / "store.db")
+    store.delete("Workflow", "argo", done["metadata"]["name"])
+    store.close()
+    with LocalEngine(home):
+        assert not a.exists()
+        assert b.exists()
