@@ -254,14 +254,19 @@ def _evaluate(
     return _submit(name, dep, template, {**params, **source}, f"mlflow-{dep}", {"build-target": cfg.build_target})
 
 
+#: Lua (Argo Events' `script` filter): the event names no project source, the field empty or absent.
+_NO_PROJECT_SOURCE = 'return event.body.git_repo == nil or event.body.git_repo == ""'
+
+
 def evaluate_on_mlflow(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]:
     """Sensor `evaluate-on-mlflow`: a model from outside our pipeline is evaluated only when asked for.
 
     The request is the run tag `sluicegate.evaluate=true`, set by a caller MLflow authenticated. A version
     registered while its tagged run ran is evaluated when the run finishes; one registered after the run
     finished, when it is created. Untagged versions start nothing (registering is not deploying).
-    A run that names its source (the relay's `git_repo`/`git_revision`, always present, both set or both
-    empty) is a model project's: `evaluate-project-version` judges it; any other, evaluate-and-deploy.
+    A run that names its source (the relay's `git_repo`/`git_revision`, both set or both empty) is a model
+    project's: `evaluate-project-version` judges it; any other (the fields empty, or absent in an event of an
+    older relay), evaluate-and-deploy.
     """
     cfg = cfg or SensorsConfig()
     asked = [
@@ -278,11 +283,14 @@ def evaluate_on_mlflow(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]
     triggers: list[Trigger | tuple[Trigger, dict[str, Any]]] = []
     for project in (False, True):
         prefix = "project-" if project else ""
+        # A data filter fails on a missing path, so "no project source" is a script: an event of a relay older
+        # than the git_repo field still reaches evaluate-and-deploy instead of starting nothing.
         source = (
             [DataFilter(path=f"body.{key}", type="string", value=["."]) for key in ("git_repo", "git_revision")]
             if project
-            else [DataFilter(path="body.git_repo", type="string", value=["^$"])]
+            else []
         )
+        script = None if project else _NO_PROJECT_SOURCE
         for dep, event, filters, trigger, keys in (
             ("version-created", "model-version-created", on_version, "new-version", ("body.name", "body.version")),
             ("run-finished", "run-finished", on_run, "tagged-run", ("body.model_name", "body.model_version")),
@@ -292,7 +300,7 @@ def evaluate_on_mlflow(cfg: SensorsConfig | None = None) -> list[dict[str, Any]]
                     name=prefix + dep,
                     event_source_name="mlflow",
                     event_name=event,
-                    filters=EventDependencyFilter(data=[*asked, *filters, *source]),
+                    filters=EventDependencyFilter(data=[*asked, *filters, *source], script=script),
                 )
             )
             triggers.append(_evaluate(cfg, f"evaluate-{prefix}{trigger}", prefix + dep, *keys, project))

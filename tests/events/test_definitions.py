@@ -8,6 +8,8 @@ from typing import Any
 import events
 import workflows
 from events import GithubConfig, SensorsConfig
+from sluicegate.eventing import filter_event
+from sluicegate.eventing._model import EventDependency
 
 
 def _by_kind(docs: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
@@ -213,11 +215,21 @@ def test_evaluation_requests_go_to_the_project_template_exactly_when_the_run_nam
         ("run-finished", ["body.model_name", "body.model_version"]),
     ):
         builtin, project = routes[event, "evaluate-and-deploy"], routes[event, "evaluate-project-version"]
-        assert builtin == ({"body.git_repo": ["^$"]}, version_keys)
+        assert builtin == ({}, version_keys)  # "no source" is the script filter, checked below
         assert project == (
             {"body.git_repo": ["."], "body.git_revision": ["."]},
             [*version_keys, "body.git_repo", "body.git_revision"],
         )
+    # an event names a source, names none, or (from an older relay) has no such field: exactly one route each
+    asked = {"produced_by_pipeline": False, "evaluate_tagged": True, "registered_after_run": True}
+    for fields, route in (
+        ({"git_repo": "https://github.com/acme/churn", "git_revision": "abc"}, "project-version-created"),
+        ({"git_repo": "", "git_revision": ""}, "version-created"),
+        ({}, "version-created"),
+    ):
+        event = {"body": {**asked, "name": "m", "version": "3", **fields}}
+        passed = {name for name, dep in deps.items() if filter_event(EventDependency.model_validate(dep), {}, event)[0]}
+        assert passed == {route}, fields
     # the same request filters on both routes: only the source differs
     for name in ("version-created", "run-finished"):
         same = [f for f in deps[name]["filters"]["data"] if not f["path"].startswith("body.git_")]
