@@ -73,16 +73,19 @@ def _matches(node: Doc, selector: str | None) -> bool:
 
 
 def resume(store: Store, namespace: str, name: str, node_field_selector: str | None = None) -> Doc:
-    """Resume: clear `spec.suspend` and complete running suspend nodes (matching the selector)."""
+    """Resume, as Argo's two paths do.
+
+    Without a selector: clear `spec.suspend` and complete every running suspend node. With one: complete
+    only the suspend nodes it matches (a suspended workflow stays suspended), and a selector that matches
+    none is refused, as `argo node set` is.
+    """
+    if node_field_selector:
+        return set_node(store, namespace, name, node_field_selector, phase="Succeeded")
 
     def fn(doc: Doc) -> Doc:
         doc.setdefault("spec", {}).pop("suspend", None)
         for node in ((doc.get("status") or {}).get("nodes") or {}).values():
-            if (
-                node.get("type") == "Suspend"
-                and node.get("phase") not in FULFILLED
-                and _matches(node, node_field_selector)
-            ):
+            if node.get("type") == "Suspend" and node.get("phase") not in FULFILLED:
                 node["phase"] = "Succeeded"
                 node["finishedAt"] = utc_now()
         return doc

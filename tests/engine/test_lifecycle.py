@@ -9,7 +9,7 @@ import pytest
 
 from sluicegate.engine import actions
 from sluicegate.engine.testing import LocalEngine
-from sluicegate.errors import ConflictError
+from sluicegate.errors import ConflictError, ManifestError
 from tests.conftest import processes_running
 from tests.engine.conftest import nodes_by_display, sh, workflow
 
@@ -56,6 +56,28 @@ def test_suspend_template_waits_for_resume(engine: LocalEngine) -> None:
     done = engine.wait(doc)
     assert done["status"]["phase"] == "Succeeded"
     assert nodes_by_display(done)["after"]["phase"] == "Succeeded"
+
+
+def test_resume_of_one_node_leaves_a_suspended_workflow_suspended(engine: LocalEngine) -> None:
+    """As Argo: a node selector completes only the suspend nodes it matches; spec.suspend is the workflow's."""
+    main = {
+        "name": "main",
+        "steps": [[{"name": "approve", "template": "pause"}], [{"name": "after", "template": "ok"}]],
+    }
+    doc = engine.submit(workflow("main", main, {"name": "pause", "suspend": {}}, sh("ok", "true")))
+    meta = doc["metadata"]
+    engine.until(doc, lambda d: any(n["type"] == "Suspend" for n in d["status"].get("nodes", {}).values()))
+    actions.suspend(engine.store, meta["namespace"], meta["name"])
+    with pytest.raises(ManifestError, match="no suspend nodes matching nodeFieldSelector: displayName=nope"):
+        actions.resume(engine.store, meta["namespace"], meta["name"], node_field_selector="displayName=nope")
+    actions.resume(engine.store, meta["namespace"], meta["name"], node_field_selector="displayName=approve")
+    held = engine.until(doc, lambda d: nodes_by_display(d)["approve"]["phase"] == "Succeeded")
+    assert held["spec"]["suspend"] is True
+    time.sleep(0.5)  # the engine had passes to start `after`; the workflow's suspend keeps it from starting
+    assert "after" not in nodes_by_display(engine.store.get("Workflow", meta["namespace"], meta["name"]))
+    actions.resume(engine.store, meta["namespace"], meta["name"])
+    done = engine.wait(doc)
+    assert done["status"]["phase"] == "Succeeded" and "suspend" not in done["spec"]
 
 
 def test_workflow_suspend_holds_new_steps_until_resume(engine: LocalEngine) -> None:
