@@ -72,6 +72,8 @@ def _signed_in_first(handler: _Endpoint) -> _Endpoint:
     async def endpoint(self: Pages, request: Request) -> Response:
         if not self._signed_in(request):
             return RedirectResponse(f"/ui/login?next={quote(request.url.path)}", status_code=303)
+        # the store's version before the page reads anything: its live stream starts there (see `_live`)
+        request.state.live_since = await run_in_threadpool(self._context().store.head)
         return await handler(self, request)
 
     return endpoint
@@ -128,7 +130,7 @@ class Pages:
         notice = values.pop("notice", None) or (read_notice(request) if values.get("section") else None)
         html = _env.get_template(template).render(
             mlflow=mlflow, mlflow_sign_in=sign_in, csrf=csrf_token(self._context().token, secret), notice=notice,
-            **values,
+            live_since=getattr(request.state, "live_since", None), **values,
         )  # fmt: skip
         response = HTMLResponse(html, status_code=http_status)
         if values.get("section"):
