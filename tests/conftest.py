@@ -94,6 +94,22 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def own_mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real MLflow server of one test module alone; yields its URL.
+
+    For modules whose runs ask for evaluation (`sluicegate.evaluate=true`): the run-wide server is watched by
+    the MLflow relays of other modules' stacks, whose Sensors would evaluate (and deploy) those versions too.
+    A module overrides `mlflow_server` with it (`mlflow_server = own_mlflow_server`, module scope).
+    """
+    server = MlflowServer(tmp_path_factory.mktemp("mlflow-own"))
+    url = server.start(timeout=300)
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The xdist controller, once every worker is done, stops the servers its workers shared."""
     if session.config.pluginmanager.has_plugin("dsession"):  # the controller's plugin: not in a worker

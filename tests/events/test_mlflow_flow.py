@@ -16,6 +16,12 @@ from sluicegate.eventing import EventsPart
 from tests.events.conftest import Runtime, make_context, wait_for
 
 
+@pytest.fixture(scope="module")
+def mlflow_server(own_mlflow_server: str) -> str:
+    """Runs here ask for evaluation: a server of this module's own, unseen by other stacks' relays."""
+    return own_mlflow_server
+
+
 @pytest.fixture
 def live(tmp_path: Path, mlflow_server: str) -> Iterator[Runtime]:
     """The runtime with the relay started against the session's MLflow server."""

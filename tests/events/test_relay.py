@@ -21,6 +21,12 @@ SECRET = "relay-secret"
 SINK_TOKEN = "eventsource-token"
 
 
+@pytest.fixture(scope="module")
+def mlflow_server(own_mlflow_server: str) -> str:
+    """Runs here ask for evaluation: a server of this module's own, unseen by other stacks' relays."""
+    return own_mlflow_server
+
+
 def _relay(mlflow: str, sink: str, state: Path) -> Relay:
     cfg = RelayConfig(mlflow=mlflow, sink=sink, state=state, secret=SECRET, sink_token=SINK_TOKEN, poll_interval=0.2)
     relay = Relay(cfg)

@@ -37,6 +37,12 @@ engine = train_project.engine
 
 
 @pytest.fixture(scope="module")
+def mlflow_server(own_mlflow_server: str) -> str:
+    """Runs here ask for evaluation: a server of this module's own, unseen by other stacks' relays."""
+    return own_mlflow_server
+
+
+@pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """The model project (MLproject, environment, evaluation data, sluicegate.yaml), committed; (path, SHA)."""
     from sklearn.datasets import load_iris
