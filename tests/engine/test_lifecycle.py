@@ -42,14 +42,20 @@ def test_suspend_template_with_duration_resumes_itself(engine: LocalEngine) -> N
     assert nodes_by_display(done)["wait"]["type"] == "Suspend"
 
 
-def test_suspend_template_waits_for_resume(engine: LocalEngine) -> None:
+def _at_approval(engine: LocalEngine) -> dict[str, Any]:
+    """A workflow waiting at its suspend step `approve`, before a step `after`."""
     main = {
         "name": "main",
         "steps": [[{"name": "approve", "template": "pause"}], [{"name": "after", "template": "ok"}]],
     }
     doc = engine.submit(workflow("main", main, {"name": "pause", "suspend": {}}, sh("ok", "true")))
-    meta = doc["metadata"]
     engine.until(doc, lambda d: any(n["type"] == "Suspend" for n in d["status"].get("nodes", {}).values()))
+    return doc
+
+
+def test_suspend_template_waits_for_resume(engine: LocalEngine) -> None:
+    doc = _at_approval(engine)
+    meta = doc["metadata"]
     time.sleep(0.3)
     assert engine.store.get("Workflow", meta["namespace"], meta["name"])["status"]["phase"] == "Running"
     actions.resume(engine.store, meta["namespace"], meta["name"], node_field_selector="displayName=approve")
@@ -60,13 +66,8 @@ def test_suspend_template_waits_for_resume(engine: LocalEngine) -> None:
 
 def test_resume_of_one_node_leaves_a_suspended_workflow_suspended(engine: LocalEngine) -> None:
     """As Argo: a node selector completes only the suspend nodes it matches; spec.suspend is the workflow's."""
-    main = {
-        "name": "main",
-        "steps": [[{"name": "approve", "template": "pause"}], [{"name": "after", "template": "ok"}]],
-    }
-    doc = engine.submit(workflow("main", main, {"name": "pause", "suspend": {}}, sh("ok", "true")))
+    doc = _at_approval(engine)
     meta = doc["metadata"]
-    engine.until(doc, lambda d: any(n["type"] == "Suspend" for n in d["status"].get("nodes", {}).values()))
     actions.suspend(engine.store, meta["namespace"], meta["name"])
     with pytest.raises(ManifestError, match="no suspend nodes matching nodeFieldSelector: displayName=nope"):
         actions.resume(engine.store, meta["namespace"], meta["name"], node_field_selector="displayName=nope")
