@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +212,14 @@ def _limit_map(engine: LocalEngine, name: str, limit: int) -> dict[str, Any]:
     return {"semaphores": [{"configMapKeyRef": {"name": name, "key": "n"}}]}
 
 
+def _wait(check: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Poll `check` until it holds (AssertionError after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
 def _started(log: Path, label: str) -> bool:
     return log.exists() and f"{label} start" in log.read_text()
 
@@ -222,16 +232,19 @@ def test_workflow_semaphore_limits_how_many_workflows_run(engine: LocalEngine) -
         engine.submit(workflow("main", _gated("main", f"gate{i}", f"w{i}"), synchronization=sync, volumes=volumes))
         for i in range(3)
     ]
-    for i in range(2):
-        engine.until(wfs[i], lambda d, i=i: _started(log, f"w{i}"))
-    third = engine.until(wfs[2], lambda d: "Waiting for" in str((d.get("status") or {}).get("message", "")))
+    # created within one second, the three tie in the queue (priority, then creation time, to the second):
+    # which two run first is Argo's queue order, not the order of submission
+    _wait(lambda: sum(_started(log, f"w{i}") for i in range(3)) == 2)
+    [waiting] = [i for i in range(3) if not _started(log, f"w{i}")]
+    first = next(i for i in range(3) if i != waiting)
+    third = engine.until(wfs[waiting], lambda d: "Waiting for" in str((d.get("status") or {}).get("message", "")))
     assert _phase(third) == "Pending"
     assert third["status"]["message"] == "Waiting for argo/ConfigMap/wf-limit/n lock. Lock status: 0/2"
-    assert not _started(log, "w2")
-    (folder / "gate0").touch()
-    engine.until(wfs[2], lambda d: _started(log, "w2"))
-    assert _phase(engine.store.get("Workflow", "argo", wfs[1]["metadata"]["name"])) == "Running"
-    for i in (1, 2):
+    (folder / f"gate{first}").touch()
+    engine.until(wfs[waiting], lambda d: _started(log, f"w{waiting}"))
+    second = next(i for i in range(3) if i not in (waiting, first))
+    assert _phase(engine.store.get("Workflow", "argo", wfs[second]["metadata"]["name"])) == "Running"
+    for i in (second, waiting):
         (folder / f"gate{i}").touch()
     assert [_phase(engine.wait(w)) for w in wfs] == ["Succeeded"] * 3
 
