@@ -4,6 +4,11 @@ CronWorkflows: create Workflows on `schedules` (croniter, `timezone`), honouring
 `concurrencyPolicy` (Allow, Forbid, Replace) and `startingDeadlineSeconds`; keeps `status.active`,
 `lastScheduledTime`, `succeeded`, `failed`.
 
+History limits, as Argo's cron operator enforces them on every pass: of the finished Workflows labelled with the
+CronWorkflow's name, the newest `successfulJobsHistoryLimit` (default 3) Succeeded and `failedJobsHistoryLimit`
+(default 1) Failed/Error ones (newest by `finishedAt`) are kept; older ones are deleted from the store, as an API
+delete does, so the controller's collector still deletes their artifacts (the archive keeps its copy).
+
 Called by `_controller` about once a second. A missed schedule runs once (the newest), and only when it is
 within `startingDeadlineSeconds` (when set), as Argo does.
 """
@@ -11,19 +16,22 @@ within `startingDeadlineSeconds` (when set), as Argo does.
 from __future__ import annotations
 
 import copy
+import logging
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from sluicegate.errors import SluiceError
+from sluicegate.errors import ManifestError, NotFoundError, SluiceError
 from sluicegate.lang import format_time, parse_time
 from sluicegate.store import Store
 
-__all__ = ["CronScheduler", "due_time"]
+__all__ = ["CronScheduler", "due_time", "history_limit"]
 
+log = logging.getLogger(__name__)
 _LABEL = "workflows.argoproj.io/cron-workflow"
+_FINISHED = ("Succeeded", "Failed", "Error")
 
 
 def due_time(spec: dict[str, Any], last: datetime, now: datetime) -> datetime | None:
@@ -67,8 +75,10 @@ class CronScheduler:
         meta, spec = cron["metadata"], cron.get("spec") or {}
         ns, name = meta.get("namespace", ""), meta["name"]
         status = cron.get("status") or {}
-        active = self._active(ns, name)
+        mine = self.store.list("Workflow", ns, {_LABEL: name})
+        active = [wf for wf in mine if (wf.get("status") or {}).get("phase") not in _FINISHED]
         self._record(cron, active)
+        self._enforce_history(spec, ns, mine)
         if spec.get("suspend"):
             return None
         last = parse_time(status.get("lastScheduledTime") or meta.get("creationTimestamp") or format_time(now))
@@ -104,12 +114,19 @@ class CronScheduler:
         self.store.mutate("CronWorkflow", ns, name, mark)
         return created
 
-    def _active(self, ns: str, name: str) -> list[dict[str, Any]]:
-        return [
-            wf
-            for wf in self.store.list("Workflow", ns, {_LABEL: name})
-            if (wf.get("status") or {}).get("phase") not in ("Succeeded", "Failed", "Error")
-        ]
+    def _enforce_history(self, spec: dict[str, Any], ns: str, mine: list[dict[str, Any]]) -> None:
+        succeeded = [wf for wf in mine if (wf.get("status") or {}).get("phase") == "Succeeded"]
+        failed = [wf for wf in mine if (wf.get("status") or {}).get("phase") in ("Failed", "Error")]
+        for group, field, default in (
+            (succeeded, "successfulJobsHistoryLimit", 3),
+            (failed, "failedJobsHistoryLimit", 1),
+        ):
+            for wf in _beyond(group, history_limit(spec, field, default)):
+                try:
+                    self.store.delete("Workflow", ns, wf["metadata"]["name"])
+                except NotFoundError:
+                    continue
+                log.info("deleted workflow %s/%s (CronWorkflow %s)", ns, wf["metadata"]["name"], field)
 
     def _record(self, cron: dict[str, Any], active: list[dict[str, Any]]) -> None:
         meta = cron["metadata"]
@@ -131,6 +148,26 @@ class CronScheduler:
             return doc
 
         self.store.mutate("CronWorkflow", ns, name, update)
+
+
+def history_limit(spec: dict[str, Any], field: str, default: int) -> int:
+    """How many finished Workflows of one kind a CronWorkflow keeps: `spec[field]` when >= 0, else `default`."""
+    value = spec.get(field)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ManifestError(
+            f"{value!r} is not an integer", where=f"CronWorkflow spec.{field}", fix="give a whole number such as 3"
+        )
+    return value if value >= 0 else default
+
+
+def _beyond(workflows: list[dict[str, Any]], keep: int) -> list[dict[str, Any]]:
+    """The workflows past the newest `keep` (newest by `status.finishedAt`, as Argo sorts them)."""
+    if keep >= len(workflows):
+        return []
+    ordered = sorted(workflows, key=lambda wf: str((wf.get("status") or {}).get("finishedAt") or ""), reverse=True)
+    return ordered[keep:]
 
 
 def _terminate(doc: dict[str, Any]) -> dict[str, Any]:
