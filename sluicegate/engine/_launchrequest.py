@@ -21,6 +21,7 @@ from typing import Any
 from contract import BUILDS_ENVIRONMENTS_ANNOTATION, ENVS_DIR_ENV
 from sluicegate.engine import _artifacts
 from sluicegate.engine._containers import Container
+from sluicegate.engine._envsources import env_from, key_ref
 from sluicegate.engine._gitsource import check_repository
 from sluicegate.engine._images import base_of, env_for, runtime_for
 from sluicegate.engine._jobs import Job
@@ -36,7 +37,7 @@ from sluicegate.engine._running import Running
 from sluicegate.engine._sandbox import SYSTEM
 from sluicegate.engine._termination import TerminationLog
 from sluicegate.engine._zygote import sandbox_problem
-from sluicegate.errors import NotFoundError, SluiceError
+from sluicegate.errors import SluiceError
 from sluicegate.localdns import resolve, services_of_home
 from sluicegate.store import Store
 
@@ -283,27 +284,21 @@ class RequestBuilder:
             env["HOME"] = "/tmp"  # the step's user has no home of its own on the host's file system
         elif not self.private_tmp:
             env["TMPDIR"] = str(mapper.tmp)
+        where = f"workflow {job.workflow!r}, node {job.node_id!r}, container {str(spec.get('name') or 'main')!r}"
+        for name, text in env_from(self.store, job.namespace, spec.get("envFrom") or [], where).items():
+            env[name] = mapper.rewrite(text)  # as the kubelet: envFrom first, env entries over it
         for var in spec.get("env") or []:
-            value = self._env_value(job, var)
+            value = self._env_value(job, var, where)
             if value is not None:
                 env[str(var["name"])] = mapper.rewrite(value)
         return env
 
-    def _env_value(self, job: Job, var: dict[str, Any]) -> str | None:
+    def _env_value(self, job: Job, var: dict[str, Any], where: str) -> str | None:
         if "value" in var:
             return str(var["value"])
         source = var.get("valueFrom") or {}
-        if "secretKeyRef" in source:
-            ref = source["secretKeyRef"]
-            optional = ref.get("optional") is True  # Kubernetes leaves a missing optional key's variable unset
-            if self.secrets is None:
-                return None if optional else ""
-            try:
-                return self.secrets(str(ref["name"]), str(ref["key"]))
-            except NotFoundError:
-                if optional:
-                    return None
-                raise
+        if "configMapKeyRef" in source or "secretKeyRef" in source:
+            return key_ref(self.store, job.namespace, source, f"{where}, env {var.get('name')!r}", self.secrets)
         field_path = (source.get("fieldRef") or {}).get("fieldPath", "")
         return {"metadata.name": job.node_id, "metadata.namespace": job.namespace}.get(field_path, "")
 
