@@ -123,6 +123,7 @@ def test_a_missing_reference_fails_the_node(engine: LocalEngine, container: dict
     assert node["phase"] == "Error"
     assert words in node["message"] and "CreateContainerConfigError" in node["message"]
     assert "optional: true" in node["message"]  # the fix
+    assert "container 'main'" in node["message"]  # where
 
 
 def test_container_set_containers_get_the_same_environment(engine: LocalEngine) -> None:
@@ -138,3 +139,18 @@ def test_container_set_containers_get_the_same_environment(engine: LocalEngine) 
     }
     done = engine.wait(engine.submit(workflow("main", step)))
     assert _env(done)["A"] == "cm-a"
+
+
+def test_sidecars_get_the_same_environment(engine: LocalEngine) -> None:
+    sidecar = {
+        "name": "side",
+        "image": "busybox",
+        "command": ["sh", "-c", "echo $A > /tmp/side.tmp && mv /tmp/side.tmp /tmp/side; sleep 30"],
+        "envFrom": [{"configMapRef": {"name": "cm"}}],
+    }
+    wait = "i=0; while [ ! -f /tmp/side ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; cat /tmp/side > /tmp/a"
+    step = sh("main", wait, outputs={"parameters": [{"name": "a", "valueFrom": {"path": "/tmp/a"}}]})
+    step["sidecars"] = [sidecar]
+    done = engine.wait(engine.submit(workflow("main", step)))
+    node = done["status"]["nodes"][done["metadata"]["name"]]
+    assert node["outputs"]["parameters"][0]["value"] == "cm-a"
