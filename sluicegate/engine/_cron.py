@@ -4,10 +4,11 @@ CronWorkflows: create Workflows on `schedules` (croniter, `timezone`), honouring
 `concurrencyPolicy` (Allow, Forbid, Replace) and `startingDeadlineSeconds`; keeps `status.active`,
 `lastScheduledTime`, `succeeded`, `failed`.
 
-History limits, as Argo's cron operator enforces them on every pass: of the finished Workflows labelled with the
-CronWorkflow's name, the newest `successfulJobsHistoryLimit` (default 3) Succeeded and `failedJobsHistoryLimit`
-(default 1) Failed/Error ones (newest by `finishedAt`) are kept; older ones are deleted from the store, as an API
-delete does, so the controller's collector still deletes their artifacts (the archive keeps its copy).
+History limits, as Argo's cron operator enforces them on every pass: of the finished Workflows it owns (an
+ownerReference with its uid) labelled with its name, the newest `successfulJobsHistoryLimit` (default 3)
+Succeeded and `failedJobsHistoryLimit` (default 1) Failed/Error ones (newest by `finishedAt`) are kept; older
+ones are deleted from the store, as an API delete does, so the controller's collector still deletes their
+artifacts (the archive keeps its copy).
 
 Called by `_controller` about once a second. A missed schedule runs once (the newest), and only when it is
 within `startingDeadlineSeconds` (when set), as Argo does.
@@ -75,7 +76,8 @@ class CronScheduler:
         meta, spec = cron["metadata"], cron.get("spec") or {}
         ns, name = meta.get("namespace", ""), meta["name"]
         status = cron.get("status") or {}
-        mine = self.store.list("Workflow", ns, {_LABEL: name})
+        uid = meta.get("uid")
+        mine = [wf for wf in self.store.list("Workflow", ns, {_LABEL: name}) if not uid or _owned_by(wf, uid)]
         active = [wf for wf in mine if (wf.get("status") or {}).get("phase") not in _FINISHED]
         self._record(cron, active)
         self._enforce_history(spec, ns, mine)
@@ -170,6 +172,12 @@ def _beyond(workflows: list[dict[str, Any]], keep: int) -> list[dict[str, Any]]:
     return ordered[keep:]
 
 
+def _owned_by(wf: dict[str, Any], uid: str) -> bool:
+    """Whether a Workflow belongs to the CronWorkflow of `uid` (its ownerReference, as Argo groups them)."""
+    refs = (wf.get("metadata") or {}).get("ownerReferences") or []
+    return any(ref.get("kind") == "CronWorkflow" and ref.get("uid") == uid for ref in refs)
+
+
 def _terminate(doc: dict[str, Any]) -> dict[str, Any]:
     doc.setdefault("spec", {})["shutdown"] = "Terminate"
     return doc
@@ -198,6 +206,8 @@ def _workflow(cron: dict[str, Any], due: datetime) -> dict[str, Any]:
                     "kind": "CronWorkflow",
                     "name": meta["name"],
                     "uid": meta.get("uid", ""),
+                    "controller": True,
+                    "blockOwnerDeletion": True,
                 }
             ],
         },

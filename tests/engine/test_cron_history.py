@@ -19,11 +19,13 @@ def _cron(**spec: Any) -> dict[str, Any]:
     return {"kind": "CronWorkflow", "metadata": {"name": "nightly", "namespace": "argo"}, "spec": {**base, **spec}}
 
 
-def _finished(store: Store, name: str, phase: str, minute: int, cron: str = "nightly") -> None:
+def _finished(store: Store, name: str, phase: str, minute: int, cron: str = "nightly", uid: str = "") -> None:
+    uid = uid or store.get("CronWorkflow", "argo", "nightly")["metadata"]["uid"]
+    owner = {"apiVersion": "argoproj.io/v1alpha1", "kind": "CronWorkflow", "name": cron, "uid": uid, "controller": True}
     store.create(
         {
             "kind": "Workflow",
-            "metadata": {"name": name, "namespace": "argo", "labels": {_LABEL: cron}},
+            "metadata": {"name": name, "namespace": "argo", "labels": {_LABEL: cron}, "ownerReferences": [owner]},
             "spec": {"entrypoint": "x", "templates": []},
             "status": {"phase": phase, "finishedAt": f"2026-01-01T00:{minute:02d}:00Z"},
         }
@@ -42,9 +44,10 @@ def test_defaults_keep_three_succeeded_and_one_failed_newest_by_finish(tmp_path:
     _finished(store, "bad-1", "Failed", 1)
     _finished(store, "bad-2", "Error", 2)
     _finished(store, "running", "Running", 0)
-    _finished(store, "other-1", "Succeeded", 0, cron="weekly")  # another CronWorkflow's: not counted
+    _finished(store, "other-1", "Succeeded", 0, cron="weekly")  # another CronWorkflow's label: not counted
+    _finished(store, "other-2", "Succeeded", 0, uid="uid-of-a-deleted-nightly")  # owned by another: not counted
     CronScheduler(store).tick()
-    assert _names(store) == {"ok-5", "ok-4", "ok-3", "bad-2", "running", "other-1"}
+    assert _names(store) == {"ok-5", "ok-4", "ok-3", "bad-2", "running", "other-1", "other-2"}
     store.close()
 
 
