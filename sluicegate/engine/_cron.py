@@ -10,6 +10,10 @@ Succeeded and `failedJobsHistoryLimit` (default 1) Failed/Error ones (newest by 
 ones are deleted from the store, as an API delete does, so the controller's collector still deletes their
 artifacts (the archive keeps its copy).
 
+`stopStrategy.expression` (`_cronstop`): checked after each finished Workflow is counted and when a schedule fires;
+when it holds the CronWorkflow is marked Stopped (phase and completed label) and runs no more. A bad expression is a
+`SpecError` condition at the schedule (no run), and a warning in the log when counting.
+
 Called by `_controller` about once a second. A missed schedule runs once (the newest), and only when it is
 within `startingDeadlineSeconds` (when set), as Argo does.
 """
@@ -24,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
+from sluicegate.engine._cronstop import STOPPED, set_condition, set_stopped, stop_reached
 from sluicegate.errors import ManifestError, NotFoundError, SluiceError
 from sluicegate.lang import format_time, parse_time
 from sluicegate.store import Store
@@ -75,11 +80,11 @@ class CronScheduler:
     def _one(self, cron: dict[str, Any], now: datetime) -> dict[str, Any] | None:
         meta, spec = cron["metadata"], cron.get("spec") or {}
         ns, name = meta.get("namespace", ""), meta["name"]
-        status = cron.get("status") or {}
         uid = meta.get("uid")
         mine = [wf for wf in self.store.list("Workflow", ns, {_LABEL: name}) if not uid or _owned_by(wf, uid)]
         active = [wf for wf in mine if (wf.get("status") or {}).get("phase") not in _FINISHED]
-        self._record(cron, active)
+        cron = self._record(cron, active)
+        status = cron.get("status") or {}
         self._enforce_history(spec, ns, mine)
         if spec.get("suspend"):
             return None
@@ -90,6 +95,14 @@ class CronScheduler:
         deadline = spec.get("startingDeadlineSeconds")
         policy = spec.get("concurrencyPolicy") or "Allow"
         skip = deadline is not None and (now - due).total_seconds() > float(deadline)
+        stop_error: str | None = None
+        stop = False
+        if not skip:  # Argo checks the stopStrategy when the schedule fires, before the concurrency policy
+            try:
+                stop = stop_reached(cron)
+            except ManifestError as e:
+                stop_error = f"failed to check CronWorkflow '{name}' stopping condition: {e.what}"
+            skip = stop or stop_error is not None or status.get("phase") == STOPPED
         if not skip and active and policy == "Forbid":
             skip = True
         if not skip and active and policy == "Replace":
@@ -102,7 +115,11 @@ class CronScheduler:
         def mark(doc: dict[str, Any]) -> dict[str, Any]:
             st = doc.setdefault("status", {})
             st["lastScheduledTime"] = format_time(due)
+            set_condition(doc, "SpecError", stop_error)
+            if stop:
+                set_stopped(doc)
             if created is not None:
+                st["phase"] = "Active"
                 st.setdefault("active", []).append(
                     {
                         "kind": "Workflow",
@@ -130,7 +147,8 @@ class CronScheduler:
                     continue
                 log.info("deleted workflow %s/%s (CronWorkflow %s)", ns, wf["metadata"]["name"], field)
 
-    def _record(self, cron: dict[str, Any], active: list[dict[str, Any]]) -> None:
+    def _record(self, cron: dict[str, Any], active: list[dict[str, Any]]) -> dict[str, Any]:
+        """Drop finished Workflows from `status.active`, count them, check the stopStrategy; the updated doc."""
         meta = cron["metadata"]
         ns, name = meta.get("namespace", ""), meta["name"]
         status = cron.get("status") or {}
@@ -138,18 +156,28 @@ class CronScheduler:
         listed = status.get("active") or []
         gone = [ref for ref in listed if ref.get("name") not in names]
         if not gone:
-            return
+            return cron
         finished = [self.store.try_get("Workflow", ns, ref["name"]) for ref in gone]
         phases = [(wf.get("status") or {}).get("phase") for wf in finished if wf]
 
         def update(doc: dict[str, Any]) -> dict[str, Any]:
             st = doc.setdefault("status", {})
             st["active"] = [ref for ref in st.get("active") or [] if ref.get("name") in names]
-            st["succeeded"] = int(st.get("succeeded", 0)) + phases.count("Succeeded")
-            st["failed"] = int(st.get("failed", 0)) + sum(1 for p in phases if p in ("Failed", "Error"))
+            for phase in phases:  # as Argo: count each finished Workflow, then check the stopStrategy
+                if phase == "Succeeded":
+                    st["succeeded"] = int(st.get("succeeded", 0)) + 1
+                elif phase in ("Failed", "Error"):
+                    st["failed"] = int(st.get("failed", 0)) + 1
+                else:
+                    continue
+                try:
+                    if stop_reached(doc):
+                        set_stopped(doc)
+                except ManifestError as e:
+                    log.warning("CronWorkflow %s/%s: %s", ns, name, e)
             return doc
 
-        self.store.mutate("CronWorkflow", ns, name, update)
+        return self.store.mutate("CronWorkflow", ns, name, update)
 
 
 def history_limit(spec: dict[str, Any], field: str, default: int) -> int:
