@@ -30,6 +30,7 @@ __all__ = [
     "PART_OF",
     "PART_OF_LABEL",
     "REVISION_ANNOTATION",
+    "SENDER_SECRETS",
     "ModelUri",
     "cache_dir",
     "components_image",
@@ -58,6 +59,12 @@ REVISION_ANNOTATION = "rollout.argoproj.io/revision"
 BUILDS_ENVIRONMENTS_ANNOTATION = "sluicegate.io/builds-environments"
 
 #: The label every object of the project carries.
+
+#: Secrets that authenticate senders to the stack's own event sources (GitHub's webhook HMAC, the MLflow relay's
+#: webhook HMAC and its token for the mlflow EventSource). Whoever holds one can forge pushes or model events,
+#: which start work and change models without the API token, so the engine never hands them to a step.
+SENDER_SECRETS = frozenset({"github-webhook", "mlflow-webhook", "mlflow-events-auth"})
+
 PART_OF_LABEL = "app.kubernetes.io/part-of"
 PART_OF = {PART_OF_LABEL: "sluicegate"}
 

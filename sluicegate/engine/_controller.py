@@ -18,6 +18,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from contract import SENDER_SECRETS
 from sluicegate.engine import _memo as memo
 from sluicegate.engine._archiving import Archiver
 from sluicegate.engine._cron import CronScheduler
@@ -27,7 +28,7 @@ from sluicegate.engine._metrics import MetricsRegistry
 from sluicegate.engine._operate import Operation
 from sluicegate.engine._probes import WAITING_FOR_READINESS, Prober, readiness_probe, unsupported
 from sluicegate.engine._sync import LockIndex
-from sluicegate.errors import NotFoundError
+from sluicegate.errors import NotFoundError, SluiceError
 from sluicegate.part import StackContext
 from sluicegate.store import Store, WorkflowArchive
 
@@ -72,6 +73,12 @@ class WorkflowController:
         secrets = ctx.secrets
 
         def secret(name: str, key: str) -> str:
+            if name in SENDER_SECRETS:  # they would let a step forge events: never a step's to read
+                raise SluiceError(
+                    f"Secret {name!r} authenticates senders to the stack's event sources; steps cannot read it",
+                    where=f"secretKeyRef {name}/{key}",
+                    fix="keep the value in a Secret of your own (sluice apply or sluice secret set) by another name",
+                )
             return str(secrets.get(name, key))
 
         self._executor = Executor(ctx.settings.home, ctx.store, self._wake_all, secret, ctx.settings.envs_dir)

@@ -15,6 +15,7 @@ import pytest
 
 from sluicegate.engine._envsources import env_from
 from sluicegate.engine.testing import LocalEngine
+from sluicegate.secrets import SecretStore
 from tests.engine.conftest import sh, workflow
 
 
@@ -154,3 +155,15 @@ def test_sidecars_get_the_same_environment(engine: LocalEngine) -> None:
     done = engine.wait(engine.submit(workflow("main", step)))
     node = done["status"]["nodes"][done["metadata"]["name"]]
     assert node["outputs"]["parameters"][0]["value"] == "cm-a"
+
+
+def test_a_step_never_reads_the_secrets_that_authenticate_senders_to_the_stack(engine: LocalEngine) -> None:
+    secrets = SecretStore(engine.home)  # what `sluice secret set` writes, where the controller resolves from
+    secrets.set("github-webhook", "secret", "hmac-key")
+    secrets.set("team-api", "key", "team-value")
+    done = _run(engine, {"env": [{"name": "K", **_ref("secretKeyRef", "github-webhook", "secret")}]})
+    node = done["status"]["nodes"][done["metadata"]["name"]]
+    assert node["phase"] == "Error"
+    assert "authenticates senders to the stack's event sources" in node["message"]
+    assert "hmac-key" not in str(done)
+    assert _env(_run(engine, {"env": [{"name": "K", **_ref("secretKeyRef", "team-api", "key")}]}))["K"] == "team-value"
