@@ -7,8 +7,8 @@ CronWorkflows: create Workflows on `schedules` (croniter, `timezone`), honouring
 History limits, as Argo's cron operator enforces them on every pass: of the finished Workflows it owns (an
 ownerReference with its uid) labelled with its name, the newest `successfulJobsHistoryLimit` (default 3)
 Succeeded and `failedJobsHistoryLimit` (default 1) Failed/Error ones (newest by `finishedAt`) are kept; older
-ones are deleted from the store, as an API delete does, so the controller's collector still deletes their
-artifacts (the archive keeps its copy).
+ones are deleted from the store with their steps' folders and logs, as a ttlStrategy deletion does, so the
+controller's collector still deletes their artifacts (the archive keeps its copy).
 
 `stopStrategy.expression` (`_cronstop`): checked after each finished Workflow is counted and when a schedule fires;
 when it holds the CronWorkflow is marked Stopped (phase and completed label) and runs no more. A bad expression is a
@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import copy
 import logging
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -61,8 +63,9 @@ def due_time(spec: dict[str, Any], last: datetime, now: datetime) -> datetime | 
 class CronScheduler:
     """Creates Workflows for due CronWorkflows."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, home: Path | None = None) -> None:
         self.store = store
+        self.home = home if home is not None else Path(store.path).parent  # the store is SLUICE_HOME/store.db
 
     def tick(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """Check every CronWorkflow once; returns the Workflows created."""
@@ -145,6 +148,8 @@ class CronScheduler:
                     self.store.delete("Workflow", ns, wf["metadata"]["name"])
                 except NotFoundError:
                     continue
+                for folder in ("run", "logs"):  # its "pods": steps' folders and logs go with it, as on a TTL delete
+                    shutil.rmtree(self.home / folder / ns / wf["metadata"]["name"], ignore_errors=True)
                 log.info("deleted workflow %s/%s (CronWorkflow %s)", ns, wf["metadata"]["name"], field)
 
     def _record(self, cron: dict[str, Any], active: list[dict[str, Any]]) -> dict[str, Any]:

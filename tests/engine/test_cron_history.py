@@ -67,3 +67,18 @@ def test_history_limit_reads_and_rejects() -> None:
     assert history_limit({"failedJobsHistoryLimit": 5}, "failedJobsHistoryLimit", 1) == 5
     with pytest.raises(ManifestError, match="failedJobsHistoryLimit"):
         history_limit({"failedJobsHistoryLimit": "2"}, "failedJobsHistoryLimit", 1)
+
+
+def test_deleted_runs_take_their_step_folders_and_logs(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store.db")
+    store.create(_cron(successfulJobsHistoryLimit=1))
+    _finished(store, "ok-1", "Succeeded", 1)
+    _finished(store, "ok-2", "Succeeded", 2)
+    for name in ("ok-1", "ok-2"):
+        (tmp_path / "run" / "argo" / name / "node").mkdir(parents=True)
+        (tmp_path / "logs" / "argo" / name).mkdir(parents=True)
+    CronScheduler(store).tick()  # the home is the store's folder, as SLUICE_HOME/store.db
+    assert _names(store) == {"ok-2"}
+    assert not (tmp_path / "run" / "argo" / "ok-1").exists() and not (tmp_path / "logs" / "argo" / "ok-1").exists()
+    assert (tmp_path / "run" / "argo" / "ok-2" / "node").is_dir() and (tmp_path / "logs" / "argo" / "ok-2").is_dir()
+    store.close()
