@@ -17,15 +17,27 @@ handler.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from hera.workflows import Env, Script, SecretEnv
+from hera.workflows import Env, Script, SecretEnv, WorkflowTemplate
 
-from workflows._common import RECORD_IMAGE, Sizing, mlflow_auth_env, step_pod
+from workflows._common import RECORD_IMAGE, Sizing, mlflow_auth_env, params, step_pod
+from workflows._step import Params, workflow_template
 
-__all__ = ["NAME", "NOTIFY_TOKEN_SECRET", "NOTIFY_URL", "SOURCE", "record_outcome"]
+__all__ = [
+    "EXIT_PARAMETERS",
+    "NAME",
+    "NOTIFY_TOKEN_SECRET",
+    "NOTIFY_URL",
+    "SOURCE",
+    "record_outcome",
+    "recorded_pipeline",
+]
 
 NAME = "record-outcome"
+#: Read only by the exit handler, so they are workflow arguments but not inputs of the DAG. None today: where
+#: the exit handler posts its record is fixed by its template (`NOTIFY_URL`).
+EXIT_PARAMETERS = params()
 #: Where the record goes: the `workflow-events` EventSource's Service (on one machine the engine maps it to
 #: the stack's own EventSource). Fixed here, never a parameter, because the bearer token goes with it.
 NOTIFY_URL = "http://workflow-events-eventsource-svc.sluicegate.svc:12002/workflow-outcome"
@@ -161,3 +173,18 @@ def record_outcome(parameters: Sequence[str]) -> Script:
         env=env,
         **step_pod(SIZING, 1),
     )
+
+
+def recorded_pipeline(
+    name: str, parameters: Params, deadline_seconds: int, build: Callable[[], object], recorded: Sequence[str]
+) -> WorkflowTemplate:
+    """A pipeline WorkflowTemplate whose outcome is recorded on exit.
+
+    `build()` makes the entrypoint template `name` (and any others) inside it; `record-outcome` runs on exit
+    and copies the `recorded` workflow parameters into the record. The arguments are `parameters` plus
+    `EXIT_PARAMETERS`.
+    """
+    with workflow_template(name, [*parameters, *EXIT_PARAMETERS], deadline_seconds, on_exit=NAME) as w:
+        build()
+        record_outcome(recorded)
+    return w

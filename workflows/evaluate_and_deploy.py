@@ -47,9 +47,8 @@ from workflows._common import (
     retry,
     step_pod,
 )
-from workflows._record import NAME as RECORD_OUTCOME
-from workflows._record import record_outcome
-from workflows._step import inputs, workflow_template
+from workflows._record import EXIT_PARAMETERS, recorded_pipeline
+from workflows._step import inputs
 
 __all__ = [
     "CANARY",
@@ -94,9 +93,6 @@ PARAMETERS = params(
     "build-target",
     *CANARY,
 )
-#: Read only by the exit handler, so they are workflow arguments but not inputs of the DAG. None today: where
-#: the exit handler posts its record is fixed by its template (`workflows._record.NOTIFY_URL`).
-EXIT_PARAMETERS = params()
 
 _MODEL = "{{inputs.parameters.model-name}}"
 
@@ -370,10 +366,13 @@ def _dag() -> DAG:
 
 def template() -> WorkflowTemplate:
     """The `evaluate-and-deploy` WorkflowTemplate."""
-    with workflow_template(NAME, [*PARAMETERS, *EXIT_PARAMETERS], DEADLINE_SECONDS, on_exit=RECORD_OUTCOME) as w:
+
+    def build() -> None:
         _dag()
         for name, manifest in _service_manifests().items():
             _apply(name, manifest)
         _deploy()
-        record_outcome(["model-name", "model-version", "mlflow-tracking-uri"])
-    return w
+
+    return recorded_pipeline(
+        NAME, PARAMETERS, DEADLINE_SECONDS, build, ["model-name", "model-version", "mlflow-tracking-uri"]
+    )

@@ -21,11 +21,10 @@ from __future__ import annotations
 from hera.workflows import DAG, Artifact, Parameter, Task, WorkflowTemplate
 from hera.workflows import models as m
 
-from workflows import evaluate_and_deploy, evaluate_project, project_pipeline, train_project
+from workflows import evaluate_project, project_pipeline, train_project
 from workflows._common import input_value, params
-from workflows._record import NAME as RECORD_OUTCOME
-from workflows._record import record_outcome
-from workflows._step import inputs, workflow_template
+from workflows._record import recorded_pipeline
+from workflows._step import inputs
 
 __all__ = ["NAME", "PARAMETERS", "template"]
 
@@ -77,9 +76,5 @@ def _dag() -> DAG:
 
 def template() -> WorkflowTemplate:
     """The `evaluate-project-version` WorkflowTemplate."""
-    with workflow_template(
-        NAME, [*PARAMETERS, *evaluate_and_deploy.EXIT_PARAMETERS], DEADLINE_SECONDS, on_exit=RECORD_OUTCOME
-    ) as w:
-        _dag()
-        record_outcome(["git-repo", "git-revision", "model-name", "model-version", "mlflow-tracking-uri"])
-    return w
+    recorded = ["git-repo", "git-revision", "model-name", "model-version", "mlflow-tracking-uri"]
+    return recorded_pipeline(NAME, PARAMETERS, DEADLINE_SECONDS, _dag, recorded)

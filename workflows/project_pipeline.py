@@ -25,9 +25,8 @@ from hera.workflows import models as m
 
 from workflows import evaluate_and_deploy, evaluate_project, train_project
 from workflows._common import params
-from workflows._record import NAME as RECORD_OUTCOME
-from workflows._record import record_outcome
-from workflows._step import inputs, workflow_template
+from workflows._record import recorded_pipeline
+from workflows._step import inputs
 
 __all__ = ["NAME", "PARAMETERS", "deploy_on_promote", "template"]
 
@@ -90,9 +89,5 @@ def _dag() -> DAG:
 
 def template() -> WorkflowTemplate:
     """The `project-pipeline` WorkflowTemplate."""
-    with workflow_template(
-        NAME, [*PARAMETERS, *evaluate_and_deploy.EXIT_PARAMETERS], DEADLINE_SECONDS, on_exit=RECORD_OUTCOME
-    ) as w:
-        _dag()
-        record_outcome(["git-repo", "git-revision", "project-model-name", "mlflow-tracking-uri"])
-    return w
+    recorded = ["git-repo", "git-revision", "project-model-name", "mlflow-tracking-uri"]
+    return recorded_pipeline(NAME, PARAMETERS, DEADLINE_SECONDS, _dag, recorded)
