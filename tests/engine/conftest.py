@@ -33,3 +33,9 @@ def sh(name: str, script: str, **extra: Any) -> dict[str, Any]:
 def nodes_by_display(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Nodes keyed by displayName."""
     return {n["displayName"]: n for n in doc["status"]["nodes"].values()}
+
+
+def apply_config_map(engine: LocalEngine, name: str, data: dict[str, str], namespace: str = "argo") -> None:
+    """Store (create or replace) a ConfigMap in the engine's store."""
+    meta = {"name": name, "namespace": namespace}
+    engine.store.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data})

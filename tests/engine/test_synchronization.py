@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sluicegate.engine.testing import LocalEngine
-from tests.engine.conftest import sh, workflow
+from tests.engine.conftest import apply_config_map, sh, workflow
 
 Doc = dict[str, Any]
 
@@ -61,14 +61,7 @@ def test_workflow_mutex_keeps_the_second_workflow_pending_until_the_first_ends(
 
 
 def test_template_semaphore_runs_at_most_the_configmap_limit_at_once(engine: LocalEngine) -> None:
-    engine.store.apply(
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": "limits", "namespace": "argo"},
-            "data": {"n": "2"},
-        }
-    )
+    apply_config_map(engine, "limits", {"n": "2"})
     folder, volumes = _shared(engine, "semaphore")
     log, gate = folder / "log", folder / "gate"
     work = _gated("work", "gate", "{{inputs.parameters.i}}")
@@ -201,14 +194,7 @@ def test_template_mutex_runs_two_parallel_steps_one_after_the_other(engine: Loca
 
 
 def _limit_map(engine: LocalEngine, name: str, limit: int) -> dict[str, Any]:
-    engine.store.apply(
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": name, "namespace": "argo"},
-            "data": {"n": str(limit)},
-        }
-    )
+    apply_config_map(engine, name, {"n": str(limit)})
     return {"semaphores": [{"configMapKeyRef": {"name": name, "key": "n"}}]}
 
 

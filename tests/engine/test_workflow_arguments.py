@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sluicegate.engine.testing import LocalEngine
-from tests.engine.conftest import sh, workflow
+from tests.engine.conftest import apply_config_map, sh, workflow
 
 
 def _echo(**arguments: object) -> dict[str, object]:
@@ -44,14 +44,7 @@ def test_value_wins_over_default(engine: LocalEngine) -> None:
 
 
 def test_config_map_argument_falls_back_to_its_value_from_default(engine: LocalEngine) -> None:
-    engine.store.apply(
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": "args", "namespace": "argo"},
-            "data": {"k": "cm"},
-        }
-    )
+    apply_config_map(engine, "args", {"k": "cm"})
     present = {"name": "x", "valueFrom": {"configMapKeyRef": {"name": "args", "key": "k"}, "default": "fallback"}}
     missing = {"name": "x", "valueFrom": {"configMapKeyRef": {"name": "args", "key": "nope"}, "default": "fallback"}}
     bare = {"name": "x", "valueFrom": {"configMapKeyRef": {"name": "args", "key": "nope"}}}
