@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,8 @@ from zoneinfo import ZoneInfo
 from croniter import croniter
 
 from sluicegate.engine._cronstop import STOPPED, set_condition, set_stopped, stop_reached
-from sluicegate.errors import ManifestError, NotFoundError, SluiceError
+from sluicegate.engine._gc import delete_workflow
+from sluicegate.errors import ManifestError, SluiceError
 from sluicegate.lang import format_time, parse_time
 from sluicegate.store import Store
 
@@ -144,13 +144,8 @@ class CronScheduler:
             (failed, "failedJobsHistoryLimit", 1),
         ):
             for wf in _beyond(group, history_limit(spec, field, default)):
-                try:
-                    self.store.delete("Workflow", ns, wf["metadata"]["name"])
-                except NotFoundError:
-                    continue
-                for folder in ("run", "logs"):  # its "pods": steps' folders and logs go with it, as on a TTL delete
-                    shutil.rmtree(self.home / folder / ns / wf["metadata"]["name"], ignore_errors=True)
-                log.info("deleted workflow %s/%s (CronWorkflow %s)", ns, wf["metadata"]["name"], field)
+                if delete_workflow(self.home, self.store, ns, wf["metadata"]["name"]):  # as a TTL deletion
+                    log.info("deleted workflow %s/%s (CronWorkflow %s)", ns, wf["metadata"]["name"], field)
 
     def _record(self, cron: dict[str, Any], active: list[dict[str, Any]]) -> dict[str, Any]:
         """Drop finished Workflows from `status.active`, count them, check the stopStrategy; the updated doc."""

@@ -29,12 +29,26 @@ from sluicegate.errors import NotFoundError, SluiceError
 from sluicegate.lang import epoch, parse_duration
 from sluicegate.store import Store
 
-__all__ = ["Collector", "labels_match", "pods_due", "ttl_deadline"]
+__all__ = ["Collector", "delete_workflow", "labels_match", "pods_due", "ttl_deadline"]
 
 log = logging.getLogger(__name__)
 Doc = dict[str, Any]
 Key = tuple[str, str]
 _FAILURE = ("Failed", "Error")
+
+
+def delete_workflow(home: Path, store: Store, namespace: str, name: str) -> bool:
+    """Delete a finished workflow with its "pods": its steps' folders and logs. False when it was gone already.
+
+    Called by the TTL collection here and by the CronWorkflow history limits (`_cron`).
+    """
+    shutil.rmtree(home / "run" / namespace / name, ignore_errors=True)
+    shutil.rmtree(home / "logs" / namespace / name, ignore_errors=True)
+    try:
+        store.delete("Workflow", namespace, name)
+    except NotFoundError:
+        return False
+    return True
 
 
 def ttl_deadline(doc: Doc) -> float | None:
@@ -187,13 +201,8 @@ class Collector:
                 if _artgc.blocks_deletion(collected):
                     log.warning("workflow %s/%s kept: its artifacts could not be deleted", namespace, name)
                     return
-            shutil.rmtree(self.home / "run" / namespace / name, ignore_errors=True)
-            shutil.rmtree(self.home / "logs" / namespace / name, ignore_errors=True)
-            try:
-                self.store.delete("Workflow", namespace, name)
-            except NotFoundError:
-                return
-            log.info("deleted workflow %s/%s (ttlStrategy)", namespace, name)
+            if delete_workflow(self.home, self.store, namespace, name):
+                log.info("deleted workflow %s/%s (ttlStrategy)", namespace, name)
             return
         due, _ = pods_due(doc, now)
         for node_id in due:
