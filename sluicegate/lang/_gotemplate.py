@@ -5,8 +5,10 @@ actions with `{{-`/`-}}` trimming; field
 chains (`.Input.body.ref`, `$v.name`), string/number/bool literals, function calls and pipes, parentheses;
 `if`/`else if`/`else`/`end`, `range` over lists and maps (`range $k, $v := ...`), `with`. Functions: Go's
 builtins (eq ne lt le gt ge and or not len index print printf println) and sprig's set (`_sprig`), as
-Argo Events loads `sprig.FuncMap()`. A missing map key prints `<no value>`, as Go does for maps, and reaches
-a function as nil.
+Argo Events loads `sprig.FuncMap()`. Nil prints as Go prints it: an action whose value is nil (a missing
+map key, a JSON `null`, a function's nil result) prints `<no value>`, as Go does after unwrapping the
+`interface{}` values of the JSON map Argo Events passes without a `missingkey` option; a missing key reaches
+a function as nil, which `print`, `printf` and `toString` print as `<nil>`, as `fmt` does.
 """
 
 from __future__ import annotations
@@ -40,15 +42,29 @@ _ARG = re.compile(
 
 
 def _go_str(v: Any) -> str:
-    if v is MISSING:
-        return "<no value>"
-    if v is None:
+    """`v` as `fmt.Sprint` prints it (a missing key is a nil interface by the time a function sees it)."""
+    if v is None or v is MISSING:
         return "<nil>"
     if isinstance(v, dict):
         return "map[" + " ".join(f"{k}:{_go_str(v[k])}" for k in sorted(v)) + "]"
     if isinstance(v, list):
         return "[" + " ".join(_go_str(x) for x in v) + "]"
     return as_string(v)
+
+
+def _sprint(*args: Any) -> str:
+    """`fmt.Sprint`: a space between two operands only when neither is a string."""
+    out = ""
+    for i, a in enumerate(args):
+        if i and not isinstance(a, str) and not isinstance(args[i - 1], str):
+            out += " "
+        out += _go_str(a)
+    return out
+
+
+def _print_action(v: Any) -> str:
+    """What an action prints: a nil value is `<no value>` (Go unwraps the empty interface to an invalid value)."""
+    return "<no value>" if v is None or v is MISSING else _go_str(v)
 
 
 def _truthy(v: Any) -> bool:
@@ -98,7 +114,7 @@ FUNCS: dict[str, Callable[..., Any]] = {
     "not": lambda a: not _truthy(a),
     "len": lambda a: len(a) if isinstance(a, (str, list, dict)) else 0,
     "index": _index,
-    "print": lambda *a: "".join(_go_str(x) for x in a),
+    "print": _sprint,
     "println": lambda *a: " ".join(_go_str(x) for x in a) + "\n",
     "printf": _printf,
     "toString": _go_str,
@@ -267,7 +283,7 @@ class _Exec:
             if node.kind == "text":
                 out.append(node.text)
             elif node.kind == "out":
-                out.append(_go_str(self.pipeline(node.pipe, dot)))
+                out.append(_print_action(self.pipeline(node.pipe, dot)))
             elif node.kind == "if":
                 self.run(node.body if _truthy(self.pipeline(node.pipe, dot)) else node.orelse, dot, out)
             elif node.kind == "with":

@@ -44,11 +44,15 @@ def _tzname(t: datetime, fmt: str) -> str:
 
 def _element(t: datetime, tok: str) -> str:
     fixed = {
-        "January": "%B", "Jan": "%b", "Monday": "%A", "Mon": "%a", "2006": "%Y", "06": "%y", "01": "%m",
+        "January": "%B", "Jan": "%b", "Monday": "%A", "Mon": "%a", "01": "%m",
         "02": "%d", "15": "%H", "03": "%I", "04": "%M", "05": "%S", "PM": "%p",
     }  # fmt: skip
     if tok in fixed:
         return t.strftime(fixed[tok])
+    if tok == "2006":  # Go pads the year to four digits (`0001` for the zero time); strftime's %Y may not
+        return f"{t.year:04d}"
+    if tok == "06":
+        return f"{t.year % 100:02d}"
     simple = {"1": t.month, "2": t.day, "3": t.hour % 12 or 12, "4": t.minute, "5": t.second}
     if tok in simple:
         return str(simple[tok])
