@@ -25,6 +25,7 @@ from sluicegate.engine._envsources import env_from, key_ref
 from sluicegate.engine._gitsource import check_repository
 from sluicegate.engine._images import base_of, env_for, runtime_for
 from sluicegate.engine._jobs import Job
+from sluicegate.engine._podenv import StepPod, env_source, expand
 from sluicegate.engine._podfs import (
     PathMapper,
     SandboxPaths,
@@ -136,7 +137,11 @@ class RequestBuilder:
                 outside_tmp = not str(art["path"]).startswith("/tmp/")
                 if self.sandbox and outside_tmp and mapper.host(str(art["path"])).exists():
                     give_to(mapper.host(str(art["path"])), self.uid(job))  # the step may change its inputs
-        argv = [mapper.rewrite(str(a)) for a in [*(spec.get("command") or []), *(spec.get("args") or [])]]
+        env, declared = self._env(job, spec, mapper, container.name)
+        # the kubelet expands `$(VAR)` in command and args (after Argo's `{{...}}`), never in a script's source
+        argv = [
+            mapper.rewrite(expand(str(a), declared)) for a in [*(spec.get("command") or []), *(spec.get("args") or [])]
+        ]
         if "script" in tmpl and not container.sidecar:
             script = run.tmp / ".argo" / "script"
             script.parent.mkdir(parents=True, exist_ok=True)
@@ -151,8 +156,6 @@ class RequestBuilder:
                 where=f"template {tmpl.get('name')!r}",
                 fix="set container.command: the local engine cannot read an image's entrypoint",
             )
-        env = self._env(job, spec, mapper)
-        env["ARGO_CONTAINER_NAME"] = container.name
         if project_env is not None:  # the model project's own environment, as `source bin/activate` sets it
             env["VIRTUAL_ENV"] = str(project_env)
             env["PATH"] = f"{project_env / 'bin'}{os.pathsep}{env.get('PATH', os.defpath)}"
@@ -265,42 +268,47 @@ class RequestBuilder:
         """The user a sandboxed step runs as: `nobody` where the stack runs as root, the environment builder aside."""
         return os.getuid() if _builds_environments(job.template) else STEP_UID
 
-    def _env(self, job: Job, spec: dict[str, Any], mapper: PathMapper | SandboxPaths) -> dict[str, str]:
+    def _env(
+        self, job: Job, spec: dict[str, Any], mapper: PathMapper | SandboxPaths, container: str
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The container's environment, and the variables its pod spec defines (what `$(VAR)` may name)."""
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME", "TZ", "SSL_CERT_FILE")}
-        env.update(
-            {
-                "PYTHONUNBUFFERED": "1",
-                "ARGO_WORKFLOW_NAME": job.workflow,
-                "ARGO_WORKFLOW_UID": job.workflow_uid,
-                "ARGO_NODE_ID": job.node_id,
-                "ARGO_POD_NAME": job.node_id,
-                "ARGO_CONTAINER_NAME": "main",
-                "ARGO_TEMPLATE": json.dumps(job.template, separators=(",", ":")),
-                "ARGO_INCLUDE_SCRIPT_OUTPUT": "true",
-                ENVS_DIR_ENV: str(self.envs.resolve()),
-            }
-        )
+        pod = StepPod(job, self.store, self.home)
+        argo = {
+            "ARGO_WORKFLOW_NAME": job.workflow,
+            "ARGO_WORKFLOW_UID": job.workflow_uid,
+            "ARGO_NODE_ID": job.node_id,
+            "ARGO_POD_NAME": job.node_id,
+            "ARGO_POD_UID": pod.uid,
+            "ARGO_CONTAINER_NAME": container,
+            "ARGO_TEMPLATE": json.dumps(job.template, separators=(",", ":")),
+            "ARGO_INCLUDE_SCRIPT_OUTPUT": "true",
+        }
+        env.update({"PYTHONUNBUFFERED": "1", **argo, ENVS_DIR_ENV: str(self.envs.resolve())})
         if self.sandbox:
             env["HOME"] = "/tmp"  # the step's user has no home of its own on the host's file system
         elif not self.private_tmp:
             env["TMPDIR"] = str(mapper.tmp)
-        where = f"workflow {job.workflow!r}, node {job.node_id!r}, container {str(spec.get('name') or 'main')!r}"
-        for name, text in env_from(self.store, job.namespace, spec.get("envFrom") or [], where).items():
-            env[name] = mapper.rewrite(text)  # as the kubelet: envFrom first, env entries over it
+        where = f"workflow {job.workflow!r}, node {job.node_id!r}, container {container!r}"
+        # as the kubelet: envFrom first, env entries over it, each value's `$(VAR)` naming those before it
+        declared = env_from(self.store, job.namespace, spec.get("envFrom") or [], where)
         for var in spec.get("env") or []:
-            value = self._env_value(job, var, where)
+            value = self._env_value(job, pod, container, var, declared, where)
             if value is not None:
-                env[str(var["name"])] = mapper.rewrite(value)
-        return env
+                declared[str(var["name"])] = value
+        env.update({name: mapper.rewrite(text) for name, text in declared.items()})
+        return env, {**argo, **declared}
 
-    def _env_value(self, job: Job, var: dict[str, Any], where: str) -> str | None:
-        if "value" in var:
-            return str(var["value"])
+    def _env_value(
+        self, job: Job, pod: StepPod, container: str, var: dict[str, Any], before: dict[str, str], where: str
+    ) -> str | None:
+        value = "" if var.get("value") is None else str(var["value"])
         source = var.get("valueFrom") or {}
+        if value or not source:
+            return expand(value, before)
         if "configMapKeyRef" in source or "secretKeyRef" in source:
             return key_ref(self.store, job.namespace, source, f"{where}, env {var.get('name')!r}", self.secrets)
-        field_path = (source.get("fieldRef") or {}).get("fieldPath", "")
-        return {"metadata.name": job.node_id, "metadata.namespace": job.namespace}.get(field_path, "")
+        return env_source(pod, container, var, where)
 
     def container_dir(self, run: Running, container: Container) -> Path:
         """Where a container's shim records itself and its exit code: the node's folder for `main`."""
