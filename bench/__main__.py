@@ -3,6 +3,8 @@
 Run: `make bench` or `.venv/bin/python -m bench [name ...]` (e.g. `python -m bench engine`). Each benchmark
 prints markdown with its own ratios against a peer measured in the same run; this collects what they print,
 section by section, with the machine and date, and records a benchmark that fails instead of stopping.
+A benchmark in `OPTIONAL` runs only when its environment variable is set (`--argo DIR` sets ARGO_EXAMPLES,
+as does `make bench ARGO_EXAMPLES=DIR`); otherwise one line says how to enable it and its section is kept.
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 HERE = Path(__file__).resolve().parent
+
+#: Benchmarks that need something from outside the project, by module: the variable that enables each, and how.
+OPTIONAL = {
+    "bench_argo_examples": (
+        "ARGO_EXAMPLES",
+        "clone https://github.com/argoproj/argo-workflows, then `make bench ARGO_EXAMPLES=DIR` or "
+        "`python -m bench --argo DIR`",
+    ),
+}
 
 
 class _Tee(io.TextIOBase):
@@ -54,6 +65,10 @@ def run(names: list[str]) -> dict[str, str]:
     sections: dict[str, str] = {}
     for path in paths:
         print(f"\n=== {path.stem} ===", flush=True)
+        variable, how = OPTIONAL.get(path.stem, ("", ""))
+        if variable and not os.environ.get(variable):
+            print(f"skipped (its previous section is kept): {how}")
+            continue
         tee = _Tee(sys.stdout)
         start = time.perf_counter()
         saved_argv = sys.argv
@@ -92,7 +107,12 @@ def _previous(target: Path) -> dict[str, str]:
 def main() -> None:
     """Run benchmarks named on the command line (default: all) and update their sections of bench/RESULTS.md."""
     target = HERE / "RESULTS.md"
-    sections = {**_previous(target), **run(sys.argv[1:])}
+    names = sys.argv[1:]
+    if "--argo" in names[:-1]:  # the Argo examples' checkout, for bench_argo_examples
+        at = names.index("--argo")
+        os.environ["ARGO_EXAMPLES"] = names[at + 1]
+        del names[at : at + 2]
+    sections = {**_previous(target), **run(names)}
     head = (
         "# Benchmark results\n\n"
         f"Written by `python -m bench`; {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
