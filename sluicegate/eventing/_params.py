@@ -94,8 +94,14 @@ def resolve_parameter(src: TriggerParameterSource, events: dict[str, EventView])
 
 
 def apply_parameters(doc: Any, params: list[TriggerParameter], events: dict[str, EventView]) -> Any:
-    """Write every parameter into `doc` (mutated and returned)."""
+    """Write every parameter into `doc` (mutated and returned).
+
+    A parameter of a dependency without an event (a trigger fired by an `||` condition) and without a
+    default `value` is skipped, as Argo Events skips it.
+    """
     for p in params:
+        if p.src.dependency_name not in events and p.src.value is None:
+            continue
         value = resolve_parameter(p.src, events)
         if p.operation in ("append", "prepend"):
             current = get_path(doc, p.dest)
