@@ -1,11 +1,12 @@
 """The trigger types of the local runtime: `argoWorkflow` (submit), `k8s`, `http`, `slack`, `log`.
 
 Called by the sensor controller with a trigger template whose trigger-level parameters are already applied.
-`argoWorkflow` creates the Workflow in the object store with the labels Argo Events puts on it; the workflow
-controller picks it up from there. `k8s` creates, updates, patches or deletes any object in the store (the local
-stack's Kubernetes), as Argo Events' standard K8s trigger does (see `_k8s`). `slack` posts `chat.postMessage` to
-`SLUICE_SLACK_API_URL` (default https://slack.com/api) with the bot token from the trigger's Secret; without a
-token it records a warning and succeeds, so a missing Slack setup never blocks training.
+`argoWorkflow` creates the Workflow in the object store with the labels Argo Events puts on it and its
+`args` applied as `argo submit` applies them (`_submit_args`); the workflow controller picks it up from there.
+`k8s` creates, updates, patches or deletes any object in the store (the local stack's Kubernetes), as Argo
+Events' standard K8s trigger does (see `_k8s`). `slack` posts `chat.postMessage` to `SLUICE_SLACK_API_URL`
+(default https://slack.com/api) with the bot token from the trigger's Secret; without a token it records a
+warning and succeeds, so a missing Slack setup never blocks training.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sluicegate.errors import NotFoundError, SluiceError
 from sluicegate.eventing._k8s import TRIGGER_KEY_LABEL, k8s_trigger, made_for, trigger_key
 from sluicegate.eventing._model import TriggerParameter
 from sluicegate.eventing._params import EventView, apply_parameters
+from sluicegate.eventing._submit_args import apply_submit_args
 from sluicegate.secrets import SecretStore
 from sluicegate.store import Store
 
@@ -115,6 +117,8 @@ class TriggerRunner:
         params = [TriggerParameter.model_validate(p) for p in spec.get("parameters") or []]
         wf = apply_parameters(wf, params, events)
         meta = wf.setdefault("metadata", {})
+        if not meta.get("name") and not meta.get("generateName"):
+            raise TriggerFailed("failed to trigger the workflow, neither name nor generateName is given")
         sensor_meta = sensor["metadata"]
         meta["namespace"] = meta.get("namespace") or sensor_meta.get("namespace", "")
         meta.setdefault("labels", {}).update(
@@ -124,6 +128,7 @@ class TriggerRunner:
                 "events.argoproj.io/action-timestamp": str(int(time.time() * 1000)),
             }
         )
+        wf = apply_submit_args(wf, spec.get("args") or [])
         wf.setdefault("apiVersion", "argoproj.io/v1alpha1")
         wf.setdefault("kind", "Workflow")
         wf.pop("status", None)
