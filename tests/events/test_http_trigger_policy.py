@@ -1,0 +1,79 @@
+"""The http trigger against a real local server: the trigger's `policy.status.allow` and `secureHeaders`.
+
+As in Argo Events, the policy sits on the trigger beside its template (`triggers[].policy.status.allow`): an
+answer whose status is listed succeeds, any other fails the trigger. secureHeaders take their values from a
+Secret or a ConfigMap key (one trailing newline dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.events._sensor_harness import NS, SensorHarness, harnessed
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Iterator[SensorHarness]:
+    yield from harnessed(tmp_path)
+
+
+def _call(harness: SensorHarness, url: str, allow: list[int] | None = None, **http: Any) -> dict[str, Any]:
+    """Apply a Sensor whose one http trigger calls `url` with `policy.status.allow`; send one event."""
+    trigger: dict[str, Any] = {"template": {"name": "call", "http": {"url": url, "payload": [], **http}}}
+    if allow is not None:
+        trigger["policy"] = {"status": {"allow": allow}}
+    harness.apply_sensor([trigger])
+    return harness.outcome(harness.send({"n": 1}), "call")
+
+
+@pytest.mark.parametrize(
+    ("status", "allow", "phase"),
+    [(404, [200, 404], "Succeeded"), (500, [500], "Succeeded"), (201, [200], "Failed"), (200, [], "Failed")],
+)
+def test_only_a_status_in_the_allow_list_succeeds(
+    harness: SensorHarness, status: int, allow: list[int], phase: str
+) -> None:
+    harness.server.status = status
+    outcome = _call(harness, harness.server.url + "/hook", allow)
+    assert outcome["phase"] == phase
+    assert len(harness.server.requests) == 1
+    if phase == "Succeeded":
+        assert outcome["message"].endswith(f"-> {status}")
+    else:
+        assert f"http response status {status} is not allowed" in outcome["message"]
+
+
+def test_secure_headers_are_read_from_a_secret_and_a_config_map(harness: SensorHarness) -> None:
+    harness.secrets.set("api-auth", "token", "Bearer s3cret\n")
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "tenant", "namespace": NS}}
+    harness.store.apply({**config, "data": {"id": "acme"}})
+    secure = [
+        {"name": "Authorization", "valueFrom": {"secretKeyRef": {"name": "api-auth", "key": "token"}}},
+        {"name": "X-Tenant", "valueFrom": {"configMapKeyRef": {"name": "tenant", "key": "id"}}},
+    ]
+    outcome = _call(harness, harness.server.url + "/hook", headers={"X-Plain": "p"}, secureHeaders=secure)
+    assert outcome["phase"] == "Succeeded"
+    [request] = harness.server.requests
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    assert (headers["authorization"], headers["x-tenant"], headers["x-plain"]) == ("Bearer s3cret", "acme", "p")
+
+
+@pytest.mark.parametrize(
+    ("ref", "why"),
+    [
+        ({"secretKeyRef": {"name": "absent", "key": "token"}}, "sluice secret set absent token"),
+        ({"configMapKeyRef": {"name": "absent", "key": "id"}}, "ConfigMap sluicegate/absent has no key 'id'"),
+        ({}, "needs valueFrom.secretKeyRef or valueFrom.configMapKeyRef"),
+    ],
+)
+def test_a_secure_header_without_its_value_fails_before_calling(
+    harness: SensorHarness, ref: dict[str, Any], why: str
+) -> None:
+    outcome = _call(harness, harness.server.url, secureHeaders=[{"name": "Authorization", "valueFrom": ref}])
+    assert outcome["phase"] == "Failed"
+    assert why in outcome["message"]
+    assert harness.server.requests == []
