@@ -206,14 +206,22 @@ class _Exec:
     def __init__(self, dot: Any) -> None:
         self.vars: dict[str, Any] = {"$": dot}
 
-    def field(self, base: Any, chain: list[str]) -> Any:
-        for key in chain:
-            if key == "":
+    def field(self, base: Any, chain: list[str], text: str) -> Any:
+        """Walk `.a.b`: a missing key stays missing (no value); a field of null or of a non-object fails, as in Go."""
+        for i, key in enumerate(chain):
+            if key == "" or base is MISSING:
                 continue
             if isinstance(base, dict):
                 base = base.get(key, MISSING)
+                continue
+            parts = text.split(".")
+            before = ".".join(parts[: len(parts) - len(chain) + i]) or "."
+            if base is None:
+                what, fix = f"nil pointer evaluating interface {{}}.{key} ({before} is null)", "guard it with `with`"
             else:
-                return MISSING
+                what = f"can't evaluate field {key} in type interface {{}} ({before} is {as_string(base)!r})"
+                fix = 'only an object has fields: decode JSON text first, e.g. `index (fromJson .Input) "x"`'
+            raise TemplateError(what, where=f"<{text}>", fix=fix)
         return base
 
     def operand(self, toks: list[tuple[str, str]], i: int, dot: Any) -> tuple[Any, int]:
@@ -223,12 +231,12 @@ class _Exec:
         if kind == "num":
             return (float(text) if "." in text else int(text)), i + 1
         if kind == "field":
-            return (dot if text == "." else self.field(dot, text.split(".")[1:])), i + 1
+            return (dot if text == "." else self.field(dot, text.split(".")[1:], text)), i + 1
         if kind == "var":
             name, *chain = text.split(".")
             if name not in self.vars:
                 raise TemplateError(f"undefined variable {name}")
-            return self.field(self.vars[name], chain), i + 1
+            return self.field(self.vars[name], chain, text), i + 1
         if kind == "ident" and text in ("true", "false", "nil"):
             return {"true": True, "false": False, "nil": None}[text], i + 1
         if kind == "lp":

@@ -1,14 +1,17 @@
-"""Go templates print values as Go's text/template and `fmt` print them (Sensor `dataTemplate`, filter `template`).
+"""Go templates print values and walk fields as Go's text/template does (Sensor `dataTemplate`, filter `template`).
 
 Argo Events executes the template over a `map[string]interface{}` built from the event's JSON, with no
-`missingkey` option: an action whose value is nil prints `<no value>`; `fmt` prints a nil operand as `<nil>`.
+`missingkey` option: an action whose value is nil prints `<no value>`; `fmt` prints a nil operand as `<nil>`;
+a field past a missing key has no value, a field of null or of a non-object fails the template.
 """
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from sluicegate.lang import render
+from sluicegate.lang import TemplateError, render
 
 DATA = {"Input": {"body": {"gone": None, "tags": [None, "x"], "n": 7}}}
 
@@ -49,3 +52,21 @@ def test_print_puts_a_space_only_between_two_operands_that_are_not_strings() -> 
 )
 def test_the_zero_time_prints_its_year_padded_to_four_digits(layout: str, expected: str) -> None:
     assert render(f'{{{{ toDate "2006-01-02" "not a date" | date "{layout}" }}}}', {}) == expected
+
+
+@pytest.mark.parametrize(
+    ("template", "error"),
+    [
+        ("{{ .Input.body.gone.x }}", "nil pointer evaluating interface {}.x"),
+        ("{{ if .Input.body.gone.x }}y{{ end }}", "nil pointer evaluating interface {}.x"),
+        ("{{ .Input.body.n.x }}", "can't evaluate field x in type interface {}"),
+        ("{{ range .Input.body.tags }}{{ .x }}{{ end }}", "nil pointer evaluating interface {}.x"),
+    ],
+)
+def test_a_field_of_null_or_of_a_non_object_fails_the_template(template: str, error: str) -> None:
+    with pytest.raises(TemplateError, match=re.escape(error)):
+        render(template, DATA)
+
+
+def test_a_field_past_a_missing_key_has_no_value() -> None:
+    assert render("{{ .Input.body.nope.x.y }}", DATA) == "<no value>"
