@@ -8,7 +8,8 @@ builtins (eq ne lt le gt ge and or not len index print printf println) and sprig
 Argo Events loads `sprig.FuncMap()`. Nil prints as Go prints it: an action whose value is nil (a missing
 map key, a JSON `null`, a function's nil result) prints `<no value>`, as Go does after unwrapping the
 `interface{}` values of the JSON map Argo Events passes without a `missingkey` option; a missing key reaches
-a function as nil, which `print`, `printf` and `toString` print as `<nil>`, as `fmt` does.
+a function as nil, which `print`, `printf` and `toString` print as `<nil>`, as `fmt` does. A field past a
+missing key has no value; a field of `null` or of a non-object fails the template, as in Go.
 """
 
 from __future__ import annotations
