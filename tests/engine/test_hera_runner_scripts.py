@@ -5,6 +5,7 @@ A runner step is `python -m hera.workflows.runner -e <module>:<function> <script
 which has Hera: the user's module must be importable there, installed in the stack's environment or in a
 folder on the PYTHONPATH the stack starts with (readable by others: a sandboxed step runs as `nobody`), as
 it must be in the step image on a cluster. Here the module is written to such a folder before the engine starts.
+An annotated output is written under the step's private `/tmp` (`/tmp/hera-outputs`) and collected from there.
 """
 
 # No `from __future__ import annotations` here: Hera reads the script functions' annotations at runtime.
@@ -26,7 +27,9 @@ USER_MODULE = "sluice_runner_user_steps"
 USER_CODE = '''
     """A user's runner functions, as a step image would ship them."""
 
-    from hera.workflows import script
+    from typing import Annotated
+
+    from hera.workflows import Parameter, script
     from pydantic import BaseModel
 
 
@@ -41,7 +44,7 @@ USER_CODE = '''
 
 
     @script(image="python:3.12", constructor="runner")
-    def add(point: Point) -> int:
+    def add(point: Point) -> Annotated[int, Parameter(name="sum")]:
         return point.x + point.y
 '''
 
@@ -72,7 +75,7 @@ def api(engine: LocalEngine) -> Iterator[Api]:
         yield api
 
 
-def test_runner_steps_pass_a_pydantic_value_from_one_step_to_the_next(
+def test_runner_steps_pass_a_pydantic_value_and_save_an_annotated_output(
     engine: LocalEngine, api: Api, user_code: ModuleType
 ) -> None:
     svc = WorkflowsService(host=api.url, token=api.token, namespace=NS)
@@ -87,9 +90,6 @@ def test_runner_steps_pass_a_pydantic_value_from_one_step_to_the_next(
     name = w.create().metadata.name
     done = engine.wait({"metadata": {"namespace": NS, "name": name}})
     assert done["status"]["phase"] == "Succeeded", done["status"]
-    results = {
-        n["displayName"]: (n.get("outputs") or {}).get("result")
-        for n in done["status"]["nodes"].values()
-        if n["type"] == "Pod"
-    }
-    assert results == {"make-point": '{"x": 4, "y": 40}', "add": "44"}
+    outputs = {n["displayName"]: n.get("outputs") or {} for n in done["status"]["nodes"].values() if n["type"] == "Pod"}
+    assert outputs["make-point"]["result"] == '{"x": 4, "y": 40}'  # a returned model, printed as JSON
+    assert [(p["name"], p["value"]) for p in outputs["add"]["parameters"]] == [("sum", "44")]  # /tmp/hera-outputs
