@@ -50,25 +50,43 @@ def _record(run_fd: int, name: str, text: str) -> None:
     os.rename(tmp, name, src_dir_fd=run_fd, dst_dir_fd=run_fd)
 
 
+def _import_paths(flags: set[str], first: str) -> None:
+    """`sys.path` as a new interpreter starts it for this step.
+
+    `first` (the script's folder, the working directory for `-m`, '' for `-c` and stdin) unless `-I`, then the
+    step's PYTHONPATH unless `-E`/`-I`, then the installation's paths (the zygote's `sys.path`, without its
+    script's folder).
+    """
+    head = [] if "-I" in flags else [first]
+    if not flags & {"-E", "-I"}:
+        head += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[:] = [*head, *(p for p in sys.path if p not in head)]
+
+
 def run_python(argv: list[str]) -> int:
     """Run `python [flags] -c/-m/script args` in this interpreter; the exit code it would have had."""
     args = argv[1:]
+    flags: set[str] = set()
     while args and args[0] in _PY_FLAGS:
+        flags.add(args[0])
         args = args[1:]
     try:
         if args and args[0] == "-c":
             sys.argv = ["-c", *args[2:]]
+            _import_paths(flags, "")
             code = compile(args[1], "<string>", "exec")
             exec(code, {"__name__": "__main__", "__builtins__": __builtins__})
         elif args and args[0] == "-m":
             sys.argv = [args[1], *args[2:]]
+            _import_paths(flags, os.getcwd())
             runpy.run_module(args[1], run_name="__main__", alter_sys=True)
         elif args:
             sys.argv = list(args)
-            sys.path.insert(0, os.path.dirname(os.path.abspath(args[0])))
+            _import_paths(flags, os.path.dirname(os.path.abspath(args[0])))
             runpy.run_path(args[0], run_name="__main__")
         else:
             sys.argv = [""]
+            _import_paths(flags, "")
             exec(compile(sys.stdin.read(), "<stdin>", "exec"), {"__name__": "__main__"})
     except SystemExit as e:
         if e.code is None:
