@@ -4,11 +4,10 @@ Called by the sensor controller with a trigger template whose trigger-level para
 `argoWorkflow` creates the Workflow in the object store with the labels Argo Events puts on it and its
 `args` applied as `argo submit` applies them (`_submit_args`); the workflow controller picks it up from there.
 `k8s` creates, updates, patches or deletes any object in the store (the local stack's Kubernetes), as Argo
-Events' standard K8s trigger does (see `_k8s`). `http` calls its url with the secureHeaders read from Secrets
-or ConfigMaps; the trigger's `policy.status.allow` (in the Sensor, beside the template) lists the answers
-that succeed, else any 2xx does. `slack` posts `chat.postMessage` to `SLUICE_SLACK_API_URL` (default
-https://slack.com/api) with the bot token from the trigger's Secret; without a token it records a warning
-and succeeds, so a missing Slack setup never blocks training.
+Events' standard K8s trigger does (see `_k8s`). `http` makes one request (see `_http`). `slack` posts
+`chat.postMessage` to `SLUICE_SLACK_API_URL` (default https://slack.com/api) with the bot token from the
+trigger's Secret; without a token it records a warning and succeeds, so a missing Slack setup never blocks
+training.
 """
 
 from __future__ import annotations
@@ -24,7 +23,8 @@ from typing import Any
 import httpx
 import yaml
 
-from sluicegate.errors import ManifestError, NotFoundError, SluiceError
+from sluicegate.errors import NotFoundError, SluiceError
+from sluicegate.eventing._http import HttpFailed, http_trigger, key_ref
 from sluicegate.eventing._k8s import TRIGGER_KEY_LABEL, k8s_trigger, made_for, trigger_key
 from sluicegate.eventing._model import TriggerParameter
 from sluicegate.eventing._params import EventView, apply_parameters
@@ -54,45 +54,6 @@ class TriggerResult:
 def slack_api_url() -> str:
     """Base URL of the Slack Web API (`SLUICE_SLACK_API_URL`, for tests and proxies)."""
     return os.environ.get("SLUICE_SLACK_API_URL", "https://slack.com/api").rstrip("/")
-
-
-def _trigger_policy(sensor: dict[str, Any], name: str) -> dict[str, Any]:
-    """The `policy` of the Sensor's trigger named `name` (its dead-letter triggers included), or {}.
-
-    The controller hands a runner the trigger's template; the trigger's policy sits beside the template in
-    the Sensor (`spec.triggers[].policy`), so it is found there by the trigger's name.
-    """
-    pending = list((sensor.get("spec") or {}).get("triggers") or [])
-    while pending:
-        trig = pending.pop(0)
-        if not isinstance(trig, dict):
-            continue
-        if str((trig.get("template") or {}).get("name", "")) == name:
-            return dict(trig.get("policy") or {})
-        if isinstance(trig.get("dlqTrigger"), dict):
-            pending.append(trig["dlqTrigger"])
-    return {}
-
-
-def _allowed_statuses(policy: dict[str, Any]) -> list[int] | None:
-    """`policy.status.allow` as numbers; None when the trigger has no status policy."""
-    allow = (policy.get("status") or {}).get("allow")
-    if allow is None:
-        return None
-    try:
-        return [int(code) for code in allow]
-    except (TypeError, ValueError):
-        raise ManifestError(
-            f"policy.status.allow {allow!r} is not a list of HTTP status codes",
-            where="triggers[].policy.status.allow",
-            fix="list the allowed status codes, e.g. [200, 201]",
-        ) from None
-
-
-def _ref(value: Any) -> tuple[str, str] | None:
-    if isinstance(value, dict) and value.get("name") and value.get("key"):
-        return str(value["name"]), str(value["key"])
-    return None
 
 
 class TriggerRunner:
@@ -125,13 +86,15 @@ class TriggerRunner:
                 message, workflow = k8s_trigger(self.store, sensor, template, events)
                 return TriggerResult(message, workflow=workflow)
             if kind == "http":
-                return self._call(sensor, template, events)
+                return TriggerResult(http_trigger(self._http, self.secrets, self.store, sensor, template, events))
             if kind == "slack":
                 return self._slack(template["slack"] or {})
             log.info("sensor %s trigger %s: %s", sensor["metadata"]["name"], template.get("name"), sorted(events))
             return TriggerResult(f"logged {len(events)} event(s)")
         except SluiceError as e:
             raise TriggerFailed(e.message) from e
+        except HttpFailed as e:
+            raise TriggerFailed(str(e)) from e
         except httpx.HTTPError as e:
             raise TriggerFailed(f"{type(e).__name__}: {e}") from e
 
@@ -178,54 +141,8 @@ class TriggerRunner:
         name = created["metadata"]["name"]
         return TriggerResult(f"submitted Workflow {meta['namespace']}/{name}", workflow=name)
 
-    def _secure_header(self, namespace: str, header: dict[str, Any], where: str) -> str:
-        """A secureHeader's value from its Secret or ConfigMap key (one trailing newline dropped, as Argo)."""
-        source = header.get("valueFrom") or {}
-        secret, config = _ref(source.get("secretKeyRef")), _ref(source.get("configMapKeyRef"))
-        if secret:
-            return self.secrets.get(*secret).removesuffix("\n")
-        if config:
-            cm = self.store.try_get("ConfigMap", namespace, config[0])
-            value = ((cm or {}).get("data") or {}).get(config[1])
-            if value is None:
-                raise NotFoundError(
-                    f"ConfigMap {namespace}/{config[0]} has no key {config[1]!r}",
-                    where=f"{where}.valueFrom.configMapKeyRef",
-                    fix="apply the ConfigMap with that key",
-                )
-            return str(value).removesuffix("\n")
-        raise ManifestError(
-            "a secureHeader needs valueFrom.secretKeyRef or valueFrom.configMapKeyRef (name and key)",
-            where=where,
-            fix="name the Secret or ConfigMap key holding the header's value",
-        )
-
-    def _call(self, sensor: dict[str, Any], template: dict[str, Any], events: dict[str, EventView]) -> TriggerResult:
-        spec = template["http"] or {}
-        url = str(spec.get("url") or "")
-        if not url:
-            raise TriggerFailed("http trigger has no url")
-        payload = apply_parameters({}, [TriggerParameter.model_validate(p) for p in spec.get("payload") or []], events)
-        headers = {str(k): str(v) for k, v in (spec.get("headers") or {}).items()}
-        namespace = str(sensor["metadata"].get("namespace", ""))
-        for i, sh in enumerate(spec.get("secureHeaders") or []):
-            headers[str(sh.get("name"))] = self._secure_header(namespace, sh, f"http.secureHeaders[{i}]")
-        allowed = _allowed_statuses(_trigger_policy(sensor, str(template.get("name", ""))))
-        timeout = float(spec.get("timeout") or 60)
-        method = str(spec.get("method") or "POST").upper()
-        r = self._http.request(method, url, json=payload, headers=headers, timeout=timeout)
-        if allowed is not None:
-            if r.status_code not in allowed:
-                raise TriggerFailed(
-                    f"policy application resulted in failure. http response status {r.status_code} is not allowed "
-                    f"(policy.status.allow: {allowed}); {method} {url} answered: {r.text[:200]}"
-                )
-        elif not 200 <= r.status_code < 300:
-            raise TriggerFailed(f"{method} {url} answered {r.status_code}: {r.text[:200]}")
-        return TriggerResult(f"{method} {url} -> {r.status_code}")
-
     def _slack(self, spec: dict[str, Any]) -> TriggerResult:
-        ref = _ref(spec.get("slackToken"))
+        ref = key_ref(spec.get("slackToken"))
         try:
             token = self.secrets.get(*ref) if ref else None
         except NotFoundError:

@@ -1,12 +1,14 @@
-"""The http trigger against a real local server: the trigger's `policy.status.allow` and `secureHeaders`.
+"""The http trigger against a real local server: the trigger's `policy.status.allow`, and what the request carries.
 
 As in Argo Events, the policy sits on the trigger beside its template (`triggers[].policy.status.allow`): an
 answer whose status is listed succeeds, any other fails the trigger. secureHeaders take their values from a
-Secret or a ConfigMap key (one trailing newline dropped).
+Secret or a ConfigMap key (one trailing newline dropped), dynamicHeaders from the event, basicAuth from
+Secrets, and `http.parameters` rewrite the http section itself (`dest: url`).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ def _call(harness: SensorHarness, url: str, allow: list[int] | None = None, **ht
     if allow is not None:
         trigger["policy"] = {"status": {"allow": allow}}
     harness.apply_sensor([trigger])
-    return harness.outcome(harness.send({"n": 1}), "call")
+    return harness.outcome(harness.send({"n": 1, "path": "/from-the-event"}), "call")
 
 
 @pytest.mark.parametrize(
@@ -77,3 +79,27 @@ def test_a_secure_header_without_its_value_fails_before_calling(
     assert outcome["phase"] == "Failed"
     assert why in outcome["message"]
     assert harness.server.requests == []
+
+
+def test_http_parameters_dynamic_headers_and_basic_auth_come_from_the_event_and_secrets(
+    harness: SensorHarness,
+) -> None:
+    harness.secrets.set("hook-user", "name", "ada")
+    harness.secrets.set("hook-user", "password", "pa:ss\n")
+    http = {
+        "parameters": [
+            {"src": {"dependencyName": "dep", "dataKey": "body.path"}, "dest": "url", "operation": "append"}
+        ],
+        "dynamicHeaders": [{"src": {"dependencyName": "dep", "dataKey": "body.n"}, "dest": "X-Count"}],
+        "basicAuth": {
+            "username": {"name": "hook-user", "key": "name"},
+            "password": {"name": "hook-user", "key": "password"},
+        },
+    }
+    outcome = _call(harness, harness.server.url, **http)
+    assert outcome["phase"] == "Succeeded"
+    [request] = harness.server.requests
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    assert request["path"] == "/from-the-event"
+    assert headers["x-count"] == "1"
+    assert headers["authorization"] == "Basic " + base64.b64encode(b"ada:pa:ss").decode()
