@@ -100,7 +100,11 @@ def _target(
 
 
 def check_call(call: Any, local: dict[str, Any], index: Index) -> list[tuple[str, str]]:
-    """`(what is wrong, how to fix it)` of one task or step: target exists, required inputs passed, no extras."""
+    """`(what is wrong, how to fix it)` of one task or step: its target exists and gets its required inputs.
+
+    An argument the target does not declare is not a problem: Argo binds arguments to declared inputs only
+    and ignores the rest, and so does the engine.
+    """
     if not isinstance(call, dict):
         return [("is not a mapping", "give it a name and a template")]
     target, label, problems = _target(call, local, index)
@@ -122,11 +126,4 @@ def check_call(call: Any, local: dict[str, Any], index: Index) -> list[tuple[str
                         f"add {{name: {name}, value: ...}} to arguments.{kind}",
                     )
                 )
-        for name in sorted(n for n in given if n not in declared):
-            problems.append(
-                (
-                    f"passes {kind[:-1]} {name!r}, which {label} does not declare",
-                    f"remove it or declare it in the template's inputs.{kind}",
-                )
-            )
     return problems

@@ -6,9 +6,10 @@ field paths relative to the template (`dag.tasks[1]`, `steps[2][0]`), which the 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sluicegate.lint._refs import RESULTS, depends_names, refs
+from sluicegate.lint._refs import RESULTS, Ref, depends_names, refs, strings
 from sluicegate.lint._types import field_path
 
 __all__ = ["check_dag", "check_steps"]
@@ -86,6 +87,30 @@ def _edges(tasks: list[Any], names: set[str]) -> tuple[dict[str, list[str]], lis
     return edges, problems
 
 
+def _has_exit_hook(holder: dict[str, Any]) -> bool:
+    hooks = holder.get("hooks")
+    return bool(holder.get("onExit")) or (isinstance(hooks, dict) and "exit" in hooks)
+
+
+def _read_by(holder: dict[str, Any], kind: str, reads_itself: bool) -> set[str]:
+    """The steps/tasks (`kind`) whose tags `holder` uses, less itself where its hooks may read it.
+
+    A step's or task's hooks run after it: they may read its status, and its outputs where `reads_itself`
+    (as Argo: a DAG task's hooks always; a step's hooks when the step has an exit hook).
+    """
+    name = holder.get("name")
+    hooks = holder.get("hooks")
+    found = {r.name for r in refs({k: v for k, v in holder.items() if k != "hooks"}) if r.scope == kind}
+    in_hooks = {r.name for r in refs(hooks) if r.scope == kind}
+    if isinstance(name, str) and name in in_hooks:
+        own = rf"{kind}(?:\.{re.escape(name)}|\[\s*['\"]{re.escape(name)}['\"]\s*\])"
+        status = re.compile(rf"(?<![\w.]){own}\.status\b")
+        only_status = all(Ref(kind, name) not in refs(status.sub("", text)) for text in strings(hooks))
+        if reads_itself or only_status:
+            in_hooks.discard(name)
+    return found | in_hooks
+
+
 def check_dag(template: dict[str, Any]) -> list[Problem]:
     """Problems of a `dag` template: names, dependencies, cycles, and what `{{tasks.X}}` tags refer to."""
     tasks = template["dag"].get("tasks") or []
@@ -107,7 +132,7 @@ def check_dag(template: dict[str, Any]) -> list[Problem]:
         if not isinstance(task, dict) or not isinstance(task.get("name"), str):
             continue
         upstream = _upstream(task["name"], edges)
-        for ref in sorted(r.name for r in refs(task) if r.scope == "tasks"):
+        for ref in sorted(_read_by(task, "tasks", reads_itself=True)):
             if ref not in names:
                 problems.append(
                     (
@@ -148,7 +173,7 @@ def check_steps(template: dict[str, Any]) -> list[Problem]:
             name = step.get("name")
             if name in earlier or name in names_here:
                 problems.append((here, f"step name {name!r} is used twice", "rename one"))
-            for ref in sorted(r.name for r in refs(step) if r.scope == "steps"):
+            for ref in sorted(_read_by(step, "steps", reads_itself=_has_exit_hook(step))):
                 if ref not in every:
                     problems.append((here, f"refers to unknown step {ref!r}", "name a step of this template"))
                 elif ref not in earlier:

@@ -4,14 +4,16 @@ Called by `sluice lint` (through `lint_paths`), by `sluice render` before it wri
 lint endpoint. For every Workflow, WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow it checks
 the types with Hera's models (plus unknown fields), then the references: entrypoint, onExit and hook
 templates exist; every `template`/`templateRef` target exists (templateRefs resolve across the linted
-set); every `{{inputs.parameters.x}}` is declared; `{{workflow.parameters.x}}` is a workflow argument;
-DAG dependencies name existing tasks without cycles; `{{tasks.X}}`/`{{steps.X}}` name earlier tasks/steps;
-calls pass every required input and nothing undeclared. Other kinds are skipped.
+set); every `{{inputs.parameters.x}}` is declared; `{{workflow.parameters.x}}` of a Workflow is a workflow
+argument; DAG dependencies name existing tasks without cycles; `{{tasks.X}}`/`{{steps.X}}` name earlier
+tasks/steps; calls pass every required input (arguments a template does not declare are ignored, as Argo
+ignores them). A WorkflowTemplate is checked as Argo checks it, with placeholder arguments: its entrypoint's
+inputs and its `{{workflow.parameters.x}}` are checked in the Workflow that runs it (`_wftref`). Other kinds
+are skipped.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from sluicegate.lint._project import lint_projects
 from sluicegate.lint._refs import refs
 from sluicegate.lint._schema import MODELS, validate
 from sluicegate.lint._types import LintError, field_path
+from sluicegate.lint._wftref import check_template_ref
 
 __all__ = ["TEMPLATE_TYPES", "lint_documents", "lint_paths"]
 
@@ -100,6 +103,10 @@ def _embedded(file: str, body: dict[str, Any]) -> list[_Doc]:
     return found
 
 
+def _is_template(d: _Doc) -> bool:
+    return d.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate")
+
+
 def _names(items: Any) -> list[str]:
     return [p["name"] for p in items or [] if isinstance(p, dict) and isinstance(p.get("name"), str)]
 
@@ -138,43 +145,10 @@ def _template_errors(
     return errors
 
 
-def _template_refs(node: Any) -> Iterable[dict[str, Any]]:
-    if isinstance(node, dict):
-        ref = node.get("templateRef")
-        if isinstance(ref, dict):
-            yield ref
-        for value in node.values():
-            yield from _template_refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _template_refs(value)
-
-
-def _reads_every_parameter(target: dict[str, Any], index: Index, seen: set[str]) -> bool:
-    """Whether `target` or a template it reaches through templateRef reads `{{workflow.parameters.json}}`.
-
-    Such a template takes parameters it does not declare (Argo accepts any at submit): they are read there.
-    """
-    if "workflow.parameters.json" in str(target.get("spec")):
-        return True
-    for ref in _template_refs(target.get("spec")):
-        name = str(ref.get("name", ""))
-        if name in seen:
-            continue
-        seen.add(name)
-        called = index.workflow_template(name, bool(ref.get("clusterScope")))
-        if called is not None and _reads_every_parameter(called, index, seen):
-            return True
-    return False
-
-
 def _entry_errors(d: _Doc, by_name: dict[str, Any], index: Index) -> tuple[list[LintError], set[str]]:
     """Errors of entrypoint, workflowTemplateRef, onExit and hooks; and the declared workflow parameters."""
     spec, errors = d.spec, []
     declared = set(_names((spec.get("arguments") or {}).get("parameters")))
-    valued = {
-        p["name"] for p in (spec.get("arguments") or {}).get("parameters") or [] if "value" in p or "valueFrom" in p
-    }
     targets = dict(by_name)
     ref = spec.get("workflowTemplateRef")
     if isinstance(ref, dict):
@@ -189,33 +163,11 @@ def _entry_errors(d: _Doc, by_name: dict[str, Any], index: Index) -> tuple[list[
             )
         else:
             targets.update(index.templates(target))
-            target_args = (target.get("spec", {}).get("arguments") or {}).get("parameters") or []
-            for p in target_args:
-                if isinstance(p, dict) and "value" not in p and "valueFrom" not in p and p.get("name") not in valued:
-                    errors.append(
-                        d.error(
-                            "arguments.parameters",
-                            f"WorkflowTemplate {ref.get('name')!r} needs a value for {p.get('name')!r}",
-                            f"add {{name: {p.get('name')}, value: ...}}",
-                        )
-                    )
-            known = _names(target_args)
-            extra = set(_names((spec.get("arguments") or {}).get("parameters"))) - set(known)
-            if extra and _reads_every_parameter(target, index, set()):
-                extra = set()  # e.g. project-pipeline: entry-point parameters reach `mlflow run -P` this way
-            for name in sorted(extra):
-                close = difflib.get_close_matches(name, known, n=1)
-                errors.append(
-                    d.error(
-                        "arguments.parameters",
-                        f"passes {name!r}, which WorkflowTemplate {ref.get('name')!r} does not declare",
-                        f"did you mean `{close[0]}`?"
-                        if close
-                        else f"remove it or use one of: {', '.join(known) or '(none declared)'}",
-                    )
-                )
-            declared |= set(_names(target_args))
-    elif d.kind != "WorkflowTemplate" and d.kind != "ClusterWorkflowTemplate" and not spec.get("entrypoint"):
+            kind = "ClusterWorkflowTemplate" if ref.get("clusterScope") else "WorkflowTemplate"
+            checked = check_template_ref(spec, target, f"{kind} {ref.get('name')!r}")
+            errors += [d.error(p, m, f) for p, m, f in checked.problems]
+            declared |= checked.declared
+    elif not _is_template(d) and not spec.get("entrypoint"):
         errors.append(
             d.error(
                 "entrypoint",
@@ -238,7 +190,9 @@ def _entry_errors(d: _Doc, by_name: dict[str, Any], index: Index) -> tuple[list[
                     f"use one of: {', '.join(sorted(targets))}",
                 )
             )
-    entry = by_name.get(spec.get("entrypoint", ""))
+    # A WorkflowTemplate's entrypoint gets placeholder arguments (Argo's FakeArguments): its inputs are checked
+    # against the arguments of the Workflow that runs it (`check_template_ref`).
+    entry = by_name.get(spec.get("entrypoint", "")) if not _is_template(d) else None
     if isinstance(entry, dict):
         for p in (entry.get("inputs") or {}).get("parameters") or []:
             if (
@@ -253,7 +207,7 @@ def _entry_errors(d: _Doc, by_name: dict[str, Any], index: Index) -> tuple[list[
                         f"add {{name: {p.get('name')}}} to spec.arguments.parameters",
                     )
                 )
-    if d.kind == "Workflow" and not isinstance(ref, dict):
+    if d.kind == "Workflow":
         for i, p in enumerate((spec.get("arguments") or {}).get("parameters") or []):
             if isinstance(p, dict) and "value" not in p and "valueFrom" not in p:
                 errors.append(
@@ -282,8 +236,9 @@ def _doc_errors(d: _Doc, index: Index) -> list[LintError]:
     errors += entry_errors
     for i, template in enumerate(templates):
         errors += _template_errors(d, i, template, index, by_name)
+        # A WorkflowTemplate may read parameters that only the Workflow running it passes (as Argo validates it).
         for ref in sorted(r.name for r in refs(template) if r.scope == "workflow.parameters"):
-            if ref not in declared:
+            if ref not in declared and not _is_template(d):
                 errors.append(
                     d.error(
                         field_path("templates", i),

@@ -47,6 +47,10 @@ def strings(node: Any) -> Iterator[str]:
             yield from strings(value)
 
 
+def _builtin(scope: str, name: str) -> bool:
+    return (scope == "workflow.parameters" and name == "json") or (scope in ("steps", "tasks") and name == "name")
+
+
 def refs(node: Any) -> set[Ref]:
     """Every reference made by the template tags in the strings below `node`."""
     found: set[Ref] = set()
@@ -56,8 +60,9 @@ def refs(node: Any) -> set[Ref]:
             for scope, pattern in _SCOPES.items():
                 for dotted, indexed in pattern.findall(body):
                     name = dotted or indexed
-                    # `{{inputs.parameters}}` (all, as JSON) and `tasks.name` with no name are not references.
-                    if name and not (scope == "workflow.parameters" and name == "json"):
+                    # `{{inputs.parameters}}` (all, as JSON) and `{{workflow.parameters.json}}` are not references;
+                    # nor are `{{steps.name}}`/`{{tasks.name}}`, the name of the current step or task.
+                    if name and not _builtin(scope, name):
                         found.add(Ref(scope, name))
     return found
 

@@ -52,11 +52,11 @@ def test_apply_of_an_invalid_template_prints_each_problem_and_fails(local_api, t
     assert local_api.store.try_get("WorkflowTemplate", "sluicegate", "bad-pipeline") is None
 
 
-def test_submit_with_a_misspelt_parameter_says_did_you_mean(local_api, tmp_path: Path) -> None:
+def test_submit_with_a_misspelt_required_parameter_says_did_you_mean(local_api, tmp_path: Path) -> None:
     (tmp_path / "train.yaml").write_text(TRAIN)
     assert sluice("apply", str(tmp_path / "train.yaml"), home=local_api.home).returncode == 0
-    out = sluice("submit", "train-like", "-p", "git-rep=/srv/x", "-p", "model-name=iris", home=local_api.home)
+    out = sluice("submit", "train-like", "-p", "git-repo=/srv/x", "-p", "model-nam=iris", home=local_api.home)
     assert out.returncode == 1
-    assert "did you mean `git-repo`?" in out.stderr, out.stderr
+    assert "did you mean `model-name` where you passed `model-nam`?" in out.stderr, out.stderr
     missing = sluice("submit", "train-like", home=local_api.home)
     assert missing.returncode == 1 and "needs a value for 'model-name'" in missing.stderr, missing.stderr
