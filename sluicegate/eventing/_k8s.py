@@ -1,7 +1,8 @@
 """The `k8s` trigger: create, update, patch or delete an object in the store (Argo Events' standard K8s trigger).
 
-Called by `_triggers.TriggerRunner` for a trigger template with `k8s`. The object comes from `source.resource`
-(inline) or `source.configmap` (a ConfigMap key holding YAML); `parameters` are applied to it (to the live
+Called by `_triggers.TriggerRunner` for a trigger template with `k8s`. The object comes from `source.inline`
+(YAML text), `source.configmap` (a ConfigMap key holding YAML) or `source.resource` (`trigger_source`, which
+argoWorkflow triggers read theirs with too); `parameters` are applied to it (to the live
 object with `liveObject` on update); its namespace defaults to the Sensor's. As Argo Events: `create` adds the
 `events.argoproj.io/sensor|trigger|action-timestamp` labels, `update` merges the object over the live one
 (non-empty values win, lists are replaced) or creates it, `patch` applies it as a JSON merge patch (the default
@@ -23,7 +24,7 @@ from sluicegate.eventing._model import TriggerParameter
 from sluicegate.eventing._params import EventView, apply_parameters
 from sluicegate.store import Store, merge_patch
 
-__all__ = ["TRIGGER_KEY_LABEL", "k8s_trigger", "made_for", "trigger_key"]
+__all__ = ["TRIGGER_KEY_LABEL", "k8s_trigger", "made_for", "trigger_key", "trigger_source"]
 
 Doc = dict[str, Any]
 _MERGE_PATCH = "application/merge-patch+json"
@@ -51,11 +52,39 @@ def made_for(store: Store, kind: str, namespace: str, key: str) -> str:
     return str(found[0]["metadata"]["name"]) if found else ""
 
 
-def _source(store: Store, source: Doc, namespace: str) -> Doc:
-    if isinstance(source.get("resource"), dict):
-        return copy.deepcopy(source["resource"])
-    ref = source.get("configmap") or {}
-    if ref.get("name") and ref.get("key"):
+_NOT_LOCAL = ("s3", "file", "url", "git")
+
+
+def _object(text: Any, where: str) -> Doc:
+    try:
+        loaded = yaml.safe_load(str(text))
+    except yaml.YAMLError as e:
+        raise ManifestError(f"is not valid YAML: {e}", where=where, fix="write the object as YAML") from None
+    if not isinstance(loaded, dict):
+        raise ManifestError("does not hold an object", where=where, fix="write the object as a YAML mapping")
+    return loaded
+
+
+def trigger_source(store: Store, source: Doc, namespace: str, where: str) -> Doc:
+    """The object of a trigger's `source` (k8s or argoWorkflow), read as Argo Events' artifact readers read it.
+
+    Their order decides when several are given: `s3`, `file`, `url` and `git` (not read locally: an error
+    naming them), then `inline` (YAML text), `configmap` (a key holding YAML; the ConfigMap in the Sensor's
+    namespace unless it names one) and `resource` (the object itself).
+    """
+    elsewhere = [k for k in _NOT_LOCAL if source.get(k) is not None]
+    if elsewhere:
+        raise ManifestError(
+            f"source {elsewhere[0]!r} is not supported locally",
+            where=f"{where}.source.{elsewhere[0]}",
+            fix="put the object under source.resource or source.inline, or in a ConfigMap (source.configmap)",
+        )
+    if source.get("inline") is not None:
+        return _object(source["inline"], f"{where}.source.inline")
+    ref = source.get("configmap")
+    if ref is not None:
+        if not (isinstance(ref, dict) and ref.get("name") and ref.get("key")):
+            raise ManifestError("needs name and key", where=f"{where}.source.configmap", fix="name the ConfigMap key")
         cm_ns = str(ref.get("namespace") or namespace)
         cm = store.try_get("ConfigMap", cm_ns, str(ref["name"]))
         text = ((cm or {}).get("data") or {}).get(str(ref["key"]))
@@ -64,18 +93,16 @@ def _source(store: Store, source: Doc, namespace: str) -> Doc:
                 f"ConfigMap {ref['name']!r} has no key {ref['key']!r}"
                 if cm
                 else f"ConfigMap {ref['name']!r} not found",
-                where="k8s.source.configmap",
+                where=f"{where}.source.configmap",
                 fix="apply the ConfigMap with the object's YAML under that key",
             )
-        loaded = yaml.safe_load(text)
-        if isinstance(loaded, dict):
-            return loaded
-    kinds = sorted(k for k in source if k not in ("resource", "configmap"))
+        return _object(text, f"{where}.source.configmap")
+    if isinstance(source.get("resource"), dict):
+        return copy.deepcopy(source["resource"])
     raise ManifestError(
-        f"k8s.source needs `resource` (the object) or `configmap` (name, key); {kinds or 'nothing'} given"
-        + (" (not supported locally)" if kinds else ""),
-        where="k8s.source",
-        fix="put the object inline under source.resource",
+        f"no object given ({sorted(source) or 'empty source'})",
+        where=f"{where}.source",
+        fix="put the object under source.resource (or source.inline as YAML text)",
     )
 
 
@@ -105,7 +132,7 @@ def k8s_trigger(store: Store, sensor: Doc, template: Doc, events: dict[str, Even
     if op not in ("create", "update", "patch", "delete"):
         raise _failed(f"unknown operation type {op}")
     sensor_ns = str(sensor["metadata"].get("namespace", ""))
-    obj = _source(store, spec.get("source") or {}, sensor_ns)
+    obj = trigger_source(store, spec.get("source") or {}, sensor_ns, "k8s")
     kind = str(obj.get("kind") or "")
     if not kind:
         raise _failed("the k8s trigger's object has no kind")

@@ -12,7 +12,6 @@ training.
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import os
@@ -21,11 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import yaml
 
 from sluicegate.errors import NotFoundError, SluiceError
 from sluicegate.eventing._http import HttpFailed, http_trigger, key_ref
-from sluicegate.eventing._k8s import TRIGGER_KEY_LABEL, k8s_trigger, made_for, trigger_key
+from sluicegate.eventing._k8s import TRIGGER_KEY_LABEL, k8s_trigger, made_for, trigger_key, trigger_source
 from sluicegate.eventing._model import TriggerParameter
 from sluicegate.eventing._params import EventView, apply_parameters
 from sluicegate.eventing._submit_args import apply_submit_args
@@ -105,13 +103,9 @@ class TriggerRunner:
         op = spec.get("operation") or "submit"
         if op != "submit":
             raise TriggerFailed(f"argoWorkflow operation {op!r} is not supported locally (use submit)")
-        source = spec.get("source") or {}
-        resource = source.get("resource")
-        if resource is None and isinstance(source.get("inline"), str):
-            resource = yaml.safe_load(source["inline"])
-        if not isinstance(resource, dict):
-            raise TriggerFailed("argoWorkflow.source needs `resource` (or `inline` YAML) with a Workflow")
-        wf = copy.deepcopy(resource)
+        wf = trigger_source(
+            self.store, spec.get("source") or {}, sensor["metadata"].get("namespace", ""), "argoWorkflow"
+        )
         params = [TriggerParameter.model_validate(p) for p in spec.get("parameters") or []]
         wf = apply_parameters(wf, params, events)
         meta = wf.setdefault("metadata", {})
