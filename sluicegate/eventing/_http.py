@@ -7,7 +7,7 @@ the JSON `payload` built from its parameters, `headers`, `dynamicHeaders` (value
 dropped) and `basicAuth` (username and password from Secrets). The trigger's `policy.status.allow` sits
 in the Sensor beside the template (`spec.triggers[].policy`): an answer with a listed status succeeds, any
 other fails the trigger. Without a status policy any 2xx succeeds (an addition: Argo Events accepts
-every answer then).
+every answer then). `tls` fails the trigger (not applied locally).
 """
 
 from __future__ import annotations
@@ -137,6 +137,12 @@ def http_trigger(
     url = str(spec.get("url") or "")
     if not url:
         raise ManifestError("http trigger has no url", where="http.url", fix="set the url to call")
+    if spec.get("tls"):
+        raise ManifestError(
+            "client TLS settings are not supported locally",
+            where="http.tls",
+            fix="leave tls out locally (an https url is verified against the system's CAs)",
+        )
     payload = apply_parameters({}, _params(spec.get("payload")), events)
     namespace = str(sensor["metadata"].get("namespace", ""))
     headers = _headers(secrets, store, namespace, spec, events)

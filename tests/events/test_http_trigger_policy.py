@@ -64,18 +64,23 @@ def test_secure_headers_are_read_from_a_secret_and_a_config_map(harness: SensorH
     assert (headers["authorization"], headers["x-tenant"], headers["x-plain"]) == ("Bearer s3cret", "acme", "p")
 
 
+def _secure(ref: dict[str, Any]) -> dict[str, Any]:
+    return {"secureHeaders": [{"name": "Authorization", "valueFrom": ref}]}
+
+
 @pytest.mark.parametrize(
-    ("ref", "why"),
+    ("http", "why"),
     [
-        ({"secretKeyRef": {"name": "absent", "key": "token"}}, "sluice secret set absent token"),
-        ({"configMapKeyRef": {"name": "absent", "key": "id"}}, "ConfigMap sluicegate/absent has no key 'id'"),
-        ({}, "needs valueFrom.secretKeyRef or valueFrom.configMapKeyRef"),
+        (_secure({"secretKeyRef": {"name": "absent", "key": "token"}}), "sluice secret set absent token"),
+        (_secure({"configMapKeyRef": {"name": "absent", "key": "id"}}), "ConfigMap sluicegate/absent has no key 'id'"),
+        (_secure({}), "needs valueFrom.secretKeyRef or valueFrom.configMapKeyRef"),
+        ({"tls": {"insecureSkipVerify": True}}, "http.tls: client TLS settings are not supported locally"),
     ],
 )
-def test_a_secure_header_without_its_value_fails_before_calling(
-    harness: SensorHarness, ref: dict[str, Any], why: str
+def test_a_request_that_cannot_be_made_as_written_fails_before_calling(
+    harness: SensorHarness, http: dict[str, Any], why: str
 ) -> None:
-    outcome = _call(harness, harness.server.url, secureHeaders=[{"name": "Authorization", "valueFrom": ref}])
+    outcome = _call(harness, harness.server.url, **http)
     assert outcome["phase"] == "Failed"
     assert why in outcome["message"]
     assert harness.server.requests == []
