@@ -14,6 +14,7 @@ supported flags.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ SUPPORTED_FLAGS = (
 _LONG = frozenset(("parameter", "entrypoint", "serviceaccount", "name", "generate-name", "labels", "priority"))
 _SHORT = {"p": "parameter", "l": "labels"}
 _WHERE = "argoWorkflow.args"
+_INT = re.compile(r"(?P<sign>[+-]?)(?P<digits>0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO]?[0-7]+|[1-9][0-9]*|0)")
 
 
 @dataclass
@@ -113,10 +115,14 @@ def _labels(text: str) -> dict[str, str]:
 
 
 def _priority(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        value = 1 << 40
+    """An int32 as the argo CLI reads `--priority` (Go's base-0 integers: 12, 0x1f, 0o17, 017, 0b101)."""
+    m = _INT.fullmatch(text)
+    value = 1 << 40
+    if m:
+        digits = m.group("digits")
+        base = {"0x": 16, "0b": 2, "0o": 8}.get(digits[:2].lower(), 8 if len(digits) > 1 and digits[0] == "0" else 10)
+        body = digits[2:] if base != 10 and digits[1:2].isalpha() else digits
+        value = int(body, base) * (-1 if m.group("sign") == "-" else 1)
     if not -(1 << 31) <= value < (1 << 31):
         raise ManifestError(
             f"invalid argument {text!r} for --priority", where=_WHERE, fix="give a whole number (int32)"

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from sluicegate.eventing._submit_args import apply_submit_args
 from sluicegate.eventing._triggers import TriggerFailed
 from tests.events._sensor_harness import NS, SensorHarness, harnessed
 
@@ -108,3 +109,8 @@ def test_a_workflow_without_name_or_generate_name_fails_before_the_args(harness:
     nameless = {**WORKFLOW, "metadata": {}}
     with pytest.raises(TriggerFailed, match="neither name nor generateName is given"):
         _submit(harness, ["--name", "too-late"], resource=nameless)
+
+
+@pytest.mark.parametrize(("given", "priority"), [("12", 12), ("-3", -3), ("0x1f", 31), ("017", 15), ("0b101", 5)])
+def test_priority_is_read_as_the_argo_cli_reads_integers(given: str, priority: int) -> None:
+    assert apply_submit_args({}, ["--priority", given])["spec"]["priority"] == priority
