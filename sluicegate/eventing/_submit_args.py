@@ -41,7 +41,7 @@ _INT = re.compile(r"(?P<sign>[+-]?)(?P<digits>0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO]
 
 @dataclass
 class SubmitArgs:
-    """The flags of one `args` list, by their long name (`parameter` holds every `-p`)."""
+    """The flags of one `args` list: every `-p` value in order, the other flags by long name (last wins)."""
 
     parameters: list[str] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)
