@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sluicegate.engine._hooks import run_hooks
+from sluicegate.engine._scope import node_scope
 from sluicegate.engine._template import substitute, substitute_str
 from sluicegate.lang import ExprError, evaluate_when
 
@@ -89,8 +90,9 @@ def run_child(
     child = run.execute(name, holder, tctx, args, boundary, local, display=display)
     if child.get("transient"):
         return None
-    status = f"{kind}.{display.split('(')[0]}.status"
-    return Child(child, run_hooks(run, child, item, tctx, {**child_scope, status: child.get("phase", "")}, boundary))
+    # its hooks run after it: they read its status and outputs (`steps.<name>.outputs.parameters.x`), as in Argo
+    hook_scope = {**child_scope, **node_scope(f"{kind}.{display.split('(')[0]}", child)}
+    return Child(child, run_hooks(run, child, item, tctx, hook_scope, boundary))
 
 
 def resolve_artifacts(args: dict[str, Any], scope: dict[str, Any]) -> list[dict[str, Any]]:

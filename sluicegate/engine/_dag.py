@@ -167,9 +167,8 @@ def _execute_task(
     node_name = f"{dag_name}.{task_name}"
     existing = op.nodes.get(node_name)
     if existing is not None and existing.get("phase") in FULFILLED:
-        run_hooks(
-            op, existing, task, tctx, {**scope, f"tasks.{task_name}.status": existing.get("phase", "")}, dag_node["id"]
-        )
+        # its hooks run after it: they read its status and outputs, as in Argo
+        run_hooks(op, existing, task, tctx, {**scope, **_task_scope(op, existing, task_name)}, dag_node["id"])
         return
     expression, deps = logic
     dep_nodes = []

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sluicegate.engine._jobs import Job
 
 __all__ = [
+    "DeclaredPaths",
     "PathMapper",
     "SandboxPaths",
     "collect_outputs",
@@ -34,9 +35,22 @@ __all__ = [
 ]
 
 
-def declared_paths(tmpl: dict[str, Any]) -> list[str]:
-    paths: list[str] = []
-    for section in ("inputs", "outputs"):
+class DeclaredPaths(list[str]):
+    """The absolute paths outside /tmp a template declares; `outputs` are those that only its outputs name."""
+
+    def __init__(self, paths: list[str], outputs: set[str]) -> None:
+        super().__init__(paths)
+        self.outputs = frozenset(outputs)
+
+
+def _outside_tmp(path: str) -> bool:
+    return path.startswith("/") and not (path == "/tmp" or path.startswith("/tmp/"))
+
+
+def declared_paths(tmpl: dict[str, Any]) -> DeclaredPaths:
+    """Input and output artifact and parameter paths, `volumeMounts` and `workingDir` outside /tmp."""
+    found: dict[str, list[str]] = {"inputs": [], "outputs": []}
+    for section, paths in found.items():
         for art in (tmpl.get(section) or {}).get("artifacts") or []:
             if art.get("path"):
                 paths.append(str(art["path"]))
@@ -48,11 +62,11 @@ def declared_paths(tmpl: dict[str, Any]) -> list[str]:
     mounts = list(spec.get("volumeMounts") or []) + list((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
     for container in (tmpl.get("containerSet") or {}).get("containers") or []:
         mounts += container.get("volumeMounts") or []
-    for mount in mounts:
-        paths.append(str(mount.get("mountPath", "")))
+    others = [str(mount.get("mountPath", "")) for mount in mounts]
     if spec.get("workingDir"):
-        paths.append(str(spec["workingDir"]))
-    return [p for p in paths if p.startswith("/") and not (p == "/tmp" or p.startswith("/tmp/"))]
+        others.append(str(spec["workingDir"]))
+    paths = [p for p in [*found["inputs"], *found["outputs"], *others] if _outside_tmp(p)]
+    return DeclaredPaths(paths, set(found["outputs"]) - set(found["inputs"]) - set(others))
 
 
 class PathMapper:
@@ -128,10 +142,14 @@ def layered_folders(paths: list[str], system: tuple[str, ...]) -> list[str]:
 
 
 def sandbox_folders(node_dir: Path, tmp: Path, paths: list[str], uid: int, system: tuple[str, ...]) -> SandboxPaths:
-    """Create a step's file system folders; its root, /var/tmp and the parents of declared paths belong to `uid`.
+    """Create a step's file system folders; its root, /var/tmp and the folders made here belong to `uid`.
 
-    As in a container whose user owns the places its template names, the step's unprivileged user can write
-    its declared outputs and new top-level folders (Hera's examples write `/a`), not the host's `/usr`.
+    As Kubernetes and Argo prepare a pod, the parents of input artifacts, volume mounts and the working folder
+    are made; of a path only outputs name (`DeclaredPaths.outputs`), only the top-level folder an image would
+    have (`/mnt` of `/mnt/out/part.json`): the step makes `/mnt/out` itself (Argo's map-reduce example calls
+    `os.mkdir("/mnt/out")`), and an output it never writes fails the step unless it is optional. As in a
+    container whose user owns the places its template names, the step's unprivileged user can write there
+    and new top-level folders (Hera's examples write `/a`), not the host's `/usr`.
     """
     fs = node_dir / "fs"
     if fs.exists():  # a retry of the same node id, or a stage that ran before a crash
@@ -141,8 +159,11 @@ def sandbox_folders(node_dir: Path, tmp: Path, paths: list[str], uid: int, syste
     (fs / "var-tmp").chmod(0o1777)
     mapper = SandboxPaths(tmp, fs, layered_folders(paths, system))
     owned = [fs / "root"]
+    outputs = paths.outputs if isinstance(paths, DeclaredPaths) else frozenset()
     for path in paths:
         parts = [p for p in path.split("/") if p][:-1]
+        if path in outputs:
+            parts = parts[:1]
         for depth in range(1, len(parts) + 1):
             folder = mapper.host("/" + "/".join(parts[:depth]))
             if str(folder).startswith(str(fs)) and not folder.exists():

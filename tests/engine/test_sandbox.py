@@ -100,7 +100,8 @@ def test_a_step_runs_as_an_unprivileged_user_when_the_stack_runs_as_root(outside
 
 
 def test_volumes_and_declared_outputs_are_where_the_template_says(outside_tmp: LocalEngine) -> None:
-    write = sh("write", "echo hello > /mnt/data/greeting && echo out > /mnt/out/result")
+    # the folder of an output is the step's to make (as in a pod), the volume's is there
+    write = sh("write", "echo hello > /mnt/data/greeting && mkdir /mnt/out && echo out > /mnt/out/result")
     write["container"]["volumeMounts"] = [{"name": "data", "mountPath": "/mnt/data"}]
     write["outputs"] = {"parameters": [{"name": "r", "valueFrom": {"path": "/mnt/out/result"}}]}
     read = sh("read", "cat /mnt/data/greeting")
