@@ -260,7 +260,7 @@ class SensorController:
         for attempt in range(len(delays) + 1):
             try:
                 template = apply_parameters(copy.deepcopy(trig.template), trig.parameters, events)
-                result = self.runner.run(sensor, template, events)
+                result = self.runner.run(sensor, template, events, trig.policy)
             except (TriggerFailed, SluiceError) as e:
                 text = e.message if isinstance(e, SluiceError) else str(e)
                 record["attempts"].append({"time": precise_now(), "error": text})

@@ -40,24 +40,6 @@ def key_ref(value: Any) -> tuple[str, str] | None:
     return None
 
 
-def _trigger_policy(sensor: Doc, name: str) -> Doc:
-    """The `policy` of the Sensor's trigger named `name` (its dead-letter triggers included), or {}.
-
-    The controller hands the runner the trigger's template; the trigger's policy sits beside the template
-    in the Sensor, so it is found there by the trigger's name.
-    """
-    pending = list((sensor.get("spec") or {}).get("triggers") or [])
-    while pending:
-        trig = pending.pop(0)
-        if not isinstance(trig, dict):
-            continue
-        if str((trig.get("template") or {}).get("name", "")) == name:
-            return dict(trig.get("policy") or {})
-        if isinstance(trig.get("dlqTrigger"), dict):
-            pending.append(trig["dlqTrigger"])
-    return {}
-
-
 def _allowed_statuses(policy: Doc) -> list[int] | None:
     """`policy.status.allow` as numbers; None when the trigger has no status policy."""
     allow = (policy.get("status") or {}).get("allow")
@@ -129,8 +111,12 @@ def http_trigger(
     sensor: Doc,
     template: Doc,
     events: dict[str, EventView],
+    policy: Doc,
 ) -> str:
-    """One attempt of an `http` trigger: what it did; HttpFailed on a refused answer, SluiceError before one."""
+    """One attempt of an `http` trigger: what it did; HttpFailed on a refused answer, SluiceError before one.
+
+    `policy` is the trigger's own (`triggers[].policy`, beside the template in the Sensor).
+    """
     spec = apply_parameters(
         copy.deepcopy(template["http"] or {}), _params((template["http"] or {}).get("parameters")), events
     )
@@ -147,7 +133,7 @@ def http_trigger(
     namespace = str(sensor["metadata"].get("namespace", ""))
     headers = _headers(secrets, store, namespace, spec, events)
     auth = _basic_auth(secrets, spec)
-    allowed = _allowed_statuses(_trigger_policy(sensor, str(template.get("name", ""))))
+    allowed = _allowed_statuses(policy)
     timeout = float(spec.get("timeout") or 60)
     method = str(spec.get("method") or "POST").upper()
     r = client.request(method, url, json=payload, headers=headers, timeout=timeout, auth=auth)

@@ -71,8 +71,14 @@ class TriggerRunner:
         """Close the HTTP client."""
         self._http.close()
 
-    def run(self, sensor: dict[str, Any], template: dict[str, Any], events: dict[str, EventView]) -> TriggerResult:
-        """One attempt of a trigger; TriggerFailed when it did not work."""
+    def run(
+        self,
+        sensor: dict[str, Any],
+        template: dict[str, Any],
+        events: dict[str, EventView],
+        policy: dict[str, Any] | None = None,
+    ) -> TriggerResult:
+        """One attempt of a trigger (`policy`: the trigger's own); TriggerFailed when it did not work."""
         kind = next((k for k in _TYPES if k in template), None)
         if kind is None:
             others = [k for k in template if k not in ("name", "conditions", "conditionsReset")]
@@ -84,7 +90,9 @@ class TriggerRunner:
                 message, workflow = k8s_trigger(self.store, sensor, template, events)
                 return TriggerResult(message, workflow=workflow)
             if kind == "http":
-                return TriggerResult(http_trigger(self._http, self.secrets, self.store, sensor, template, events))
+                return TriggerResult(
+                    http_trigger(self._http, self.secrets, self.store, sensor, template, events, policy or {})
+                )
             if kind == "slack":
                 return self._slack(template["slack"] or {})
             log.info("sensor %s trigger %s: %s", sensor["metadata"]["name"], template.get("name"), sorted(events))

@@ -108,3 +108,19 @@ def test_http_parameters_dynamic_headers_and_basic_auth_come_from_the_event_and_
     assert request["path"] == "/from-the-event"
     assert headers["x-count"] == "1"
     assert headers["authorization"] == "Basic " + base64.b64encode(b"ada:pa:ss").decode()
+
+
+def test_the_policy_stays_with_its_trigger_when_a_trigger_parameter_renames_the_template(
+    harness: SensorHarness,
+) -> None:
+    harness.server.status = 500
+    rename = {"src": {"dependencyName": "dep", "dataKey": "body.name"}, "dest": "name"}
+    trigger = {
+        "template": {"name": "call", "http": {"url": harness.server.url + "/hook", "payload": []}},
+        "parameters": [rename],
+        "policy": {"status": {"allow": [500]}},
+    }
+    harness.apply_sensor([trigger])
+    outcome = harness.outcome(harness.send({"name": "renamed-by-the-event"}), "call")
+    assert outcome["phase"] == "Succeeded", outcome["message"]
+    assert outcome["message"].endswith("-> 500")
