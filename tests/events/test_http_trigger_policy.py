@@ -91,7 +91,7 @@ def test_http_parameters_dynamic_headers_and_basic_auth_come_from_the_event_and_
 ) -> None:
     harness.secrets.set("hook-user", "name", "ada")
     harness.secrets.set("hook-user", "password", "pa:ss\n")
-    http = {
+    http: dict[str, Any] = {
         "parameters": [
             {"src": {"dependencyName": "dep", "dataKey": "body.path"}, "dest": "url", "operation": "append"}
         ],
