@@ -58,6 +58,12 @@ def _model_problems(doc: dict[str, Any], e: pydantic.ValidationError) -> list[Pr
     ]
 
 
+def _at(doc: Any, parts: tuple[str | int, ...]) -> Any:
+    for part in parts:
+        doc = doc[part]
+    return doc
+
+
 def _dropped(original: Any, dumped: Any, parts: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
     if isinstance(original, dict) and isinstance(dumped, dict):
         out: list[tuple[str | int, ...]] = []
@@ -72,6 +78,26 @@ def _dropped(original: Any, dumped: Any, parts: tuple[str | int, ...] = ()) -> l
     return []
 
 
+#: Fields of Argo releases newer than the one Hera's models are generated from (4.0.5), and the model of
+#: their value. `podResources` (Argo 4.1): pod-level requests and limits, on the workflow's spec and on a template.
+_NEWER: dict[str, type[pydantic.BaseModel]] = {"podResources": m.ResourceRequirements}
+#: Where a workflow spec sits in each kind: `spec`, or a CronWorkflow's `spec.workflowSpec`.
+_SPECS = (("spec",), ("spec", "workflowSpec"))
+
+
+def _newer(parts: tuple[str | int, ...], value: Any) -> list[Problem] | None:
+    """The problems of a field newer than Hera's models at `parts` ([] when valid); None when it is no such field."""
+    parent, key = parts[:-1], parts[-1]
+    on_spec = parent in _SPECS or (len(parent) >= 2 and parent[-2] == "templates" and parent[:-2] in _SPECS)
+    if not on_spec or not isinstance(key, str) or key not in _NEWER:
+        return None
+    try:
+        _NEWER[key].model_validate(value)
+    except pydantic.ValidationError as e:
+        return [(field_path(*parts, path), what, fix) for path, what, fix in _model_problems(value, e)]
+    return []
+
+
 def validate(doc: dict[str, Any]) -> list[Problem]:
     """Type errors and unknown fields of one document whose kind is in `MODELS`."""
     model = MODELS[doc["kind"]]
@@ -82,6 +108,10 @@ def validate(doc: dict[str, Any]) -> list[Problem]:
     dumped = parsed.model_dump(by_alias=True, exclude_none=True, mode="json")
     problems: list[Problem] = []
     for parts in _dropped(doc, dumped):
+        newer = _newer(parts, _at(doc, parts))
+        if newer is not None:
+            problems.extend(newer)
+            continue
         parent, key = field_path(*parts[:-1]), parts[-1]
         problems.append(
             (parent, f"unknown field {key!r}", "check its spelling against the Argo field reference, or remove it")

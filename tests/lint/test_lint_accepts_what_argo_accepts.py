@@ -218,3 +218,21 @@ def test_steps_name_and_tasks_name_are_the_current_step_and_task() -> None:
     unknown = {**call, "arguments": {"parameters": [{"name": "message", "value": "{{steps.nme.outputs.result}}"}]}}
     (line,) = _errors(_steps_workflow([[unknown]], _echo("print", "message")))
     assert "refers to unknown step 'nme'" in line
+
+
+def test_pod_resources_of_argo_4_1_are_accepted_on_the_spec_and_a_template() -> None:
+    resources = {"requests": {"cpu": "500m"}, "limits": {"memory": "1Gi"}}
+    template = {**_echo("main"), "podResources": resources}
+    workflow = _doc("Workflow", "sized", "main", template, podResources=resources)
+    cron = {**_doc("CronWorkflow", "nightly", "main"), "spec": {"schedules": ["0 1 * * *"]}}
+    cron["spec"]["workflowSpec"] = {"entrypoint": "main", "templates": [template], "podResources": resources}
+    assert _errors(workflow, cron) == []
+
+
+def test_pod_resources_are_still_checked_and_unknown_elsewhere() -> None:
+    bad = {**_echo("main"), "podResources": {"limits": "a lot"}}
+    misplaced = _echo("other")
+    misplaced["container"]["podResources"] = {"limits": {"cpu": "1"}}
+    problems = _errors(_doc("Workflow", "sized", "main", bad, misplaced))
+    assert any("spec.templates[0].podResources.limits: invalid value 'a lot'" in p for p in problems), problems
+    assert any("spec.templates[1].container: unknown field 'podResources'" in p for p in problems), problems
