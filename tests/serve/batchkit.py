@@ -1,6 +1,7 @@
 """Generic pyfunc models for the batching tests: row-wise, batch-dependent, picky, and the model's own say.
 
-Shared by tests/serve/test_batching.py; each model is saved once per session by the fixtures there.
+Shared by tests/serve/test_batching.py; each model is saved once per session by the fixtures there. The
+requests to an in-process app (`request_asgi`, `post_asgi`) serve the other tests of the app too.
 """
 
 from __future__ import annotations
@@ -63,8 +64,10 @@ def split_body(rows: pd.DataFrame) -> bytes:
     return json.dumps({"dataframe_split": rows.to_dict(orient="split", index=False)}).encode()
 
 
-async def post_asgi(app: ServeApp, body: bytes, content_type: str = "application/json") -> tuple[int, bytes]:
-    """POST `body` to `/invocations` of the in-process app; returns the status and the response body."""
+async def request_asgi(
+    app: ServeApp, method: str, path: str, body: bytes = b"", content_type: str = "application/json"
+) -> tuple[int, dict[str, str], bytes]:
+    """One request to the in-process app, as a worker of its server gets it; returns status, headers and body."""
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -74,8 +77,15 @@ async def post_asgi(app: ServeApp, body: bytes, content_type: str = "application
         sent.append(message)
 
     headers = [(b"content-type", content_type.encode())]
-    await app({"type": "http", "path": "/invocations", "method": "POST", "headers": headers}, receive, send)
-    return int(sent[0]["status"]), bytes(sent[1]["body"])
+    await app({"type": "http", "path": path, "method": method, "headers": headers}, receive, send)
+    answered = {k.decode(): v.decode() for k, v in sent[0].get("headers", [])}
+    return int(sent[0]["status"]), answered, b"".join(bytes(m.get("body", b"")) for m in sent[1:])
+
+
+async def post_asgi(app: ServeApp, body: bytes, content_type: str = "application/json") -> tuple[int, bytes]:
+    """POST `body` to `/invocations` of the in-process app; returns the status and the response body."""
+    status, _, answer = await request_asgi(app, "POST", "/invocations", body, content_type)
+    return status, answer
 
 
 def concurrently(app: ServeApp, bodies: list[bytes], content_type: str = "application/json") -> list[tuple[int, Any]]:
