@@ -16,6 +16,7 @@ from sluicegate.engine import _memo as memo
 from sluicegate.engine._containernodes import add_container_nodes
 from sluicegate.engine._grace import grace_period
 from sluicegate.engine._jobs import Job
+from sluicegate.engine._podenv import NODE_NAME, POD_IP
 from sluicegate.engine._probes import WAITING_FOR_READINESS, readiness_probe, unsupported
 from sluicegate.engine._template import substitute
 from sluicegate.errors import SluiceError
@@ -99,8 +100,8 @@ def execute_leaf(
     if kind == "pod":
         if "containerSet" in tmpl:
             add_container_nodes(op.nodes, node, tmpl)
-        node["hostNodeName"] = "localhost"
-        node["podIP"] = "127.0.0.1"  # steps share the host's network
+        node["hostNodeName"] = NODE_NAME
+        node["podIP"] = POD_IP  # steps share the host's network
         if tmpl.get("daemon"):
             probe = readiness_probe(tmpl)
             why = unsupported(probe) if probe else None
