@@ -127,9 +127,10 @@ class EventsPart:
         keep = _int_env(_KEEP_ENV, 10_000)
         self.controller = SensorController(ctx.store, TriggerRunner(ctx.store, ctx.secrets), keep_events=keep)
         self.receiver = Receiver(ctx.store, ctx.secrets, lambda doc: None)
+        since = ctx.store.head()  # before the first reconcile: a change made while the watcher starts is not lost
         self.reconcile()
         self.controller.start()
-        self._watch = threading.Thread(target=self._watch_sources, name="eventsource-watch", daemon=True)
+        self._watch = threading.Thread(target=self._watch_sources, args=(since,), name="eventsource-watch", daemon=True)
         self._watch.start()
         out: dict[str, Any] = {"eventsources": self.urls()}
         if self.relay_enabled and ctx.endpoints.get("mlflow"):
@@ -300,9 +301,9 @@ class EventsPart:
                     return f"http://{self._host()}:{port}{ep.path}"
         raise SluiceError(f"no served endpoint for {source}/{event}", fix="apply the events manifests first")
 
-    def _watch_sources(self) -> None:
+    def _watch_sources(self, since: int) -> None:
+        """Reconcile on every EventSource change after store version `since` (read before the first reconcile)."""
         store = self._store()
-        since = store.head()
         while not self._stop.is_set():
             changes = store.wait(since, 0.5, kinds=("EventSource",))
             if changes:
