@@ -65,6 +65,7 @@ _TRAIN_CLASSIFICATION = '''\
 """Train a classifier on data/train.csv and log it with MLflow (`mlflow run .` runs it too)."""
 
 import argparse
+from importlib.metadata import version
 
 import mlflow
 import mlflow.sklearn
@@ -72,6 +73,10 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+#: What the logged model needs to be served: named (the versions this environment runs, as python_env.yaml
+#: pins them) rather than inferred, which has MLflow load the model again in a subprocess to guess them.
+REQUIREMENTS = [f"{name}=={version(name)}" for name in ("mlflow", "scikit-learn", "pandas", "skops")]
 
 
 def main() -> None:
@@ -86,7 +91,7 @@ def main() -> None:
         model = make_pipeline(StandardScaler(), LogisticRegression(C=args.C, max_iter=1000, random_state=args.seed))
         model.fit(X, y)
         mlflow.log_metric("train_accuracy", model.score(X, y))
-        mlflow.sklearn.log_model(model, name="model", input_example=X.head(5))
+        mlflow.sklearn.log_model(model, name="model", input_example=X.head(5), pip_requirements=REQUIREMENTS)
 
 
 if __name__ == "__main__":
@@ -97,11 +102,16 @@ _TRAIN_REGRESSION = '''\
 """Train a regressor on data/train.csv and log it with MLflow (`mlflow run .` runs it too)."""
 
 import argparse
+from importlib.metadata import version
 
 import mlflow
 import mlflow.sklearn
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
+
+#: What the logged model needs to be served: named (the versions this environment runs, as python_env.yaml
+#: pins them) rather than inferred, which has MLflow load the model again in a subprocess to guess them.
+REQUIREMENTS = [f"{name}=={version(name)}" for name in ("mlflow", "scikit-learn", "pandas", "skops")]
 
 
 def main() -> None:
@@ -116,7 +126,7 @@ def main() -> None:
         model = HistGradientBoostingRegressor(learning_rate=args.learning_rate, random_state=args.seed)
         model.fit(X, y)
         mlflow.log_metric("train_r2", model.score(X, y))
-        mlflow.sklearn.log_model(model, name="model", input_example=X.head(5))
+        mlflow.sklearn.log_model(model, name="model", input_example=X.head(5), pip_requirements=REQUIREMENTS)
 
 
 if __name__ == "__main__":

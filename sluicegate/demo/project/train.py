@@ -8,6 +8,7 @@ With `--fault-error-rate` above 0 the logged model is a pyfunc that, once it has
 import argparse
 import threading
 import time
+from importlib.metadata import version
 
 import mlflow
 import mlflow.pyfunc
@@ -16,6 +17,10 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+#: What the logged model needs to be served: named (the versions this environment runs, as python_env.yaml
+#: pins them) rather than inferred, which has MLflow load the model again in a subprocess to guess them.
+REQUIREMENTS = [f"{name}=={version(name)}" for name in ("mlflow", "scikit-learn", "pandas", "skops", "cloudpickle")]
 
 
 class FaultyModel(mlflow.pyfunc.PythonModel):
@@ -64,9 +69,11 @@ def main() -> None:
         mlflow.log_metric("train_accuracy", model.score(X, y))
         if args.fault_error_rate > 0:
             faulty = FaultyModel(model, args.fault_error_rate, args.fault_after_seconds)
-            mlflow.pyfunc.log_model(name="model", python_model=faulty, input_example=X.head(5))
+            mlflow.pyfunc.log_model(
+                name="model", python_model=faulty, input_example=X.head(5), pip_requirements=REQUIREMENTS
+            )
         else:
-            mlflow.sklearn.log_model(model, name="model", input_example=X.head(5))
+            mlflow.sklearn.log_model(model, name="model", input_example=X.head(5), pip_requirements=REQUIREMENTS)
 
 
 if __name__ == "__main__":
