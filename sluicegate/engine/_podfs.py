@@ -141,7 +141,7 @@ def layered_folders(paths: list[str], system: tuple[str, ...]) -> list[str]:
     return sorted({_root_of(p) for p in paths if _root_of(p).lstrip("/") in system and _root_of(p) != p})
 
 
-def sandbox_folders(node_dir: Path, tmp: Path, paths: list[str], uid: int, system: tuple[str, ...]) -> SandboxPaths:
+def sandbox_folders(node_dir: Path, tmp: Path, paths: DeclaredPaths, uid: int, system: tuple[str, ...]) -> SandboxPaths:
     """Create a step's file system folders; its root, /var/tmp and the folders made here belong to `uid`.
 
     As Kubernetes and Argo prepare a pod, the parents of input artifacts, volume mounts and the working folder
@@ -159,10 +159,9 @@ def sandbox_folders(node_dir: Path, tmp: Path, paths: list[str], uid: int, syste
     (fs / "var-tmp").chmod(0o1777)
     mapper = SandboxPaths(tmp, fs, layered_folders(paths, system))
     owned = [fs / "root"]
-    outputs = paths.outputs if isinstance(paths, DeclaredPaths) else frozenset()
     for path in paths:
         parts = [p for p in path.split("/") if p][:-1]
-        if path in outputs:
+        if path in paths.outputs:
             parts = parts[:1]
         for depth in range(1, len(parts) + 1):
             folder = mapper.host("/" + "/".join(parts[:depth]))
