@@ -18,8 +18,7 @@ from typing import Any
 import httpx
 
 from sluicegate.errors import ManifestError, NotFoundError
-from sluicegate.eventing._model import TriggerParameter
-from sluicegate.eventing._params import EventView, apply_parameters, resolve_parameter
+from sluicegate.eventing._params import EventView, apply_parameters, parameters_of, resolve_parameter
 from sluicegate.lang import as_string
 from sluicegate.secrets import SecretStore
 from sluicegate.store import Store
@@ -81,15 +80,11 @@ def _secure_header(secrets: SecretStore, store: Store, namespace: str, header: D
     )
 
 
-def _params(raw: Any) -> list[TriggerParameter]:
-    return [TriggerParameter.model_validate(p) for p in raw or []]
-
-
 def _headers(
     secrets: SecretStore, store: Store, namespace: str, spec: Doc, events: dict[str, EventView]
 ) -> dict[str, str]:
     headers = {str(k): str(v) for k, v in (spec.get("headers") or {}).items()}
-    for p in _params(spec.get("dynamicHeaders")):
+    for p in parameters_of(spec.get("dynamicHeaders")):
         headers[p.dest] = as_string(resolve_parameter(p.src, events))
     for i, sh in enumerate(spec.get("secureHeaders") or []):
         headers[str(sh.get("name"))] = _secure_header(secrets, store, namespace, sh, f"http.secureHeaders[{i}]")
@@ -118,7 +113,7 @@ def http_trigger(
     `policy` is the trigger's own (`triggers[].policy`, beside the template in the Sensor).
     """
     spec = apply_parameters(
-        copy.deepcopy(template["http"] or {}), _params((template["http"] or {}).get("parameters")), events
+        copy.deepcopy(template["http"] or {}), parameters_of((template["http"] or {}).get("parameters")), events
     )
     url = str(spec.get("url") or "")
     if not url:
@@ -129,7 +124,7 @@ def http_trigger(
             where="http.tls",
             fix="leave tls out locally (an https url is verified against the system's CAs)",
         )
-    payload = apply_parameters({}, _params(spec.get("payload")), events)
+    payload = apply_parameters({}, parameters_of(spec.get("payload")), events)
     namespace = str(sensor["metadata"].get("namespace", ""))
     headers = _headers(secrets, store, namespace, spec, events)
     auth = _basic_auth(secrets, spec)

@@ -20,8 +20,7 @@ from typing import Any
 import yaml
 
 from sluicegate.errors import ManifestError, NotFoundError
-from sluicegate.eventing._model import TriggerParameter
-from sluicegate.eventing._params import EventView, apply_parameters
+from sluicegate.eventing._params import EventView, apply_parameters, parameters_of
 from sluicegate.store import Store, merge_patch
 
 __all__ = ["TRIGGER_KEY_LABEL", "k8s_trigger", "made_for", "trigger_key", "trigger_source"]
@@ -142,7 +141,7 @@ def k8s_trigger(store: Store, sensor: Doc, template: Doc, events: dict[str, Even
         if not meta.get("name"):
             raise _failed("resource name must be specified for fetching live object")
         obj = store.get(kind, namespace, str(meta["name"]))
-    params = [TriggerParameter.model_validate(p) for p in spec.get("parameters") or []]
+    params = parameters_of(spec.get("parameters"))
     obj = apply_parameters(obj, params, events)
     meta = obj.setdefault("metadata", {})
     meta["namespace"] = namespace

@@ -16,7 +16,7 @@ from sluicegate.errors import ManifestError
 from sluicegate.eventing._model import TriggerParameter, TriggerParameterSource
 from sluicegate.lang import MISSING, TemplateError, as_string, get_path, render, set_path
 
-__all__ = ["EventView", "apply_parameters", "argo_context", "marshal_event", "resolve_parameter"]
+__all__ = ["EventView", "apply_parameters", "argo_context", "marshal_event", "parameters_of", "resolve_parameter"]
 
 #: What a parameter sees of one event: its CloudEvent context and its data.
 EventView = dict[str, Any]
@@ -91,6 +91,11 @@ def resolve_parameter(src: TriggerParameterSource, events: dict[str, EventView])
             return got if src.use_raw_data else as_string(got)
         return _fallback(src, f"data key {src.data_key!r} not found in the event")
     return _fallback(src, "the template produced no value")
+
+
+def parameters_of(raw: Any) -> list[TriggerParameter]:
+    """A trigger template's `parameters` list (as written in the Sensor) as models."""
+    return [TriggerParameter.model_validate(p) for p in raw or []]
 
 
 def apply_parameters(doc: Any, params: list[TriggerParameter], events: dict[str, EventView]) -> Any:

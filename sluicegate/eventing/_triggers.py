@@ -24,8 +24,7 @@ import httpx
 from sluicegate.errors import NotFoundError, SluiceError
 from sluicegate.eventing._http import HttpFailed, http_trigger, key_ref
 from sluicegate.eventing._k8s import TRIGGER_KEY_LABEL, k8s_trigger, made_for, trigger_key, trigger_source
-from sluicegate.eventing._model import TriggerParameter
-from sluicegate.eventing._params import EventView, apply_parameters
+from sluicegate.eventing._params import EventView, apply_parameters, parameters_of
 from sluicegate.eventing._submit_args import apply_submit_args
 from sluicegate.secrets import SecretStore
 from sluicegate.store import Store
@@ -114,7 +113,7 @@ class TriggerRunner:
         wf = trigger_source(
             self.store, spec.get("source") or {}, sensor["metadata"].get("namespace", ""), "argoWorkflow"
         )
-        params = [TriggerParameter.model_validate(p) for p in spec.get("parameters") or []]
+        params = parameters_of(spec.get("parameters"))
         wf = apply_parameters(wf, params, events)
         meta = wf.setdefault("metadata", {})
         if not meta.get("name") and not meta.get("generateName"):
