@@ -54,11 +54,11 @@ def check_template_ref(spec: dict[str, Any], target: dict[str, Any], label: str)
         label: how messages name the target, e.g. `WorkflowTemplate 'train'`.
     """
     own, theirs = _params(spec), _params(target.get("spec"))
-    known = {p["name"] for p in theirs}
+    passed, known = {p["name"] for p in own}, {p["name"] for p in theirs}
     extra = [p["name"] for p in own if p["name"] not in known]
     problems: list[Problem] = []
     for p in theirs:  # (a parameter the Workflow passes without a value is reported where it passes it)
-        if not any(k in p for k in _VALUED) and p["name"] not in {q["name"] for q in own}:
+        if not any(k in p for k in _VALUED) and p["name"] not in passed:
             problems.append(
                 (
                     "arguments.parameters",
@@ -66,7 +66,7 @@ def check_template_ref(spec: dict[str, Any], target: dict[str, Any], label: str)
                     f"add {{name: {p['name']}, value: ...}}{_hint(p['name'], extra)}",
                 )
             )
-    declared = {p["name"] for p in own} | known
+    declared = passed | known
     templates = Index.templates(target)
     entrypoint = spec.get("entrypoint") or (target.get("spec") or {}).get("entrypoint") or ""
     entry = templates.get(entrypoint)
