@@ -11,7 +11,14 @@ from components._common._cli import TERMINATION_LOG_ENV, OneLineParser, Terminat
 from components._common._datasets import DATASETS, Dataset, load_dataset, split
 from components._common._lazy import lazy_getattr
 from components._common._metrics import METRICS, classification_metrics
-from components._common._mlflow import check_reachable, connect, mlflow_errors, parse_models_uri, use_experiment
+from components._common._mlflow import (
+    check_reachable,
+    connect,
+    mlflow_errors,
+    parse_models_uri,
+    run_started,
+    use_experiment,
+)
 from components._common._outputs import DEFAULT_OUTPUTS_DIR, write_outputs
 from components._common._target import resolve_target
 from components._common._threads import native_threads
@@ -42,6 +49,7 @@ __all__ = [
     "rest_client",
     "rest_errors",
     "run_cli",
+    "run_started",
     "split",
     "use_experiment",
     "write_outputs",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import getpass
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -17,11 +19,20 @@ from components._common._cli import UserError
 from contract import ModelUri
 
 if TYPE_CHECKING:
+    from mlflow import ActiveRun
     from mlflow.tracking import MlflowClient
 
 # mlflow and httpx are imported inside the functions: a CLI that rejects its input should answer at once
 
-__all__ = ["as_user_error", "check_reachable", "connect", "mlflow_errors", "parse_models_uri", "use_experiment"]
+__all__ = [
+    "as_user_error",
+    "check_reachable",
+    "connect",
+    "mlflow_errors",
+    "parse_models_uri",
+    "run_started",
+    "use_experiment",
+]
 
 
 def check_reachable(tracking_uri: str, timeout: float = 10.0) -> None:
@@ -80,6 +91,30 @@ def use_experiment(name: str) -> str:
         return str(mlflow.set_experiment(name).experiment_id)
     except MlflowException:
         return str(mlflow.set_experiment(name).experiment_id)
+
+
+@contextmanager
+def run_started(run_name: str, tags: dict[str, str]) -> Iterator[ActiveRun]:
+    """`mlflow.start_run(...)` whose run a SIGTERM cannot leave RUNNING.
+
+    `start_run` creates the run on the server, then makes it the active run. A SIGTERM in between (the
+    step's `Terminated`) would leave a run no `with` block ends. SIGTERM is held back until the run is
+    entered, so it arrives inside the block and MLflow marks the run FAILED.
+    """
+    import mlflow
+
+    held = threading.current_thread() is threading.main_thread()  # Python runs signal handlers there only
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}) if held else set()
+    try:
+        active = mlflow.start_run(run_name=run_name, tags=tags)
+    except BaseException:
+        if held:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        raise
+    with active as run:
+        if held:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held SIGTERM is raised here, in the run
+        yield run
 
 
 def _ensure_user() -> None:

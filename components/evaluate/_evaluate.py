@@ -32,6 +32,7 @@ from components._common import (
     load_dataset,
     mlflow_errors,
     native_threads,
+    run_started,
     split,
     use_experiment,
     write_outputs,
@@ -164,7 +165,7 @@ def evaluate(
         same = champion is not None and str(champion.version) == str(candidate.version)
         use_experiment(model_name)
         tags = _run_tags(model_name, candidate, champion, workflow)
-        with mlflow.start_run(run_name=f"evaluate-v{candidate.version}", tags=tags) as run:
+        with run_started(f"evaluate-v{candidate.version}", tags) as run:
             with tempfile.TemporaryDirectory(prefix="evaluate-") as tmp, native_threads():
                 cand = _scores(f"models:/{model_name}/{candidate.version}", Path(tmp, "candidate"), X_test, y_test)
                 champ = None

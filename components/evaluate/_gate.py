@@ -26,7 +26,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import EvaluationResult as MlflowEvaluation
 from mlflow.models import MetricThreshold
 
-from components._common import UserError, connect, mlflow_errors, use_experiment
+from components._common import UserError, connect, mlflow_errors, run_started, use_experiment
 from components.evaluate._evaluate import EvaluationResult, _champion, _log_comparison, _record_decision, _run_tags
 from components.evaluate._report import Comparison
 from components.project import CONFIG_FILE, DEFAULT_METRICS, METRIC_DIRECTIONS, ProjectConfig, load_config
@@ -124,9 +124,7 @@ def gate(
             holdout=f"{config.evaluation.data}, target {config.evaluation.target}",
         )
         use_experiment(name)
-        with mlflow.start_run(
-            run_name=f"evaluate-v{candidate.version}", tags=_run_tags(name, candidate, champion, workflow)
-        ) as run:
+        with run_started(f"evaluate-v{candidate.version}", _run_tags(name, candidate, champion, workflow)) as run:
             _log_report(comparison, scores)
         result = EvaluationResult(
             decision=decision,  # type: ignore[arg-type]

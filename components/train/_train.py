@@ -24,6 +24,7 @@ from components._common import (
     load_dataset,
     mlflow_errors,
     native_threads,
+    run_started,
     split,
     use_experiment,
     write_outputs,
@@ -122,7 +123,7 @@ def train(
         tags["sluicegate.fault"] = params.fault.model_dump_json()
     with mlflow_errors(tracking_uri):
         use_experiment(experiment or model_name)
-        with mlflow.start_run(run_name=f"train-{git_revision[:8] or 'local'}", tags=tags) as run:
+        with run_started(f"train-{git_revision[:8] or 'local'}", tags) as run:
             mlflow.log_params(params.flat())
             estimator = build_estimator(params.model, params.seed)
             with native_threads():

@@ -115,3 +115,43 @@ def test_train_sigterm_marks_run_failed_and_registers_nothing(mlflow_server: str
     )
     assert client.get_run(running[0].info.run_id).info.status == "FAILED"
     assert client.search_model_versions(f"name='{model_name}'") == []
+
+
+def test_sigterm_while_the_run_is_being_created_still_leaves_it_failed(
+    mlflow_server: str, model_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM after the server created the run but before MLflow made it active: the run ends FAILED.
+
+    `mlflow.start_run` creates the run, then pushes it as the active run; a step terminated in between left
+    a run no `with` block would end, RUNNING for ever (seen under load with `components.train`).
+    """
+    import os
+    import signal
+
+    from components._common import Terminated, run_started
+
+    created = MlflowClient.create_run
+
+    def create_then_terminated(self: MlflowClient, *args: object, **kwargs: object) -> object:
+        run = created(self, *args, **kwargs)  # type: ignore[arg-type]
+        os.kill(os.getpid(), signal.SIGTERM)  # the step's stop arrives now, while start_run is still at work
+        return run
+
+    def raise_terminated(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    monkeypatch.setattr(MlflowClient, "create_run", create_then_terminated)
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    entered = False
+    try:
+        with (
+            mlflow_pointed_at(mlflow_server, model_name) as experiment_id,
+            pytest.raises(Terminated),
+            run_started("train-local", {"sluicegate.step": "train"}),
+        ):
+            entered = True
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    runs = MlflowClient(mlflow_server).search_runs([str(experiment_id)])
+    assert [run.info.status for run in runs] == ["FAILED"]
+    assert not entered  # the block's body never ran: the held SIGTERM was raised as the run was entered
