@@ -72,9 +72,9 @@ class GuardedHandler(BaseHTTPRequestHandler):
         self.connection.settimeout(self._reader.timeout)  # the answer's writes get the whole per-read time
         return ok
 
-    def send_text(self, status: int, text: str, close: bool = False) -> None:
-        """A `text/plain` answer; `close` ends the connection after it."""
-        data = (text + "\n").encode()
+    def send_text(self, status: int, text: str, close: bool = False, newline: bool = True) -> None:
+        """A `text/plain` answer, `text` plus a newline unless `newline` is False; `close` ends the connection."""
+        data = (text + "\n" if newline else text).encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))

@@ -27,7 +27,7 @@ class _Handler(GuardedHandler):
         """Silence per-request logging (the journal records what matters)."""
 
     def _answer(self, answer: Answer, close: bool = False) -> None:
-        self.send_text(answer.status, answer.text, close)
+        self.send_text(answer.status, answer.text, close, newline=False)  # Argo Events writes the text alone
 
     def _route(self) -> None:
         path = self.path.split("?", 1)[0]
