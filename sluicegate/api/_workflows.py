@@ -2,7 +2,7 @@
 
 Called by `sluicegate.api._app`. The workflow controller (`sluicegate.engine`) runs what is stored here;
 the actions (stop/terminate/suspend/resume/retry/resubmit) and submit-from-template are its functions
-(`sluicegate.engine.actions`, `sluicegate.engine.submit.from_template`).
+(`sluicegate.engine.actions`, `sluicegate.engine.submit`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sluicegate.api._resources import API_VERSION, ArgoKind, workflow_name
+from sluicegate.api._resources import ArgoKind, workflow_name
 from sluicegate.api._validate import known_templates, lint
 from sluicegate.engine import actions
-from sluicegate.engine.submit import from_template
+from sluicegate.engine.submit import from_cron, from_template
 from sluicegate.errors import ManifestError
 from sluicegate.lang import utc_now
 from sluicegate.store import Store
@@ -79,39 +79,6 @@ def _store(request: Request) -> Store:
     return store
 
 
-def _parameters(raw: Any) -> dict[str, str]:
-    """`["k=v", ...]` (SubmitOpts.parameters) as a dict; ManifestError naming the bad entry."""
-    out: dict[str, str] = {}
-    for i, item in enumerate(raw or []):
-        if not isinstance(item, str) or "=" not in item:
-            raise ManifestError(
-                f"{item!r} is not NAME=VALUE", where=f"submitOptions.parameters[{i}]", fix='write "name=value"'
-            )
-        key, value = item.split("=", 1)
-        out[key] = value
-    return out
-
-
-def _from_cron(cron: Doc, opts: Doc) -> Doc:
-    """A Workflow from a CronWorkflow's `spec.workflowSpec`, as `argo submit --from cronwf/NAME` makes it."""
-    meta = cron["metadata"]
-    labels = {**((cron["spec"].get("workflowMetadata") or {}).get("labels") or {})}
-    labels["workflows.argoproj.io/cron-workflow"] = meta["name"]
-    spec: Doc = dict(cron["spec"].get("workflowSpec") or {})
-    wf: Doc = {
-        "apiVersion": API_VERSION,
-        "kind": "Workflow",
-        "metadata": {"generateName": f"{meta['name']}-", "namespace": meta["namespace"], "labels": labels},
-        "spec": spec,
-    }
-    given = _parameters(opts.get("parameters"))
-    if given:
-        args = spec.setdefault("arguments", {})
-        old = [p for p in args.get("parameters") or [] if p.get("name") not in given]
-        args["parameters"] = old + [{"name": k, "value": v} for k, v in given.items()]
-    return wf
-
-
 def submit(request: Request, body: Doc) -> Response:
     """`POST /api/v1/workflows/{namespace}/submit`: a new Workflow from a (Cluster)WorkflowTemplate or CronWorkflow."""
     ns = request.path_params["namespace"]
@@ -129,7 +96,7 @@ def submit(request: Request, body: Doc) -> Response:
         if cluster:
             wf["spec"].setdefault("workflowTemplateRef", {})["clusterScope"] = True
     elif kind.lower() in _CRON_KINDS:
-        wf = _from_cron(store.get("CronWorkflow", ns, name), opts)
+        wf = from_cron(store.get("CronWorkflow", ns, name), opts)
     else:
         raise ManifestError(
             f"resourceKind {kind!r} is not supported",

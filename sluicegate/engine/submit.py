@@ -1,9 +1,10 @@
-"""Submitting a Workflow from a WorkflowTemplate, as the Argo Server's `submit` endpoint does.
+"""Submitting a Workflow from a WorkflowTemplate or a CronWorkflow, as the Argo Server's `submit` endpoint does.
 
-Called by the API (`POST /api/v1/workflows/{ns}/submit`) and the CLI. The Workflow refers to the template
-(`spec.workflowTemplateRef`), carries the label `workflows.argoproj.io/workflow-template`, and applies
-Argo's `SubmitOpts`: `parameters` ("k=v" strings), `labels` ("a=b,c=d"), `annotations`, `entryPoint`,
-`serviceAccount`, `name`, `generateName`.
+Called by the API (`POST /api/v1/workflows/{ns}/submit`) and the CLI. `from_template`: the Workflow refers to
+the template (`spec.workflowTemplateRef`), carries the label `workflows.argoproj.io/workflow-template`, and
+applies Argo's `SubmitOpts`: `parameters` ("k=v" strings), `labels` ("a=b,c=d"), `annotations`, `entryPoint`,
+`serviceAccount`, `name`, `generateName`. `from_cron`: the CronWorkflow's `spec.workflowSpec`, labelled
+`workflows.argoproj.io/cron-workflow`, with the given `parameters`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any
 
 from sluicegate.errors import ManifestError
 
-__all__ = ["from_template"]
+__all__ = ["from_cron", "from_template"]
+
+Doc = dict[str, Any]
 
 _LABEL = "workflows.argoproj.io/workflow-template"
 _CLUSTER_LABEL = "workflows.argoproj.io/cluster-workflow-template"
@@ -59,3 +62,36 @@ def from_template(template_doc: dict[str, Any], submit_opts: dict[str, Any] | No
     if opts.get("podPriorityClassName"):
         spec["podPriorityClassName"] = opts["podPriorityClassName"]
     return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": wf_meta, "spec": spec}
+
+
+def _parameters(raw: Any) -> dict[str, str]:
+    """`["k=v", ...]` (SubmitOpts.parameters) as a dict; ManifestError naming the bad entry."""
+    out: dict[str, str] = {}
+    for i, item in enumerate(raw or []):
+        if not isinstance(item, str) or "=" not in item:
+            raise ManifestError(
+                f"{item!r} is not NAME=VALUE", where=f"submitOptions.parameters[{i}]", fix='write "name=value"'
+            )
+        key, value = item.split("=", 1)
+        out[key] = value
+    return out
+
+
+def from_cron(cron: Doc, opts: Doc) -> Doc:
+    """A Workflow from a CronWorkflow's `spec.workflowSpec`, as `argo submit --from cronwf/NAME` makes it."""
+    meta = cron["metadata"]
+    labels = {**((cron["spec"].get("workflowMetadata") or {}).get("labels") or {})}
+    labels["workflows.argoproj.io/cron-workflow"] = meta["name"]
+    spec: Doc = dict(cron["spec"].get("workflowSpec") or {})
+    wf: Doc = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"generateName": f"{meta['name']}-", "namespace": meta["namespace"], "labels": labels},
+        "spec": spec,
+    }
+    given = _parameters(opts.get("parameters"))
+    if given:
+        args = spec.setdefault("arguments", {})
+        old = [p for p in args.get("parameters") or [] if p.get("name") not in given]
+        args["parameters"] = old + [{"name": k, "value": v} for k, v in given.items()]
+    return wf
