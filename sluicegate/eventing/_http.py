@@ -13,11 +13,13 @@ every answer then). `tls` fails the trigger (not applied locally).
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import httpx
 
 from sluicegate.errors import ManifestError, NotFoundError
+from sluicegate.eventing._model import TriggerParameter
 from sluicegate.eventing._params import EventView, apply_parameters, parameters_of, resolve_parameter
 from sluicegate.lang import as_string
 from sluicegate.secrets import SecretStore
@@ -91,6 +93,21 @@ def _headers(
     return headers
 
 
+def _payload(params: list[TriggerParameter], events: dict[str, EventView]) -> bytes:
+    """The request body as Argo Events' ConstructPayload builds it: nothing without payload parameters.
+
+    Each parameter writes its value at `dest` in a JSON object (compact, as sjson writes it); one with an
+    empty `dest` whose value resolves makes that value, as it is, the whole body.
+    """
+    for p in params:
+        if not p.dest and (p.src.dependency_name in events or p.src.value is not None):
+            return as_string(resolve_parameter(p.src, events)).encode()
+    if not params:
+        return b""
+    body = apply_parameters({}, [p for p in params if p.dest], events)
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def _basic_auth(secrets: SecretStore, spec: Doc) -> tuple[str, str] | None:
     basic = spec.get("basicAuth")
     if not isinstance(basic, dict):
@@ -124,14 +141,14 @@ def http_trigger(
             where="http.tls",
             fix="leave tls out locally (an https url is verified against the system's CAs)",
         )
-    payload = apply_parameters({}, parameters_of(spec.get("payload")), events)
+    payload = _payload(parameters_of(spec.get("payload")), events)
     namespace = str(sensor["metadata"].get("namespace", ""))
     headers = _headers(secrets, store, namespace, spec, events)
     auth = _basic_auth(secrets, spec)
     allowed = _allowed_statuses(policy)
     timeout = float(spec.get("timeout") or 60)
     method = str(spec.get("method") or "POST").upper()
-    r = client.request(method, url, json=payload, headers=headers, timeout=timeout, auth=auth)
+    r = client.request(method, url, content=payload, headers=headers, timeout=timeout, auth=auth)
     if allowed is not None:
         if r.status_code not in allowed:
             raise HttpFailed(

@@ -124,3 +124,33 @@ def test_the_policy_stays_with_its_trigger_when_a_trigger_parameter_renames_the_
     outcome = harness.outcome(harness.send({"name": "renamed-by-the-event"}), "call")
     assert outcome["phase"] == "Succeeded", outcome["message"]
     assert outcome["message"].endswith("-> 500")
+
+
+@pytest.mark.parametrize(
+    ("payload", "body"),
+    [
+        ([], b""),  # no payload parameters: an empty body, as Argo Events sends it
+        (
+            [
+                {"src": {"dependencyName": "dep", "dataKey": "body.n"}, "dest": "count"},
+                {"src": {"dependencyName": "dep", "value": "fixed"}, "dest": "meta.note"},
+            ],
+            b'{"count":"1","meta":{"note":"fixed"}}',
+        ),
+        (  # an empty dest: the value itself is the whole body
+            [
+                {"src": {"dependencyName": "dep", "dataKey": "body.n"}, "dest": "count"},
+                {"src": {"dependencyName": "dep", "dataKey": "body"}, "dest": ""},
+            ],
+            b'{"n":1,"path":"/from-the-event"}',
+        ),
+    ],
+)
+def test_the_body_is_what_the_payload_parameters_build_with_no_content_type_added(
+    harness: SensorHarness, payload: list[dict[str, Any]], body: bytes
+) -> None:
+    outcome = _call(harness, harness.server.url + "/hook", payload=payload)
+    assert outcome["phase"] == "Succeeded"
+    [request] = harness.server.requests
+    assert request["body"] == body
+    assert "content-type" not in {k.lower() for k in request["headers"]}
