@@ -9,19 +9,28 @@ flags that set a Workflow field are applied here as `argo submit` applies them: 
 An empty value leaves its field alone; a repeated flag (a repeated `-p NAME` too) keeps its last value.
 Flags are read as the argo CLI reads them: `--flag value`, `--flag=value`, `-p value`, `-pvalue`,
 `-p=value`, `--` ends the flags. Any other flag or argument fails the trigger, naming it and the
-supported flags.
+supported flags. `parse_args` reads the flags of the other `argo` commands (a `FlagTable` each) the same
+way, for `_workflow_ops`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sluicegate.errors import ManifestError
 
-__all__ = ["SUPPORTED_FLAGS", "SubmitArgs", "apply_submit_args", "parse_submit_args"]
+__all__ = [
+    "SUBMIT",
+    "SUPPORTED_FLAGS",
+    "FlagTable",
+    "SubmitArgs",
+    "apply_submit_args",
+    "parse_args",
+    "parse_submit_args",
+]
 
 #: The `argo submit` flags an argoWorkflow trigger's `args` may hold locally.
 SUPPORTED_FLAGS = (
@@ -33,45 +42,87 @@ SUPPORTED_FLAGS = (
     "-l/--labels",
     "--priority",
 )
-_LONG = frozenset(("parameter", "entrypoint", "serviceaccount", "name", "generate-name", "labels", "priority"))
-_SHORT = {"p": "parameter", "l": "labels"}
 _WHERE = "argoWorkflow.args"
 _INT = re.compile(r"(?P<sign>[+-]?)(?P<digits>0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO]?[0-7]+|[1-9][0-9]*|0)")
+_BOOLS = {word: "true" for word in ("1", "t", "T", "TRUE", "true", "True")} | {
+    word: "false" for word in ("0", "f", "F", "FALSE", "false", "False")
+}
+
+
+@dataclass(frozen=True)
+class FlagTable:
+    """The flags of one `argo` command that an argoWorkflow trigger's `args` may hold locally.
+
+    `values`: long names that take a value; `switches`: boolean long names (`--x`, `--x=false`); `short`:
+    one-letter names by their long name; `supported`: the flags as messages name them; `fix`: what to do
+    instead of an unsupported flag.
+    """
+
+    command: str
+    supported: tuple[str, ...]
+    values: frozenset[str] = frozenset()
+    switches: frozenset[str] = frozenset()
+    short: Mapping[str, str] = field(default_factory=dict)
+    fix: str = ""
+
+
+#: `argo submit`'s table.
+SUBMIT = FlagTable(
+    "argo submit",
+    SUPPORTED_FLAGS,
+    values=frozenset(("parameter", "entrypoint", "serviceaccount", "name", "generate-name", "labels", "priority")),
+    short={"p": "parameter", "l": "labels"},
+    fix="set the field in the Workflow itself",
+)
 
 
 @dataclass
 class SubmitArgs:
-    """The flags of one `args` list: every `-p` value in order, the other flags by long name (last wins)."""
+    """The flags of one `args` list: every `-p` value in order, the other flags by long name (last wins).
+
+    A switch's value is `true` or `false`.
+    """
 
     parameters: list[str] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)
 
 
-def _unsupported(arg: str) -> ManifestError:
+def _unsupported(arg: str, table: FlagTable) -> ManifestError:
+    allowed = f"use only {', '.join(table.supported)}" if table.supported else f"`{table.command}` takes no flags here"
     return ManifestError(
-        f"`argo submit` argument {arg!r} is not supported locally",
+        f"`{table.command}` argument {arg!r} is not supported locally",
         where=_WHERE,
-        fix=f"use only {', '.join(SUPPORTED_FLAGS)}, or set the field in the Workflow itself",
+        fix=f"{allowed}, or {table.fix}" if table.fix else allowed,
     )
 
 
-def _flag(arg: str) -> tuple[str, str | None]:
+def _flag(arg: str, table: FlagTable) -> tuple[str, str | None]:
     """(long name, inline value or None) of one flag argument."""
     if arg.startswith("--"):
         name, sep, value = arg[2:].partition("=")
-        long = name if name in _LONG else None
+        long = name if name in table.values or name in table.switches else None
         inline = value if sep else None
     else:
-        long = _SHORT.get(arg[1:2])
+        long = table.short.get(arg[1:2])
         rest = arg[2:]
         inline = (rest[1:] if rest.startswith("=") else rest) if rest else None
     if long is None:
-        raise _unsupported(arg)
+        raise _unsupported(arg, table)
     return long, inline
 
 
-def parse_submit_args(args: Sequence[Any]) -> SubmitArgs:
-    """The supported `argo submit` flags in `args`; ManifestError for anything else."""
+def _switch(long: str, value: str | None) -> str:
+    """`true` or `false` of a boolean flag, read as Go's strconv.ParseBool reads it."""
+    known = _BOOLS.get("true" if value is None else value)
+    if known is None:
+        raise ManifestError(
+            f"invalid argument {value!r} for --{long}", where=_WHERE, fix=f"write --{long} or --{long}=false"
+        )
+    return known
+
+
+def parse_args(args: Sequence[Any], table: FlagTable) -> SubmitArgs:
+    """The flags of `table` in `args`; ManifestError for anything else."""
     out = SubmitArgs()
     words = [str(a) for a in args]
     i = 0
@@ -80,11 +131,14 @@ def parse_submit_args(args: Sequence[Any]) -> SubmitArgs:
         i += 1
         if arg == "--":
             if i < len(words):
-                raise _unsupported(words[i])
+                raise _unsupported(words[i], table)
             break
         if not arg.startswith("-") or arg == "-":
-            raise _unsupported(arg)
-        long, value = _flag(arg)
+            raise _unsupported(arg, table)
+        long, value = _flag(arg, table)
+        if long in table.switches:
+            out.values[long] = _switch(long, value)
+            continue
         if value is None:
             if i >= len(words):
                 raise ManifestError(
@@ -97,6 +151,11 @@ def parse_submit_args(args: Sequence[Any]) -> SubmitArgs:
         else:
             out.values[long] = value
     return out
+
+
+def parse_submit_args(args: Sequence[Any]) -> SubmitArgs:
+    """The supported `argo submit` flags in `args`; ManifestError for anything else."""
+    return parse_args(args, SUBMIT)
 
 
 def _labels(text: str) -> dict[str, str]:
@@ -130,7 +189,8 @@ def _priority(text: str) -> int:
     return value
 
 
-def _override_parameters(wf: dict[str, Any], pairs: list[str]) -> None:
+def parameter_pairs(pairs: list[str]) -> dict[str, str]:
+    """The `-p NAME=VALUE` values as a dict (a repeated NAME keeps its last value); ManifestError for others."""
     given: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -141,6 +201,11 @@ def _override_parameters(wf: dict[str, Any], pairs: list[str]) -> None:
                 fix="write -p NAME=VALUE",
             )
         given[name] = value
+    return given
+
+
+def _override_parameters(wf: dict[str, Any], pairs: list[str]) -> None:
+    given = parameter_pairs(pairs)
     arguments = wf.setdefault("spec", {}).setdefault("arguments", {})
     kept = [p for p in arguments.get("parameters") or [] if p.get("name") not in given]
     arguments["parameters"] = [{"name": k, "value": v} for k, v in given.items()] + kept
