@@ -30,6 +30,8 @@ class Job:
     deadline: float | None = None  # epoch seconds
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
     grace: float | None = None  # terminationGracePeriodSeconds from podSpecPatch (None: Kubernetes' default)
+    # the workflow's podMetadata ({"labels": ..., "annotations": ...}), its {{workflow.*}} tags resolved
+    pod_metadata: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def key(self) -> Key:

@@ -16,7 +16,7 @@ from sluicegate.engine import _memo as memo
 from sluicegate.engine._containernodes import add_container_nodes
 from sluicegate.engine._grace import grace_period
 from sluicegate.engine._jobs import Job
-from sluicegate.engine._podenv import NODE_NAME, POD_IP
+from sluicegate.engine._podenv import NODE_NAME, POD_IP, workflow_pod_metadata
 from sluicegate.engine._probes import WAITING_FOR_READINESS, readiness_probe, unsupported
 from sluicegate.engine._template import substitute
 from sluicegate.errors import SluiceError
@@ -112,6 +112,7 @@ def execute_leaf(
     deadline = _leaf_deadline(tmpl)
     uid = str(op.wf["metadata"].get("uid", ""))
     job = Job(op.namespace, op.name, uid, node["id"], name, tmpl, kind, deadline, grace=grace)
+    job.pod_metadata = workflow_pod_metadata(op.wf, op.scope())
     job.volumes = _volumes(op, tmpl)
     op.launches.append(job)
     return node

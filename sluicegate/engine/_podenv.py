@@ -34,10 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from sluicegate.engine._jobs import Job
+from sluicegate.engine._template import substitute
 from sluicegate.errors import SluiceError
 from sluicegate.store import Store
 
-__all__ = ["NODE_NAME", "POD_IP", "StepPod", "env_source", "expand", "parse_quantity"]
+__all__ = ["NODE_NAME", "POD_IP", "StepPod", "env_source", "expand", "parse_quantity", "workflow_pod_metadata"]
 
 #: The node every step runs on (a node's `hostNodeName`) and the address of every step's pod (its `podIP`).
 NODE_NAME = "localhost"
@@ -106,6 +107,22 @@ def parse_quantity(value: object, where: str) -> tuple[Fraction, str]:
     return Fraction(number) * _SUFFIXES[suffix], "binary" if suffix.endswith("i") else "decimal"
 
 
+def workflow_pod_metadata(wf: dict[str, Any], scope: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The labels and annotations of the workflow's `podMetadata`, its tags resolved in `scope` (the globals).
+
+    The Workflow's own keys over its WorkflowTemplate's, key by key (Argo joins the two specs with a
+    strategic merge). Argo substitutes the workflow's global variables in its whole spec but the templates
+    before it runs, so `{{workflow.parameters.x}}` there reaches every pod; an unresolved tag stays as written.
+    """
+    spec = wf.get("spec") or {}
+    stored = (wf.get("status") or {}).get("storedWorkflowTemplateSpec") or {}
+    metadata = [s.get("podMetadata") or {} for s in (stored, spec)]
+    return {
+        key: {k: str(substitute(v, scope)) for m in metadata for k, v in (m.get(key) or {}).items()}
+        for key in _SUBSCRIPTED.values()
+    }
+
+
 class StepPod:
     """The pod of a step as the downward API sees it (the workflow is read from the store only when needed).
 
@@ -126,12 +143,7 @@ class StepPod:
         doc = self.store.try_get("Workflow", self.job.namespace, self.job.workflow) or {}
         spec = dict(doc.get("spec") or {})
         stored = dict((doc.get("status") or {}).get("storedWorkflowTemplateSpec") or {})
-        merged = {**stored, **spec}  # the Workflow's own fields over its WorkflowTemplate's
-        metadata = [dict(s.get("podMetadata") or {}) for s in (stored, spec)]
-        merged["podMetadata"] = {
-            f: {k: v for m in metadata for k, v in (m.get(key) or {}).items()} for f, key in _SUBSCRIPTED.items()
-        }
-        return merged
+        return {**stored, **spec}  # the Workflow's own fields over its WorkflowTemplate's
 
     @cached_property
     def containers(self) -> dict[str, dict[str, Any]]:
@@ -154,7 +166,7 @@ class StepPod:
             mains = [str(c.get("name", "")) for c in (job.template.get("containerSet") or {}).get("containers") or []]
             default = "main" if not mains or "main" in mains else mains[-1]
             own = dict(zip(_ANNOTATIONS, (job.node_name, job.node_id, default), strict=True))
-        of_workflow = self._workflow_spec["podMetadata"][field]
+        of_workflow = job.pod_metadata.get(_SUBSCRIPTED[field]) or {}
         of_template = (job.template.get("metadata") or {}).get(_SUBSCRIPTED[field]) or {}
         return {k: str(v) for k, v in {**own, **of_workflow, **of_template}.items()}
 

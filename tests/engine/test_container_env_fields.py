@@ -29,6 +29,8 @@ _FIELDS = {
     "F_TEAM": "metadata.labels['team']",
     "F_TIER": "metadata.labels['tier']",
     "F_MISSING": "metadata.labels['nope']",
+    "F_RUN": "metadata.labels['run']",
+    "F_OWNER": "metadata.annotations['owner']",
     "F_NODE_NAME": "metadata.annotations['workflows.argoproj.io/node-name']",
     "F_NOTE": "metadata.annotations['note']",
     "F_DEFAULT_CONTAINER": "metadata.annotations['kubectl.kubernetes.io/default-container']",
@@ -101,7 +103,11 @@ def step(engine: LocalEngine) -> tuple[dict[str, Any], dict[str, str], list[str]
         "main",
         _dumping("main", container, metadata=metadata),
         serviceAccountName="runner",
-        podMetadata={"labels": {"team": "ml", "tier": "silver"}},
+        podMetadata={
+            "labels": {"team": "ml", "tier": "silver", "run": "{{workflow.name}}"},
+            "annotations": {"owner": "{{workflow.parameters.owner}}"},
+        },
+        arguments={"parameters": [{"name": "owner", "value": "ada"}]},
     )
     done = engine.wait(engine.submit(doc))
     env_, args = _outputs(done)
@@ -133,6 +139,8 @@ def test_labels_and_annotations_are_argos_then_pod_metadata_then_the_templates(
     assert (env["F_WF_LABEL"], env["F_COMPLETED"]) == (done["metadata"]["name"], "false")
     assert (env["F_TEAM"], env["F_TIER"], env["F_MISSING"]) == ("ml", "gold", "")  # the template's over podMetadata's
     assert (env["F_NODE_NAME"], env["F_NOTE"], env["F_DEFAULT_CONTAINER"]) == (done["metadata"]["name"], "hi", "main")
+    # the workflow's global variables are resolved in podMetadata, as Argo resolves them in the whole spec
+    assert (env["F_RUN"], env["F_OWNER"]) == (done["metadata"]["name"], "ada")
 
 
 def test_resource_fields_round_up_by_their_divisor(step: tuple[dict[str, Any], dict[str, str], list[str]]) -> None:
