@@ -2,7 +2,7 @@
 
 EventSource endpoints (github, webhook) are served as Argo Events serves them, every event is journaled
 in the object store before it is acknowledged, and a sensor controller runs the Sensors' filters and
-triggers (argoWorkflow submit, http, slack, log) against the journal. See `_part` for the entry point.
+triggers (argoWorkflow, k8s, http, slack, log) against the journal. See `_part` for the entry point.
 """
 
 from sluicegate.eventing._controller import SensorController, conditions_hold
@@ -13,6 +13,7 @@ from sluicegate.eventing._part import MLFLOW_AUTH_SECRET, OUTCOME_AUTH_SECRET, R
 from sluicegate.eventing._receive import Answer, Receiver
 from sluicegate.eventing._sources import Endpoint, endpoints_of
 from sluicegate.eventing._triggers import TriggerFailed, TriggerRunner, slack_api_url
+from sluicegate.eventing._workflow_ops import WorkflowVerbs
 from sluicegate.lang import MISSING, ExprError, TemplateError, get_path, render, set_path
 from sluicegate.lang import evaluate_govaluate as evaluate
 
@@ -31,6 +32,7 @@ __all__ = [
     "TemplateError",
     "TriggerFailed",
     "TriggerRunner",
+    "WorkflowVerbs",
     "apply_parameters",
     "conditions_hold",
     "endpoints_of",

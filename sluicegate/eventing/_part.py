@@ -30,6 +30,7 @@ from sluicegate.eventing._receive import Receiver
 from sluicegate.eventing._server import PortServer
 from sluicegate.eventing._sources import Endpoint, endpoints_of, unsupported_types
 from sluicegate.eventing._triggers import TriggerRunner
+from sluicegate.eventing._workflow_ops import WorkflowVerbs
 from sluicegate.part import StackContext
 from sluicegate.services import ManagedProcess, Watchdog, free_port, wait_http
 from sluicegate.store import Store
@@ -91,13 +92,19 @@ class EventsPart:
             Default: from `SLUICE_EVENTS_PORTS` (`auto` = free ports for all, or `12000=13000,12001=0`).
         relay: start the MLflow relay when `mlflow` is in the endpoints.
         relay_poll_interval: seconds between the relay's finished-run polls.
+        verbs: the workflow controller's verbs (the stack's), for the argoWorkflow operations besides submit.
     """
 
     name = "events"
 
     def __init__(
-        self, port_map: dict[int, int] | None = None, relay: bool = True, relay_poll_interval: float = 2.0
+        self,
+        port_map: dict[int, int] | None = None,
+        relay: bool = True,
+        relay_poll_interval: float = 2.0,
+        verbs: WorkflowVerbs | None = None,
     ) -> None:
+        self.verbs = verbs
         self.port_map = dict(port_map) if port_map is not None else _ports_from_env()
         self.auto_ports = port_map is None and os.environ.get(_PORTS_ENV, "").strip() == "auto"
         self.relay_enabled = relay
@@ -125,7 +132,9 @@ class EventsPart:
         for name, key in (RELAY_SECRET, MLFLOW_AUTH_SECRET, OUTCOME_AUTH_SECRET):
             _ensure_secret(ctx, name, key)
         keep = _int_env(_KEEP_ENV, 10_000)
-        self.controller = SensorController(ctx.store, TriggerRunner(ctx.store, ctx.secrets), keep_events=keep)
+        self.controller = SensorController(
+            ctx.store, TriggerRunner(ctx.store, ctx.secrets, self.verbs), keep_events=keep
+        )
         self.receiver = Receiver(ctx.store, ctx.secrets, lambda doc: None)
         since = ctx.store.head()  # before the first reconcile: a change made while the watcher starts is not lost
         self.reconcile()

@@ -1,8 +1,10 @@
-"""The trigger types of the local runtime: `argoWorkflow` (submit), `k8s`, `http`, `slack`, `log`.
+"""The trigger types of the local runtime: `argoWorkflow`, `k8s`, `http`, `slack`, `log`.
 
 Called by the sensor controller with a trigger template whose trigger-level parameters are already applied.
-`argoWorkflow` creates the Workflow in the object store with the labels Argo Events puts on it and its
-`args` applied as `argo submit` applies them (`_submit_args`); the workflow controller picks it up from there.
+`argoWorkflow` with `operation: submit` (the default) creates the Workflow in the object store with the labels
+Argo Events puts on it and its `args` applied as `argo submit` applies them (`_submit_args`); the workflow
+controller picks it up from there. Its other operations (`submit-from`, `resubmit`, `resume`, `retry`,
+`suspend`, `terminate`, `stop`) are the engine's verbs on the store (see `_workflow_ops`).
 `k8s` creates, updates, patches or deletes any object in the store (the local stack's Kubernetes), as Argo
 Events' standard K8s trigger does (see `_k8s`). `http` makes one request (see `_http`). `slack` posts
 `chat.postMessage` to `SLUICE_SLACK_API_URL` (default https://slack.com/api) with the bot token from the
@@ -26,6 +28,7 @@ from sluicegate.eventing._http import HttpFailed, http_trigger, key_ref
 from sluicegate.eventing._k8s import TRIGGER_KEY_LABEL, k8s_trigger, made_for, trigger_key, trigger_source
 from sluicegate.eventing._params import EventView, apply_parameters, parameters_of
 from sluicegate.eventing._submit_args import apply_submit_args
+from sluicegate.eventing._workflow_ops import WorkflowVerbs, workflow_operation
 from sluicegate.secrets import SecretStore
 from sluicegate.store import Store
 
@@ -59,11 +62,13 @@ class TriggerRunner:
     Args:
         store: where argoWorkflow triggers create Workflows.
         secrets: Slack tokens and http secure headers.
+        verbs: the workflow controller's verbs, for the argoWorkflow operations besides submit.
     """
 
-    def __init__(self, store: Store, secrets: SecretStore) -> None:
+    def __init__(self, store: Store, secrets: SecretStore, verbs: WorkflowVerbs | None = None) -> None:
         self.store = store
         self.secrets = secrets
+        self.verbs = verbs
         self._http = httpx.Client(timeout=30.0)
 
     def close(self) -> None:
@@ -108,13 +113,17 @@ class TriggerRunner:
     ) -> TriggerResult:
         spec = template["argoWorkflow"] or {}
         op = spec.get("operation") or "submit"
-        if op != "submit":
-            raise TriggerFailed(f"argoWorkflow operation {op!r} is not supported locally (use submit)")
         wf = trigger_source(
             self.store, spec.get("source") or {}, sensor["metadata"].get("namespace", ""), "argoWorkflow"
         )
         params = parameters_of(spec.get("parameters"))
         wf = apply_parameters(wf, params, events)
+        if op != "submit":
+            key = trigger_key(sensor, template, events)
+            namespace = sensor["metadata"].get("namespace", "")
+            args = spec.get("args") or []
+            message, name = workflow_operation(self.verbs, self.store, op, wf, namespace, args, key)
+            return TriggerResult(message, workflow=name)
         meta = wf.setdefault("metadata", {})
         if not meta.get("name") and not meta.get("generateName"):
             raise TriggerFailed("failed to trigger the workflow, neither name nor generateName is given")

@@ -17,8 +17,8 @@ __all__ = ["stack_parts"]
 def stack_parts() -> list[Part]:
     """New instances of every part of the local stack, in start order."""
     from sluicegate.api import ApiServer
-    from sluicegate.engine import WorkflowController
-    from sluicegate.eventing import EventsPart
+    from sluicegate.engine import WorkflowController, actions, submit
+    from sluicegate.eventing import EventsPart, WorkflowVerbs
     from sluicegate.rollouts import PrometheusPart, RolloutsPart
     from sluicegate.services import SlackSinkPart
     from sluicegate.stack._mlflow import MlflowPart
@@ -31,6 +31,6 @@ def stack_parts() -> list[Part]:
         PrometheusPart(),
         RolloutsPart(),
         SlackSinkPart(),
-        EventsPart(),
+        EventsPart(verbs=WorkflowVerbs(actions, submit)),
         UiPart(),
     ]
