@@ -1,6 +1,7 @@
 """Submitting a Workflow from a WorkflowTemplate or a CronWorkflow, as the Argo Server's `submit` endpoint does.
 
-Called by the API (`POST /api/v1/workflows/{ns}/submit`) and the CLI. `from_template`: the Workflow refers to
+Called by the API (`POST /api/v1/workflows/{ns}/submit`), the CLI and, handed over by the stack, the
+argoWorkflow trigger's `submit-from` (`sluicegate.eventing`). `from_template`: the Workflow refers to
 the template (`spec.workflowTemplateRef`), carries the label `workflows.argoproj.io/workflow-template`, and
 applies Argo's `SubmitOpts`: `parameters` ("k=v" strings), `labels` ("a=b,c=d"), `annotations`, `entryPoint`,
 `serviceAccount`, `name`, `generateName`. `from_cron`: the CronWorkflow's `spec.workflowSpec`, labelled
