@@ -47,9 +47,11 @@ def terminate(store: Store, namespace: str, name: str) -> Doc:
 
 
 def suspend(store: Store, namespace: str, name: str) -> Doc:
-    """Suspend: start no new steps until resumed."""
+    """Suspend: start no new steps until resumed; a completed workflow is refused, as Argo refuses it."""
 
     def fn(doc: Doc) -> Doc:
+        if (doc.get("status") or {}).get("phase") in _DONE:
+            raise ConflictError("cannot suspend completed workflows", where=f"Workflow {name}")
         doc.setdefault("spec", {})["suspend"] = True
         return doc
 

@@ -80,7 +80,6 @@ OPERATIONS = ("submit", "submit-from", "resubmit", "resume", "retry", "suspend",
 #: Annotation of a Workflow retried by a trigger: the trigger key of that run.
 RETRIED_FOR = "sluicegate.io/retried-for-trigger-key"
 
-_COMPLETED = ("Succeeded", "Failed", "Error")
 _FROM_KINDS = {"cronworkflow": "CronWorkflow", "workflowtemplate": "WorkflowTemplate"}
 _SELECTOR = "--node-field-selector"
 _TABLES = {
@@ -223,9 +222,7 @@ def _verb(
             return f"{where} was not suspended: nothing to resume", name
         actions.resume(store, ns, name, node_field_selector=selector)
         return f"resumed {where}" + (f" (suspend nodes matching {selector})" if selector else ""), name
-    if op == "suspend":
-        if (doc.get("status") or {}).get("phase") in _COMPLETED:
-            raise ConflictError("cannot suspend completed workflows", where=where)
+    if op == "suspend":  # the engine refuses a completed workflow
         if (doc.get("spec") or {}).get("suspend"):
             return f"{where} was already suspended", name
         actions.suspend(store, ns, name)

@@ -115,6 +115,22 @@ def test_workflow_action_on_missing_workflow_is_404(api) -> None:
     assert resp.json()["code"] == 5
 
 
+def test_suspend_of_a_completed_workflow_is_refused_and_changes_nothing(api) -> None:
+    done = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": "finished", "namespace": NS},
+        "spec": {"entrypoint": "main", "templates": [{"name": "main", "suspend": {}}]},
+        "status": {"phase": "Succeeded"},
+    }
+    api.store.create(done)
+    with api.client() as c:
+        resp = c.put(f"/api/v1/workflows/{NS}/finished/suspend", json={})
+    assert resp.status_code == 409
+    assert "cannot suspend completed workflows" in resp.json()["message"]
+    assert "suspend" not in api.store.get("Workflow", NS, "finished")["spec"]
+
+
 def test_submit_unknown_resource_kind_is_400(api) -> None:
     with api.client() as c:
         resp = c.post(f"/api/v1/workflows/{NS}/submit", json={"resourceKind": "Pod", "resourceName": "x"})
