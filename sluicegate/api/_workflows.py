@@ -120,10 +120,8 @@ def _action(name: str) -> Handler:
         for key in ("message", "nodeFieldSelector"):
             if not isinstance(body.get(key) or "", str):
                 raise ManifestError(f"{key} must be a string, not {body[key]!r:.40}", where=key)
-        if name == "stop" and selector:  # as Argo's StopWorkflow: fail the matching suspend nodes, nothing else
-            actions.set_node(store, ns, wf, selector, phase="Failed", message=str(body.get("message") or ""))
-        elif name == "stop":
-            fn(store, ns, wf, body.get("message") or "")
+        if name == "stop":
+            fn(store, ns, wf, body.get("message") or "", node_field_selector=selector)
         elif name == "resume":
             fn(store, ns, wf, node_field_selector=selector)
         elif name == "retry":

@@ -34,12 +34,15 @@ def argo_server(server: str | None, token: str, namespace: str) -> ArgoServer:
 def stop(
     name: Name,
     message: Annotated[str, typer.Option("--message", help="Message to add to the stopped nodes.")] = "",
+    node_field_selector: Annotated[
+        str, typer.Option("--node-field-selector", help="Fail only the matching suspend steps; the workflow runs on.")
+    ] = "",
     server: Server = None,
     token: Token = "",
     namespace: Namespace = "sluicegate",
 ) -> None:
     """Stop a workflow: no new steps start; exit handlers still run (argo stop)."""
-    argo_server(server, token, namespace).stop(name, namespace, message or None)
+    argo_server(server, token, namespace).stop(name, namespace, message or None, node_field_selector or None)
     typer.echo(f"workflow {name} stopped")
 
 

@@ -191,12 +191,23 @@ class ArgoServer:
         """Delete one Workflow."""
         self._call(f"delete Workflow {name!r}", lambda: self.service.delete_workflow(name, self._ns(namespace)))
 
-    def stop(self, name: str, namespace: str | None = None, message: str | None = None) -> Workflow:
-        """Stop a Workflow: no new steps start, exit handlers still run (`argo stop`)."""
+    def stop(
+        self,
+        name: str,
+        namespace: str | None = None,
+        message: str | None = None,
+        node_field_selector: str | None = None,
+    ) -> Workflow:
+        """Stop a Workflow: no new steps start, exit handlers still run (`argo stop`).
+
+        With `node_field_selector`, only the matching suspend steps fail (with `message`); the workflow runs on.
+        """
         from hera.workflows import models
 
         ns = self._ns(namespace)
-        req = models.WorkflowStopRequest(name=name, namespace=ns, message=message)
+        req = models.WorkflowStopRequest(
+            name=name, namespace=ns, message=message, node_field_selector=node_field_selector
+        )
         return self._call(f"stop Workflow {name!r}", lambda: self.service.stop_workflow(name, req, ns))
 
     def terminate(self, name: str, namespace: str | None = None) -> Workflow:

@@ -36,8 +36,16 @@ def _shutdown(store: Store, namespace: str, name: str, strategy: str, message: s
     return store.mutate("Workflow", namespace, name, fn)
 
 
-def stop(store: Store, namespace: str, name: str, message: str | None = None) -> Doc:
-    """Stop: kill running steps, skip the rest, but run exit handlers."""
+def stop(
+    store: Store, namespace: str, name: str, message: str | None = None, node_field_selector: str | None = None
+) -> Doc:
+    """Stop: kill running steps, skip the rest, but run exit handlers.
+
+    With `node_field_selector`, as Argo's StopWorkflow: only the matching suspend nodes fail (with `message`),
+    the workflow runs on (a rejected approval gate).
+    """
+    if node_field_selector:
+        return set_node(store, namespace, name, node_field_selector, phase="Failed", message=message or "")
     return _shutdown(store, namespace, name, "Stop", message)
 
 

@@ -41,21 +41,11 @@ class WorkflowActions(Protocol):
 
     def suspend(self, store: Store, namespace: str, name: str) -> Doc: ...
 
-    def stop(self, store: Store, namespace: str, name: str, message: str | None = ...) -> Doc: ...
+    def stop(
+        self, store: Store, namespace: str, name: str, message: str | None = ..., node_field_selector: str | None = ...
+    ) -> Doc: ...
 
     def terminate(self, store: Store, namespace: str, name: str) -> Doc: ...
-
-    def set_node(
-        self,
-        store: Store,
-        namespace: str,
-        name: str,
-        node_field_selector: str,
-        *,
-        phase: str = ...,
-        message: str = ...,
-        output_parameters: dict[str, str] | None = ...,
-    ) -> Doc: ...
 
 
 class WorkflowSubmit(Protocol):
@@ -227,11 +217,8 @@ def _verb(
             return f"{where} was already suspended", name
         actions.suspend(store, ns, name)
         return f"suspended {where}", name
-    if op == "stop" and selector:  # as Argo: fail the matching suspend nodes, the workflow runs on
-        actions.set_node(store, ns, name, selector, phase="Failed", message=flags.get("message") or "")
-        return f"stopped the suspend nodes of {where} matching {selector}", name
-    if op == "stop":
-        actions.stop(store, ns, name, flags.get("message") or None)
-        return f"stopped {where}", name
+    if op == "stop":  # with a selector, as Argo: the matching suspend nodes fail, the workflow runs on
+        actions.stop(store, ns, name, flags.get("message") or None, node_field_selector=selector)
+        return (f"stopped the suspend nodes of {where} matching {selector}" if selector else f"stopped {where}"), name
     actions.terminate(store, ns, name)
     return f"terminated {where}", name

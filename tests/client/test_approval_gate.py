@@ -128,19 +128,14 @@ def test_node_set_from_the_cli_then_resume(gate: StackClient, home: Path) -> Non
 
 
 def test_stop_with_a_node_field_selector_fails_the_gate_step_only(gate: StackClient, home: Path) -> None:
-    """Argo's `argo stop --node-field-selector`: the matching suspend step fails; no shutdown of the workflow."""
+    """`argo stop --node-field-selector`: the matching suspend step fails; the workflow itself is not stopped."""
     name = str(gate.workflows.submit("approval", {}).metadata.name)
     until(gate, name, _waiting)
-    url = json.loads((home / "endpoints.json").read_text())["api"]
-    headers = {"Authorization": f"Bearer {(home / 'token').read_text()}"}
-    stopped = httpx.put(
-        f"{url}/api/v1/workflows/sluicegate/{name}/stop",
-        json={"nodeFieldSelector": "displayName=approve", "message": "rejected"},
-        headers=headers,
-    )
-    assert stopped.status_code == 200, stopped.text
-    assert "shutdown" not in stopped.json()["spec"]  # the workflow itself was not stopped
+    args = ["stop", name, "--node-field-selector", "displayName=approve", "--message", "rejected"]
+    result = CliRunner().invoke(app, args, env={"SLUICE_HOME": str(home)})
+    assert result.exit_code == 0, result.output
     done = until(gate, name, _done)
+    assert done.spec.shutdown is None  # no shutdown strategy: only the gate step was failed
     assert done.status.phase == "Failed"
     assert (_nodes(done)["approve"].phase, _nodes(done)["approve"].message) == ("Failed", "rejected")
     assert "release" not in _nodes(done)  # the step after the gate never ran
