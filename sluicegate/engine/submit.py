@@ -5,7 +5,8 @@ argoWorkflow trigger's `submit-from` (`sluicegate.eventing`). `from_template`: t
 the template (`spec.workflowTemplateRef`), carries the label `workflows.argoproj.io/workflow-template`, and
 applies Argo's `SubmitOpts`: `parameters` ("k=v" strings), `labels` ("a=b,c=d"), `annotations`, `entryPoint`,
 `serviceAccount`, `name`, `generateName`. `from_cron`: the CronWorkflow's `spec.workflowSpec`, labelled
-`workflows.argoproj.io/cron-workflow`, with the given `parameters`.
+`workflows.argoproj.io/cron-workflow`, with the same SubmitOpts (`apply_submit_opts`, as the Argo Server
+applies them to every kind).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from sluicegate.errors import ManifestError
 
-__all__ = ["from_cron", "from_template"]
+__all__ = ["apply_submit_opts", "from_cron", "from_template"]
 
 Doc = dict[str, Any]
 
@@ -37,32 +38,48 @@ def _pairs(raw: Any, where: str) -> dict[str, str]:
 
 def from_template(template_doc: dict[str, Any], submit_opts: dict[str, Any] | None = None) -> dict[str, Any]:
     """The Workflow document to create for a (Cluster)WorkflowTemplate and Argo SubmitOpts."""
-    opts = submit_opts or {}
     meta = template_doc.get("metadata") or {}
     cluster = template_doc.get("kind") == "ClusterWorkflowTemplate"
     name = str(meta.get("name", ""))
     labels = dict(((template_doc.get("spec") or {}).get("workflowMetadata") or {}).get("labels") or {})
-    labels.update(_pairs(opts.get("labels"), "labels"))
     labels[_CLUSTER_LABEL if cluster else _LABEL] = name
-    wf_meta: dict[str, Any] = {"namespace": meta.get("namespace", ""), "labels": labels}
-    if opts.get("name"):
-        wf_meta["name"] = opts["name"]
-    else:
-        wf_meta["generateName"] = opts.get("generateName") or f"{name}-"
-    annotations = _pairs(opts.get("annotations"), "annotations")
+    wf: Doc = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"generateName": f"{name}-", "namespace": meta.get("namespace", ""), "labels": labels},
+        "spec": {"workflowTemplateRef": {"name": name, **({"clusterScope": True} if cluster else {})}},
+    }
+    return apply_submit_opts(wf, submit_opts or {})
+
+
+def apply_submit_opts(wf: Doc, opts: Doc) -> Doc:
+    """Argo's SubmitOpts applied to a Workflow made from a template or a CronWorkflow (`wf`, changed and returned).
+
+    `parameters` ("k=v" strings) replace the arguments of those names and add the others, `labels` and
+    `annotations` ("a=b,c=d") are merged over the Workflow's, `entryPoint`, `serviceAccount` and
+    `podPriorityClassName` set their spec fields, `generateName` and `name` its name.
+    """
+    meta, spec = wf["metadata"], wf["spec"]
+    meta["labels"] = {**(meta.get("labels") or {}), **_pairs(opts.get("labels"), "labels")}
+    annotations = {**(meta.get("annotations") or {}), **_pairs(opts.get("annotations"), "annotations")}
     if annotations:
-        wf_meta["annotations"] = annotations
-    spec: dict[str, Any] = {"workflowTemplateRef": {"name": name, **({"clusterScope": True} if cluster else {})}}
-    params = _pairs(opts.get("parameters"), "parameters")
-    if params:
-        spec["arguments"] = {"parameters": [{"name": k, "value": v} for k, v in params.items()]}
-    if opts.get("entryPoint"):
-        spec["entrypoint"] = opts["entryPoint"]
-    if opts.get("serviceAccount"):
-        spec["serviceAccountName"] = opts["serviceAccount"]
+        meta["annotations"] = annotations
+    given = _parameters(opts.get("parameters"))
+    if given:
+        args = spec.setdefault("arguments", {})
+        old = [p for p in args.get("parameters") or [] if p.get("name") not in given]
+        args["parameters"] = old + [{"name": k, "value": v} for k, v in given.items()]
+    for option, field in (("entryPoint", "entrypoint"), ("serviceAccount", "serviceAccountName")):
+        if opts.get(option):
+            spec[field] = opts[option]
     if opts.get("podPriorityClassName"):
         spec["podPriorityClassName"] = opts["podPriorityClassName"]
-    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": wf_meta, "spec": spec}
+    if opts.get("generateName"):
+        meta["generateName"] = opts["generateName"]
+    if opts.get("name"):
+        meta["name"] = opts["name"]
+        meta.pop("generateName", None)
+    return wf
 
 
 def _parameters(raw: Any) -> dict[str, str]:
@@ -83,16 +100,10 @@ def from_cron(cron: Doc, opts: Doc) -> Doc:
     meta = cron["metadata"]
     labels = {**((cron["spec"].get("workflowMetadata") or {}).get("labels") or {})}
     labels["workflows.argoproj.io/cron-workflow"] = meta["name"]
-    spec: Doc = dict(cron["spec"].get("workflowSpec") or {})
     wf: Doc = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Workflow",
         "metadata": {"generateName": f"{meta['name']}-", "namespace": meta["namespace"], "labels": labels},
-        "spec": spec,
+        "spec": dict(cron["spec"].get("workflowSpec") or {}),
     }
-    given = _parameters(opts.get("parameters"))
-    if given:
-        args = spec.setdefault("arguments", {})
-        old = [p for p in args.get("parameters") or [] if p.get("name") not in given]
-        args["parameters"] = old + [{"name": k, "value": v} for k, v in given.items()]
-    return wf
+    return apply_submit_opts(wf, opts)

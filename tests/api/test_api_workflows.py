@@ -168,6 +168,30 @@ def test_submit_from_cron_workflow_labels_and_overrides_parameters(api) -> None:
     assert wf["status"]["phase"] == "Running"
 
 
+def test_submit_from_cron_workflow_applies_every_submit_option(api) -> None:
+    cron = {"metadata": {"name": "nightly"}, "spec": {"schedules": ["0 2 * * *"], "workflowSpec": _spec()}}
+    opts = {
+        "name": "nightly-by-hand",
+        "entryPoint": "main",
+        "serviceAccount": "trainer",
+        "labels": "team=ml,run=manual",
+        "annotations": "why=backfill",
+    }
+    with api.client() as c:
+        assert c.post(f"/api/v1/cron-workflows/{NS}", json={"cronWorkflow": cron}).status_code == 200
+        resp = c.post(
+            f"/api/v1/workflows/{NS}/submit",
+            json={"resourceKind": "CronWorkflow", "resourceName": "nightly", "submitOptions": opts},
+        )
+    wf = resp.json()
+    assert resp.status_code == 200, resp.text
+    assert wf["metadata"]["name"] == "nightly-by-hand"
+    labels = wf["metadata"]["labels"]
+    assert (labels["team"], labels["run"], labels["workflows.argoproj.io/cron-workflow"]) == ("ml", "manual", "nightly")
+    assert wf["metadata"]["annotations"]["why"] == "backfill"
+    assert (wf["spec"]["entrypoint"], wf["spec"]["serviceAccountName"]) == ("main", "trainer")
+
+
 def test_submit_from_cluster_template_refers_to_it_cluster_scoped(api) -> None:
     template = {"metadata": {"name": "shared-tmpl"}, "spec": _spec()}
     with api.client() as c:
