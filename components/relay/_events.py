@@ -89,7 +89,7 @@ def _flags(tags: dict[str, str]) -> dict[str, bool]:
 
 
 def _created_ms(version: dict[str, Any]) -> int:
-    # MLflow's webhook payload may lack the timestamp; the webhook is sent as the version is created
+    # the relay reads the registry row when the webhook lacks the time; now only if MLflow has none either
     return int(version.get("creation_timestamp") or time.time() * 1000)
 
 

@@ -169,7 +169,9 @@ class Relay:
 
     def _version_event(self, name: str, version: str, data: dict[str, Any]) -> RelayEvent:
         mv = dict(data)
-        if not mv.get("run_id"):  # MLflow may send run_id null; the registry row has it
+        # MLflow's webhook may send run_id null and carries no creation_timestamp; the registry row has both.
+        # Without the row's time, a delivery relayed after the run ended looked registered after it.
+        if not mv.get("run_id") or not mv.get("creation_timestamp"):
             mv = {**self.mlflow.model_version(name, version), **{k: v for k, v in data.items() if v}}
         run = self.mlflow.run(str(mv["run_id"])) if mv.get("run_id") else None
         return model_version_event(mv, run, self.cfg.mlflow)

@@ -99,6 +99,33 @@ def test_webhook_deliveries_are_verified_relayed_once_and_replays_refused(
     assert (data["produced_by_pipeline"], data["evaluate_tagged"]) == (False, False)
 
 
+def test_a_delivery_relayed_late_still_tells_a_version_registered_during_its_run_from_one_after(
+    tmp_path: Path, mlflow_server: str, recorder: Recorder
+) -> None:
+    """MLflow's webhook carries no creation time: the registry's says when the version was registered."""
+    client = MlflowClient(mlflow_server)
+    experiment = client.get_experiment_by_name("Default").experiment_id
+    name = f"late-{uuid.uuid4().hex[:8]}"
+    client.create_registered_model(name)
+    run = client.create_run(experiment)
+    client.create_model_version(name, source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)  # during
+    client.set_terminated(run.info.run_id)
+    time.sleep(0.05)  # the run has ended when version 2 is registered
+    client.create_model_version(name, source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)  # after
+    relay = _relay(mlflow_server, recorder.url + "/mlflow", tmp_path / "state.json")
+    try:
+        url = f"http://127.0.0.1:{relay.port}/webhook"
+        for version in ("1", "2"):  # both delivered now, after the run ended, as MLflow's payload has them
+            data = {"name": name, "version": version, "run_id": run.info.run_id, "source": "models:/m"}
+            sent = _deliver(url, {"entity": "model_version", "action": "created", "data": data})
+            assert sent.status_code == 200, sent.text
+    finally:
+        relay.stop()
+    created = [json.loads(r["body"]) for r in recorder.requests if r["path"] == "/mlflow/model-version-created"]
+    after = {e["version"]: e["registered_after_run"] for e in created if e["name"] == name}
+    assert after == {"1": False, "2": True}
+
+
 def test_finished_runs_are_announced_once_and_none_missed_across_a_restart(
     tmp_path: Path, mlflow_server: str, recorder: Recorder
 ) -> None:
