@@ -7,7 +7,7 @@ The REST client of the steps that need no mlflow (`rest_client`) loads on first 
 
 from typing import TYPE_CHECKING
 
-from components._common._cli import TERMINATION_LOG_ENV, OneLineParser, Terminated, UserError, note, run_cli
+from components._common._cli import TERMINATION_LOG_ENV, OneLineParser, UserError, note, run_cli
 from components._common._datasets import DATASETS, Dataset, load_dataset, split
 from components._common._lazy import lazy_getattr
 from components._common._metrics import METRICS, classification_metrics
@@ -20,6 +20,7 @@ from components._common._mlflow import (
     use_experiment,
 )
 from components._common._outputs import DEFAULT_OUTPUTS_DIR, write_outputs
+from components._common._sigterm import Terminated
 from components._common._target import resolve_target
 from components._common._threads import native_threads
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-__all__ = ["TERMINATION_LOG_ENV", "OneLineParser", "Terminated", "UserError", "note", "run_cli"]
+from components._common._sigterm import Terminated, install_sigterm_handler
+
+__all__ = ["TERMINATION_LOG_ENV", "OneLineParser", "UserError", "note", "run_cli"]
 
 #: Exit code for a user error (bad input, unreachable service); 1 is reserved for "ran, but a gate failed".
 USER_ERROR_EXIT = 2
@@ -56,18 +57,6 @@ class UserError(Exception):
         super().__init__(f"{what}; {fix}" if fix else what)
 
 
-class Terminated(BaseException):
-    """SIGTERM arrived (Argo stops a step this way: deadline, `argo stop`, a deleted workflow).
-
-    Raised in the main thread so the step unwinds like on any failure: MLflow marks its run FAILED and a
-    just-registered model version is deleted again. A BaseException, so `except Exception` cannot hide it.
-    """
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated()
-
-
 class OneLineParser(argparse.ArgumentParser):
     """An `ArgumentParser` whose usage errors are one line instead of usage text plus the error."""
 
@@ -85,7 +74,7 @@ def run_cli(prog: str, main: Callable[[list[str] | None], int], argv: list[str] 
         main: the CLI body; returns the exit code.
         argv: arguments (default `sys.argv[1:]`).
     """
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    install_sigterm_handler()
     try:
         code = main(argv)
     except Terminated:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import getpass
 import os
-import signal
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from components._common._cli import UserError
+from components._common._sigterm import hold_sigterm, release_sigterm
 from contract import ModelUri
 
 if TYPE_CHECKING:
@@ -103,17 +102,16 @@ def run_started(run_name: str, tags: dict[str, str]) -> Iterator[ActiveRun]:
     """
     import mlflow
 
-    held = threading.current_thread() is threading.main_thread()  # Python runs signal handlers there only
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}) if held else set()
+    held = hold_sigterm()
     try:
         active = mlflow.start_run(run_name=run_name, tags=tags)
     except BaseException:
         if held:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+            release_sigterm()  # a SIGTERM that came meanwhile wins over the failure to start
         raise
     with active as run:
         if held:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held SIGTERM is raised here, in the run
+            release_sigterm()  # a held SIGTERM is raised here, in the run, which MLflow then marks FAILED
         yield run
 
 
