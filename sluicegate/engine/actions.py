@@ -18,7 +18,18 @@ from sluicegate.errors import ConflictError, ManifestError
 from sluicegate.lang import utc_now
 from sluicegate.store import Store
 
-__all__ = ["resubmission", "resubmit", "resume", "retried", "retry", "set_node", "stop", "suspend", "terminate"]
+__all__ = [
+    "is_suspended",
+    "resubmission",
+    "resubmit",
+    "resume",
+    "retried",
+    "retry",
+    "set_node",
+    "stop",
+    "suspend",
+    "terminate",
+]
 
 Doc = dict[str, Any]
 _DONE = ("Succeeded", "Failed", "Error")
@@ -64,6 +75,14 @@ def suspend(store: Store, namespace: str, name: str) -> Doc:
         return doc
 
     return store.mutate("Workflow", namespace, name, fn)
+
+
+def is_suspended(doc: Doc) -> bool:
+    """Whether a Workflow is suspended (`spec.suspend`) or waits at a suspend step (a running Suspend node)."""
+    if (doc.get("spec") or {}).get("suspend"):
+        return True
+    nodes = ((doc.get("status") or {}).get("nodes") or {}).values()
+    return any(n.get("type") == "Suspend" and n.get("phase") == "Running" for n in nodes)
 
 
 def _matches(node: Doc, selector: str | None) -> bool:

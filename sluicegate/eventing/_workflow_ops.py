@@ -33,6 +33,8 @@ Doc = dict[str, Any]
 class WorkflowActions(Protocol):
     """The Workflow actions the operations apply: `sluicegate.engine.actions` is one."""
 
+    def is_suspended(self, doc: Doc) -> bool: ...
+
     def resubmission(self, old: Doc, parameters: dict[str, str] | None = ...) -> Doc: ...
 
     def retried(self, doc: Doc, restart_successful: bool = ..., node_field_selector: str | None = ...) -> Doc: ...
@@ -193,13 +195,6 @@ def _retry(
     return f"retried Workflow {ns}/{name}", name
 
 
-def _suspended(doc: Doc) -> bool:
-    """Whether the Workflow is suspended or waits at a suspend step (a running Suspend node, as Argo tells)."""
-    nodes = ((doc.get("status") or {}).get("nodes") or {}).values()
-    waiting = any(n.get("type") == "Suspend" and n.get("phase") == "Running" for n in nodes)
-    return bool((doc.get("spec") or {}).get("suspend")) or waiting
-
-
 def _verb(
     actions: WorkflowActions, store: Store, op: str, ns: str, name: str, flags: dict[str, str]
 ) -> tuple[str, str]:
@@ -208,7 +203,7 @@ def _verb(
     where = f"Workflow {ns}/{name}"
     selector = flags.get("node-field-selector") or None
     if op == "resume":
-        if not selector and not _suspended(doc):
+        if not selector and not actions.is_suspended(doc):
             return f"{where} was not suspended: nothing to resume", name
         actions.resume(store, ns, name, node_field_selector=selector)
         return f"resumed {where}" + (f" (suspend nodes matching {selector})" if selector else ""), name

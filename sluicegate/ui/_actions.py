@@ -58,17 +58,12 @@ def rollout_buttons(rollout: RolloutDoc) -> list[Button]:
     ]
 
 
-def _suspended(wf: Doc) -> bool:
-    if (wf.get("spec") or {}).get("suspend"):
-        return True
-    nodes = ((wf.get("status") or {}).get("nodes") or {}).values()
-    return any(n.get("type") == "Suspend" and n.get("phase") == "Running" for n in nodes)
-
-
 def workflow_buttons(wf: Doc) -> list[Button]:
     """Stop, Terminate, Suspend, Resume, Retry and Resubmit, enabled as the Workflow's phase allows."""
+    from sluicegate.engine.actions import is_suspended  # as below: the engine loads when a page needs it
+
     phase = (wf.get("status") or {}).get("phase")
-    running, suspended = phase in RUNNING, _suspended(wf)
+    running, suspended = phase in RUNNING, is_suspended(wf)
     failed = phase in ("Failed", "Error")
     done = "the workflow has finished"
     return [
