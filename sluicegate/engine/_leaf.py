@@ -112,7 +112,7 @@ def execute_leaf(
     deadline = _leaf_deadline(tmpl)
     uid = str(op.wf["metadata"].get("uid", ""))
     job = Job(op.namespace, op.name, uid, node["id"], name, tmpl, kind, deadline, grace=grace)
-    job.pod_metadata = workflow_pod_metadata(op.wf, op.scope())
+    job.pod_metadata = workflow_pod_metadata(op.wf, op.scope)
     job.volumes = _volumes(op, tmpl)
     op.launches.append(job)
     return node

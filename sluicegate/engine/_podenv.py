@@ -27,7 +27,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
@@ -107,8 +107,8 @@ def parse_quantity(value: object, where: str) -> tuple[Fraction, str]:
     return Fraction(number) * _SUFFIXES[suffix], "binary" if suffix.endswith("i") else "decimal"
 
 
-def workflow_pod_metadata(wf: dict[str, Any], scope: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """The labels and annotations of the workflow's `podMetadata`, its tags resolved in `scope` (the globals).
+def workflow_pod_metadata(wf: dict[str, Any], scope: Callable[[], dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """The labels and annotations of the workflow's `podMetadata`, its tags resolved in `scope()` (the globals).
 
     The Workflow's own keys over its WorkflowTemplate's, key by key (Argo joins the two specs with a
     strategic merge). Argo substitutes the workflow's global variables in its whole spec but the templates
@@ -117,8 +117,11 @@ def workflow_pod_metadata(wf: dict[str, Any], scope: dict[str, Any]) -> dict[str
     spec = wf.get("spec") or {}
     stored = (wf.get("status") or {}).get("storedWorkflowTemplateSpec") or {}
     metadata = [s.get("podMetadata") or {} for s in (stored, spec)]
+    if not any(metadata):
+        return {}  # most workflows: no copy of the globals for every step they start
+    tags = scope()
     return {
-        key: {k: str(substitute(v, scope)) for m in metadata for k, v in (m.get(key) or {}).items()}
+        key: {k: str(substitute(v, tags)) for m in metadata for k, v in (m.get(key) or {}).items()}
         for key in _SUBSCRIPTED.values()
     }
 
