@@ -20,7 +20,7 @@ import httpx
 
 from sluicegate.errors import ManifestError, NotFoundError
 from sluicegate.eventing._model import TriggerParameter
-from sluicegate.eventing._params import EventView, apply_parameters, parameters_of, resolve_parameter
+from sluicegate.eventing._params import EventView, apply_parameters, has_value, parameters_of, resolve_parameter
 from sluicegate.lang import as_string
 from sluicegate.secrets import SecretStore
 from sluicegate.store import Store
@@ -100,7 +100,7 @@ def _payload(params: list[TriggerParameter], events: dict[str, EventView]) -> by
     empty `dest` whose value resolves makes that value, as it is, the whole body.
     """
     for p in params:
-        if not p.dest and (p.src.dependency_name in events or p.src.value is not None):
+        if not p.dest and has_value(p, events):
             return as_string(resolve_parameter(p.src, events)).encode()
     if not params:
         return b""

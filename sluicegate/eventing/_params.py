@@ -16,7 +16,15 @@ from sluicegate.errors import ManifestError
 from sluicegate.eventing._model import TriggerParameter, TriggerParameterSource
 from sluicegate.lang import MISSING, TemplateError, as_string, get_path, render, set_path
 
-__all__ = ["EventView", "apply_parameters", "argo_context", "marshal_event", "parameters_of", "resolve_parameter"]
+__all__ = [
+    "EventView",
+    "apply_parameters",
+    "argo_context",
+    "has_value",
+    "marshal_event",
+    "parameters_of",
+    "resolve_parameter",
+]
 
 #: What a parameter sees of one event: its CloudEvent context and its data.
 EventView = dict[str, Any]
@@ -98,6 +106,11 @@ def parameters_of(raw: Any) -> list[TriggerParameter]:
     return [TriggerParameter.model_validate(p) for p in raw or []]
 
 
+def has_value(p: TriggerParameter, events: dict[str, EventView]) -> bool:
+    """Whether `p` resolves: its dependency has an event, or it has a default `value` (else Argo Events skips it)."""
+    return p.src.dependency_name in events or p.src.value is not None
+
+
 def apply_parameters(doc: Any, params: list[TriggerParameter], events: dict[str, EventView]) -> Any:
     """Write every parameter into `doc` (mutated and returned).
 
@@ -105,7 +118,7 @@ def apply_parameters(doc: Any, params: list[TriggerParameter], events: dict[str,
     default `value` is skipped, as Argo Events skips it.
     """
     for p in params:
-        if p.src.dependency_name not in events and p.src.value is None:
+        if not has_value(p, events):
             continue
         value = resolve_parameter(p.src, events)
         if p.operation in ("append", "prepend"):
