@@ -108,3 +108,20 @@ def test_steps_rest_client_without_credentials_is_refused(
     with StepRest(url) as signed_in:
         experiment_id = signed_in.experiment_id(f"signed-in-{uuid.uuid4().hex[:8]}")
         assert signed_in.create_run(experiment_id, {"k": "v"}).info.status == "RUNNING"
+
+
+def test_a_changed_password_is_refused_at_once_despite_the_credential_cache(mlflow_auth_server: MlflowServer) -> None:
+    """The stack's MLflow caches checked credentials (scrypt per request kept it busy); a change still applies now."""
+    assert "auth_cache_ttl_seconds = 60" in (mlflow_auth_server.home / "basic_auth.ini").read_text()
+    creds = mlflow_auth_server.credentials
+    assert creds is not None
+    api, admin = f"{mlflow_auth_server.url}/api/2.0/mlflow", (creds.username, creds.password)
+    user, old, new = f"ana-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex, uuid.uuid4().hex
+    assert httpx.post(f"{api}/users/create", json={"username": user, "password": old}, auth=admin).status_code == 200
+    as_old = httpx.get(f"{api}/users/current", auth=(user, old))  # checked once, then cached
+    assert as_old.status_code == 200, as_old.text
+    assert httpx.get(f"{api}/users/current", auth=(user, old)).status_code == 200
+    changed = httpx.patch(f"{api}/users/update-password", json={"username": user, "password": new}, auth=admin)
+    assert changed.status_code == 200, changed.text
+    assert httpx.get(f"{api}/users/current", auth=(user, old)).status_code == 401
+    assert httpx.get(f"{api}/users/current", auth=(user, new)).status_code == 200
