@@ -9,10 +9,9 @@ from sluicegate.backends._argo import FINISHED_PHASES, ArgoServer, ViaArgoServer
 from sluicegate.backends._base import Applied, ApplyAction, Backend, LogLine, LogOptions
 from sluicegate.backends._cluster import FIELD_MANAGER, ClusterBackend, connect, same_object
 from sluicegate.backends._local import LocalBackend
-from sluicegate.backends._manifests import APPLY_ORDER, apply_order, identity, load_manifests, parse_parameters
+from sluicegate.backends._parameters import parse_parameters
 
 __all__ = [
-    "APPLY_ORDER",
     "FIELD_MANAGER",
     "FINISHED_PHASES",
     "Applied",
@@ -24,11 +23,8 @@ __all__ = [
     "LogLine",
     "LogOptions",
     "ViaArgoServer",
-    "apply_order",
     "connect",
     "created_at",
-    "identity",
-    "load_manifests",
     "parse_parameters",
     "same_object",
 ]

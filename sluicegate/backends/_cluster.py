@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sluicegate.backends._argo import ArgoServer, ViaArgoServer
 from sluicegate.backends._base import Applied, ApplyAction
-from sluicegate.backends._manifests import apply_order, identity
 from sluicegate.errors import ConfigError, ManifestError, NotFoundError, ServiceError
+from sluicegate.manifests import apply_order, identity
 
 # The kubernetes client takes most of a second of CPU to import: each function imports it when it runs, so
 # the commands that never reach a cluster (`sluice get`, `submit`, ... on the local stack) skip it.

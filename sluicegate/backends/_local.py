@@ -13,10 +13,10 @@ from typing import Any
 
 from sluicegate.backends._argo import ArgoServer, ViaArgoServer
 from sluicegate.backends._base import Applied, ApplyAction
-from sluicegate.backends._manifests import apply_order, identity
 from sluicegate.client import StackClient, connect
 from sluicegate.config import Settings
 from sluicegate.errors import NotFoundError
+from sluicegate.manifests import apply_order, identity
 
 __all__ = ["LocalBackend"]
 

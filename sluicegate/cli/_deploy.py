@@ -38,9 +38,10 @@ def deploy(
     from rich.table import Table
 
     # imported here: the kubernetes client takes most of a second to import, which every other command skips
-    from sluicegate.backends import ClusterBackend, connect, load_manifests
+    from sluicegate.backends import ClusterBackend, connect
+    from sluicegate.manifests import rendered_documents
 
-    documents = load_manifests(manifests)
+    documents = rendered_documents(manifests)
     backend = ClusterBackend(connect(context, kubeconfig), context)
     results = backend.apply(documents, namespace=namespace, dry_run=dry_run)
     console = Console(width=200)

@@ -168,9 +168,9 @@ def apply(paths: Annotated[list[Path], typer.Argument(help="YAML files or folder
     """Create or update objects in the running local stack, like `kubectl apply -f`."""
     from sluicegate.client import connect
     from sluicegate.config import settings
-    from sluicegate.stack import load_manifests
+    from sluicegate.manifests import default_namespace, load_manifests
 
-    docs = load_manifests(paths)
+    docs = [(where, default_namespace(doc)) for where, doc in load_manifests(paths)]
     client = connect(settings())
     for where, doc in docs:
         try:

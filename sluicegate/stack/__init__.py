@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from sluicegate.part import Part, StackContext
 from sluicegate.stack._daemon import detach, down, run_foreground
-from sluicegate.stack._manifests import load_manifests
 from sluicegate.stack._parts import stack_parts
 from sluicegate.stack._state import PidFile, rotate_token
 from sluicegate.stack._supervisor import Stack
@@ -23,7 +22,6 @@ __all__ = [
     "StackContext",
     "detach",
     "down",
-    "load_manifests",
     "rotate_token",
     "run_foreground",
     "stack_parts",

@@ -18,10 +18,10 @@ from typing import Any
 
 from sluicegate.config import Settings
 from sluicegate.errors import ConfigError, ManifestError, ServiceError, SluiceError
+from sluicegate.manifests import default_namespace, load_manifests
 from sluicegate.part import Part, StackContext
 from sluicegate.secrets import SecretStore
 from sluicegate.stack._lock import HomeLock, private_home
-from sluicegate.stack._manifests import load_manifests
 from sluicegate.stack._parts import stack_parts
 from sluicegate.stack._state import PidFile, ensure_token, start_time, write_private
 from sluicegate.store import Store
@@ -150,7 +150,7 @@ class Stack:
         if self.manifests is None or not self.manifests.is_dir():
             return
         for where, doc in load_manifests([self.manifests]):
-            doc = _keep_live_model(store, doc)
+            doc = _keep_live_model(store, default_namespace(doc))
             try:
                 obj, result = apply_document(store, doc)
             except ManifestError as e:

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sluicegate.backends import FIELD_MANAGER, ClusterBackend, connect, load_manifests
+from sluicegate.backends import FIELD_MANAGER, ClusterBackend, connect
 from sluicegate.errors import ManifestError
+from sluicegate.manifests import rendered_documents
 from tests.backends.kube_api import KubeApiServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,7 +48,7 @@ def kube(tmp_path):
 
 def test_apply_sends_every_manifest_in_dependency_order_with_our_field_manager(kube):
     api, backend = kube
-    docs = load_manifests(REPO / "manifests")
+    docs = rendered_documents(REPO / "manifests")
     results = backend.apply(docs)
     assert {r.action for r in results} == {"created"}
     kinds = [a.kind for a in api.applies]
@@ -67,7 +68,7 @@ def test_apply_sends_every_manifest_in_dependency_order_with_our_field_manager(k
 
 def test_apply_twice_reports_unchanged_then_configured_after_an_edit(kube):
     _, backend = kube
-    docs = load_manifests(REPO / "manifests")
+    docs = rendered_documents(REPO / "manifests")
     backend.apply(docs)
     assert {r.action for r in backend.apply(docs)} == {"unchanged"}
     template = next(d for d in docs if d["kind"] == "AnalysisTemplate")
@@ -78,7 +79,7 @@ def test_apply_twice_reports_unchanged_then_configured_after_an_edit(kube):
 
 def test_dry_run_asks_the_server_and_stores_nothing(kube):
     api, backend = kube
-    docs = load_manifests(REPO / "manifests")
+    docs = rendered_documents(REPO / "manifests")
     results = backend.apply(docs, dry_run=True)
     assert {r.action for r in results} == {"created"}
     assert {a.dry_run for a in api.applies} == {"All"}
@@ -87,7 +88,7 @@ def test_dry_run_asks_the_server_and_stores_nothing(kube):
 
 def test_namespace_option_moves_every_namespaced_object(kube):
     api, backend = kube
-    docs = [d for d in load_manifests(REPO / "manifests") if d["kind"] in {"ServiceAccount", "WorkflowTemplate"}]
+    docs = [d for d in rendered_documents(REPO / "manifests") if d["kind"] in {"ServiceAccount", "WorkflowTemplate"}]
     results = backend.apply(docs, namespace="team-blue")
     assert {r.namespace for r in results} == {"team-blue"}
     assert {ns for _, ns, _ in api.objects} == {"team-blue"}
@@ -108,7 +109,7 @@ def test_cli_deploy_dry_run_then_deploy_prints_what_changed(kube, tmp_path):
         cmd = [sys.executable, "-m", "sluicegate", "deploy", "--context", "fake", *extra]
         return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
 
-    count = len(load_manifests(REPO / "manifests"))
+    count = len(rendered_documents(REPO / "manifests"))
     dry = deploy("--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert f"{count} objects: {count} created, 0 configured, 0 unchanged (server dry run)" in dry.stdout

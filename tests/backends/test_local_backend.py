@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sluicegate.backends import ArgoServer, LocalBackend, load_manifests
+from sluicegate.backends import ArgoServer, LocalBackend
 from sluicegate.config import Settings
 from sluicegate.errors import NotFoundError, ServiceError
+from sluicegate.manifests import rendered_documents
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,7 +22,7 @@ def backend(local_api):
 
 @pytest.fixture(scope="module")
 def deployed(backend):
-    return backend.apply(load_manifests(REPO / "manifests"))
+    return backend.apply(rendered_documents(REPO / "manifests"))
 
 
 def test_apply_creates_every_rendered_manifest_in_order(deployed):
@@ -33,12 +34,12 @@ def test_apply_creates_every_rendered_manifest_in_order(deployed):
 
 
 def test_apply_again_is_unchanged(backend, deployed):
-    again = backend.apply(load_manifests(REPO / "manifests"))
+    again = backend.apply(rendered_documents(REPO / "manifests"))
     assert {a.action for a in again} == {"unchanged"}
 
 
 def test_apply_dry_run_reports_a_change_without_storing_it(backend, deployed, local_api):
-    docs = load_manifests(REPO / "manifests")
+    docs = rendered_documents(REPO / "manifests")
     sa = next(d for d in docs if d["kind"] == "ServiceAccount")
     changed = {**sa, "metadata": {**sa["metadata"], "labels": {"team": "blue"}}}
     [result] = backend.apply([changed], dry_run=True)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sluicegate.backends import ArgoServer, ClusterBackend, connect, load_manifests
+from sluicegate.backends import ArgoServer, ClusterBackend, connect
+from sluicegate.manifests import rendered_documents
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.on_cluster
@@ -25,7 +26,7 @@ def cluster() -> ClusterBackend:
 
 
 def test_server_dry_run_stores_nothing(cluster):
-    docs = load_manifests(REPO / "manifests")
+    docs = rendered_documents(REPO / "manifests")
     results = cluster.apply(docs, dry_run=True)
     assert len(results) == len(docs)
     again = cluster.apply(docs, dry_run=True)
@@ -33,7 +34,7 @@ def test_server_dry_run_stores_nothing(cluster):
 
 
 def test_apply_twice_is_unchanged(cluster):
-    docs = load_manifests(REPO / "manifests")
+    docs = rendered_documents(REPO / "manifests")
     cluster.apply(docs)
     assert {r.action for r in cluster.apply(docs)} == {"unchanged"}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sluicegate.backends import APPLY_ORDER
+from sluicegate.manifests import APPLY_ORDER
 from tests.conftest import rendered_manifests
 from tests.infra.conftest import render_values
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sluicegate.errors import ManifestError
-from sluicegate.stack import load_manifests
+from sluicegate.manifests import default_namespace, load_manifests
 
 
 def test_load_manifests_orders_templates_first_and_defaults_namespace(tmp_path: Path) -> None:
@@ -18,7 +18,7 @@ def test_load_manifests_orders_templates_first_and_defaults_namespace(tmp_path: 
     sub.mkdir()
     (sub / "b.yml").write_text("kind: ClusterWorkflowTemplate\nmetadata: {name: c, namespace: ignored}\n---\n")
     (sub / "notes.txt").write_text("not yaml: [")
-    docs = load_manifests([tmp_path])
+    docs = [(where, default_namespace(doc)) for where, doc in load_manifests([tmp_path])]
     assert [(d["kind"], d["metadata"]["namespace"]) for _, d in docs] == [
         ("ClusterWorkflowTemplate", ""),
         ("WorkflowTemplate", "ml"),
