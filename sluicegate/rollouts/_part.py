@@ -8,7 +8,6 @@ auth): `GET /api/v1/sluice/rollouts[/{namespace}[/{name}]]` and
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -55,21 +54,15 @@ class RolloutsPart:
         return {"services": dict(ctx.endpoints["services"])}
 
     def _service_added(self, name: str, url: str) -> None:
-        """Record a splitter of a Rollout created after start in endpoints.json."""
+        """A splitter of a Rollout created after start: the supervisor merges it into endpoints.json."""
         ctx = self._ctx
         if ctx is None or self.controller is None:
             return
-        ctx.endpoints.setdefault("services", {})[name] = url
-        path = ctx.settings.endpoints_file
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return  # not written yet: the supervisor writes it with ctx.endpoints after start
-        data.setdefault("services", {})[name] = url
-        tmp = path.with_suffix(".tmp")
-        tmp.touch(mode=0o600)
-        tmp.write_text(json.dumps(data, indent=1) + "\n")
-        tmp.replace(path)
+        services = {**(ctx.endpoints.get("services") or {}), name: url}
+        if ctx.publish is not None:
+            ctx.publish({"services": services})
+        else:  # started outside a supervisor (tests): only the context's copy
+            ctx.endpoints["services"] = services
 
     def stop(self) -> None:
         """Stop the controller, splitters and model servers."""
