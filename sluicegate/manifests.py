@@ -93,8 +93,15 @@ def _order_key(doc: Mapping[str, Any]) -> tuple[int, str, str, str]:
 
 
 def apply_order(documents: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The documents sorted so that everything an object refers to is applied before it."""
-    return sorted(documents, key=_order_key)
+    """The documents sorted so that everything an object refers to is applied before it.
+
+    Raises:
+        ManifestError: a document has no kind or no `metadata.name` (`identity`).
+    """
+    docs = list(documents)
+    for doc in docs:
+        identity(doc)
+    return sorted(docs, key=_order_key)
 
 
 def default_namespace(doc: dict[str, Any], namespace: str = DEFAULT_NAMESPACE) -> dict[str, Any]:

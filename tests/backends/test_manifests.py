@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from sluicegate.backends import APPLY_ORDER, apply_order, load_manifests, parse_parameters
+from sluicegate.backends import parse_parameters
 from sluicegate.errors import ConfigError, ManifestError
+from sluicegate.manifests import APPLY_ORDER, apply_order, rendered_documents
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,7 +54,7 @@ def test_apply_order_rejects_a_document_without_name():
 
 
 def test_load_manifests_reads_the_rendered_directory():
-    docs = load_manifests(REPO / "manifests")
+    docs = rendered_documents(REPO / "manifests")
     kinds = {d["kind"] for d in docs}
     assert {"WorkflowTemplate", "Sensor"} <= kinds
     assert kinds <= set(APPLY_ORDER), f"render writes kinds deploy does not order: {kinds - set(APPLY_ORDER)}"
@@ -61,13 +62,13 @@ def test_load_manifests_reads_the_rendered_directory():
 
 def test_load_manifests_missing_directory_says_how_to_render(tmp_path):
     with pytest.raises(ConfigError, match="sluice render"):
-        load_manifests(tmp_path / "nope")
+        rendered_documents(tmp_path / "nope")
 
 
 def test_load_manifests_bad_yaml_names_the_file(tmp_path):
     (tmp_path / "sensor-x.yaml").write_text("kind: Sensor\nmetadata: {name: [\n")
     with pytest.raises(ManifestError, match=r"sensor-x\.yaml"):
-        load_manifests(tmp_path)
+        rendered_documents(tmp_path)
 
 
 def test_parse_parameters_splits_on_first_equals():
