@@ -18,14 +18,13 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
 from sluicegate.api._selectors import field_matcher, label_matcher
 from sluicegate.errors import ManifestError
-from sluicegate.store import ExpiredError, Store
+from sluicegate.store import ExpiredError, Store, json_bytes
 
 __all__ = ["watch_workflows"]
 
@@ -78,7 +77,7 @@ class _Watch:
 
 
 def _line(kind: str, doc: Doc) -> bytes:
-    return orjson.dumps({"result": {"type": kind, "object": doc}}) + b"\n"
+    return json_bytes({"result": {"type": kind, "object": doc}}) + b"\n"
 
 
 def _expired_line(error: ExpiredError) -> bytes:

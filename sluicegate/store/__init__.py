@@ -7,7 +7,7 @@ Called by the API, the controllers and the CLI. See `sluicegate.store._sqlite` f
 from sluicegate.errors import ExpiredError
 from sluicegate.store._archive import ARCHIVING_STATUS, ArchiveQuery, WorkflowArchive
 from sluicegate.store._history import DEFAULT_HISTORY, HISTORY_ENV
-from sluicegate.store._objects import Change, json_copy, merge_patch, object_key
+from sluicegate.store._objects import Change, json_bytes, json_copy, merge_patch, object_key
 from sluicegate.store._paging import continue_key, continue_token, list_key
 from sluicegate.store._sqlite import Store
 
@@ -22,6 +22,7 @@ __all__ = [
     "WorkflowArchive",
     "continue_key",
     "continue_token",
+    "json_bytes",
     "json_copy",
     "list_key",
     "merge_patch",

@@ -6,6 +6,7 @@ Also the store's rules for an update: the resourceVersion check and what a new v
 from __future__ import annotations
 
 import copy
+import json
 import secrets
 import string
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ __all__ = [
     "from_json",
     "generated_name",
     "has_labels",
+    "json_bytes",
     "json_copy",
     "merge_patch",
     "object_key",
@@ -52,9 +54,21 @@ def from_json(text: str | bytes) -> dict[str, Any]:
     return dict(orjson.loads(text))
 
 
+def json_bytes(value: Any) -> bytes:
+    """`value` as compact JSON; keys that are not strings (YAML's `1:`) written as `json` writes them.
+
+    orjson, several times faster than the standard library, refuses integers beyond 64 bits (a webhook may
+    send any number): those documents are written by the standard library instead, digit for digit.
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def to_json(doc: dict[str, Any]) -> str:
-    """A document as compact JSON text; keys that are not strings (YAML's `1:`) written as `json` writes them."""
-    return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS).decode()
+    """A document as compact JSON text (`json_bytes`)."""
+    return json_bytes(doc).decode()
 
 
 def generated_name(prefix: str) -> str:

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sluicegate.errors import ManifestError, SluiceError
+from sluicegate.store import json_bytes
 
 __all__ = ["Handler", "error_response", "json_response", "read_json", "sluice_error_handler", "threaded"]
 
@@ -33,7 +34,7 @@ class _Json(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return json_bytes(content)
 
 
 def json_response(content: Any, status: int = 200) -> Response:

@@ -66,6 +66,30 @@ def test_form_encoded_github_payload_is_accepted(runtime: Runtime) -> None:
     assert _events(runtime) == 1
 
 
+def test_integers_beyond_64_bits_are_recorded_not_a_5xx(runtime: Runtime) -> None:
+    """JSON allows any integer; the journal's fast encoder does not. Argo Events reads them as float64."""
+    huge = [-(2**63) - 1, 2**64, 10**30]
+    r = post_github(runtime.url("github", "push"), {**push_payload(), "numbers": huge})
+    assert r.status_code == 200, r.text
+    [event] = runtime.store.list("Event")
+    assert json.dumps(event).count("numbers") == 1
+    assert [float(n) for n in _find(event, "numbers")] == [float(n) for n in huge]
+
+
+def _find(doc: object, key: str) -> list[float]:
+    """The first value under `key` anywhere in `doc` (the event's payload is stored as parsed JSON)."""
+    if isinstance(doc, dict):
+        if key in doc:
+            return list(doc[key])
+        doc = list(doc.values())
+    if isinstance(doc, list):
+        for item in doc:
+            found = _find(item, key)
+            if found:
+                return found
+    return []
+
+
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
