@@ -60,6 +60,8 @@ class RolloutController:
         tracking_uri: MLflow tracking URI for the model servers and the champion/aborted bookkeeping.
         prometheus_url: the local Prometheus (None: prometheus metrics measure as Error).
         on_service: called with (rollout name, splitter URL) when a splitter starts.
+        on_backends: called with the whole map `<rollout>-stable`/`<rollout>-canary` -> the URL of the model
+            server behind that Service whenever it changes (a role without a server is left out).
     """
 
     def __init__(
@@ -69,12 +71,15 @@ class RolloutController:
         tracking_uri: str,
         prometheus_url: str | None = None,
         on_service: Callable[[str, str], None] | None = None,
+        on_backends: Callable[[dict[str, str]], None] | None = None,
     ) -> None:
         self.store = store
         self.home = home
         self.tracking_uri = tracking_uri
         self.prometheus_url = prometheus_url
         self.on_service = on_service
+        self.on_backends = on_backends
+        self._backends: dict[str, str] = {}
         self.analysis = AnalysisRunner(store, Providers(prometheus_url, self.resolve, home))
         self._runtimes: dict[tuple[str, str], _Runtime] = {}
         self._retiring: set[ModelProcess] = set()  # draining before they stop; stop() must not orphan them
@@ -158,7 +163,9 @@ class RolloutController:
             for proc in rt.procs.values():
                 proc.stop()
         self.analysis.sync()
-        self._write_targets()
+        statuses = {key: self._status(rt) for key, rt in self._runtimes.items()}
+        self._write_targets(statuses)
+        self._publish_backends(statuses)
 
     # -- one Rollout --------------------------------------------------------------------------------
     def reconcile(self, doc: Doc) -> None:
@@ -284,10 +291,20 @@ class RolloutController:
     def _service_url(self, rt: _Runtime, svc: str) -> str:
         if svc == rt.name:
             return rt.splitter.url
-        st = self._status(rt)
-        roles = {f"{rt.name}-canary": st.canary_model, f"{rt.name}-stable": st.stable_model}
-        proc = rt.procs.get(str(roles[svc])) if svc in roles else None
-        return proc.url if proc is not None else ""
+        return _backend_urls(rt, self._status(rt)).get(svc, "")
+
+    def service_backends(self) -> dict[str, str]:
+        """`<rollout>-stable`/`<rollout>-canary` -> URL of the model server behind that Service, as last published."""
+        return dict(self._backends)
+
+    def _publish_backends(self, statuses: dict[tuple[str, str], RolloutStatus]) -> None:
+        backends: dict[str, str] = {}
+        for key, rt in self._runtimes.items():
+            backends |= _backend_urls(rt, statuses[key])
+        if backends != self._backends:
+            self._backends = backends
+            if self.on_backends is not None:
+                self.on_backends(dict(backends))
 
     def _status(self, rt: _Runtime) -> RolloutStatus:
         """The stored status of `rt`'s Rollout; empty when it is gone or malformed (reconcile reports that)."""
@@ -297,10 +314,10 @@ class RolloutController:
         except SluiceError:
             return RolloutStatus()
 
-    def _write_targets(self) -> None:
+    def _write_targets(self, statuses: dict[tuple[str, str], RolloutStatus]) -> None:
         groups = []
-        for rt in self._runtimes.values():
-            st = self._status(rt)
+        for key, rt in self._runtimes.items():
+            st = statuses[key]
             roles = {st.stable_model: "stable", st.canary_model: "canary"}
             for uri, proc in rt.procs.items():
                 labels = {"rollout": rt.name, "namespace": rt.ns, "role": roles.get(uri, "old")}
@@ -316,6 +333,16 @@ class RolloutController:
         self._targets = text
         # No reload call: file discovery re-reads the targets within its 1 s refresh (Prometheus runs without
         # --web.enable-lifecycle, so no web page can stop or reload it).
+
+
+def _backend_urls(rt: _Runtime, st: RolloutStatus) -> dict[str, str]:
+    """What a cluster's `<rollout>-stable` and `<rollout>-canary` Services select, as local URLs."""
+    out: dict[str, str] = {}
+    for role, uri in (("stable", st.stable_model), ("canary", st.canary_model)):
+        proc = rt.procs.get(str(uri)) if uri else None
+        if proc is not None:
+            out[f"{rt.name}-{role}"] = proc.url
+    return out
 
 
 class _Tick:

@@ -47,11 +47,13 @@ class RolloutsPart:
             ctx.mlflow_url,
             prometheus_url=ctx.endpoints.get("prometheus"),
             on_service=self._service_added,
+            on_backends=self._backends_changed,
         )
         self.controller.start()
         services = self.controller.services()
         ctx.endpoints.setdefault("services", {}).update(services)
-        return {"services": dict(ctx.endpoints["services"])}
+        ctx.endpoints["serviceBackends"] = self.controller.service_backends()
+        return {"services": dict(ctx.endpoints["services"]), "serviceBackends": ctx.endpoints["serviceBackends"]}
 
     def _service_added(self, name: str, url: str) -> None:
         """A splitter of a Rollout created after start: the supervisor merges it into endpoints.json."""
@@ -63,6 +65,20 @@ class RolloutsPart:
             ctx.publish({"services": services})
         else:  # started outside a supervisor (tests): only the context's copy
             ctx.endpoints["services"] = services
+
+    def _backends_changed(self, backends: dict[str, str]) -> None:
+        """The model servers behind `<rollout>-stable`/`-canary` changed: the supervisor rewrites endpoints.json.
+
+        The workflow controller maps a step's `http://<rollout>-canary.<ns>.svc` with it (`sluicegate.localdns`),
+        so a step reaches the canary alone, as the cluster's canary Service does, not the traffic split.
+        """
+        ctx = self._ctx
+        if ctx is None:
+            return
+        if ctx.publish is not None:
+            ctx.publish({"serviceBackends": backends})
+        else:  # started outside a supervisor (tests): only the context's copy
+            ctx.endpoints["serviceBackends"] = backends
 
     def stop(self) -> None:
         """Stop the controller, splitters and model servers."""

@@ -14,6 +14,7 @@ from rolloutkit import NS, Stack
 from contract import REVISION_ANNOTATION as REVISION
 from sluicegate.api import ApiServer
 from sluicegate.config import Settings
+from sluicegate.localdns import service_map
 from sluicegate.part import StackContext
 from sluicegate.rollouts import RolloutsPart
 from sluicegate.secrets import SecretStore
@@ -79,6 +80,11 @@ def _flow(stack: Stack, part: RolloutsPart, ctx: StackContext, api: httpx.Client
     _wait_serving(url)
     seen = _versions(url, 60)
     assert set(seen) == {v1, v2}, seen  # traffic is split again at the stored weight
+    # a step's `http://<name>-canary.<ns>.svc` reaches the canary alone, as the cluster's canary Service does
+    services = service_map(ctx.endpoints)
+    assert _versions(services[f"{name}-canary"], 10) == {v2: 10}
+    assert _versions(services[f"{name}-stable"], 10) == {v1: 10}
+    assert services[name] == url  # the Rollout's own Service is the traffic split
 
     status = api.get(f"/api/v1/sluice/rollouts/{NS}/{name}").json()
     assert status | {"phase": "Paused", "weight": 30, "step": 1, "aborted": False} == status
