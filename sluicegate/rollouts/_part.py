@@ -60,11 +60,7 @@ class RolloutsPart:
         ctx = self._ctx
         if ctx is None or self.controller is None:
             return
-        services = {**(ctx.endpoints.get("services") or {}), name: url}
-        if ctx.publish is not None:
-            ctx.publish({"services": services})
-        else:  # started outside a supervisor (tests): only the context's copy
-            ctx.endpoints["services"] = services
+        self._publish(ctx, {"services": {**(ctx.endpoints.get("services") or {}), name: url}})
 
     def _backends_changed(self, backends: dict[str, str]) -> None:
         """The model servers behind `<rollout>-stable`/`-canary` changed: the supervisor rewrites endpoints.json.
@@ -75,10 +71,15 @@ class RolloutsPart:
         ctx = self._ctx
         if ctx is None:
             return
+        self._publish(ctx, {"serviceBackends": backends})
+
+    @staticmethod
+    def _publish(ctx: StackContext, entries: dict[str, Any]) -> None:
+        """Hand changed endpoint entries to the supervisor, which rewrites endpoints.json."""
         if ctx.publish is not None:
-            ctx.publish({"serviceBackends": backends})
+            ctx.publish(entries)
         else:  # started outside a supervisor (tests): only the context's copy
-            ctx.endpoints["serviceBackends"] = backends
+            ctx.endpoints.update(entries)
 
     def stop(self) -> None:
         """Stop the controller, splitters and model servers."""
