@@ -13,8 +13,8 @@ from typing import Any
 import pydantic
 
 from sluicegate.errors import ManifestError, field_path
+from sluicegate.lint import MODELS as ARGO_MODELS
 from sluicegate.lint import lint_documents
-from sluicegate.lint._schema import MODELS as ARGO_MODELS
 from sluicegate.store import Store
 
 __all__ = ["ARGO_MODELS", "field_path", "known_templates", "lint", "problems", "validate"]

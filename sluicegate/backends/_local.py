@@ -11,6 +11,7 @@ import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from contract import NAMESPACE
 from sluicegate.backends._argo import ArgoServer, ViaArgoServer
 from sluicegate.backends._base import Applied, ApplyAction
 from sluicegate.client import StackClient, connect
@@ -37,7 +38,7 @@ class LocalBackend(ViaArgoServer):
         return self.client.workflows
 
     @classmethod
-    def from_settings(cls, cfg: Settings | None = None, namespace: str = "sluicegate") -> LocalBackend:
+    def from_settings(cls, cfg: Settings | None = None, namespace: str = NAMESPACE) -> LocalBackend:
         """The stack described by SLUICE_HOME (endpoints.json and token), or a ServiceError saying how to start it."""
         return cls(connect(cfg, namespace))
 

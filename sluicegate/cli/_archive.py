@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from contract import NAMESPACE
 from sluicegate.cli._verbs import NodeFieldSelector, RestartSuccessful, argo_server
 from sluicegate.cli._workflows import Namespace, Server, Token
 
@@ -28,7 +29,7 @@ def archive_list(
     prefix: Annotated[str, typer.Option("--prefix", help="Only names starting with this.")] = "",
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
 ) -> None:
     """List archived Workflows, newest first."""
     from sluicegate.lang import format_time
@@ -43,7 +44,7 @@ def archive_list(
 
 
 @archive_app.command("get")
-def archive_get(uid: Uid, server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
+def archive_get(uid: Uid, server: Server = None, token: Token = "", namespace: Namespace = NAMESPACE) -> None:
     """Show one archived Workflow: name, phase, times and its steps."""
     wf = argo_server(server, token, namespace).archived_get(uid)
     status = wf.status
@@ -57,7 +58,7 @@ def archive_get(uid: Uid, server: Server = None, token: Token = "", namespace: N
 
 
 @archive_app.command("delete")
-def archive_delete(uid: Uid, server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
+def archive_delete(uid: Uid, server: Server = None, token: Token = "", namespace: Namespace = NAMESPACE) -> None:
     """Forget one archived Workflow."""
     argo_server(server, token, namespace).archived_delete(uid)
     typer.echo(f'Archived workflow "{uid}" deleted')
@@ -72,7 +73,7 @@ def archive_resubmit(
     memoized: Annotated[bool, typer.Option("--memoized", help="Reuse the outputs of succeeded steps.")] = False,
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
 ) -> None:
     """Submit a new Workflow with an archived one's spec; prints the new name."""
     from sluicegate.backends import parse_parameters
@@ -89,7 +90,7 @@ def archive_retry(
     node_field_selector: NodeFieldSelector = "",
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
 ) -> None:
     """Run a failed archived Workflow again under its own name (its live copy must be deleted)."""
     wf = argo_server(server, token, namespace).archived_retry(uid, restart_successful, node_field_selector)
@@ -97,7 +98,7 @@ def archive_retry(
 
 
 @archive_app.command("list-label-keys")
-def archive_label_keys(server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
+def archive_label_keys(server: Server = None, token: Token = "", namespace: Namespace = NAMESPACE) -> None:
     """Every label key on archived Workflows."""
     for key in argo_server(server, token, namespace).archived_label_keys():
         typer.echo(key)
@@ -108,7 +109,7 @@ def archive_label_values(
     selector: Annotated[str, typer.Option("--selector", "-l", help="The label key whose values to list.")],
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
 ) -> None:
     """Every value one label has on archived Workflows."""
     for value in argo_server(server, token, namespace).archived_label_values(selector):

@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from contract import NAMESPACE
+
 __all__ = ["register"]
 
 events_app = typer.Typer(
@@ -68,7 +70,7 @@ def list_cmd(
 @events_app.command("show")
 def show_cmd(
     name: Annotated[str, typer.Argument(help="The event's name (from `sluice events list`).")],
-    namespace: Annotated[str, typer.Option("--namespace", "-n")] = "sluicegate",
+    namespace: Annotated[str, typer.Option("--namespace", "-n")] = NAMESPACE,
 ) -> None:
     """One event as JSON: CloudEvent context, data, outcome and every trigger attempt."""
     from sluicegate.client import connect

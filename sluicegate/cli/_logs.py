@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from contract import NAMESPACE
 from sluicegate.cli._workflows import Namespace, Server, Token, workflow_backend
 from sluicegate.errors import NotFoundError
 from sluicegate.facts import pod_name
@@ -67,7 +68,7 @@ def logs(
     tail: Annotated[int, typer.Option("--tail", help="Only each step's last N lines (-1: all).")] = -1,
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
 ) -> None:
     """Print a Workflow's step logs, each line prefixed with its pod (like argo logs)."""
     from sluicegate.client import LogOptions

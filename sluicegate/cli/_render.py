@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from contract import NAMESPACE
+
 __all__ = ["register"]
 
 _STYLE = {"created": "green", "updated": "yellow", "unchanged": "dim", "removed": "red"}
@@ -24,7 +26,7 @@ def render(
             "--namespace",
             help="Team namespace the manifests are for (metadata, RoleBinding subjects and in-cluster URLs).",
         ),
-    ] = "sluicegate",
+    ] = NAMESPACE,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every manifest, changed or not.")] = False,
 ) -> None:
     """Write every manifest the project defines, one object per file, into --out; print what changed."""

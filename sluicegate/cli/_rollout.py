@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from contract import NAMESPACE
+
 if TYPE_CHECKING:
     from sluicegate.client import RolloutsApi
 
@@ -56,7 +58,7 @@ def _print(summary: dict[str, Any], output: str) -> None:
 
 
 @rollout_app.command("set-model")
-def set_model(name: Name, model_uri: str, namespace: Namespace = "sluicegate") -> None:
+def set_model(name: Name, model_uri: str, namespace: Namespace = NAMESPACE) -> None:
     """Point the Rollout at MODEL_URI (e.g. models:/breast-cancer/3); starts a canary update."""
     _print(_rollouts().act(namespace, name, "set-model", {"modelUri": model_uri}), "text")
 
@@ -64,7 +66,7 @@ def set_model(name: Name, model_uri: str, namespace: Namespace = "sluicegate") -
 @rollout_app.command("status")
 def status(
     name: Name,
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
     output: Annotated[str, typer.Option("--output", "-o", help="text or json")] = "text",
 ) -> None:
     """Show phase, stable and canary models, weight and step."""
@@ -72,7 +74,7 @@ def status(
 
 
 @rollout_app.command("list")
-def list_(namespace: Namespace = "sluicegate") -> None:
+def list_(namespace: Namespace = NAMESPACE) -> None:
     """List the Rollouts with their phase and models."""
     for item in _rollouts().list(namespace):
         canary = f" -> {item['canaryModel']} ({item['weight']}%)" if item.get("canaryModel") else ""
@@ -84,7 +86,7 @@ def list_(namespace: Namespace = "sluicegate") -> None:
 @rollout_app.command("promote")
 def promote(
     name: Name,
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
     full: Annotated[bool, typer.Option("--full", help="Skip every remaining step and analysis.")] = False,
 ) -> None:
     """Resume a paused canary (or skip its current step); --full promotes it at once."""
@@ -99,13 +101,13 @@ def promote(
 
 
 @rollout_app.command("abort")
-def abort(name: Name, namespace: Namespace = "sluicegate") -> None:
+def abort(name: Name, namespace: Namespace = NAMESPACE) -> None:
     """Abort the update: all traffic back to the stable model; the Rollout becomes Degraded."""
     _print(_rollouts().act(namespace, name, "abort"), "text")
 
 
 @rollout_app.command("retry")
-def retry(name: Name, namespace: Namespace = "sluicegate") -> None:
+def retry(name: Name, namespace: Namespace = NAMESPACE) -> None:
     """Retry an aborted update from its first step."""
     _print(_rollouts().act(namespace, name, "retry"), "text")
 
@@ -113,7 +115,7 @@ def retry(name: Name, namespace: Namespace = "sluicegate") -> None:
 @rollout_app.command("undo")
 def undo(
     name: Name,
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
     to_revision: Annotated[int | None, typer.Option("--to-revision", help="Revision to go back to.")] = None,
 ) -> None:
     """Roll back quickly to an earlier model version (default: the previous revision)."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from contract import NAMESPACE
 from sluicegate.cli._workflows import Namespace, Server, Token
 
 if TYPE_CHECKING:
@@ -39,26 +40,26 @@ def stop(
     ] = "",
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
 ) -> None:
     """Stop a workflow: no new steps start; exit handlers still run (argo stop)."""
     argo_server(server, token, namespace).stop(name, namespace, message or None, node_field_selector or None)
     typer.echo(f"workflow {name} stopped")
 
 
-def terminate(name: Name, server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
+def terminate(name: Name, server: Server = None, token: Token = "", namespace: Namespace = NAMESPACE) -> None:
     """Terminate a workflow at once, exit handlers included (argo terminate)."""
     argo_server(server, token, namespace).terminate(name, namespace)
     typer.echo(f"workflow {name} terminated")
 
 
-def delete(name: Name, server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
+def delete(name: Name, server: Server = None, token: Token = "", namespace: Namespace = NAMESPACE) -> None:
     """Delete a workflow and its record (argo delete)."""
     argo_server(server, token, namespace).delete(name, namespace)
     typer.echo(f'Workflow "{name}" deleted')
 
 
-def suspend(name: Name, server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
+def suspend(name: Name, server: Server = None, token: Token = "", namespace: Namespace = NAMESPACE) -> None:
     """Suspend a running workflow (argo suspend)."""
     argo_server(server, token, namespace).suspend(name, namespace)
     typer.echo(f"workflow {name} suspended")
@@ -71,7 +72,7 @@ def resume(
     ] = "",
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
 ) -> None:
     """Resume a suspended workflow or its suspend steps (argo resume)."""
     argo_server(server, token, namespace).resume(name, namespace, node_field_selector or None)
@@ -84,7 +85,7 @@ def retry(
     node_field_selector: NodeFieldSelector = "",
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
 ) -> None:
     """Retry a failed workflow from its failed steps (argo retry)."""
     wf = argo_server(server, token, namespace).retry(name, namespace, restart_successful, node_field_selector)
@@ -97,7 +98,7 @@ def resubmit(
     memoized: Annotated[bool, typer.Option("--memoized", help="Reuse the outputs of succeeded steps.")] = False,
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
 ) -> None:
     """Submit a new workflow with the spec of this one; print the new name (argo resubmit)."""
     wf = argo_server(server, token, namespace).resubmit(name, namespace, memoized)
@@ -108,7 +109,7 @@ template_app = typer.Typer(help="WorkflowTemplates (argo template).", no_args_is
 
 
 @template_app.command("list")
-def template_list(server: Server = None, token: Token = "", namespace: Namespace = "sluicegate") -> None:
+def template_list(server: Server = None, token: Token = "", namespace: Namespace = NAMESPACE) -> None:
     """The WorkflowTemplates of a namespace with their parameters."""
     for t in argo_server(server, token, namespace).templates(namespace):
         args = t.spec.arguments.parameters if t.spec.arguments and t.spec.arguments.parameters else []
@@ -120,7 +121,7 @@ def template_get(
     name: Annotated[str, typer.Argument(help="The WorkflowTemplate's name.")],
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
 ) -> None:
     """A WorkflowTemplate's entrypoint and parameters: default (or `required`), enum and description."""
     t = argo_server(server, token, namespace).template(name, namespace)
@@ -149,7 +150,7 @@ def node_set(
     phase: Annotated[str, typer.Option("--phase", help="Succeeded, Failed or Error.")] = "",
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
 ) -> None:
     """Give a running suspend step its output parameters, message or phase (argo node set)."""
     from sluicegate.backends import parse_parameters

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from contract import NAMESPACE
 from sluicegate.cli._waits import RolloutReason, failure_report, waiting_on
 from sluicegate.errors import SluiceError
 from sluicegate.facts import duration, outputs_of
@@ -78,7 +79,7 @@ def submit(
     wait: Annotated[bool, typer.Option("--wait", help="Follow the workflow until it finishes.")] = False,
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
 ) -> None:
     """Submit a Workflow from a WorkflowTemplate; print its name (and, with --wait, its progress)."""
     from sluicegate.backends import parse_parameters
@@ -123,7 +124,7 @@ def follow(backend: Backend, name: str, namespace: str, poll: float = 1.0) -> No
 def list_(
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
     selector: Annotated[str | None, typer.Option("--selector", "-l", help="Label selector.")] = None,
 ) -> None:
     """List the Workflows of a namespace, newest first."""
@@ -146,7 +147,7 @@ def get(
     name: Annotated[str, typer.Argument(help="The Workflow's name.")],
     server: Server = None,
     token: Token = "",
-    namespace: Namespace = "sluicegate",
+    namespace: Namespace = NAMESPACE,
 ) -> None:
     """Show one Workflow: phase, progress and every step."""
     from rich.console import Console

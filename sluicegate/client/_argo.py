@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from contract import NAMESPACE
 from sluicegate.client._errors import error_for_status, unreachable
 from sluicegate.client._http import ApiHttp
 from sluicegate.errors import ConfigError, ServiceError
@@ -80,7 +81,7 @@ class ArgoServer:
         namespace: the namespace used when a call names none.
     """
 
-    def __init__(self, url: str, token: str = "", namespace: str = "sluicegate") -> None:
+    def __init__(self, url: str, token: str = "", namespace: str = NAMESPACE) -> None:
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ConfigError(f"{url!r} is not an http(s) URL", where="--server", fix="pass e.g. http://127.0.0.1:2746")

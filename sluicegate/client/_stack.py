@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contract import NAMESPACE
 from sluicegate.client._argo import ArgoServer
 from sluicegate.client._http import ApiHttp
 from sluicegate.client._resources import EventsApi, ObjectsApi, RolloutsApi
@@ -27,7 +28,7 @@ class StackClient:
         endpoints: the stack's `endpoints.json`, when known (MLflow's URL, the UI, ...).
     """
 
-    def __init__(self, url: str, token: str, namespace: str = "sluicegate", endpoints: Endpoints | None = None) -> None:
+    def __init__(self, url: str, token: str, namespace: str = NAMESPACE, endpoints: Endpoints | None = None) -> None:
         self.http = ApiHttp(url, token)
         self.url = self.http.url
         self.token = self.http.token
@@ -53,7 +54,7 @@ def read_token(cfg: Settings) -> str:
         ) from None
 
 
-def connect(cfg: Settings | None = None, namespace: str = "sluicegate") -> StackClient:
+def connect(cfg: Settings | None = None, namespace: str = NAMESPACE) -> StackClient:
     """A client of the stack running from SLUICE_HOME, or a SluiceError saying how to start one."""
     cfg = cfg or settings()
     endpoints = load_endpoints(cfg)

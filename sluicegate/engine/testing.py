@@ -35,9 +35,9 @@ class LocalEngine:
     def __init__(self, home: Path | None = None, envs: Path | None = None) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="sluice-engine-") if home is None else None
         self.home = Path(self._tmp.name) if self._tmp is not None else Path(home)  # type: ignore[arg-type]
-        self.store = Store(self.home / "store.db")
-        self.controller = WorkflowController()
         self.settings = Settings(home=self.home) if envs is None else Settings(home=self.home, envs_dir=envs)
+        self.store = Store(self.settings.store_file)
+        self.controller = WorkflowController()
 
     def __enter__(self) -> LocalEngine:
         ctx = StackContext(self.settings, self.store, SecretStore(self.home), token="test")

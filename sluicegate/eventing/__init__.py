@@ -8,6 +8,7 @@ triggers (argoWorkflow, k8s, http, slack, log) against the journal. See `_part` 
 from sluicegate.eventing._controller import SensorController, conditions_hold
 from sluicegate.eventing._filters import filter_event
 from sluicegate.eventing._journal import EVENT_KIND, event_name, list_events, prune_events, record_event
+from sluicegate.eventing._model import SensorSpec
 from sluicegate.eventing._params import apply_parameters, resolve_parameter
 from sluicegate.eventing._part import MLFLOW_AUTH_SECRET, OUTCOME_AUTH_SECRET, RELAY_SECRET, EventsPart
 from sluicegate.eventing._receive import Answer, Receiver
@@ -29,6 +30,7 @@ __all__ = [
     "ExprError",
     "Receiver",
     "SensorController",
+    "SensorSpec",
     "TemplateError",
     "TriggerFailed",
     "TriggerRunner",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sluicegate.lint._lint import TEMPLATE_TYPES, lint_documents, lint_paths
 from sluicegate.lint._load import load_paths
+from sluicegate.lint._schema import MODELS
 from sluicegate.lint._types import LintError, field_path
 
-__all__ = ["TEMPLATE_TYPES", "LintError", "field_path", "lint_documents", "lint_paths", "load_paths"]
+__all__ = ["MODELS", "TEMPLATE_TYPES", "LintError", "field_path", "lint_documents", "lint_paths", "load_paths"]

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from contract import ModelUri
 from sluicegate.documents import AnalysisRunDoc, RolloutDoc, parse_analysis_run, parse_rollout
 from sluicegate.errors import ManifestError, field_path
-from sluicegate.eventing._model import SensorSpec
+from sluicegate.eventing import SensorSpec
 from sluicegate.rollouts._actions import current_run
 from sluicegate.store import Store, continue_key, continue_token, list_key
 from sluicegate.ui._actions import rollout_buttons, workflow_buttons
