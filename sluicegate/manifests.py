@@ -17,12 +17,12 @@ from typing import Any
 
 import yaml
 
+from contract import NAMESPACE
 from sluicegate.errors import ConfigError, ManifestError
 
 __all__ = [
     "APPLY_ORDER",
     "CLUSTER_KINDS",
-    "DEFAULT_NAMESPACE",
     "Manifest",
     "apply_order",
     "default_namespace",
@@ -31,8 +31,6 @@ __all__ = [
     "rendered_documents",
 ]
 
-#: The namespace of an object that names none (as `kubectl apply` without a context namespace).
-DEFAULT_NAMESPACE = "default"
 #: Kinds without a namespace.
 CLUSTER_KINDS = frozenset({"ClusterWorkflowTemplate", "Namespace", "ClusterRole", "ClusterRoleBinding"})
 
@@ -104,13 +102,25 @@ def apply_order(documents: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any
     return sorted(docs, key=_order_key)
 
 
-def default_namespace(doc: dict[str, Any], namespace: str = DEFAULT_NAMESPACE) -> dict[str, Any]:
-    """`doc` with `metadata.namespace` set where it names none, and cleared for a cluster-wide kind."""
+def default_namespace(doc: dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
+    """`doc` with `metadata.namespace` set where it names none, and cleared for a cluster-wide kind.
+
+    A document without a namespace goes to `namespace` when one is given (`sluice apply -n`), else to the
+    namespace every `sluice` command defaults to (`contract.NAMESPACE`), as `kubectl apply` puts it in the
+    context's namespace. A document naming another namespace than a given one is refused, as kubectl refuses it.
+    """
     meta = doc["metadata"]
     if doc["kind"] in CLUSTER_KINDS:
         meta["namespace"] = ""
     elif not meta.get("namespace"):
-        meta["namespace"] = namespace
+        meta["namespace"] = namespace or NAMESPACE
+    elif namespace and meta["namespace"] != namespace:
+        raise ManifestError(
+            f"the namespace of {doc['kind']}/{meta.get('name')} ({meta['namespace']!r}) does not match"
+            f" --namespace {namespace!r}",
+            where="metadata.namespace",
+            fix=f"pass --namespace {meta['namespace']}, or leave --namespace out",
+        )
     return doc
 
 

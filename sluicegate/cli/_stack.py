@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from contract import NAMESPACE
 from sluicegate.errors import ConfigError, ConflictError, ManifestError, NotFoundError
 
 # Each command imports what it uses (rich, the client, the supervisor) when it runs: `sluice down --help` and
@@ -51,16 +52,16 @@ def _settings(port: int | None, mlflow_port: int | None, tracking_uri: str | Non
     return base.model_copy(update=update)
 
 
-def _print_endpoints(endpoints: dict[str, Any], home: Path) -> None:
+def _print_endpoints(endpoints: dict[str, Any], cfg: Settings) -> None:
     from sluicegate.cli._view import endpoint_lines
+    from sluicegate.client import read_token
 
     for line in endpoint_lines(endpoints):
         _console().print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
-    _console().print(f"  [bold]token[/]: {home / 'token'}")
-    token_file = home / "token"
-    if "ui" in endpoints and "api" in endpoints and token_file.exists():
+    _console().print(f"  [bold]token[/]: {cfg.token_file}")
+    if "ui" in endpoints and "api" in endpoints and cfg.token_file.exists():
         # the UI signs in with the API token; a link carrying it saves pasting (as Jupyter does)
-        link = f"{str(endpoints['api']).rstrip('/')}/ui/login?token={token_file.read_text().strip()}"
+        link = f"{str(endpoints['api']).rstrip('/')}/ui/login?token={read_token(cfg)}"
         _console().print(f"  open the UI: {link}", soft_wrap=True)
 
 
@@ -97,7 +98,7 @@ def up(
             Stack(cfg, without=frozenset(without))
         endpoints = detach(cfg, args)
         _console().print(f"[green]sluicegate stack running[/] (pid {endpoints.get('pid')}, home {cfg.home})")
-        _print_endpoints(endpoints, cfg.home)
+        _print_endpoints(endpoints, cfg)
         _console().print("stop it with `sluice down`")
         return
     from rich.live import Live
@@ -127,7 +128,7 @@ def up(
             _console().print(f"[green]sluicegate stack running[/] (home {cfg.home}); Ctrl-C stops it")
             for name, result in s.applied:
                 _console().print(f"  applied {name} {result}")
-            _print_endpoints(s.endpoints, cfg.home)
+            _print_endpoints(s.endpoints, cfg)
             live.start()
         live.update(status_table(s.status(), str(cfg.home)))
 
@@ -164,13 +165,30 @@ def status() -> None:
         raise typer.Exit(1)
 
 
-def apply(paths: Annotated[list[Path], typer.Argument(help="YAML files or folders.")]) -> None:
+def apply(
+    paths: Annotated[list[Path], typer.Argument(help="YAML files or folders.")],
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            "-n",
+            help=f"Namespace of the documents that name none [default: {NAMESPACE}, as every sluice command];"
+            " a document naming another one is refused.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
     """Create or update objects in the running local stack, like `kubectl apply -f`."""
     from sluicegate.client import connect
     from sluicegate.config import settings
     from sluicegate.manifests import default_namespace, load_manifests
 
-    docs = [(where, default_namespace(doc)) for where, doc in load_manifests(paths)]
+    docs = []
+    for where, doc in load_manifests(paths):
+        try:
+            docs.append((where, default_namespace(doc, namespace)))
+        except ManifestError as e:
+            raise ManifestError(e.what, where=f"{where}: {e.where}", fix=e.fix) from e
     client = connect(settings())
     for where, doc in docs:
         try:

@@ -123,14 +123,15 @@ def test_a_posted_message_runs_the_workflow_with_it_as_parameter(
     answer = httpx.post(url, content=json.dumps({"message": message}), headers={"Content-Type": "application/json"})
     assert (answer.status_code, answer.text) == (200, "success")  # Argo Events' answer, byte for byte
     wf = wait_for(lambda: _finished(local_stack.store), timeout=120, what="the submitted Workflow to finish")
-    # no namespace in the documents: they land in `default`, as `kubectl apply` without -n puts them
-    assert wf["metadata"]["namespace"] == "default"
+    # no namespace in the documents: they land in the one every `sluice` command defaults to, as `kubectl apply`
+    # without -n puts them in the context's namespace
+    assert wf["metadata"]["namespace"] == "sluicegate"
     assert wf["status"]["phase"] == "Succeeded"
     assert wf["spec"]["arguments"]["parameters"] == [{"name": "message", "value": message}]
     assert wf["metadata"]["labels"]["events.argoproj.io/trigger"] == "print-greeting"
     assert (wf["metadata"]["labels"]["greeted-by"], wf["spec"]["serviceAccountName"]) == ("webhook", "greeter-sa")
     capsys.readouterr()
-    _sluice("logs", wf["metadata"]["name"], "-n", "default")
+    _sluice("logs", wf["metadata"]["name"])
     assert message in capsys.readouterr().out
 
 

@@ -22,7 +22,7 @@ def test_load_manifests_orders_templates_first_and_defaults_namespace(tmp_path: 
     assert [(d["kind"], d["metadata"]["namespace"]) for _, d in docs] == [
         ("ClusterWorkflowTemplate", ""),
         ("WorkflowTemplate", "ml"),
-        ("Sensor", "default"),
+        ("Sensor", "sluicegate"),
     ]
     assert docs[1][0].endswith("a.yaml#1")
 
