@@ -5,7 +5,8 @@ are the files the workflow controller writes, `SLUICE_HOME/logs/<namespace>/<wor
 Pod names are formed as Argo v2 names them: `<workflow>-<templateName>-<hash of the node ID>`; a `podName`
 query matches either that name or the node ID. With `logOptions.follow=true` the stream stays open until
 the workflow has finished and every file is drained; `logOptions.tailLines` starts each pod's log at its last
-lines and `logOptions.limitBytes` ends it after that many bytes, as Kubernetes' pod log options do.
+lines and `logOptions.limitBytes` ends it after that many bytes, as Kubernetes' pod log options do. Options
+it cannot honour (`timestamps`, `sinceSeconds`, `sinceTime`, `previous`) are refused with a 400.
 """
 
 from __future__ import annotations
@@ -161,8 +162,31 @@ async def _stream(request: Request, follower: _Follower) -> AsyncIterator[bytes]
         await asyncio.sleep(_POLL)
 
 
+#: Pod log options Kubernetes has and the local stack cannot honour: a step's output reaches its log file as the
+#: process writes it, with no time per line and no earlier container to show.
+_UNSUPPORTED = {
+    "logOptions.timestamps": "step logs carry no time per line",
+    "logOptions.sinceSeconds": "step logs carry no time per line; use logOptions.tailLines",
+    "logOptions.sinceTime.seconds": "step logs carry no time per line; use logOptions.tailLines",
+    "logOptions.previous": "a step's container is not restarted, so there is no previous one",
+}
+
+
+def _refuse_unsupported(query: Any) -> None:
+    """A 400 naming the option, instead of a stream that silently ignores what was asked."""
+    for key, why in _UNSUPPORTED.items():
+        value = str(query.get(key) or "").lower()
+        if value not in ("", "false", "0"):
+            raise ManifestError(
+                f"{key}={query.get(key)} is not supported on the local stack: {why}",
+                where=key,
+                fix=f"leave {key} out (see docs/compatibility.md, Logs)",
+            )
+
+
 async def workflow_logs(request: Request) -> StreamingResponse:
     """`GET /api/v1/workflows/{namespace}/{name}/log`: the workflow's step logs as NDJSON."""
+    _refuse_unsupported(request.query_params)
     store: Store = request.app.state.store
     ns = request.path_params["namespace"]
     name = await run_in_threadpool(workflow_name, store, ns, request.path_params["name"])

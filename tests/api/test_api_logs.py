@@ -108,6 +108,20 @@ def test_logs_tail_lines_and_limit_bytes_cut_as_kubernetes_does(api) -> None:
     assert bad.status_code == 400 and "logOptions.tailLines must be a whole number" in bad.text
 
 
+def test_log_options_the_stack_cannot_honour_are_refused_not_ignored(api) -> None:
+    _workflow_with_node(api, "logs-unsupported", "Succeeded")
+    url = f"/api/v1/workflows/{NS}/logs-unsupported/log"
+    with api.client() as c:
+        stamped = c.get(url, params={"logOptions.timestamps": "true"})
+        since = c.get(url, params={"logOptions.sinceSeconds": "60"})
+        previous = c.get(url, params={"logOptions.previous": "true"})
+        defaults = c.get(url, params={"logOptions.timestamps": "false", "logOptions.previous": "false"})
+    assert stamped.status_code == 400 and "logOptions.timestamps=true is not supported" in stamped.text
+    assert since.status_code == 400 and "use logOptions.tailLines" in since.text
+    assert previous.status_code == 400 and "logOptions.previous" in previous.text
+    assert [e["content"] for e in _entries(defaults.text)] == ["line one", "line two"]  # false is Argo's default
+
+
 def test_logs_of_a_sidecar_are_read_by_its_container_name(api) -> None:
     node_id = _workflow_with_node(api, "logs-sidecar", "Succeeded")
     sidecar = api.home / "logs" / NS / "logs-sidecar" / "containers" / node_id
