@@ -28,7 +28,9 @@ __all__ = [
     "default_namespace",
     "identity",
     "load_manifests",
+    "read_yaml",
     "rendered_documents",
+    "yaml_files",
 ]
 
 #: Kinds without a namespace.
@@ -124,23 +126,41 @@ def default_namespace(doc: dict[str, Any], namespace: str | None = None) -> dict
     return doc
 
 
-def _files(path: Path) -> list[Path]:
+def yaml_files(path: Path, suffixes: tuple[str, ...] = (".yaml", ".yml")) -> list[Path]:
+    """`path` if it is a file (whatever its name), else the files of the folder ending in `suffixes`, recursively."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        return sorted(p for p in path.rglob("*") if p.suffix in suffixes and p.is_file())
     if path.is_file():
         return [path]
     raise ManifestError(f"{path} does not exist", where=str(path), fix="give a YAML file or a folder of them")
 
 
-def _read(file: Path) -> list[Manifest]:
+def read_yaml(file: Path) -> list[Any]:
+    """Every document of a YAML file, in order, `None` for an empty one (`---` with nothing after it).
+
+    Raises:
+        ManifestError: the file cannot be read, or is not YAML (where: `file:line`).
+    """
     try:
-        docs = list(yaml.safe_load_all(file.read_text()))
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ManifestError(f"cannot read: {e}", where=str(file), fix="check the file's permissions") from e
+    try:
+        return list(yaml.safe_load_all(text))
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ManifestError(f"not valid YAML: {e}", where=f"{file}{line}", fix="fix the YAML syntax") from e
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        context = getattr(e, "context", None)
+        raise ManifestError(
+            f"malformed YAML: {problem}" + (f" ({context})" if context else ""),
+            where=f"{file}:{mark.line + 1}" if mark is not None else str(file),
+            fix="fix the indentation, quoting or brackets at that line",
+        ) from e
+
+
+def _read(file: Path) -> list[Manifest]:
     out: list[Manifest] = []
-    for i, doc in enumerate(docs):
+    for i, doc in enumerate(read_yaml(file)):
         if doc is None:
             continue
         where = f"{file}#{i}"
@@ -162,7 +182,7 @@ def load_manifests(paths: Sequence[Path]) -> list[Manifest]:
         ManifestError: a path does not exist, a file is not YAML, or a document is not an object with `kind`
             and `metadata.name` (or `generateName`).
     """
-    found = [manifest for path in paths for file in _files(path) for manifest in _read(file)]
+    found = [manifest for path in paths for file in yaml_files(path) for manifest in _read(file)]
     return sorted(found, key=lambda manifest: _order_key(manifest[1]))
 
 
