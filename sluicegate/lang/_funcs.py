@@ -3,7 +3,7 @@
 Functions available inside Argo expressions: expr-lang builtins, Argo's additions (`asInt`, `asFloat`,
 `jsonpath`, `toJson`) and the sprig functions workflows commonly call (`sprig.upper(...)`).
 
-Called only by `_expr`; `jsonpath` is the JSON-path walker of `_paths`.
+Called only by the tree walker (`_walker`); `jsonpath` is the JSON-path walker of `_paths`.
 """
 
 from __future__ import annotations

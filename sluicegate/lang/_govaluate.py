@@ -1,10 +1,16 @@
-"""A govaluate-compatible expression evaluator for Sensor `exprs` filters.
+"""govaluate, both ways Argo writes it: Sensor filters' `exprs` (Argo Events) and `when` (Argo Workflows).
 
-Called by the Sensor filters (`sluicegate.eventing`). Covers what Sensor authors write: literals (numbers,
-'single' or "double" quoted
-strings, true/false), parameters (plain names or `[names-with-dashes]`), `! -` prefixes, `* / %`, `+ -`
-(`+` concatenates when either side is a string), comparisons `== != > >= < <=`, regex `=~ !~`, `&& ||`,
-ternary `? :`, parentheses. Numbers are floats, as govaluate sees JSON numbers.
+Called by the Sensor filters (`sluicegate.eventing`: `evaluate_govaluate`) and the workflow engine
+(`sluicegate.engine`: `evaluate_when`). Both are parsed by the one expression parser (`_parser`), each with
+its grammar, since the two have always read differently here:
+
+- Sensor `exprs` (`FILTER`): literals (numbers, 'single' or "double" quoted strings, true/false),
+  parameters (plain or dotted names, `[names-with-dashes]`), `! -` prefixes, `* / %`, `+ -` (`+`
+  concatenates when either side is a string), comparisons `== != > >= < <=`, regex `=~ !~`, `&& ||`,
+  ternary `? :`, parentheses. Numbers are floats, as govaluate sees JSON numbers; a missing parameter is
+  an error; both sides of `&&`, `||` and `? :` are evaluated (`_Filter`).
+- `when` (`WHEN`), after `{{...}}` substitution: expr-lang's grammar and meaning (`_walker.Walker`, with
+  expr's functions) but for bare words, which read as strings: `heads == heads`.
 """
 
 from __future__ import annotations
@@ -14,28 +20,33 @@ from collections.abc import Callable
 from typing import Any
 
 from sluicegate.errors import ExprError
-from sluicegate.lang._lexer import tokenize
+from sluicegate.lang._parser import Grammar, Node, parse, unquote_escapes
 from sluicegate.lang._text import as_string
+from sluicegate.lang._walker import Walker
 
-__all__ = ["evaluate_govaluate"]
+__all__ = ["FILTER", "WHEN", "evaluate_govaluate", "evaluate_when"]
 
-
-_TOKEN = re.compile(
-    r"""\s*(?:
-      (?P<num>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
-    | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-    | (?P<br>\[[^\]]+\])
-    | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
-    | (?P<op>==|!=|>=|<=|=~|!~|&&|\|\||[-+*/%<>!?:()])
-    )""",
-    re.VERBOSE,
+FILTER = Grammar(
+    pattern=re.compile(
+        r"""\s*(?:
+          (?P<num>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
+        | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+        | (?P<br>\[[^\]]+\])
+        | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
+        | (?P<op>==|!=|>=|<=|=~|!~|&&|\|\||[-+*/%<>!?:()])
+        )""",
+        re.VERBOSE,
+    ),
+    words=frozenset({"true", "false"}),
+    calls="none",
+    tight_not=True,
+    unary_plus=False,
+    number=float,
+    unquote=unquote_escapes,
 )
+WHEN = Grammar(bare_words=True)
 
-_BINARY: dict[str, int] = {
-    "||": 1, "&&": 2,
-    "==": 3, "!=": 3, ">": 3, ">=": 3, "<": 3, "<=": 3, "=~": 3, "!~": 3,
-    "+": 4, "-": 4, "*": 5, "/": 5, "%": 5,
-}  # fmt: skip
+_COMPARISONS = frozenset({"==", "!=", ">", ">=", "<", "<=", "=~", "!~"})
 
 
 def _num(v: Any, op: str) -> float:
@@ -82,86 +93,48 @@ def _arith(op: str, a: Any, b: Any) -> Any:
     return {"+": x + y, "-": x - y, "*": x * y, "/": x / y if y else 0.0, "%": x % y if y else 0.0}[op]
 
 
-class _Parser:
-    def __init__(self, text: str, params: dict[str, Any]) -> None:
-        self.toks = tokenize(text, _TOKEN, end=False)
-        self.i = 0
-        self.params = params
-        self.text = text
+class _Filter(Walker):
+    """govaluate's meaning in Sensor filters: parameters only, strict booleans, both sides evaluated."""
 
-    def peek(self) -> tuple[str, str] | None:
-        return self.toks[self.i] if self.i < len(self.toks) else None
+    def name(self, name: str) -> Any:
+        if name not in self.env:
+            raise ExprError(f"no parameter {name!r} (known: {sorted(self.env)})")
+        return _norm(self.env[name])
 
-    def take(self) -> tuple[str, str]:
-        tok = self.peek()
-        if tok is None:
-            raise ExprError(f"unexpected end of expression {self.text!r}")
-        self.i += 1
-        return tok
+    def truthy(self, value: Any) -> bool:  # of `!` only: `binary` and `choose` are govaluate's own
+        if not isinstance(value, bool):
+            raise ExprError(f"'!' needs a boolean, got {value!r}")
+        return value
 
-    def ternary(self) -> Any:
-        cond = self.binary(1)
-        tok = self.peek()
-        if tok == ("op", "?"):
-            self.take()
-            yes = self.ternary()
-            if self.take() != ("op", ":"):
-                raise ExprError(f"expected ':' in {self.text!r}")
-            no = self.ternary()
-            return yes if cond is True else no
-        return cond
+    def negate(self, value: Any) -> Any:
+        return -_num(value, "-")
 
-    def binary(self, min_prec: int) -> Any:
-        left = self.unary()
-        while True:
-            tok = self.peek()
-            if tok is None or tok[0] != "op" or tok[1] not in _BINARY or _BINARY[tok[1]] < min_prec:
-                return left
-            op = self.take()[1]
-            right = self.binary(_BINARY[op] + 1)
-            left = self.apply(op, left, right)
+    def choose(self, cond: Node, yes: Node, no: Node) -> Any:
+        value, if_yes, if_no = self.eval(cond), self.eval(yes), self.eval(no)
+        return if_yes if value is True else if_no
 
-    def apply(self, op: str, a: Any, b: Any) -> Any:
+    def binary(self, op: str, lnode: Node, rnode: Node) -> Any:
+        a, b = self.eval(lnode), self.eval(rnode)
         if op in ("&&", "||"):
             if not isinstance(a, bool) or not isinstance(b, bool):
                 raise ExprError(f"operator {op!r} needs booleans, got {a!r} and {b!r}")
             return (a and b) if op == "&&" else (a or b)
-        if _BINARY[op] == 3:
+        if op in _COMPARISONS:
             return _compare(op, a, b)
         return _arith(op, a, b)
 
-    def unary(self) -> Any:
-        kind, text = self.take()
-        if kind == "op" and text == "!":
-            v = self.unary()
-            if not isinstance(v, bool):
-                raise ExprError(f"'!' needs a boolean, got {v!r}")
-            return not v
-        if kind == "op" and text == "-":
-            return -_num(self.unary(), "-")
-        if kind == "op" and text == "(":
-            v = self.ternary()
-            if self.take() != ("op", ")"):
-                raise ExprError(f"missing ')' in {self.text!r}")
-            return v
-        if kind == "num":
-            return float(text)
-        if kind == "str":
-            return bytes(text[1:-1], "utf-8").decode("unicode_escape")
-        if kind in ("name", "br"):
-            name = text[1:-1] if kind == "br" else text
-            if name in ("true", "false") and kind == "name":
-                return name == "true"
-            if name not in self.params:
-                raise ExprError(f"no parameter {name!r} (known: {sorted(self.params)})")
-            return _norm(self.params[name])
-        raise ExprError(f"unexpected {text!r} in {self.text!r}")
-
 
 def evaluate_govaluate(expr: str, params: dict[str, Any]) -> Any:
-    """Evaluate a govaluate expression with the given parameters."""
-    p = _Parser(expr, params)
-    value = p.ternary()
-    if p.peek() is not None:
-        raise ExprError(f"unexpected {p.peek()[1]!r} after a complete expression in {expr!r}")  # type: ignore[index]
-    return value
+    """Evaluate a govaluate expression (a Sensor filter's `exprs`) with the given parameters."""
+    return _Filter(params, expr).eval(parse(expr, FILTER))
+
+
+def evaluate_when(text: str) -> bool:
+    """Evaluate a `when` condition as govaluate does after substitution: bare words are strings."""
+    text = text.strip()
+    if not text:
+        return True
+    result = Walker({}, text).eval(parse(text, WHEN))
+    if not isinstance(result, bool):
+        raise ExprError(f"Expected boolean evaluation for '{text}'. Got {result}")
+    return result

@@ -1,7 +1,7 @@
 """The one tokenizer of the expression dialects: a text and a dialect's token pattern in, `(kind, text)` out.
 
-Called by the parsers of `sluicegate.lang`: expr-lang (`_expr`), Argo Rollouts conditions (`_conditions`),
-govaluate (`_govaluate`) and the actions of Go templates (`_gotemplate`). Each dialect passes its own
+Called by the two parsers of `sluicegate.lang`: the expression parser (`_parser`: expr-lang, Argo Rollouts
+conditions, govaluate) and the actions of Go templates (`_gotemplate`). Each dialect passes its own
 pattern of named groups (`num`, `str`, `name`, `op`, ...); the group that matched is the token's kind.
 Whitespace before a token is skipped by the pattern.
 """

@@ -11,7 +11,7 @@ one `text_of` function instead of two copies:
   numbers from an event payload do. Called by `as_string`.
 
 Both print strings as they are, booleans as `true`/`false`, None as the empty string and other values
-as compact JSON. Called by `_funcs`, `_expr`, `_govaluate`, `_gotemplate` and the controllers through
+as compact JSON. Called by `_funcs`, `_walker`, `_govaluate`, `_gotemplate` and the controllers through
 `sluicegate.lang`.
 """
 

@@ -151,6 +151,7 @@ CASES: list[tuple[str, Any, Any, Any]] = [
     ("when", "true", None, True),
     ("when", "", None, True),
     ("when", "heads", None, Raises("Expected boolean")),
+    ("when", "v1.2 == v1.2 and asInt('5') > 3", None, True),
     # Argo Rollouts conditions
     ("condition", "result[0] >= 0.95", [0.97], True),
     ("condition", "len(result) > 0 && result[0] < 0.95", [], False),
@@ -177,6 +178,13 @@ CASES: list[tuple[str, Any, Any, Any]] = [
     ("condition", "result[0] > 'a'", [], Raises()),
     ("condition", "nope > 1", [], Raises("unknown name")),
     ("condition", "1 $ 2", [], Raises("unexpected character")),
+    ("condition", "result[0] < .5", [0.25], True),
+    ("condition", "!result || result[0] > 1", [], True),
+    ("condition", "result.nope == nil", {"ok": True}, Raises("cannot index dict")),
+    ("condition", "result[0] % 2", [5.5], 1.5),
+    ("condition", "result == 1", True, True),
+    ("condition", "result ?? 1", None, Raises("unexpected character")),
+    ("condition", "toJson(result)", [], Raises("unknown function")),
     # govaluate (Argo Events `exprs` filters)
     ("govaluate", 'ref == "refs/heads/" + branch && deleted == false', GOV_PARAMS, True),
     ("govaluate", "n > 2 && n <= 3 && !(n == 4)", GOV_PARAMS, True),
@@ -188,6 +196,10 @@ CASES: list[tuple[str, Any, Any, Any]] = [
     ("govaluate", "n >", GOV_PARAMS, Raises()),
     ("govaluate", "n && deleted", GOV_PARAMS, Raises("booleans")),
     ("govaluate", "n $ 1", GOV_PARAMS, Raises("unexpected character")),
+    ("govaluate", "false && missing", GOV_PARAMS, Raises("no parameter")),
+    ("govaluate", "n > 5 ? missing : 'small'", GOV_PARAMS, Raises("no parameter")),
+    ("govaluate", "nil == 1", GOV_PARAMS, Raises("no parameter 'nil'")),
+    ("govaluate", "n in branch", GOV_PARAMS, Raises()),
     # Go templates with sprig
     ("template", "{{ .Input.body.after | trunc 7 }}", TEMPLATE_DATA, "0123456"),
     ("template", "{{ range $k, $v := .Input.body.m }}{{ $k }}={{ $v }};{{ end }}", TEMPLATE_DATA, "a=0.5;b=2;"),
