@@ -16,9 +16,12 @@ import threading
 import time
 from typing import Any
 
+from pydantic import ValidationError
+
 from sluicegate.documents import (
     AnalysisArg,
     AnalysisRunDoc,
+    AnalysisRunStatus,
     Measurement,
     Metric,
     MetricResult,
@@ -27,7 +30,7 @@ from sluicegate.documents import (
     parse_analysis_run,
 )
 from sluicegate.errors import ManifestError, SluiceError
-from sluicegate.lang import epoch, parse_duration, utc_now
+from sluicegate.lang import MISSING, epoch, lookup, parse_duration, utc_now
 from sluicegate.rollouts._providers import Providers, assess
 from sluicegate.store import Store
 
@@ -106,10 +109,9 @@ def _arg_value(arg: AnalysisArg, rollout: RolloutDoc, hashes: dict[str, str]) ->
     if "podTemplateHashValue" in source:
         return hashes.get(str(source["podTemplateHashValue"]), "")
     path = (source.get("fieldRef") or {}).get("fieldPath", "")
-    node: Any = rollout.to_doc()  # any field of the stored document, as Argo's fieldRef reads it
-    for part in re.findall(r"[^.\[\]']+", path):
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
+    # Any field of the stored document, as Argo's fieldRef reads it: `metadata.labels['app']` is `labels[app]`.
+    value = lookup(rollout.to_doc(), path.replace("'", ""))
+    return None if value is MISSING else value
 
 
 def _coerce(metric: Doc) -> Doc:
@@ -138,9 +140,7 @@ class AnalysisRunner:
         """Start a thread for each AnalysisRun that is Pending or Running and has none."""
         for run in self.store.list("AnalysisRun"):
             key = (run["metadata"]["namespace"], run["metadata"]["name"])
-            # Only the phase, read as stored: a malformed run still gets its thread, which parses it and ends
-            # it as Error naming the field (parsing here would fail the whole sync, every tick).
-            phase = (run.get("status") or {}).get("phase", "Pending")
+            phase = _phase(run)
             thread = self._threads.get(key)
             if phase in ("Pending", "Running") and (thread is None or not thread.is_alive()):
                 thread = threading.Thread(target=self._run, args=key, name=f"analysis-{key[1]}", daemon=True)
@@ -157,9 +157,10 @@ class AnalysisRunner:
         try:
             while not self._stop.is_set():
                 doc = self.store.try_get("AnalysisRun", ns, name)
-                if doc is None or (doc.get("status") or {}).get("phase") in _DONE:
+                run = parse_analysis_run(doc) if doc is not None else None
+                if run is None or run.status.phase in _DONE:
                     return
-                wait = self._tick(parse_analysis_run(doc))
+                wait = self._tick(run)
                 if wait is None:
                     return
                 self._stop.wait(wait)
@@ -232,6 +233,22 @@ class AnalysisRunner:
             return doc
 
         self.store.mutate("AnalysisRun", ns, name, write)
+
+
+def _phase(run: Doc) -> str | None:
+    """A stored AnalysisRun's `status.phase`, "Pending" when it has none; read through the status model alone.
+
+    A run whose spec is malformed still gets its thread, which parses it and ends it as Error naming the field
+    (parsing the whole run here would fail the whole sync, every tick). A status the model rejects gives its
+    phase as stored, so its thread ends such a run once (read as unfinished, every tick; as finished, never).
+    """
+    stored = run.get("status") or {}
+    try:
+        status = AnalysisRunStatus.model_validate(stored)
+    except ValidationError:
+        as_stored: str | None = stored.get("phase", "Pending")
+        return as_stored
+    return status.phase if status.has("phase") else "Pending"
 
 
 def _new_result(name: str) -> MetricResult:

@@ -3,8 +3,9 @@
 Called by the `rollouts` stack part (`_part`) and by tests (over a temp Store). Each tick, for every Rollout:
 run the canary state machine (`_canary.advance`) on a copy of its status, store the new status (skipped when
 someone else changed the Rollout meanwhile; the next tick redoes it), then route traffic as the stored status
-says and drain-then-stop the model servers no longer referenced. AnalysisRuns run in `_analysis`. Everything
-needed to resume lives in the store, so a restarted controller carries on at the same step and weight.
+says and drain-then-stop the model servers no longer referenced. AnalysisRuns run in `_analysis`; each Rollout's
+splitter and model servers, and the Service names that reach them, are a `_services.Runtime`. Everything needed
+to resume lives in the store, so a restarted controller carries on at the same step and weight.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from sluicegate.documents import RolloutAnalysis, RolloutDoc, RolloutStatus, parse_analysis_run, parse_rollout
 from sluicegate.errors import ConflictError, SluiceError
@@ -28,6 +30,7 @@ from sluicegate.rollouts._backends import ModelProcess, mark_aborted, mark_champ
 from sluicegate.rollouts._canary import REVISION_ANNOTATION, advance, current_revision, pod_hash
 from sluicegate.rollouts._explain import is_missing_model
 from sluicegate.rollouts._providers import Providers
+from sluicegate.rollouts._services import Runtime, resolve_services
 from sluicegate.rollouts._splitter import Splitter
 from sluicegate.store import Store
 
@@ -39,16 +42,6 @@ Doc = dict[str, Any]
 _WATCHED_KINDS = ("Rollout", "AnalysisRun", "AnalysisTemplate", "ClusterAnalysisTemplate")
 #: How long a model server whose model is not registered waits before it looks again.
 _RETRY_S = 30.0
-_SVC = re.compile(r"^(?P<svc>[a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.(?P<ns>[a-z0-9-]+))?(\.svc(\.cluster\.local)?)?$")
-
-
-@dataclass
-class _Runtime:
-    ns: str
-    name: str
-    splitter: Splitter
-    procs: dict[str, ModelProcess] = field(default_factory=dict)
-    ever_ready: set[str] = field(default_factory=set)
 
 
 class RolloutController:
@@ -81,7 +74,7 @@ class RolloutController:
         self.on_backends = on_backends
         self._backends: dict[str, str] = {}
         self.analysis = AnalysisRunner(store, Providers(prometheus_url, self.resolve, home))
-        self._runtimes: dict[tuple[str, str], _Runtime] = {}
+        self._runtimes: dict[tuple[str, str], Runtime] = {}
         self._retiring: set[ModelProcess] = set()  # draining before they stop; stop() must not orphan them
         self._retiring_lock = threading.Lock()
         self._stop = threading.Event()
@@ -202,7 +195,7 @@ class RolloutController:
             self._terminate_stale(rt, status)
         self._route(rt, status)
 
-    def _terminate_stale(self, rt: _Runtime, st: RolloutStatus) -> None:
+    def _terminate_stale(self, rt: Runtime, st: RolloutStatus) -> None:
         """Terminate this Rollout's unfinished AnalysisRuns that its status no longer references."""
         current = {ref.name for ref in st.canary.runs()}
         for run in map(parse_analysis_run, self.store.list("AnalysisRun", rt.ns, {"rollout": rt.name})):
@@ -216,12 +209,12 @@ class RolloutController:
 
             self.store.mutate("AnalysisRun", rt.ns, name, terminate)
 
-    def _runtime(self, rollout: RolloutDoc) -> _Runtime:
+    def _runtime(self, rollout: RolloutDoc) -> Runtime:
         ns, name = rollout.metadata.namespace, rollout.metadata.name
         rt = self._runtimes.get((ns, name))
         if rt is None:
             ports = self._ports()
-            rt = _Runtime(ns, name, Splitter(name, ports.get(f"{ns}/{name}", 0)))
+            rt = Runtime(ns, name, Splitter(name, ports.get(f"{ns}/{name}", 0)))
             self._runtimes[(ns, name)] = rt
             ports[f"{ns}/{name}"] = rt.splitter.port
             self._ports_file.parent.mkdir(parents=True, exist_ok=True)
@@ -236,7 +229,7 @@ class RolloutController:
         except (OSError, ValueError):
             return {}
 
-    def _route(self, rt: _Runtime, st: RolloutStatus) -> None:
+    def _route(self, rt: Runtime, st: RolloutStatus) -> None:
         stable, canary = st.stable_model, st.canary_model
         sp = rt.procs.get(stable) if stable else None
         cp = rt.procs.get(canary) if canary and not st.abort else None
@@ -250,7 +243,7 @@ class RolloutController:
             proc = rt.procs.pop(uri)
             threading.Thread(target=self._retire, args=(rt, proc), name="retire", daemon=True).start()
 
-    def _retire(self, rt: _Runtime, proc: ModelProcess) -> None:
+    def _retire(self, rt: Runtime, proc: ModelProcess) -> None:
         with self._retiring_lock:
             self._retiring.add(proc)
         try:
@@ -266,32 +259,13 @@ class RolloutController:
             doc.setdefault("status", {})["message"] = message
             return doc
 
-        if (rollout.get("status") or {}).get("message") != message:
+        if _message(rollout) != message:
             self.store.mutate("Rollout", rollout["metadata"]["namespace"], rollout["metadata"]["name"], write)
 
     # -- helpers for the tick -----------------------------------------------------------------------
     def resolve(self, text: str) -> str:
         """Map cluster service URLs in `text` (`http://<rollout>-canary.<ns>.svc[:port]/...`) to local ones."""
-
-        def sub(m: re.Match[str]) -> str:
-            host = _SVC.match(m.group("host"))
-            if host is None:
-                return m.group(0)
-            svc = host.group("svc")
-            for rt in list(self._runtimes.values()):
-                if host.group("ns") not in (None, rt.ns):
-                    continue
-                target = self._service_url(rt, svc)
-                if target:
-                    return target
-            return m.group(0)
-
-        return re.sub(r"https?://(?P<host>[A-Za-z0-9.-]+)(:\d+)?", sub, text)
-
-    def _service_url(self, rt: _Runtime, svc: str) -> str:
-        if svc == rt.name:
-            return rt.splitter.url
-        return _backend_urls(rt, self._status(rt)).get(svc, "")
+        return resolve_services(text, self._runtimes.values(), self._status)
 
     def service_backends(self) -> dict[str, str]:
         """`<rollout>-stable`/`<rollout>-canary` -> URL of the model server behind that Service, as last published."""
@@ -300,13 +274,13 @@ class RolloutController:
     def _publish_backends(self, statuses: dict[tuple[str, str], RolloutStatus]) -> None:
         backends: dict[str, str] = {}
         for key, rt in self._runtimes.items():
-            backends |= _backend_urls(rt, statuses[key])
+            backends |= rt.backend_urls(statuses[key])
         if backends != self._backends:
             self._backends = backends
             if self.on_backends is not None:
                 self.on_backends(dict(backends))
 
-    def _status(self, rt: _Runtime) -> RolloutStatus:
+    def _status(self, rt: Runtime) -> RolloutStatus:
         """The stored status of `rt`'s Rollout; empty when it is gone or malformed (reconcile reports that)."""
         doc = self.store.try_get("Rollout", rt.ns, rt.name)
         try:
@@ -335,20 +309,22 @@ class RolloutController:
         # --web.enable-lifecycle, so no web page can stop or reload it).
 
 
-def _backend_urls(rt: _Runtime, st: RolloutStatus) -> dict[str, str]:
-    """What a cluster's `<rollout>-stable` and `<rollout>-canary` Services select, as local URLs."""
-    out: dict[str, str] = {}
-    for role, uri in (("stable", st.stable_model), ("canary", st.canary_model)):
-        proc = rt.procs.get(str(uri)) if uri else None
-        if proc is not None:
-            out[f"{rt.name}-{role}"] = proc.url
-    return out
+def _message(rollout: Doc) -> str | None:
+    """The stored `status.message` of a Rollout whose spec may not parse (that error is what `tick` writes).
+
+    None when the status does not parse either: the write then changes the Rollout only if its message differs
+    (`Store.mutate` leaves an unchanged document alone).
+    """
+    try:
+        return RolloutStatus.model_validate(rollout.get("status") or {}).message
+    except ValidationError:
+        return None
 
 
 class _Tick:
     """The controller's side of one `advance` call (see `_canary.Tick`)."""
 
-    def __init__(self, controller: RolloutController, rt: _Runtime, rollout: RolloutDoc) -> None:
+    def __init__(self, controller: RolloutController, rt: Runtime, rollout: RolloutDoc) -> None:
         self.c = controller
         self.rt = rt
         self.rollout = rollout

@@ -165,6 +165,50 @@ def test_build_run_merges_templates_and_resolves_args(tmp_path: Path) -> None:
         build_run(store, rollout, RolloutAnalysis(templates=[{"templateName": "nope"}]), "ro-3", {}, {})
 
 
+def test_build_run_reads_field_ref_args_from_the_rollout(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store.db")
+    metric = {"name": "q", "provider": {"web": {"url": "http://x/{{args.app}}/{{args.team}}/{{args.name}}"}}}
+    store.create(
+        {"kind": "AnalysisTemplate", "metadata": {"name": "t", "namespace": NS}, "spec": {"metrics": [metric]}}
+    )
+    meta = {"name": "ro", "namespace": NS, "labels": {"app": "shop"}, "annotations": {"team": "a"}}
+    rollout = parse_rollout({"metadata": meta})
+
+    def arg(name: str, path: str) -> dict[str, Any]:
+        return {"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}}
+
+    paths = {"app": "metadata.labels['app']", "team": "metadata.annotations.team", "name": "metadata.name"}
+    analysis = RolloutAnalysis(templates=[{"templateName": "t"}], args=[arg(k, v) for k, v in paths.items()])
+    run = build_run(store, rollout, analysis, "ro-1", {}, {})
+    assert run["spec"]["metrics"][0]["provider"]["web"]["url"] == "http://x/shop/a/ro"
+    missing = RolloutAnalysis(templates=[{"templateName": "t"}], args=[arg("app", "metadata.labels['nope']")])
+    with pytest.raises(Exception, match="'app' has no value"):
+        build_run(store, rollout, missing, "ro-2", {}, {})
+
+
+def test_a_run_whose_status_does_not_parse_is_ended_once_and_a_finished_one_is_left(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store.db")
+    spec = {"metrics": [{"name": "m", "provider": {"web": {"url": "http://127.0.0.1:9"}}}]}
+    for name, phase in (("running", "Running"), ("done", "Successful")):
+        status = {"phase": phase, "runSummary": "not a map"}
+        store.create(
+            {"kind": "AnalysisRun", "metadata": {"name": name, "namespace": NS}, "spec": spec, "status": status}
+        )
+    runner = AnalysisRunner(store, Providers(None, lambda u: u, tmp_path))
+    try:
+        runner.sync()
+        assert sorted(runner._threads) == [(NS, "running")]
+        first = runner._threads[(NS, "running")]
+        first.join(30)
+        runner.sync()  # its status still does not parse, and says Error now: no second thread
+        assert runner._threads[(NS, "running")] is first
+    finally:
+        runner.stop()
+    ended = store.get("AnalysisRun", NS, "running")["status"]
+    assert ended["phase"] == "Error" and "status.runSummary" in ended["message"]
+    assert store.get("AnalysisRun", NS, "done")["status"] == {"phase": "Successful", "runSummary": "not a map"}
+
+
 @pytest.mark.parametrize(
     ("metric", "result", "phase"),
     [

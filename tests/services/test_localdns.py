@@ -1,4 +1,4 @@
-from sluicegate.localdns import resolve, service_map
+from sluicegate.localdns import replace_services, resolve, role_service, service_map
 
 ENDPOINTS = {
     "mlflow": "http://127.0.0.1:5000",
@@ -38,3 +38,26 @@ def test_eventsource_services_resolve_to_their_port() -> None:
     url = "http://workflow-events-eventsource-svc.sluicegate.svc:12002/workflow-outcome"
     assert resolve(url, services) == "http://127.0.0.1:12002/workflow-outcome"
     assert resolve("http://mlflow-eventsource-svc.sluicegate.svc:12001/x", services) == "http://127.0.0.1:12001/x"
+
+
+def test_a_rollout_s_role_services_get_its_url_until_the_controller_publishes_their_servers() -> None:
+    services = service_map(ENDPOINTS)
+    assert role_service("breast-cancer", "stable") == "breast-cancer-stable"
+    assert services["breast-cancer-stable"] == "http://127.0.0.1:40123"  # no server published: the splitter
+    assert services["breast-cancer-canary"] == "http://127.0.0.1:40200"
+
+
+def test_bare_hosts_are_services_only_when_asked_for() -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    def local(svc: str, ns: str | None) -> str:
+        seen.append((svc, ns))
+        return "http://127.0.0.1:1"
+
+    hosts = ("ro-canary", "ro-canary.ns", "ro-canary.ns.svc", "ro-canary.ns.svc.cluster.local")
+    for host in hosts:
+        assert replace_services(f"http://{host}:80/x", local, bare=True) == "http://127.0.0.1:1/x"
+    assert seen == [("ro-canary", None), ("ro-canary", "ns"), ("ro-canary", "ns"), ("ro-canary", "ns")]
+    for host in hosts[:2]:
+        assert replace_services(f"http://{host}/x", local) == f"http://{host}/x"
+    assert replace_services("http://ro-canary.ns.svc_x", local) == "http://ro-canary.ns.svc_x"  # not where it ends
