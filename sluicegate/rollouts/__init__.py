@@ -6,10 +6,11 @@ Called by `sluice up` (the `prometheus` and `rollouts` parts, registered in `slu
 
 from sluicegate.lang import ExprError
 from sluicegate.lang import evaluate_condition as evaluate
-from sluicegate.rollouts._actions import abort, promote, retry, set_model, summary, undo
+from sluicegate.rollouts._actions import abort, current_run, promote, retry, set_model, summary, undo
 from sluicegate.rollouts._analysis import AnalysisRunner, build_run
 from sluicegate.rollouts._canary import MODEL_URI_ANNOTATION, advance, pod_hash
 from sluicegate.rollouts._controller import RolloutController
+from sluicegate.rollouts._explain import waiting_on
 from sluicegate.rollouts._part import RolloutsPart, rollout_routes
 from sluicegate.rollouts._prometheus import PrometheusPart, find_prometheus, scrape_config
 from sluicegate.rollouts._providers import MeasurementError, Providers, assess
@@ -30,6 +31,7 @@ __all__ = [
     "advance",
     "assess",
     "build_run",
+    "current_run",
     "evaluate",
     "find_prometheus",
     "pod_hash",
@@ -40,4 +42,5 @@ __all__ = [
     "set_model",
     "summary",
     "undo",
+    "waiting_on",
 ]

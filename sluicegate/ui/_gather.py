@@ -17,7 +17,7 @@ from contract import ModelUri
 from sluicegate.documents import AnalysisRunDoc, RolloutDoc, parse_analysis_run, parse_rollout
 from sluicegate.errors import ManifestError, field_path
 from sluicegate.eventing import SensorSpec
-from sluicegate.rollouts._actions import current_run
+from sluicegate.rollouts import current_run
 from sluicegate.store import Store, continue_key, continue_token, list_key
 from sluicegate.ui._actions import rollout_buttons, workflow_buttons
 from sluicegate.ui._gates import Refusal, approval_gates

@@ -10,7 +10,7 @@ from contract import MODEL_URI_ANNOTATION, ModelUri
 from sluicegate.documents import AnalysisRunDoc, RolloutDoc
 from sluicegate.errors import ManifestError
 from sluicegate.facts import duration, outputs_of
-from sluicegate.rollouts._explain import waiting_on
+from sluicegate.rollouts import waiting_on
 from sluicegate.ui._charts import metric_chart, threshold_of
 
 __all__ = [
