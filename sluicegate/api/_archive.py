@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sluicegate.api._selectors import label_equalities, label_matcher, whole_number
+from sluicegate.documents import parameter_pairs
 from sluicegate.engine import actions
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
 from sluicegate.lang import format_time
@@ -157,20 +158,10 @@ def delete_archived(request: Request, body: Doc) -> Response:
     return json_response({})
 
 
-def _parameters(raw: Any) -> dict[str, str]:
-    if raw in (None, ""):
-        return {}
-    if not isinstance(raw, list) or not all(isinstance(p, str) and "=" in p for p in raw):
-        raise ManifestError(
-            "parameters must be a list of NAME=VALUE strings", where="parameters", fix='e.g. ["alpha=0.3"]'
-        )
-    return dict(p.split("=", 1) for p in raw)
-
-
 def resubmit_archived(request: Request, body: Doc) -> Response:
     """`PUT /api/v1/archived-workflows/{uid}/resubmit`: a new Workflow from the archived one's spec."""
     wf = _one(request)
-    new = actions.resubmission(wf, _parameters(body.get("parameters")))
+    new = actions.resubmission(wf, parameter_pairs(body.get("parameters"), where="parameters", indexed=True))
     if body.get("namespace"):
         new["metadata"]["namespace"] = str(body["namespace"])
     return json_response(_store(request).create(new))
@@ -187,12 +178,8 @@ def retry_archived(request: Request, body: Doc) -> Response:
             where=f"archived workflow {meta.get('uid')}",
             fix=f"sluice retry {meta['name']}",
         )
-    doc = actions.retried(wf, bool(body.get("restartSuccessful")), body.get("nodeFieldSelector") or None)
-    if body.get("parameters"):
-        for key, value in _parameters(body["parameters"]).items():
-            for p in doc.setdefault("spec", {}).setdefault("arguments", {}).setdefault("parameters", []):
-                if p.get("name") == key:
-                    p["value"] = value
+    given = parameter_pairs(body.get("parameters"), where="parameters", indexed=True)
+    doc = actions.retried(wf, bool(body.get("restartSuccessful")), body.get("nodeFieldSelector") or None, given)
     labels = {k: v for k, v in (meta.get("labels") or {}).items() if not k.startswith("workflows.argoproj.io/")}
     doc["metadata"] = {"name": meta["name"], "namespace": meta.get("namespace", ""), "labels": labels}
     if meta.get("annotations"):

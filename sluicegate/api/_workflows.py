@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from sluicegate.api._resources import ArgoKind, workflow_name
 from sluicegate.api._validate import known_templates, lint
+from sluicegate.documents import parameter_pairs
 from sluicegate.engine import actions
 from sluicegate.engine.submit import from_cron, from_template
 from sluicegate.errors import ManifestError
@@ -125,7 +126,9 @@ def _action(name: str) -> Handler:
         elif name == "resume":
             fn(store, ns, wf, node_field_selector=selector)
         elif name == "retry":
-            fn(store, ns, wf, restart_successful=bool(body.get("restartSuccessful")), node_field_selector=selector)
+            given = parameter_pairs(body.get("parameters"), where="parameters", indexed=True)
+            restart = bool(body.get("restartSuccessful"))
+            fn(store, ns, wf, restart_successful=restart, node_field_selector=selector, parameters=given)
         elif name == "set":
             fn(
                 store,
@@ -137,7 +140,7 @@ def _action(name: str) -> Handler:
                 output_parameters=_output_parameters(body.get("outputParameters")),
             )
         elif name == "resubmit":
-            new: Doc = fn(store, ns, wf)
+            new: Doc = fn(store, ns, wf, parameter_pairs(body.get("parameters"), where="parameters", indexed=True))
             return json_response(_running(store, new))
         else:
             fn(store, ns, wf)

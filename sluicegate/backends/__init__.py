@@ -9,7 +9,6 @@ from sluicegate.backends._argo import FINISHED_PHASES, ArgoServer, ViaArgoServer
 from sluicegate.backends._base import Applied, ApplyAction, Backend, LogLine, LogOptions
 from sluicegate.backends._cluster import FIELD_MANAGER, ClusterBackend, connect, same_object
 from sluicegate.backends._local import LocalBackend
-from sluicegate.backends._parameters import parse_parameters
 
 __all__ = [
     "FIELD_MANAGER",
@@ -25,6 +24,5 @@ __all__ = [
     "ViaArgoServer",
     "connect",
     "created_at",
-    "parse_parameters",
     "same_object",
 ]

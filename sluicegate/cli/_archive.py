@@ -13,7 +13,7 @@ import typer
 
 from contract import NAMESPACE
 from sluicegate.cli._verbs import NodeFieldSelector, RestartSuccessful, argo_server
-from sluicegate.cli._workflows import Namespace, Server, Token
+from sluicegate.cli._workflows import Namespace, Parameters, Server, Token, cli_parameters
 
 __all__ = ["register"]
 
@@ -67,18 +67,14 @@ def archive_delete(uid: Uid, server: Server = None, token: Token = "", namespace
 @archive_app.command("resubmit")
 def archive_resubmit(
     uid: Uid,
-    parameter: Annotated[
-        list[str] | None, typer.Option("--parameter", "-p", help="NAME=VALUE replacing an argument, repeatable.")
-    ] = None,
+    parameter: Parameters = None,
     memoized: Annotated[bool, typer.Option("--memoized", help="Reuse the outputs of succeeded steps.")] = False,
     server: Server = None,
     token: Token = "",
     namespace: Namespace = NAMESPACE,
 ) -> None:
     """Submit a new Workflow with an archived one's spec; prints the new name."""
-    from sluicegate.backends import parse_parameters
-
-    values = parse_parameters(parameter or [])
+    values = cli_parameters(parameter)
     wf = argo_server(server, token, namespace).archived_resubmit(uid, values, memoized)
     typer.echo(str(wf.metadata.name))
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from contract import NAMESPACE
-from sluicegate.cli._workflows import Namespace, Server, Token
+from sluicegate.cli._workflows import Namespace, Parameters, Server, Token, cli_parameters
 
 if TYPE_CHECKING:
     from sluicegate.client import ArgoServer
@@ -83,12 +83,14 @@ def retry(
     name: Name,
     restart_successful: RestartSuccessful = False,
     node_field_selector: NodeFieldSelector = "",
+    parameter: Parameters = None,
     server: Server = None,
     token: Token = "",
     namespace: Namespace = NAMESPACE,
 ) -> None:
-    """Retry a failed workflow from its failed steps (argo retry)."""
-    wf = argo_server(server, token, namespace).retry(name, namespace, restart_successful, node_field_selector)
+    """Retry a failed workflow from its failed steps (argo retry), with -p overriding its arguments."""
+    values = cli_parameters(parameter)
+    wf = argo_server(server, token, namespace).retry(name, namespace, restart_successful, node_field_selector, values)
     phase = wf.status.phase if wf.status else ""
     typer.echo(f"workflow {name} retried ({phase or 'Running'})")
 
@@ -96,12 +98,13 @@ def retry(
 def resubmit(
     name: Name,
     memoized: Annotated[bool, typer.Option("--memoized", help="Reuse the outputs of succeeded steps.")] = False,
+    parameter: Parameters = None,
     server: Server = None,
     token: Token = "",
     namespace: Namespace = NAMESPACE,
 ) -> None:
-    """Submit a new workflow with the spec of this one; print the new name (argo resubmit)."""
-    wf = argo_server(server, token, namespace).resubmit(name, namespace, memoized)
+    """Submit a new workflow with the spec of this one, -p overriding its arguments; print its name (argo resubmit)."""
+    wf = argo_server(server, token, namespace).resubmit(name, namespace, memoized, cli_parameters(parameter))
     typer.echo(str(wf.metadata.name))
 
 
@@ -153,9 +156,7 @@ def node_set(
     namespace: Namespace = NAMESPACE,
 ) -> None:
     """Give a running suspend step its output parameters, message or phase (argo node set)."""
-    from sluicegate.backends import parse_parameters
-
-    values = parse_parameters(output_parameter or [])
+    values = cli_parameters(output_parameter, "-p/--output-parameter")
     argo_server(server, token, namespace).set_node(name, node_field_selector, namespace, values, message, phase)
     typer.echo("workflow values set")
 

@@ -13,7 +13,7 @@ import typer
 
 from contract import NAMESPACE
 from sluicegate.cli._waits import RolloutReason, failure_report, waiting_on
-from sluicegate.errors import SluiceError
+from sluicegate.errors import ConfigError, SluiceError
 from sluicegate.facts import duration, outputs_of
 
 if TYPE_CHECKING:  # the backends pull in Hera and the kubernetes client: imported when a command runs
@@ -31,6 +31,18 @@ Token = Annotated[
     str, typer.Option("--token", envvar="SLUICE_ARGO_TOKEN", help="Bearer token for --server.", show_default=False)
 ]
 Namespace = Annotated[str, typer.Option("--namespace", "-n", help="Namespace of the workflows.")]
+
+#: `-p NAME=VALUE`, repeatable: arguments of the workflow to set (argo's `--parameter`).
+Parameters = Annotated[
+    list[str] | None, typer.Option("--parameter", "-p", help="NAME=VALUE overriding an argument, repeatable.")
+]
+
+
+def cli_parameters(pairs: list[str] | None, option: str = "-p/--parameter") -> dict[str, str]:
+    """Repeated `NAME=VALUE` options as a dict; a pair without `=` is a ConfigError naming the option."""
+    from sluicegate.documents import parameter_pairs
+
+    return parameter_pairs(pairs or [], where=option, fix="write -p model-name=wine", error=ConfigError)
 
 
 def workflow_backend(server: str | None, token: str, namespace: str) -> Backend:
@@ -75,17 +87,15 @@ def rollout_reason(backend: Backend) -> RolloutReason | None:
 
 def submit(
     template: Annotated[str, typer.Argument(help="The WorkflowTemplate to run, e.g. model-pipeline.")],
-    parameter: Annotated[list[str] | None, typer.Option("--parameter", "-p", help="NAME=VALUE, repeatable.")] = None,
+    parameter: Parameters = None,
     wait: Annotated[bool, typer.Option("--wait", help="Follow the workflow until it finishes.")] = False,
     server: Server = None,
     token: Token = "",
     namespace: Namespace = NAMESPACE,
 ) -> None:
     """Submit a Workflow from a WorkflowTemplate; print its name (and, with --wait, its progress)."""
-    from sluicegate.backends import parse_parameters
-
     backend = workflow_backend(server, token, namespace)
-    wf = backend.submit(template, parse_parameters(parameter or []), namespace)
+    wf = backend.submit(template, cli_parameters(parameter), namespace)
     name = str(wf.metadata.name)
     typer.echo(name)
     if wait:

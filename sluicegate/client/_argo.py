@@ -126,7 +126,7 @@ class ArgoServer:
             namespace=self._ns(namespace),
             resource_kind="WorkflowTemplate",
             resource_name=template,
-            submit_options=models.SubmitOpts(parameters=[f"{k}={v}" for k, v in parameters.items()] or None),
+            submit_options=models.SubmitOpts(parameters=_pairs(parameters)),
         )
         return self._call(
             f"submit WorkflowTemplate {template!r}",
@@ -259,9 +259,14 @@ class ArgoServer:
         return self._call(f"set node of Workflow {name!r}", lambda: self.service.set_workflow(name, req, ns))
 
     def retry(
-        self, name: str, namespace: str | None = None, restart_successful: bool = False, node_field_selector: str = ""
+        self,
+        name: str,
+        namespace: str | None = None,
+        restart_successful: bool = False,
+        node_field_selector: str = "",
+        parameters: Mapping[str, str] | None = None,
     ) -> Workflow:
-        """Retry a failed Workflow from its failed steps (`argo retry`)."""
+        """Retry a failed Workflow from its failed steps (`argo retry`), `parameters` overriding its arguments."""
         from hera.workflows import models
 
         ns = self._ns(namespace)
@@ -270,15 +275,24 @@ class ArgoServer:
             namespace=ns,
             restart_successful=restart_successful or None,
             node_field_selector=node_field_selector or None,
+            parameters=_pairs(parameters),
         )
         return self._call(f"retry Workflow {name!r}", lambda: self.service.retry_workflow(name, req, ns))
 
-    def resubmit(self, name: str, namespace: str | None = None, memoized: bool = False) -> Workflow:
-        """Submit a new Workflow with the spec of this one (`argo resubmit`)."""
+    def resubmit(
+        self,
+        name: str,
+        namespace: str | None = None,
+        memoized: bool = False,
+        parameters: Mapping[str, str] | None = None,
+    ) -> Workflow:
+        """Submit a new Workflow with the spec of this one (`argo resubmit`), `parameters` overriding its arguments."""
         from hera.workflows import models
 
         ns = self._ns(namespace)
-        req = models.WorkflowResubmitRequest(name=name, namespace=ns, memoized=memoized or None)
+        req = models.WorkflowResubmitRequest(
+            name=name, namespace=ns, memoized=memoized or None, parameters=_pairs(parameters)
+        )
         return self._call(f"resubmit Workflow {name!r}", lambda: self.service.resubmit_workflow(name, req, ns))
 
     def templates(self, namespace: str | None = None) -> builtins.list[WorkflowTemplate]:
@@ -325,7 +339,7 @@ class ArgoServer:
             uid=uid,
             namespace=self._ns(None),
             memoized=memoized or None,
-            parameters=[f"{k}={v}" for k, v in (parameters or {}).items()] or None,
+            parameters=_pairs(parameters),
         )
         return self._call(
             f"resubmit archived Workflow {uid!r}", lambda: self.service.resubmit_archived_workflow(uid, req)
@@ -375,3 +389,8 @@ def _log_line(raw: str) -> LogLine | None:
     if not isinstance(entry, dict):
         return LogLine(pod="", content=raw)
     return LogLine(pod=str(entry.get("podName") or ""), content=str(entry.get("content") or ""))
+
+
+def _pairs(parameters: Mapping[str, str] | None) -> builtins.list[str] | None:
+    """Parameters as Argo's requests carry them, `NAME=VALUE` strings; None for none."""
+    return [f"{k}={v}" for k, v in (parameters or {}).items()] or None

@@ -13,6 +13,7 @@ import copy
 import re
 from typing import Any
 
+from sluicegate.documents import override_parameters
 from sluicegate.engine._nodes import FULFILLED
 from sluicegate.errors import ConflictError, ManifestError
 from sluicegate.lang import utc_now
@@ -197,11 +198,17 @@ def _supply(node: Doc, param_name: str, value: str) -> None:
     param.pop("valueFrom")
 
 
-def retried(doc: Doc, restart_successful: bool = False, node_field_selector: str | None = None) -> Doc:
+def retried(
+    doc: Doc,
+    restart_successful: bool = False,
+    node_field_selector: str | None = None,
+    parameters: dict[str, str] | None = None,
+) -> Doc:
     """`doc` (a Failed or Error workflow, changed in place) made ready to run again, as `argo retry` does.
 
     Failed nodes and the nodes containing them are dropped; with `restart_successful`, succeeded pod nodes
-    matching `node_field_selector` are dropped too.
+    matching `node_field_selector` are dropped too. `parameters` override the workflow's arguments as Argo's
+    `overrideParameters` does (`argo retry -p`): the steps that run again see them.
     """
     name = (doc.get("metadata") or {}).get("name")
     status = doc.setdefault("status", {})
@@ -247,34 +254,35 @@ def retried(doc: Doc, restart_successful: bool = False, node_field_selector: str
     spec = doc.setdefault("spec", {})
     spec.pop("shutdown", None)
     spec.pop("activeDeadlineSeconds", None) if spec.get("activeDeadlineSeconds") == 0 else None
+    override_parameters(spec, parameters or {})
     return doc
 
 
 def retry(
-    store: Store, namespace: str, name: str, restart_successful: bool = False, node_field_selector: str | None = None
+    store: Store,
+    namespace: str,
+    name: str,
+    restart_successful: bool = False,
+    node_field_selector: str | None = None,
+    parameters: dict[str, str] | None = None,
 ) -> Doc:
     """Retry a finished workflow in the store (see `retried`)."""
-    return store.mutate("Workflow", namespace, name, lambda doc: retried(doc, restart_successful, node_field_selector))
+    return store.mutate(
+        "Workflow", namespace, name, lambda doc: retried(doc, restart_successful, node_field_selector, parameters)
+    )
 
 
 def resubmission(old: Doc, parameters: dict[str, str] | None = None) -> Doc:
     """A new Workflow with `old`'s spec (`generateName` from the old name), like `argo resubmit`.
 
-    `parameters` replace the values of the workflow's arguments of those names (`argo resubmit -p`).
+    `parameters` override the workflow's arguments as Argo's `overrideParameters` does (`argo resubmit -p`).
     """
     meta = old.get("metadata") or {}
     name, namespace = str(meta.get("name", "")), str(meta.get("namespace", ""))
     spec = copy.deepcopy(old.get("spec") or {})
     spec.pop("shutdown", None)
     spec.pop("suspend", None)
-    if parameters:
-        args = spec.setdefault("arguments", {}).setdefault("parameters", [])
-        given = {str(p.get("name")): p for p in args}
-        for key, value in parameters.items():
-            if key in given:
-                given[key]["value"] = value
-            else:
-                args.append({"name": key, "value": value})
+    override_parameters(spec, parameters or {})
     dropped = ("workflows.argoproj.io/completed", "workflows.argoproj.io/workflow-archiving-status")
     labels = {k: v for k, v in (meta.get("labels") or {}).items() if k not in dropped}
     labels["workflows.argoproj.io/resubmitted-from-workflow"] = name
@@ -291,6 +299,6 @@ def resubmission(old: Doc, parameters: dict[str, str] | None = None) -> Doc:
     return doc
 
 
-def resubmit(store: Store, namespace: str, name: str) -> Doc:
+def resubmit(store: Store, namespace: str, name: str, parameters: dict[str, str] | None = None) -> Doc:
     """Store a resubmission (see `resubmission`) of a workflow in the store."""
-    return store.create(resubmission(store.get("Workflow", namespace, name)))
+    return store.create(resubmission(store.get("Workflow", namespace, name), parameters))

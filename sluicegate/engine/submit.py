@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sluicegate.documents import override_parameters, parameter_pairs
 from sluicegate.errors import ManifestError
 
 __all__ = ["apply_submit_opts", "from_cron", "from_template"]
@@ -64,11 +65,8 @@ def apply_submit_opts(wf: Doc, opts: Doc) -> Doc:
     annotations = {**(meta.get("annotations") or {}), **_pairs(opts.get("annotations"), "annotations")}
     if annotations:
         meta["annotations"] = annotations
-    given = _parameters(opts.get("parameters"))
-    if given:
-        args = spec.setdefault("arguments", {})
-        old = [p for p in args.get("parameters") or [] if p.get("name") not in given]
-        args["parameters"] = old + [{"name": k, "value": v} for k, v in given.items()]
+    given = parameter_pairs(opts.get("parameters"), where="submitOptions.parameters", indexed=True)
+    override_parameters(spec, given)
     for option, field in (("entryPoint", "entrypoint"), ("serviceAccount", "serviceAccountName")):
         if opts.get(option):
             spec[field] = opts[option]
@@ -80,19 +78,6 @@ def apply_submit_opts(wf: Doc, opts: Doc) -> Doc:
         meta["name"] = opts["name"]
         meta.pop("generateName", None)
     return wf
-
-
-def _parameters(raw: Any) -> dict[str, str]:
-    """`["k=v", ...]` (SubmitOpts.parameters) as a dict; ManifestError naming the bad entry."""
-    out: dict[str, str] = {}
-    for i, item in enumerate(raw or []):
-        if not isinstance(item, str) or "=" not in item:
-            raise ManifestError(
-                f"{item!r} is not NAME=VALUE", where=f"submitOptions.parameters[{i}]", fix='write "name=value"'
-            )
-        key, value = item.split("=", 1)
-        out[key] = value
-    return out
 
 
 def from_cron(cron: Doc, opts: Doc) -> Doc:

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sluicegate.documents import override_parameters, parameter_pairs
 from sluicegate.errors import ManifestError
 
 __all__ = [
@@ -189,26 +190,13 @@ def _priority(text: str) -> int:
     return value
 
 
-def parameter_pairs(pairs: list[str]) -> dict[str, str]:
-    """The `-p NAME=VALUE` values as a dict (a repeated NAME keeps its last value); ManifestError for others."""
-    given: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            raise ManifestError(
-                f"expected parameter of the form: NAME=VALUE. Received: {pair!r}",
-                where=f"{_WHERE} (-p/--parameter)",
-                fix="write -p NAME=VALUE",
-            )
-        given[name] = value
-    return given
-
-
 def _override_parameters(wf: dict[str, Any], pairs: list[str]) -> None:
-    given = parameter_pairs(pairs)
-    arguments = wf.setdefault("spec", {}).setdefault("arguments", {})
-    kept = [p for p in arguments.get("parameters") or [] if p.get("name") not in given]
-    arguments["parameters"] = [{"name": k, "value": v} for k, v in given.items()] + kept
+    override_parameters(wf.setdefault("spec", {}), argument_pairs(pairs))
+
+
+def argument_pairs(pairs: list[str]) -> dict[str, str]:
+    """The `-p NAME=VALUE` values of a trigger's args as a dict; a ManifestError naming the flag for others."""
+    return parameter_pairs(pairs, where=f"{_WHERE} (-p/--parameter)", fix="write -p NAME=VALUE")
 
 
 def apply_submit_args(wf: dict[str, Any], args: Sequence[Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
 from sluicegate.eventing._k8s import TRIGGER_KEY_LABEL, made_for
-from sluicegate.eventing._submit_args import SUBMIT, FlagTable, apply_submit_args, parameter_pairs, parse_args
+from sluicegate.eventing._submit_args import SUBMIT, FlagTable, apply_submit_args, argument_pairs, parse_args
 from sluicegate.store import Store
 
 __all__ = ["OPERATIONS", "WorkflowActions", "WorkflowSubmit", "WorkflowVerbs", "workflow_operation"]
@@ -168,7 +168,7 @@ def _resubmit(
     earlier = made_for(store, "Workflow", ns, key)
     if earlier:
         return f"Workflow {ns}/{earlier} was already resubmitted from {name} for these events", earlier
-    new = actions.resubmission(store.get("Workflow", ns, name), parameter_pairs(parameters))
+    new = actions.resubmission(store.get("Workflow", ns, name), argument_pairs(parameters))
     new["metadata"]["labels"][TRIGGER_KEY_LABEL] = key
     created = store.create(new)["metadata"]["name"]
     return f"resubmitted Workflow {ns}/{name} as {ns}/{created}", str(created)

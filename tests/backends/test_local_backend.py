@@ -110,7 +110,8 @@ def test_cli_submit_bad_parameter_is_one_line(local_api):
     result = _sluice(local_api.home, "submit", "train", "-p", "dataset")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "error: -p/--parameter: 'dataset' is not NAME=VALUE; write -p model-name=wine"
+        "error: -p/--parameter: expected parameter of the form: NAME=VALUE. Received: 'dataset';"
+        " write -p model-name=wine"
     ]
 
 

@@ -2,7 +2,6 @@ from pathlib import Path
 
 import pytest
 
-from sluicegate.backends import parse_parameters
 from sluicegate.errors import ConfigError, ManifestError
 from sluicegate.manifests import APPLY_ORDER, apply_order, rendered_documents
 
@@ -69,16 +68,3 @@ def test_load_manifests_bad_yaml_names_the_file(tmp_path):
     (tmp_path / "sensor-x.yaml").write_text("kind: Sensor\nmetadata: {name: [\n")
     with pytest.raises(ManifestError, match=r"sensor-x\.yaml"):
         rendered_documents(tmp_path)
-
-
-def test_parse_parameters_splits_on_first_equals():
-    assert parse_parameters(["model-name=wine", "expr=a=b", "empty="]) == {
-        "model-name": "wine",
-        "expr": "a=b",
-        "empty": "",
-    }
-
-
-def test_parse_parameters_without_equals_is_an_error():
-    with pytest.raises(ConfigError, match="NAME=VALUE"):
-        parse_parameters(["model-name"])

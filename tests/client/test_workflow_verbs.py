@@ -6,7 +6,7 @@ import pytest
 from hera.workflows.models import Workflow
 
 from sluicegate.client import StackClient
-from sluicegate.errors import NotFoundError
+from sluicegate.errors import ManifestError, NotFoundError
 from tests.client.conftest import until
 
 
@@ -69,3 +69,55 @@ def test_deleted_workflow_is_not_found(client: StackClient) -> None:
         client.workflows.get(name)
     with pytest.raises(NotFoundError, match="sluice list"):
         list(client.workflows.logs(name))
+
+
+#: Fails unless its argument `word` is "ok": retried or resubmitted with -p word=ok, it succeeds.
+CHECKS = {
+    "apiVersion": "argoproj.io/v1alpha1",
+    "kind": "WorkflowTemplate",
+    "metadata": {"name": "checks", "namespace": "sluicegate"},
+    "spec": {
+        "entrypoint": "check",
+        "arguments": {"parameters": [{"name": "first", "value": "1"}, {"name": "word", "value": "bad"}]},
+        "templates": [
+            {
+                "name": "check",
+                "container": {
+                    "image": "busybox",
+                    "command": ["sh", "-c"],
+                    "args": ['test "{{workflow.parameters.word}}" = ok'],
+                },
+            }
+        ],
+    },
+}
+
+
+def _arguments(wf: Workflow) -> list[tuple[str, str]]:
+    params = wf.spec.arguments.parameters if wf.spec.arguments else None
+    return [(str(p.name), str(p.value)) for p in params or []]
+
+
+def test_retry_and_resubmit_with_parameters_run_with_them_as_argo_overrides_them(client: StackClient) -> None:
+    client.objects.apply(CHECKS)
+    failed = str(client.workflows.submit("checks", {"first": "2", "word": "bad"}).metadata.name)
+    assert _phase(until(client, failed, lambda wf: _phase(wf) in {"Succeeded", "Failed", "Error"})) == "Failed"
+    again = client.workflows.resubmit(failed, parameters={"word": "ok"})
+    # Argo's overrideParameters: the given ones first, then the workflow's others
+    assert _arguments(again) == [("word", "ok"), ("first", "2")]
+    done = until(client, str(again.metadata.name), lambda wf: _phase(wf) in {"Succeeded", "Failed", "Error"})
+    assert _phase(done) == "Succeeded"
+    retried = client.workflows.retry(failed, parameters={"word": "ok"})
+    assert _arguments(retried) == [("word", "ok"), ("first", "2")]
+    assert _phase(until(client, failed, lambda wf: _phase(wf) in {"Succeeded", "Failed", "Error"})) == "Succeeded"
+
+
+def test_a_parameter_without_equals_is_refused_with_argos_words(client: StackClient) -> None:
+    client.objects.apply(CHECKS)
+    failed = str(client.workflows.submit("checks", {}).metadata.name)
+    until(client, failed, lambda wf: _phase(wf) in {"Succeeded", "Failed", "Error"})
+    with pytest.raises(ManifestError) as refused:  # the client's error for a 400
+        client.http.request(
+            "PUT", f"/api/v1/workflows/sluicegate/{failed}/resubmit", {"parameters": ["word=ok", "no-equals"]}
+        )
+    assert "parameters[1]" in str(refused.value) and "expected parameter of the form: NAME=VALUE" in str(refused.value)
