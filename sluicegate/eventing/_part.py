@@ -16,12 +16,11 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sluicegate.errors import ConfigError, ManifestError, SluiceError
+from sluicegate.errors import ConfigError, ManifestError, NotFoundError, SluiceError
 from sluicegate.eventing._calendar import CalendarSpec, CalendarTimer, calendars_of
 from sluicegate.eventing._conflicts import mark_conflicts
 from sluicegate.eventing._controller import SensorController
@@ -34,6 +33,7 @@ from sluicegate.eventing._workflow_ops import WorkflowVerbs
 from sluicegate.part import StackContext
 from sluicegate.services import ManagedProcess, Watchdog, free_port, wait_http
 from sluicegate.store import Store
+from sluicegate.web import json_response, threaded
 
 __all__ = ["MLFLOW_AUTH_SECRET", "OUTCOME_AUTH_SECRET", "RELAY_SECRET", "EventsPart"]
 
@@ -195,8 +195,8 @@ class EventsPart:
     def routes(self) -> list[BaseRoute]:
         """`/api/v1/sluice/events` (list) and `/api/v1/sluice/events/{namespace}/{name}` (one)."""
         return [
-            Route("/api/v1/sluice/events", self._list_route, methods=["GET"]),
-            Route("/api/v1/sluice/events/{namespace}/{name}", self._get_route, methods=["GET"]),
+            Route("/api/v1/sluice/events", threaded(self._list_route), methods=["GET"]),
+            Route("/api/v1/sluice/events/{namespace}/{name}", threaded(self._get_route), methods=["GET"]),
         ]
 
     # -- EventSources ------------------------------------------------------------------------------
@@ -347,20 +347,20 @@ class EventsPart:
         return self.relay_url
 
     # -- API ---------------------------------------------------------------------------------------
-    async def _list_route(self, request: Request) -> JSONResponse:
+    def _list_route(self, request: Request, _body: dict[str, Any]) -> Response:
         q = request.query_params
         try:
             limit = int(q.get("limit", "200"))
         except ValueError:
-            return JSONResponse({"code": 3, "message": f"limit {q.get('limit')!r} is not a number"}, 400)
-        items = await run_in_threadpool(
-            list_events, self._store(), q.get("namespace") or None, q.get("source", ""), q.get("phase", ""), limit
-        )
-        return JSONResponse({"items": items})
+            raise ManifestError(
+                f"limit {q.get('limit')!r} is not a number", where="limit", fix="e.g. limit=50"
+            ) from None
+        items = list_events(self._store(), q.get("namespace") or None, q.get("source", ""), q.get("phase", ""), limit)
+        return json_response({"items": items})
 
-    async def _get_route(self, request: Request) -> JSONResponse:
+    def _get_route(self, request: Request, _body: dict[str, Any]) -> Response:
         ns, name = request.path_params["namespace"], request.path_params["name"]
-        doc = await run_in_threadpool(self._store().try_get, EVENT_KIND, ns, name)
+        doc = self._store().try_get(EVENT_KIND, ns, name)
         if doc is None:
-            return JSONResponse({"code": 5, "message": f'Event "{name}" not found'}, 404)
-        return JSONResponse(doc)
+            raise NotFoundError(f'Event "{name}" not found', fix="list them: GET /api/v1/sluice/events")
+        return json_response(doc)

@@ -173,10 +173,13 @@ def test_events_are_listed_by_the_api_routes(runtime: Runtime) -> None:
 
     from starlette.applications import Starlette
 
+    from sluicegate.errors import SluiceError
+    from sluicegate.web import sluice_error_handler
+
     post_github(runtime.url("github", "push"), push_payload(), delivery="api-1")
     post_github(runtime.url("github", "push"), {"zen": "x"}, event="ping")
     wait_processed(runtime)
-    app = Starlette(routes=runtime.part.routes())
+    app = Starlette(routes=runtime.part.routes(), exception_handlers={SluiceError: sluice_error_handler})
 
     async def calls() -> list[httpx.Response]:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
