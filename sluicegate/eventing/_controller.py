@@ -32,8 +32,10 @@ from sluicegate.eventing._journal import (
     EVENT_KIND,
     LABEL_EVENT,
     LABEL_SOURCE,
+    event_phase,
     precise_now,
     prune_events,
+    received_at,
     set_outcome,
 )
 from sluicegate.eventing._limits import LeakyBucket, drop_before_reset
@@ -118,8 +120,8 @@ class SensorController:
 
     def _run(self) -> None:
         since = self.store.head()
-        for doc in sorted(self.store.list(EVENT_KIND), key=lambda d: str(d["status"].get("receivedAt", ""))):
-            if (doc.get("status") or {}).get("phase") == "Pending":
+        for doc in sorted(self.store.list(EVENT_KIND), key=received_at):
+            if event_phase(doc) == "Pending":
                 self._safe(doc)
         next_prune = time.monotonic()
         while not self._stop.is_set():
@@ -135,7 +137,7 @@ class SensorController:
                 if change.type != "ADDED":
                     continue
                 new = self.store.try_get(EVENT_KIND, change.namespace, change.name)
-                if new is not None and (new.get("status") or {}).get("phase") == "Pending":
+                if new is not None and event_phase(new) == "Pending":
                     self._safe(new)
 
     def _safe(self, doc: dict[str, Any]) -> None:

@@ -23,9 +23,11 @@ __all__ = [
     "LABEL_SOURCE",
     "PHASES",
     "event_name",
+    "event_phase",
     "list_events",
     "precise_now",
     "prune_events",
+    "received_at",
     "record_event",
     "set_outcome",
 ]
@@ -84,6 +86,16 @@ def record_event(
         return (old or doc), False
 
 
+def event_phase(doc: dict[str, Any]) -> str:
+    """An event's `status.phase` ("" when it has none)."""
+    return str((doc.get("status") or {}).get("phase") or "")
+
+
+def received_at(doc: dict[str, Any]) -> str:
+    """When an event was recorded (`status.receivedAt`, RFC 3339 with microseconds: sorts as text)."""
+    return str((doc.get("status") or {}).get("receivedAt") or "")
+
+
 def set_outcome(store: Store, namespace: str, name: str, **fields: Any) -> dict[str, Any]:
     """Update an event's status fields (phase, message, triggers)."""
 
@@ -101,8 +113,8 @@ def list_events(
     labels = {LABEL_SOURCE: source} if source else None
     docs = store.list(EVENT_KIND, namespace, labels)
     if phase:
-        docs = [d for d in docs if (d.get("status") or {}).get("phase") == phase]
-    docs.sort(key=lambda d: str((d.get("status") or {}).get("receivedAt", "")), reverse=True)
+        docs = [d for d in docs if event_phase(d) == phase]
+    docs.sort(key=received_at, reverse=True)
     return docs[:limit] if limit else docs
 
 
@@ -111,10 +123,10 @@ def prune_events(store: Store, keep: int) -> int:
     docs = store.list(EVENT_KIND)
     if len(docs) <= keep:
         return 0
-    docs.sort(key=lambda d: str((d.get("status") or {}).get("receivedAt", "")))
+    docs.sort(key=received_at)
     removed = 0
     for doc in docs[: len(docs) - keep]:
-        if (doc.get("status") or {}).get("phase") == "Pending":
+        if event_phase(doc) == "Pending":
             continue
         meta = doc["metadata"]
         try:
