@@ -29,6 +29,7 @@ __all__ = [
     "FlagTable",
     "SubmitArgs",
     "apply_submit_args",
+    "argument_pairs",
     "parse_args",
     "parse_submit_args",
 ]
