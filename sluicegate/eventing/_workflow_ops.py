@@ -37,7 +37,13 @@ class WorkflowActions(Protocol):
 
     def resubmission(self, old: Doc, parameters: dict[str, str] | None = ...) -> Doc: ...
 
-    def retried(self, doc: Doc, restart_successful: bool = ..., node_field_selector: str | None = ...) -> Doc: ...
+    def retried(
+        self,
+        doc: Doc,
+        restart_successful: bool = ...,
+        node_field_selector: str | None = ...,
+        parameters: dict[str, str] | None = ...,
+    ) -> Doc: ...
 
     def resume(self, store: Store, namespace: str, name: str, node_field_selector: str | None = ...) -> Doc: ...
 
@@ -80,9 +86,10 @@ _TABLES = {
     ),
     "retry": FlagTable(
         "argo retry",
-        ("--restart-successful", _SELECTOR),
-        values=frozenset(("node-field-selector",)),
+        ("-p/--parameter", "--restart-successful", _SELECTOR),
+        values=frozenset(("parameter", "node-field-selector")),
         switches=frozenset(("restart-successful",)),
+        short={"p": "parameter"},
     ),
     "resume": FlagTable("argo resume", (_SELECTOR,), values=frozenset(("node-field-selector",))),
     "stop": FlagTable("argo stop", ("--message", _SELECTOR), values=frozenset(("message", "node-field-selector"))),
@@ -126,7 +133,7 @@ def workflow_operation(
         if op == "resubmit":
             return _resubmit(verbs.actions, store, ns, name, flags.parameters, key)
         if op == "retry":
-            return _retry(verbs.actions, store, ns, name, flags.values, key)
+            return _retry(verbs.actions, store, ns, name, flags.values, flags.parameters, key)
         return _verb(verbs.actions, store, op, ns, name, flags.values)
     except (ConflictError, ManifestError, NotFoundError) as e:
         raise type(e)(f"failed to execute {op} for {target}: {e.what}", where=e.where, fix=e.fix) from e
@@ -175,17 +182,19 @@ def _resubmit(
 
 
 def _retry(
-    actions: WorkflowActions, store: Store, ns: str, name: str, flags: dict[str, str], key: str
+    actions: WorkflowActions, store: Store, ns: str, name: str, flags: dict[str, str], parameters: list[str], key: str
 ) -> tuple[str, str]:
-    """`argo retry NAME [--restart-successful] [--node-field-selector S]`, once per trigger key."""
+    """`argo retry NAME [-p NAME=VALUE]... [--restart-successful] [--node-field-selector S]`, once per trigger key."""
     done_before = False
+    given = argument_pairs(parameters)
 
     def retried(doc: Doc) -> Doc:
         nonlocal done_before
         annotations = doc["metadata"].setdefault("annotations", {})
         done_before = annotations.get(RETRIED_FOR) == key
         if not done_before:
-            doc = actions.retried(doc, flags.get("restart-successful") == "true", flags.get("node-field-selector"))
+            selector = flags.get("node-field-selector")
+            doc = actions.retried(doc, flags.get("restart-successful") == "true", selector, given)
             annotations[RETRIED_FOR] = key
         return doc
 

@@ -144,6 +144,12 @@ def test_retry_restart_successful_resets_the_succeeded_steps_the_selector_matche
     assert _get(harness)["status"]["nodes"] == {}
 
 
+def test_retry_with_parameters_overrides_the_arguments_as_argo_retry_p(harness: SensorHarness) -> None:
+    _workflow(harness, "Failed")
+    _run(harness.runner, "retry", args=["-p", "lr=0.5"])
+    assert _get(harness)["spec"]["arguments"]["parameters"][0] == {"name": "lr", "value": "0.5"}
+
+
 def test_resubmit_makes_one_new_workflow_per_event_with_the_given_parameters(harness: SensorHarness) -> None:
     _workflow(harness, "Succeeded")
     first = _run(harness.runner, "resubmit", args=["-p", "lr=0.5"])
@@ -204,7 +210,7 @@ def test_an_operation_on_an_object_without_a_name_fails(harness: SensorHarness, 
     ("op", "args", "supported"),
     [
         ("resubmit", ["--memoized"], "-p/--parameter"),
-        ("retry", ["-p", "a=1"], "--restart-successful, --node-field-selector"),
+        ("retry", ["--memoized"], "-p/--parameter, --restart-successful, --node-field-selector"),
         ("suspend", ["--wait"], "takes no flags"),
         ("submit-from", ["--priority", "3"], "set spec.priority in the CronWorkflow"),
     ],
