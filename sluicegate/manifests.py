@@ -104,12 +104,13 @@ def apply_order(documents: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any
     return sorted(docs, key=_order_key)
 
 
-def default_namespace(doc: dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
+def default_namespace(doc: dict[str, Any], namespace: str | None = None, where: str = "") -> dict[str, Any]:
     """`doc` with `metadata.namespace` set where it names none, and cleared for a cluster-wide kind.
 
     A document without a namespace goes to `namespace` when one is given (`sluice apply -n`), else to the
     namespace every `sluice` command defaults to (`contract.NAMESPACE`), as `kubectl apply` puts it in the
-    context's namespace. A document naming another namespace than a given one is refused, as kubectl refuses it.
+    context's namespace. A document naming another namespace than a given one is refused, as kubectl refuses it
+    (the error's where: `where`, the document's place as `load_manifests` names it, then the field).
     """
     meta = doc["metadata"]
     if doc["kind"] in CLUSTER_KINDS:
@@ -120,7 +121,7 @@ def default_namespace(doc: dict[str, Any], namespace: str | None = None) -> dict
         raise ManifestError(
             f"the namespace of {doc['kind']}/{meta.get('name')} ({meta['namespace']!r}) does not match"
             f" --namespace {namespace!r}",
-            where="metadata.namespace",
+            where=f"{where}: metadata.namespace" if where else "metadata.namespace",
             fix=f"pass --namespace {meta['namespace']}, or leave --namespace out",
         )
     return doc

@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sluicegate.api._selectors import label_equalities, label_matcher, whole_number
-from sluicegate.documents import parameter_pairs
+from sluicegate.api._workflows import body_parameters
 from sluicegate.engine import actions
 from sluicegate.errors import ConflictError, ManifestError, NotFoundError
 from sluicegate.lang import format_time
@@ -161,7 +161,7 @@ def delete_archived(request: Request, body: Doc) -> Response:
 def resubmit_archived(request: Request, body: Doc) -> Response:
     """`PUT /api/v1/archived-workflows/{uid}/resubmit`: a new Workflow from the archived one's spec."""
     wf = _one(request)
-    new = actions.resubmission(wf, parameter_pairs(body.get("parameters"), where="parameters", indexed=True))
+    new = actions.resubmission(wf, body_parameters(body))
     if body.get("namespace"):
         new["metadata"]["namespace"] = str(body["namespace"])
     return json_response(_store(request).create(new))
@@ -178,8 +178,8 @@ def retry_archived(request: Request, body: Doc) -> Response:
             where=f"archived workflow {meta.get('uid')}",
             fix=f"sluice retry {meta['name']}",
         )
-    given = parameter_pairs(body.get("parameters"), where="parameters", indexed=True)
-    doc = actions.retried(wf, bool(body.get("restartSuccessful")), body.get("nodeFieldSelector") or None, given)
+    restart, selector = bool(body.get("restartSuccessful")), body.get("nodeFieldSelector") or None
+    doc = actions.retried(wf, restart, selector, body_parameters(body))
     labels = {k: v for k, v in (meta.get("labels") or {}).items() if not k.startswith("workflows.argoproj.io/")}
     doc["metadata"] = {"name": meta["name"], "namespace": meta.get("namespace", ""), "labels": labels}
     if meta.get("annotations"):

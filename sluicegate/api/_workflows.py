@@ -126,9 +126,14 @@ def _action(name: str) -> Handler:
         elif name == "resume":
             fn(store, ns, wf, node_field_selector=selector)
         elif name == "retry":
-            given = parameter_pairs(body.get("parameters"), where="parameters", indexed=True)
-            restart = bool(body.get("restartSuccessful"))
-            fn(store, ns, wf, restart_successful=restart, node_field_selector=selector, parameters=given)
+            fn(
+                store,
+                ns,
+                wf,
+                restart_successful=bool(body.get("restartSuccessful")),
+                node_field_selector=selector,
+                parameters=body_parameters(body),
+            )
         elif name == "set":
             fn(
                 store,
@@ -140,7 +145,7 @@ def _action(name: str) -> Handler:
                 output_parameters=_output_parameters(body.get("outputParameters")),
             )
         elif name == "resubmit":
-            new: Doc = fn(store, ns, wf, parameter_pairs(body.get("parameters"), where="parameters", indexed=True))
+            new: Doc = fn(store, ns, wf, body_parameters(body))
             return json_response(_running(store, new))
         else:
             fn(store, ns, wf)
@@ -149,6 +154,11 @@ def _action(name: str) -> Handler:
     handler.__name__ = f"{name}_workflow"
     handler.__doc__ = f"`PUT /api/v1/workflows/{{namespace}}/{{name}}/{name}` through sluicegate.engine.actions."
     return handler
+
+
+def body_parameters(body: Doc) -> dict[str, str]:
+    """A retry or resubmit request's `parameters` (`["NAME=VALUE", ...]`), live or archived; 400 naming a bad one."""
+    return parameter_pairs(body.get("parameters"), where="parameters", indexed=True)
 
 
 def _output_parameters(raw: Any) -> dict[str, str]:

@@ -183,12 +183,7 @@ def apply(
     from sluicegate.config import settings
     from sluicegate.manifests import default_namespace, load_manifests
 
-    docs = []
-    for where, doc in load_manifests(paths):
-        try:
-            docs.append((where, default_namespace(doc, namespace)))
-        except ManifestError as e:
-            raise ManifestError(e.what, where=f"{where}: {e.where}", fix=e.fix) from e
+    docs = [(where, default_namespace(doc, namespace, where)) for where, doc in load_manifests(paths)]
     client = connect(settings())
     for where, doc in docs:
         try:

@@ -42,7 +42,7 @@ def cli_parameters(pairs: list[str] | None, option: str = "-p/--parameter") -> d
     """Repeated `NAME=VALUE` options as a dict; a pair without `=` is a ConfigError naming the option."""
     from sluicegate.documents import parameter_pairs
 
-    return parameter_pairs(pairs or [], where=option, fix="write -p model-name=wine", error=ConfigError)
+    return parameter_pairs(pairs, where=option, fix="write -p model-name=wine", error=ConfigError)
 
 
 def workflow_backend(server: str | None, token: str, namespace: str) -> Backend:

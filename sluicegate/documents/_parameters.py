@@ -47,8 +47,8 @@ def parameter_pairs(
     return given
 
 
-def override_parameters(spec: dict[str, Any], given: Mapping[str, str]) -> None:
-    """Set `spec.arguments.parameters` as Argo's `overrideParameters` does; no-op without any given.
+def override_parameters(spec: dict[str, Any], given: Mapping[str, str] | None) -> None:
+    """Set `spec.arguments.parameters` as Argo's `overrideParameters` does; no-op without any given (or None).
 
     The given ones come first, in the order given and as `{name, value}` alone, then the workflow's others as
     they were.

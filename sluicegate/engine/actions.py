@@ -254,7 +254,7 @@ def retried(
     spec = doc.setdefault("spec", {})
     spec.pop("shutdown", None)
     spec.pop("activeDeadlineSeconds", None) if spec.get("activeDeadlineSeconds") == 0 else None
-    override_parameters(spec, parameters or {})
+    override_parameters(spec, parameters)
     return doc
 
 
@@ -282,7 +282,7 @@ def resubmission(old: Doc, parameters: dict[str, str] | None = None) -> Doc:
     spec = copy.deepcopy(old.get("spec") or {})
     spec.pop("shutdown", None)
     spec.pop("suspend", None)
-    override_parameters(spec, parameters or {})
+    override_parameters(spec, parameters)
     dropped = ("workflows.argoproj.io/completed", "workflows.argoproj.io/workflow-archiving-status")
     labels = {k: v for k, v in (meta.get("labels") or {}).items() if k not in dropped}
     labels["workflows.argoproj.io/resubmitted-from-workflow"] = name

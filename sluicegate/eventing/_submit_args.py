@@ -191,10 +191,6 @@ def _priority(text: str) -> int:
     return value
 
 
-def _override_parameters(wf: dict[str, Any], pairs: list[str]) -> None:
-    override_parameters(wf.setdefault("spec", {}), argument_pairs(pairs))
-
-
 def argument_pairs(pairs: list[str]) -> dict[str, str]:
     """The `-p NAME=VALUE` values of a trigger's args as a dict; a ManifestError naming the flag for others."""
     return parameter_pairs(pairs, where=f"{_WHERE} (-p/--parameter)", fix="write -p NAME=VALUE")
@@ -215,7 +211,7 @@ def apply_submit_args(wf: dict[str, Any], args: Sequence[Any]) -> dict[str, Any]
     if "labels" in values:
         meta["labels"] = {**(meta.get("labels") or {}), **_labels(values["labels"])}
     if parsed.parameters:
-        _override_parameters(wf, parsed.parameters)
+        override_parameters(spec, argument_pairs(parsed.parameters))
     if "generate-name" in values:
         meta["generateName"] = values["generate-name"]
     if "name" in values:

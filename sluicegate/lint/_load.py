@@ -23,10 +23,6 @@ __all__ = ["SUFFIXES", "load_paths"]
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def _lint_error(e: ManifestError) -> LintError:
-    return LintError(e.where, "", "", "", e.what, e.fix)
-
-
 def load_paths(paths: Iterable[Path | str]) -> tuple[list[tuple[str, Any]], list[LintError]]:
     """Every document in `paths` with the file it came from, and the errors of unreadable files.
 
@@ -46,7 +42,7 @@ def load_paths(paths: Iterable[Path | str]) -> tuple[list[tuple[str, Any]], list
         try:
             loaded = [d for d in read_yaml(file) if d is not None]
         except ManifestError as e:
-            errors.append(_lint_error(e))
+            errors.append(LintError(e.where, "", "", "", e.what, e.fix))
             continue
         docs.extend((str(file), doc) for doc in loaded)
     return docs, errors
